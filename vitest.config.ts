@@ -1,0 +1,41 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Tests import workspace packages from their sources, so `vitest` needs no build first.
+const root = fileURLToPath(new URL('.', import.meta.url));
+const alias = Object.fromEntries(
+  readdirSync(`${root}packages`).map((name) => [`@aiops/${name}`, `${root}packages/${name}/src/index.ts`]),
+);
+for (const name of readdirSync(`${root}services`)) {
+  alias[`@aiops/service-${name}`] = `${root}services/${name}/src/index.ts`;
+}
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/setup/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // One real broker and server on two cores: run integration files one after another.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
