@@ -1,3 +1,84 @@
+export type { AliasResolution } from './aliases.js';
+export {
+  EVENT_FIELDS,
+  FIELD_ALIASES,
+  normalizeProvider,
+  PROVIDER_ALIASES,
+  resolveAliases,
+} from './aliases.js';
+export type { AvroWriterVersion } from './avro/codec.js';
+export { AvroRecordCodec, fingerprintHex } from './avro/codec.js';
+export {
+  crc64Avro,
+  parsingCanonicalForm,
+  schemaFingerprint,
+  singleObjectHeader,
+} from './avro/fingerprint.js';
+export type { AvroGuard } from './avro/guard.js';
+export { compileAvroGuard } from './avro/guard.js';
+export {
+  ALERT_V1_SCHEMA,
+  AVRO_NAMESPACE,
+  TELEMETRY_EVENT_V1_1_SCHEMA,
+  TELEMETRY_EVENT_V1_SCHEMA,
+  WINDOW_AGGREGATE_V1_SCHEMA,
+} from './avro/schemas.js';
+export type { EventCodecOptions, RecordCodec, RecordFormat } from './codecs.js';
+export {
+  alertCodec,
+  createAlertCodec,
+  createEventCodec,
+  createWindowCodec,
+  encodeEventAvroSingleObject,
+  encodeEventConfluent,
+  encodeEventJson,
+  eventCodec,
+  windowCodec,
+} from './codecs.js';
+export type { DecodedMessage, DecoderOptions, TelemetryDecoder } from './decoder.js';
+export { createDecoder, SchemaNotLoadedError } from './decoder.js';
+export type { ContractErrorReason } from './errors.js';
+export { CONTRACT_ERROR_REASONS, ContractError, formatPath, isContractError } from './errors.js';
+export type { TelemetryEventInput } from './input.js';
+export { telemetryEventInputSchema } from './input.js';
+export type { ContractLimits, TimeRange } from './limits.js';
+export { checkTimestampRange, DEFAULT_LIMITS, resolveLimits } from './limits.js';
+export type {
+  CanonicalizeOptions,
+  EnrichOptions,
+  NormalizeOptions,
+  ValidateOptions,
+} from './normalize.js';
+export {
+  canonicalizeEvent,
+  DEFAULT_ENVIRONMENT,
+  DEFAULT_OPERATION_BY_EVENT_TYPE,
+  EVENT_TYPE_BY_OPERATION,
+  enrichEvent,
+  hashUserId,
+  normalizeEvent,
+  validateTelemetryEvent,
+} from './normalize.js';
+export type { ParseContext, ParseContextOptions, ParseResult } from './parse.js';
+export { createParseContext, parseTelemetryMessage } from './parse.js';
+export type { ModelPrice, PriceTable, PriceTableJson, TokenUsage } from './pricing.js';
+export { costOf, loadPriceTable, priceTableSchema } from './pricing.js';
+export { forbiddenKeyReason } from './privacy.js';
+export type { HttpSchemaRegistryOptions, RegisteredSchema, SchemaRegistryClient } from './registry.js';
+export { HttpSchemaRegistry, StaticSchemaRegistry } from './registry.js';
+export type {
+  AlertSchema,
+  ContractSchemas,
+  TelemetryEventInputObjectSchema,
+  TelemetryEventSchema,
+  ValidatedEventInput,
+  WindowAggregateSchema,
+} from './schemas.js';
+export { alertSchema, schemasFor, telemetryEventSchema, windowAggregateSchema } from './schemas.js';
+export { parseSeriesKey, seriesKey, seriesOf } from './series.js';
+export { parseRfc3339 } from './timestamp.js';
+export type { TopicRole } from './topics.js';
+export { DEFAULT_PRICE_TABLE_URL, DEFAULT_TOPICS } from './topics.js';
 export type {
   Alert,
   AlertSeverity,
@@ -20,3 +101,6 @@ export {
   SCORE_HISTOGRAM_BINS,
   SERIES_DIMENSIONS,
 } from './types.js';
+export type { WireFormat } from './wire.js';
+export { detectWireFormat } from './wire.js';
+export { zodToContractError } from './zod-errors.js';

@@ -1,0 +1,118 @@
+/**
+ * NAB benchmark: streams every file of the corpus through createSeriesScorer (one parameter set for the
+ * whole corpus), scores with our NAB scorer (corpus-wide threshold sweep, as NAB does) and prints the three
+ * profiles beside the published scoreboard.
+ *
+ *   node bench/dist/nab/run.js [--options '{"suppressPoints":30}'] [--per-file] [--json out.json]
+ *   NAB_DIR=/path/to/nab overrides ../shared/nab.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NabFileInput, NabProfileResult, SeriesScorerOptions } from '@aiops/detectors';
+import { createSeriesScorer, NAB_PROFILE_NAMES, nabSweep } from '@aiops/detectors';
+import type { CorpusFile } from './corpus.js';
+import { loadCorpus, nabDir } from './corpus.js';
+
+interface Args {
+  options: Partial<SeriesScorerOptions>;
+  perFile: boolean;
+  json: string | null;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { options: {}, perFile: false, json: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--options') args.options = JSON.parse(argv[++i] ?? '{}') as Partial<SeriesScorerOptions>;
+    else if (a === '--per-file') args.perFile = true;
+    else if (a === '--json') args.json = argv[++i] ?? null;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+export function scoreCorpus(files: readonly CorpusFile[], options: Partial<SeriesScorerOptions>): NabFileInput[] {
+  return files.map((f) => {
+    const scorer = createSeriesScorer(options);
+    const scores = new Float64Array(f.values.length);
+    for (let i = 0; i < scores.length; i++) scores[i] = scorer.score(f.timestamps[i]!, f.values[i]!);
+    return { name: f.name, scores, windows: f.windows };
+  });
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const dir = nabDir();
+  const files = loadCorpus(dir);
+  const points = files.reduce((n, f) => n + f.values.length, 0);
+  const windows = files.reduce((n, f) => n + f.windows.length, 0);
+
+  scoreCorpus(files.slice(0, 3), args.options); // warm the JIT before timing
+  const t0 = performance.now();
+  const scored = scoreCorpus(files, args.options);
+  const t1 = performance.now();
+  const results: NabProfileResult[] = NAB_PROFILE_NAMES.map((p) => nabSweep(scored, p));
+  const t2 = performance.now();
+
+  const board = JSON.parse(readFileSync(join(dir, 'scoreboard.json'), 'utf8')) as Record<
+    string,
+    Record<string, number>
+  >;
+  const ours = Object.fromEntries(results.map((r) => [r.profile, r.normalized]));
+  const rows = [['aiops (this run)', ours] as const, ...Object.entries(board)].sort(
+    (a, b) => (b[1].standard ?? 0) - (a[1].standard ?? 0),
+  );
+  console.log(`NAB corpus: ${dir} — ${files.length} files, ${points} points, ${windows} windows`);
+  console.log(`options: ${JSON.stringify(args.options)}`);
+  console.log('');
+  console.log(`${'detector'.padEnd(22)}${NAB_PROFILE_NAMES.map((p) => p.padStart(20)).join('')}`);
+  for (const [name, s] of rows) {
+    const mark = name === 'aiops (this run)' ? '  <==' : '';
+    console.log(
+      `${name.padEnd(22)}${NAB_PROFILE_NAMES.map((p) => (s[p] ?? Number.NaN).toFixed(2).padStart(20)).join('')}${mark}`,
+    );
+  }
+  console.log('');
+  for (const r of results) {
+    const tp = r.files.reduce((n, f) => n + f.truePositives, 0);
+    const fp = r.files.reduce((n, f) => n + f.falsePositives, 0);
+    console.log(
+      `${r.profile.padEnd(20)} threshold ${r.threshold.toPrecision(6)}  raw ${r.rawScore.toFixed(3)}  ` +
+        `windows detected ${tp}/${windows}  false positives ${fp}`,
+    );
+  }
+  const detectRate = (points / (t1 - t0)) * 1000;
+  const sweepRate = ((points * NAB_PROFILE_NAMES.length) / (t2 - t1)) * 1000;
+  console.log('');
+  console.log(`series scorer: ${Math.round(detectRate).toLocaleString('en-US')} points/s (${(t1 - t0).toFixed(0)} ms)`);
+  console.log(
+    `NAB scorer:    ${Math.round(sweepRate).toLocaleString('en-US')} points/s per profile (${(t2 - t1).toFixed(0)} ms for 3 sweeps)`,
+  );
+  if (args.perFile) {
+    const std = results[0]!;
+    console.log('');
+    for (const f of std.files) {
+      console.log(
+        `${f.name.padEnd(62)}${f.score.toFixed(3).padStart(8)}  tp ${f.truePositives} fn ${f.falseNegatives} fp ${f.falsePositives}`,
+      );
+    }
+  }
+  if (args.json) {
+    writeFileSync(
+      args.json,
+      JSON.stringify(
+        {
+          options: args.options,
+          points,
+          seriesScorerPointsPerSecond: detectRate,
+          nabScorerPointsPerSecond: sweepRate,
+          results: results.map(({ files: _f, ...r }) => r),
+        },
+        null,
+        2,
+      ),
+    );
+  }
+}
+
+main();

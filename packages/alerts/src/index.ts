@@ -1,0 +1,13 @@
+export { fnv1a64 } from './hash.js';
+export type { AlertLabels } from './labels.js';
+export { alertFingerprint, alertId, conditionKey, labelsOf, severityRank } from './labels.js';
+export type {
+  AlertDescription,
+  AlertLifecycle,
+  AlertSignal,
+  LifecycleOptions,
+  LifecycleSnapshot,
+  LifecycleStats,
+  TrackedAlert,
+} from './lifecycle.js';
+export { createAlertLifecycle, DEFAULT_LIFECYCLE, formatDuration } from './lifecycle.js';

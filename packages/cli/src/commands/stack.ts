@@ -1,0 +1,144 @@
+import {
+  type ServiceStatus,
+  type ServiceUp,
+  type StackOptionsInput,
+  stackDown,
+  stackEnv,
+  stackStatus,
+  stackUp,
+} from '@aiops/stack';
+import type { Command } from 'commander';
+import { type CliCommand, type CliContext, CliError, EXIT, intOption } from '../command.js';
+
+interface StackFlags {
+  dataDir?: string;
+  kafkaPort?: number;
+  controllerPort?: number;
+  clickhouseHttpPort?: number;
+  clickhouseTcpPort?: number;
+  timeout?: number;
+  install?: boolean;
+  json?: boolean;
+}
+
+function stackOptions(flags: StackFlags): StackOptionsInput {
+  const options: StackOptionsInput = {};
+  if (flags.dataDir !== undefined) options.dataDir = flags.dataDir;
+  if (flags.kafkaPort !== undefined) options.kafkaPort = flags.kafkaPort;
+  if (flags.controllerPort !== undefined) options.kafkaControllerPort = flags.controllerPort;
+  if (flags.clickhouseHttpPort !== undefined) options.clickhouseHttpPort = flags.clickhouseHttpPort;
+  if (flags.clickhouseTcpPort !== undefined) options.clickhouseTcpPort = flags.clickhouseTcpPort;
+  if (flags.timeout !== undefined) options.startTimeoutMs = flags.timeout * 1000;
+  if (flags.install === false) options.installMissing = false;
+  return options;
+}
+
+function withStackFlags(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'where binaries, data, logs and pid files live (default <repo>/.aiops)')
+    .option('--kafka-port <port>', 'Kafka PLAINTEXT port (default 19092)', intOption('--kafka-port'))
+    .option(
+      '--controller-port <port>',
+      'KRaft controller port (default 19093)',
+      intOption('--controller-port'),
+    )
+    .option(
+      '--clickhouse-http-port <port>',
+      'ClickHouse HTTP port (default 18123)',
+      intOption('--clickhouse-http-port'),
+    )
+    .option(
+      '--clickhouse-tcp-port <port>',
+      'ClickHouse native port (default 19000)',
+      intOption('--clickhouse-tcp-port'),
+    )
+    .option('--json', 'print the report as JSON');
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+function describe(status: ServiceStatus): string {
+  const parts = [status.name.padEnd(11), status.state.padEnd(12), status.endpoint];
+  if (status.pid !== null) parts.push(`pid ${status.pid}`);
+  if (status.version !== null) parts.push(`version ${status.version}`);
+  return parts.join('  ');
+}
+
+function printUp(context: CliContext, service: ServiceUp): void {
+  context.out(`${describe(service)}  (${service.action}, ${seconds(service.durationMs)})`);
+  for (const step of service.steps) context.out(`  - ${step}`);
+  if (service.logFile !== null && service.action === 'started') context.out(`  log: ${service.logFile}`);
+}
+
+function envLine(env: { KAFKA_BROKERS: string; CLICKHOUSE_URL: string }): string {
+  return `KAFKA_BROKERS=${env.KAFKA_BROKERS} CLICKHOUSE_URL=${env.CLICKHOUSE_URL}`;
+}
+
+const isUp = (status: ServiceStatus): boolean => status.state === 'running' || status.state === 'external';
+
+export const stackCommand: CliCommand = {
+  name: 'stack',
+  register(program, context) {
+    const stack = program
+      .command('stack')
+      .description('run Kafka (KRaft) and ClickHouse locally as plain processes (no Docker needed)');
+
+    withStackFlags(stack.command('up'))
+      .description('provision and start Kafka and ClickHouse; leaves running services alone')
+      .option('--timeout <seconds>', 'how long each service may take to answer', intOption('--timeout'))
+      .option('--no-install', 'never install missing system packages with apt-get')
+      .action(async (flags: StackFlags) => {
+        const report = await stackUp(stackOptions(flags));
+        if (flags.json) {
+          context.out(JSON.stringify(report, null, 2));
+        } else {
+          printUp(context, report.kafka);
+          printUp(context, report.clickhouse);
+          context.out(`stack up in ${seconds(report.durationMs)}; data in ${report.dataDir}`);
+          context.out(envLine(stackEnv(report)));
+        }
+        const down = [report.kafka, report.clickhouse].filter((service) => !isUp(service));
+        if (down.length > 0) {
+          throw new CliError(`not answering: ${down.map((s) => `${s.name} (${s.endpoint})`).join(', ')}`);
+        }
+      });
+
+    withStackFlags(stack.command('status'))
+      .description('show what runs where (exit code 3 when a service is not running)')
+      .action(async (flags: StackFlags) => {
+        const status = await stackStatus(stackOptions(flags));
+        if (flags.json) {
+          context.out(JSON.stringify(status, null, 2));
+        } else {
+          context.out(describe(status.kafka));
+          context.out(describe(status.clickhouse));
+          context.out(`data in ${status.dataDir}`);
+        }
+        if (!isUp(status.kafka) || !isUp(status.clickhouse)) {
+          throw new CliError('not every service is running', EXIT.notRunning);
+        }
+      });
+
+    withStackFlags(stack.command('down'))
+      .description('stop the processes `stack up` started (SIGTERM, then SIGKILL); data is kept')
+      .action(async (flags: StackFlags) => {
+        const report = await stackDown(stackOptions(flags));
+        if (flags.json) {
+          context.out(JSON.stringify(report, null, 2));
+          return;
+        }
+        for (const service of [report.kafka, report.clickhouse]) {
+          const pid = service.pid === null ? '' : `  pid ${service.pid}`;
+          context.out(`${service.name.padEnd(11)}  ${service.action}${pid}`);
+        }
+      });
+
+    withStackFlags(stack.command('env'))
+      .description('print the endpoints as shell variables: eval "$(aiops stack env)"')
+      .action(async (flags: StackFlags) => {
+        const env = stackEnv(await stackStatus(stackOptions(flags)));
+        if (flags.json) context.out(JSON.stringify(env));
+        else context.out(`export ${envLine(env)}`);
+      });
+  },
+};

@@ -1,0 +1,25 @@
+import type { RunningService } from '@aiops/kafka';
+import type { Logger, PipelineMetrics } from '@aiops/ops';
+import { startValidator, validatorConfigFromEnv } from '@aiops/service-validator';
+import { aggregatorConfigFromEnv, startAggregator } from '@aiops/service-aggregator';
+import { detectorConfigFromEnv, startDetector } from '@aiops/service-detector';
+import { startWriter, writerConfigFromEnv } from '@aiops/service-writer';
+
+interface ServiceDefinition<C> {
+  configFromEnv(env: NodeJS.ProcessEnv): C;
+  start(config: C, logger: Logger, metrics: PipelineMetrics): Promise<RunningService>;
+}
+
+function define<C>(definition: ServiceDefinition<C>): ServiceDefinition<unknown> {
+  return definition as ServiceDefinition<unknown>;
+}
+
+/** Every service `aiops run` knows, in pipeline order (downstream first would only add lag at start). */
+export const SERVICES = {
+  validator: define({ configFromEnv: validatorConfigFromEnv, start: startValidator }),
+  aggregator: define({ configFromEnv: aggregatorConfigFromEnv, start: startAggregator }),
+  detector: define({ configFromEnv: detectorConfigFromEnv, start: startDetector }),
+  writer: define({ configFromEnv: writerConfigFromEnv, start: startWriter }),
+} as const;
+
+export type ServiceName = keyof typeof SERVICES;

@@ -1,0 +1,363 @@
+import type { AlertLabels, LifecycleSnapshot, LifecycleStats } from '@aiops/alerts';
+import { createAlertLifecycle } from '@aiops/alerts';
+import type { Alert, Series, WindowAggregate } from '@aiops/contract';
+import type { DetectionConfig } from './config.js';
+import { parseDetectionConfig, resolveRules } from './config.js';
+import type { DetectorContext } from './context.js';
+import type { CostGroupState, TokenState } from './cost/cost.js';
+import { costGroupAdd, costGroupInit, tokenEvaluate, tokenInit, tokenLearn } from './cost/cost.js';
+import { describeScope, Emitter } from './emit.js';
+import type { ErrorsState } from './errors/errors.js';
+import { errorsEvaluate, errorsInit, errorsLearn } from './errors/errors.js';
+import type { WindowFeatures } from './features.js';
+import { extractFeatures } from './features.js';
+import type { GuardrailState } from './guardrail/guardrail.js';
+import { guardrailEvaluate, guardrailInit, guardrailLearn } from './guardrail/guardrail.js';
+import type { LatencyState } from './latency/latency.js';
+import { latencyEvaluate, latencyInit, latencyLearn, latencyStatus } from './latency/latency.js';
+import type { OutageState } from './outage/outage.js';
+import { outageEvaluate, outageInit, outageLearn, outageSeen, outageTick } from './outage/outage.js';
+import type { QualityState } from './quality/quality.js';
+import { qualityEvaluate, qualityInit, qualityLearn } from './quality/quality.js';
+import { rateExpected } from './stats/rate.js';
+import type { CompiledRules } from './rules.js';
+import { compileRules } from './rules.js';
+
+/**
+ * The detection engine: the pure core the detector service drives. Windows in, alert notifications out.
+ *
+ * Per series it keeps the latest window *pending*: a window is judged as soon as it arrives, against
+ * baselines learned from the windows before it, but folded into those baselines only when a later window of
+ * the series arrives. So:
+ * - a re-emitted revision of the pending window (a late correction) *replaces* it: judged again, and only
+ *   the final revision is ever learned;
+ * - a duplicate (same window, revision not higher) is ignored;
+ * - a revision of an older window comes after the baselines moved on and is ignored for them (counted as
+ *   `late_ignored`); its alerts would be stale anyway.
+ * Replaying windows already applied therefore changes nothing and notifies nothing; and because alert ids
+ * are hashes of fingerprint + start window and the lifecycle runs on event time, replaying the same windows
+ * into a fresh engine reproduces the same notifications, byte for byte.
+ *
+ * `tick(eventTimeMs)` is the punctuation: absence (no-data) detection, and resolution of conditions whose
+ * series went silent. All state is plain JSON (`snapshot()` / `restore()`).
+ */
+export interface DetectionEngine {
+  /** Judges one window; returns the notifications to publish (firing, repeats, resolved). */
+  process(window: WindowAggregate): Alert[];
+  /** Punctuation at event time `nowMs` (e.g. the watermark, or wall-clock mapped to event time). */
+  tick(nowMs: number): Alert[];
+  snapshot(): DetectionSnapshot;
+  restore(snapshot: DetectionSnapshot): void;
+  stats(): DetectionStats;
+  /** Baseline and warm-up state of one series, or null when it has not been seen. */
+  inspect(series: Series): SeriesInspection | null;
+  readonly config: DetectionConfig;
+}
+
+export interface SeriesState {
+  key: string;
+  series: Series;
+  /** The latest window, judged but not yet learned. */
+  pending: WindowFeatures | null;
+  /** Windows folded into the baselines. */
+  learned: number;
+  latency: LatencyState;
+  errors: ErrorsState;
+  outage: OutageState;
+  tokens: TokenState;
+  quality: QualityState;
+  guardrail: GuardrailState;
+}
+
+export interface GroupState {
+  key: string;
+  tenant_id: string;
+  application: string;
+  cost: CostGroupState;
+}
+
+export interface PeerState {
+  key: string;
+  lastEnd: number;
+}
+
+export interface EngineCounters {
+  windows: number;
+  revisions: number;
+  duplicates: number;
+  late_ignored: number;
+  ticks: number;
+  notifications: number;
+}
+
+export interface DetectionSnapshot {
+  version: 1;
+  series: SeriesState[];
+  groups: GroupState[];
+  peers: PeerState[];
+  lifecycle: LifecycleSnapshot;
+  counters: EngineCounters;
+}
+
+export interface DetectionStats extends EngineCounters {
+  series: number;
+  groups: number;
+  /** Series whose baselines have not yet learned warmup_windows windows: they cannot alert on baselines. */
+  warming_up: number;
+  /** Series in the no-data state. */
+  no_data: number;
+  alerts: LifecycleStats;
+}
+
+export interface SeriesInspection {
+  windows_learned: number;
+  warm: boolean;
+  pending_window_start: number | null;
+  latency: Record<string, { windows: number; warm: boolean }>;
+  errors: { windows: number; warm: boolean; expected_ratio: number };
+  outage: { state: 'ok' | 'no_data'; expected_events_per_window: number; last_window_end: number };
+  quality: Record<
+    string,
+    { reference: 'building' | 'frozen'; reference_windows: number; reference_scores: number }
+  >;
+  guardrail: Record<string, { expected_rate: number }>;
+}
+
+const SEP = '\u001f';
+
+function seriesKeyOf(s: Series): string {
+  return `${s.tenant_id}${SEP}${s.application}${SEP}${s.environment}${SEP}${s.provider}${SEP}${s.model}${SEP}${s.operation}`;
+}
+
+function seriesOf(w: Series): Series {
+  return {
+    tenant_id: w.tenant_id,
+    application: w.application,
+    environment: w.environment,
+    provider: w.provider,
+    model: w.model,
+    operation: w.operation,
+  };
+}
+
+function emptyCounters(): EngineCounters {
+  return { windows: 0, revisions: 0, duplicates: 0, late_ignored: 0, ticks: 0, notifications: 0 };
+}
+
+interface Runtime {
+  ctx: DetectorContext;
+  group: { state: GroupState; ctx: DetectorContext };
+  peer: PeerState;
+}
+
+/** Creates an engine; `config` is validated (detectionConfigSchema), and `undefined` means all defaults. */
+export function createDetectionEngine(config?: unknown): DetectionEngine {
+  const cfg = parseDetectionConfig(config);
+  const lifecycle = createAlertLifecycle();
+  const sink: { alerts: Alert[] } = { alerts: [] };
+  let series = new Map<string, SeriesState>();
+  let groups = new Map<string, GroupState>();
+  let peers = new Map<string, PeerState>();
+  let counters = emptyCounters();
+  let runtimes = new Map<string, Runtime>();
+
+  const contextFor = (labels: AlertLabels, compiled: CompiledRules): DetectorContext => ({
+    compiled,
+    emit: new Emitter(labels, lifecycle, sink, () => compiled.lifecycle),
+    scope: describeScope(labels),
+  });
+
+  const runtimeOf = (s: SeriesState): Runtime => {
+    let rt = runtimes.get(s.key);
+    if (rt !== undefined) return rt;
+    const x = s.series;
+    const groupKey = `${x.tenant_id}${SEP}${x.application}`;
+    let group = groups.get(groupKey);
+    if (group === undefined) {
+      group = { key: groupKey, tenant_id: x.tenant_id, application: x.application, cost: costGroupInit() };
+      groups.set(groupKey, group);
+    }
+    const peerKey = `${x.tenant_id}${SEP}${x.application}${SEP}${x.environment}`;
+    let peer = peers.get(peerKey);
+    if (peer === undefined) {
+      peer = { key: peerKey, lastEnd: 0 };
+      peers.set(peerKey, peer);
+    }
+    const groupSeries: Series = { ...x, environment: '', provider: '', model: '', operation: '' };
+    const groupLabels: AlertLabels = {
+      tenant_id: x.tenant_id,
+      application: x.application,
+      environment: null,
+      provider: null,
+      model: null,
+      operation: null,
+    };
+    rt = {
+      ctx: contextFor({ ...x }, compileRules(resolveRules(cfg, x))),
+      group: { state: group, ctx: contextFor(groupLabels, compileRules(resolveRules(cfg, groupSeries))) },
+      peer,
+    };
+    runtimes.set(s.key, rt);
+    return rt;
+  };
+
+  const learn = (ctx: DetectorContext, s: SeriesState, f: WindowFeatures): void => {
+    latencyLearn(ctx, s.latency, f);
+    errorsLearn(ctx, s.errors, f);
+    outageLearn(ctx, s.outage, f);
+    tokenLearn(ctx, s.tokens, f);
+    qualityLearn(ctx, s.quality, f);
+    guardrailLearn(ctx, s.guardrail, f);
+    s.learned++;
+  };
+
+  const finish = (out: Alert[]): Alert[] => {
+    counters.notifications += out.length;
+    sink.alerts = [];
+    return out;
+  };
+
+  return {
+    config: cfg,
+
+    process(w) {
+      const key = seriesKeyOf(w);
+      let s = series.get(key);
+      if (s === undefined) {
+        s = {
+          key,
+          series: seriesOf(w),
+          pending: null,
+          learned: 0,
+          latency: latencyInit(),
+          errors: errorsInit(),
+          outage: outageInit(),
+          tokens: tokenInit(),
+          quality: qualityInit(),
+          guardrail: guardrailInit(),
+        };
+        series.set(key, s);
+      }
+      const rt = runtimeOf(s);
+      const pending = s.pending;
+      let costDelta = w.cost_usd;
+      if (pending !== null) {
+        if (w.window_start < pending.start) {
+          counters.late_ignored++;
+          return [];
+        }
+        if (w.window_start === pending.start) {
+          if (w.revision <= pending.revision) {
+            counters.duplicates++;
+            return [];
+          }
+          counters.revisions++;
+          costDelta = w.cost_usd - pending.cost;
+        } else learn(rt.ctx, s, pending);
+      }
+      counters.windows++;
+      const f = extractFeatures(w);
+      const out: Alert[] = [];
+      sink.alerts = out;
+      const ctx = rt.ctx;
+      outageEvaluate(ctx, s.outage, f, s.errors.rate);
+      latencyEvaluate(ctx, s.latency, f);
+      errorsEvaluate(ctx, s.errors, f);
+      tokenEvaluate(ctx, s.tokens, f);
+      qualityEvaluate(ctx, s.quality, f);
+      guardrailEvaluate(ctx, s.guardrail, f);
+      costGroupAdd(rt.group.ctx, rt.group.state.cost, f, costDelta);
+      s.pending = f;
+      outageSeen(s.outage, f);
+      if (f.end > rt.peer.lastEnd) rt.peer.lastEnd = f.end;
+      return finish(out);
+    },
+
+    tick(nowMs) {
+      counters.ticks++;
+      const out: Alert[] = [];
+      sink.alerts = out;
+      for (const s of series.values()) {
+        const rt = runtimeOf(s);
+        outageTick(rt.ctx, s.outage, nowMs, rt.peer.lastEnd);
+      }
+      for (const a of lifecycle.advance(nowMs)) out.push(a);
+      return finish(out);
+    },
+
+    snapshot() {
+      return structuredClone({
+        version: 1 as const,
+        series: [...series.values()],
+        groups: [...groups.values()],
+        peers: [...peers.values()],
+        lifecycle: lifecycle.snapshot(),
+        counters,
+      });
+    },
+
+    restore(snapshot) {
+      if (snapshot.version !== 1)
+        throw new Error(`unsupported detection snapshot version ${snapshot.version}`);
+      const copy = structuredClone(snapshot);
+      series = new Map(copy.series.map((s) => [s.key, s]));
+      groups = new Map(copy.groups.map((g) => [g.key, g]));
+      peers = new Map(copy.peers.map((p) => [p.key, p]));
+      counters = copy.counters;
+      lifecycle.restore(copy.lifecycle);
+      runtimes = new Map();
+    },
+
+    stats() {
+      let warming = 0;
+      let noData = 0;
+      for (const s of series.values()) {
+        if (s.learned < runtimeOf(s).ctx.compiled.warmup) warming++;
+        if (s.outage.noData) noData++;
+      }
+      return {
+        ...counters,
+        series: series.size,
+        groups: groups.size,
+        warming_up: warming,
+        no_data: noData,
+        alerts: lifecycle.stats(),
+      };
+    },
+
+    inspect(x) {
+      const s = series.get(seriesKeyOf(x));
+      if (s === undefined) return null;
+      const warmup = runtimeOf(s).ctx.compiled.warmup;
+      const quality: SeriesInspection['quality'] = {};
+      for (const [name, e] of Object.entries(s.quality.evaluators)) {
+        quality[name] = {
+          reference: e.frozen ? 'frozen' : 'building',
+          reference_windows: e.refWindows,
+          reference_scores: e.refCount,
+        };
+      }
+      const guardrail: SeriesInspection['guardrail'] = {};
+      for (const [flag, r] of Object.entries(s.guardrail.flags))
+        guardrail[flag] = { expected_rate: rateExpected(r) };
+      return {
+        windows_learned: s.learned,
+        warm: s.learned >= warmup,
+        pending_window_start: s.pending?.start ?? null,
+        latency: latencyStatus(s.latency, warmup),
+        errors: {
+          windows: s.errors.rate.windows,
+          warm: s.errors.rate.windows >= warmup,
+          expected_ratio: rateExpected(s.errors.rate),
+        },
+        outage: {
+          state: s.outage.noData ? 'no_data' : 'ok',
+          expected_events_per_window: s.outage.traffic,
+          last_window_end: s.outage.lastEnd,
+        },
+        quality,
+        guardrail,
+      };
+    },
+  };
+}

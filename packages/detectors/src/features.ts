@@ -1,0 +1,47 @@
+import type { ScoreAggregate, WindowAggregate } from '@aiops/contract';
+
+/**
+ * What the detectors read from a window aggregate: plain, JSON-able numbers (the latency sketch and the
+ * wall-clock fields are left behind), so the latest window of a series can sit in a snapshot.
+ */
+export interface WindowFeatures {
+  start: number;
+  end: number;
+  revision: number;
+  events: number;
+  errors: number;
+  errorsByType: Record<string, number>;
+  latencyCount: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  ttftP95: number | null;
+  outputTokens: number;
+  cost: number;
+  quality: Record<string, ScoreAggregate>;
+  feedbackNegative: number;
+  feedbackTotal: number;
+  flags: Record<string, number>;
+}
+
+export function extractFeatures(w: WindowAggregate): WindowFeatures {
+  return {
+    start: w.window_start,
+    end: w.window_end,
+    revision: w.revision,
+    events: w.events,
+    errors: w.errors,
+    errorsByType: w.errors_by_type,
+    latencyCount: w.latency_count,
+    p50: w.latency_p50_ms,
+    p95: w.latency_p95_ms,
+    p99: w.latency_p99_ms,
+    ttftP95: w.ttft_p95_ms,
+    outputTokens: w.output_tokens,
+    cost: w.cost_usd,
+    quality: w.quality,
+    feedbackNegative: w.feedback_negative,
+    feedbackTotal: w.feedback_total,
+    flags: w.guardrail_flags,
+  };
+}

@@ -1,0 +1,291 @@
+import { errorMessage } from '@aiops/core';
+import type { Logger, PipelineMetrics } from '@aiops/ops';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+
+/** One fetch's worth of messages from one partition. */
+export interface InputBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly KafkaMessage[];
+  readonly highWatermark: string;
+}
+
+export interface CommitRequest {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to read after a restart. */
+  readonly offset: string;
+  /** Stored with the offset by the group coordinator; the aggregator keeps its watermark here. */
+  readonly metadata?: string;
+}
+
+/**
+ * What a handler did with a batch. The runner commits `commits` only after `durable` resolved, and in
+ * order per partition, so an offset is never committed ahead of the output it stands for.
+ */
+export interface BatchOutcome {
+  readonly durable?: Promise<unknown>;
+  /** Omitted: commit the batch's last offset + 1. Empty array: commit nothing now. */
+  readonly commits?: readonly CommitRequest[];
+}
+
+export interface AssignedPartition {
+  readonly topic: string;
+  readonly partition: number;
+  /** null when the group has no committed offset for it yet. */
+  readonly committedOffset: string | null;
+  readonly metadata: string | null;
+}
+
+export interface BatchHandler {
+  /**
+   * Called after every (re)balance with the whole new assignment, before any batch of the new
+   * generation is handled. Kafka resumes each partition at its committed offset, so any state kept
+   * for a partition beyond that offset must be dropped here.
+   */
+  onAssigned?(assignment: readonly AssignedPartition[]): Promise<void> | void;
+  handleBatch(batch: InputBatch, heartbeat: () => Promise<void>): Promise<BatchOutcome>;
+  /** Wall-clock punctuation: runs every `tickIntervalMs` even when no message arrives. */
+  onTick?(wallNowMs: number): Promise<BatchOutcome | undefined>;
+  /** At shutdown, after fetching stopped: push out what is buffered. */
+  flush?(): Promise<BatchOutcome | undefined>;
+}
+
+export interface StreamRunnerOptions {
+  kafka: Kafka;
+  service: string;
+  groupId: string;
+  topics: readonly string[];
+  handler: BatchHandler;
+  logger: Logger;
+  metrics: PipelineMetrics;
+  fromBeginning?: boolean;
+  /** Batches whose output is not yet durable before the runner stops fetching (backpressure). */
+  maxInFlightBatches?: number;
+  tickIntervalMs?: number;
+  sessionTimeoutMs?: number;
+  maxBytesPerPartition?: number;
+  /** Instance id for logs and for static membership-like naming. */
+  instanceId?: string;
+}
+
+export interface StreamRunner {
+  start(): Promise<void>;
+  /** Stop fetching, flush, commit what is durable, disconnect; gives up waiting after `deadlineMs`. */
+  stop(deadlineMs?: number): Promise<void>;
+  isReady(): boolean;
+  /** Resolves when the consumer crashed for good (kafkajs gave up retrying). */
+  readonly crashed: Promise<Error>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Awaits `work` but keeps the group membership alive while it takes long (ClickHouse down, etc.). */
+async function awaitWithHeartbeat(work: Promise<unknown>, heartbeat: () => Promise<void>): Promise<void> {
+  let settled = false;
+  const done = work.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  while (!settled) {
+    await Promise.race([done, sleep(2000)]);
+    if (!settled) await heartbeat().catch(() => undefined);
+  }
+  await work;
+}
+
+/**
+ * Drives a BatchHandler from a consumer group. kafkajs' eachBatch with manual offset resolution and no
+ * auto-commit: offsets are committed only when the handler says its output is durable.
+ */
+export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
+  const { kafka, service, groupId, topics, handler, logger, metrics } = options;
+  const maxInFlight = options.maxInFlightBatches ?? 8;
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
+    maxWaitTimeInMs: 200,
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+  });
+  const admin = kafka.admin();
+
+  let ready = false;
+  let stopping = false;
+  let failure: Error | undefined;
+  let assignmentReady: Promise<void> = Promise.resolve();
+  let ticker: NodeJS.Timeout | undefined;
+  let tickRunning: Promise<void> | undefined;
+  /** Per partition: the chain of pending (durable → commit) steps, so commits stay in order. */
+  const chains = new Map<string, Promise<void>>();
+  const inFlight: Promise<void>[] = [];
+  let resolveCrashed: (error: Error) => void = () => undefined;
+  const crashed = new Promise<Error>((resolve) => {
+    resolveCrashed = resolve;
+  });
+
+  const commitNow = async (requests: readonly CommitRequest[]): Promise<void> => {
+    if (requests.length === 0) return;
+    try {
+      await consumer.commitOffsets(
+        requests.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset, metadata: r.metadata ?? null })),
+      );
+    } catch (error) {
+      // After a rebalance the partition may belong to another member: its commit is refused, and the
+      // new owner replays from the last good offset, which downstream deduplication absorbs.
+      logger.warn({ err: errorMessage(error), commits: requests.length }, 'offset commit refused');
+    }
+  };
+
+  /** Queues `outcome` behind earlier work of the same partitions; returns the queued step. */
+  const schedule = (outcome: BatchOutcome, defaults: readonly CommitRequest[]): Promise<void> => {
+    const commits = outcome.commits ?? defaults;
+    const keys = new Set(commits.map((c) => `${c.topic}:${c.partition}`));
+    const previous = Promise.all([...keys].map((k) => chains.get(k) ?? Promise.resolve()));
+    const step = previous
+      .then(() => outcome.durable)
+      .then(() => {
+        // Once an output failed, committing any later offset would skip the failed batch: stop here
+        // and let a restart replay from the last good commit.
+        if (failure) throw failure;
+        return commitNow(commits);
+      })
+      .catch((error: unknown) => {
+        if (!failure) {
+          failure = error instanceof Error ? error : new Error(String(error));
+          logger.error({ err: errorMessage(error) }, 'batch output failed; no further offsets will be committed');
+          ready = false;
+          resolveCrashed(failure);
+        }
+        throw error;
+      });
+    const settled = step.catch(() => undefined);
+    for (const key of keys) chains.set(key, settled);
+    return step;
+  };
+
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    const assignment = event.payload.memberAssignment as Record<string, number[]>;
+    assignmentReady = (async () => {
+      const list: AssignedPartition[] = [];
+      for (const [topic, partitions] of Object.entries(assignment)) {
+        const committed = await admin.fetchOffsets({ groupId, topics: [topic] }).catch(() => []);
+        const byPartition = new Map<number, { offset: string; metadata: string | null }>();
+        for (const entry of committed) {
+          for (const p of entry.partitions) {
+            byPartition.set(p.partition, { offset: p.offset, metadata: p.metadata ?? null });
+          }
+        }
+        for (const partition of partitions) {
+          const c = byPartition.get(partition);
+          const offset = c && c.offset !== '-1' ? c.offset : null;
+          list.push({ topic, partition, committedOffset: offset, metadata: offset === null ? null : c!.metadata });
+        }
+      }
+      logger.info(
+        { assignment: list.map((a) => `${a.topic}:${a.partition}@${a.committedOffset ?? 'start'}`) },
+        'partitions assigned',
+      );
+      await handler.onAssigned?.(list);
+      ready = true;
+    })();
+  });
+  consumer.on(consumer.events.CRASH, (event) => {
+    const error = event.payload.error;
+    logger.error({ err: errorMessage(error), restart: event.payload.restart }, 'consumer crashed');
+    if (!event.payload.restart) {
+      ready = false;
+      resolveCrashed(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+
+  const runTick = async (): Promise<void> => {
+    if (!handler.onTick || stopping) return;
+    await assignmentReady;
+    const outcome = await handler.onTick(Date.now());
+    if (outcome) inFlight.push(schedule(outcome, []));
+  };
+
+  return {
+    crashed,
+    isReady: () => ready && !stopping,
+    async start() {
+      await admin.connect();
+      await consumer.connect();
+      for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          await assignmentReady;
+          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          const last = batch.messages[batch.messages.length - 1]!;
+          metrics.consumed.inc({ service, topic: batch.topic }, batch.messages.length);
+          metrics.batchSize.observe({ service, stage: 'consume' }, batch.messages.length);
+          metrics.consumerLag.set(
+            { service, topic: batch.topic, partition: String(batch.partition) },
+            Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1),
+          );
+          const outcome = await handler.handleBatch(
+            { topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark },
+            heartbeat,
+          );
+          const defaults = [{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }];
+          const step = schedule(outcome, defaults);
+          inFlight.push(step);
+          resolveOffset(last.offset);
+          // Backpressure: while too much output is still in flight, stop fetching (but keep heartbeating).
+          while (inFlight.length > maxInFlight) {
+            metrics.paused.set({ service }, 1);
+            await awaitWithHeartbeat(inFlight.shift()!, heartbeat);
+          }
+          metrics.paused.set({ service }, 0);
+          while (inFlight.length > 0 && (await isSettled(inFlight[0]!))) inFlight.shift();
+          await heartbeat();
+        },
+      });
+      if (handler.onTick) {
+        const interval = options.tickIntervalMs ?? 1000;
+        ticker = setInterval(() => {
+          if (tickRunning) return;
+          tickRunning = runTick()
+            .catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'tick failed'))
+            .finally(() => {
+              tickRunning = undefined;
+            });
+        }, interval);
+      }
+    },
+    async stop(deadlineMs = 30_000) {
+      if (stopping) return;
+      stopping = true;
+      if (ticker) clearInterval(ticker);
+      const work = (async () => {
+        await consumer.stop();
+        await tickRunning;
+        const outcome = await handler.flush?.();
+        if (outcome) inFlight.push(schedule(outcome, []));
+        await Promise.allSettled(inFlight);
+        await Promise.allSettled([...chains.values()]);
+      })();
+      const timedOut = await Promise.race([work.then(() => false), sleep(deadlineMs).then(() => true)]);
+      if (timedOut) logger.warn({ deadlineMs }, 'shutdown deadline passed; uncommitted work will be replayed');
+      await consumer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+      ready = false;
+    },
+  };
+}
+
+async function isSettled(promise: Promise<unknown>): Promise<boolean> {
+  const marker = Symbol('pending');
+  const result = await Promise.race([promise.then(() => true, () => true), Promise.resolve(marker)]);
+  return result !== marker;
+}

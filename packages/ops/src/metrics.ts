@@ -1,0 +1,125 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The metric families every service shares. Created once per process (per registry) so that the hot
+ * path only does label lookups and increments.
+ */
+export interface PipelineMetrics {
+  readonly registry: Registry;
+  readonly consumed: Counter<'service' | 'topic'>;
+  readonly produced: Counter<'service' | 'topic'>;
+  readonly deadLettered: Counter<'service' | 'reason'>;
+  readonly consumerLag: Gauge<'service' | 'topic' | 'partition'>;
+  readonly batchSize: Histogram<'service' | 'stage'>;
+  readonly insertLatency: Histogram<'service' | 'table'>;
+  readonly insertedRows: Counter<'service' | 'table'>;
+  readonly watermarkDelay: Gauge<'service' | 'partition'>;
+  readonly activeSeries: Gauge<'service'>;
+  readonly openWindows: Gauge<'service'>;
+  readonly alerts: Counter<'service' | 'detector' | 'status'>;
+  readonly alertsActive: Gauge<'service' | 'state'>;
+  readonly duplicatesDropped: Counter<'service'>;
+  readonly lateEvents: Counter<'service' | 'outcome'>;
+  readonly paused: Gauge<'service'>;
+}
+
+export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}): PipelineMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'aiops_' });
+  const registers = [registry];
+  return {
+    registry,
+    consumed: new Counter({
+      name: 'aiops_messages_consumed_total',
+      help: 'Messages read from Kafka',
+      labelNames: ['service', 'topic'],
+      registers,
+    }),
+    produced: new Counter({
+      name: 'aiops_messages_produced_total',
+      help: 'Messages written to Kafka',
+      labelNames: ['service', 'topic'],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'aiops_dead_letters_total',
+      help: 'Messages sent to the dead-letter topic, by reason',
+      labelNames: ['service', 'reason'],
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: 'aiops_consumer_lag_messages',
+      help: 'High watermark minus the next offset to process, per partition',
+      labelNames: ['service', 'topic', 'partition'],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'aiops_batch_size',
+      help: 'Records per processed batch',
+      labelNames: ['service', 'stage'],
+      buckets: [1, 10, 100, 500, 1000, 5000, 10000, 50000],
+      registers,
+    }),
+    insertLatency: new Histogram({
+      name: 'aiops_clickhouse_insert_seconds',
+      help: 'Time from insert start to ClickHouse acknowledgement, retries included',
+      labelNames: ['service', 'table'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    insertedRows: new Counter({
+      name: 'aiops_clickhouse_rows_inserted_total',
+      help: 'Rows acknowledged by ClickHouse',
+      labelNames: ['service', 'table'],
+      registers,
+    }),
+    watermarkDelay: new Gauge({
+      name: 'aiops_watermark_delay_ms',
+      help: 'Wall clock minus the event-time watermark, per partition',
+      labelNames: ['service', 'partition'],
+      registers,
+    }),
+    activeSeries: new Gauge({
+      name: 'aiops_active_series',
+      help: 'Series with state in memory',
+      labelNames: ['service'],
+      registers,
+    }),
+    openWindows: new Gauge({
+      name: 'aiops_open_windows',
+      help: 'Windows held in memory (open or within allowed lateness)',
+      labelNames: ['service'],
+      registers,
+    }),
+    alerts: new Counter({
+      name: 'aiops_alert_notifications_total',
+      help: 'Alert notifications published',
+      labelNames: ['service', 'detector', 'status'],
+      registers,
+    }),
+    alertsActive: new Gauge({
+      name: 'aiops_alerts_active',
+      help: 'Alerts by lifecycle state',
+      labelNames: ['service', 'state'],
+      registers,
+    }),
+    duplicatesDropped: new Counter({
+      name: 'aiops_duplicates_dropped_total',
+      help: 'Events dropped because their event_id was already seen',
+      labelNames: ['service'],
+      registers,
+    }),
+    lateEvents: new Counter({
+      name: 'aiops_late_events_total',
+      help: 'Events behind the watermark, by outcome (corrected = folded into a new revision, dead_lettered)',
+      labelNames: ['service', 'outcome'],
+      registers,
+    }),
+    paused: new Gauge({
+      name: 'aiops_consumer_paused',
+      help: '1 while the consumer is paused for backpressure',
+      labelNames: ['service'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,76 @@
+export type {
+  AgentSpec,
+  AppKind,
+  AppTemplate,
+  ModelKind,
+  ModelProfile,
+  PromptVersionSpec,
+  Route,
+  TenantSpec,
+  ToolSpec,
+} from './catalog.js';
+export {
+  APP_TEMPLATES,
+  ATTACK_GUARDRAIL_MIX,
+  BLOCKING_FLAGS,
+  ENVIRONMENTS,
+  ERROR_MIX,
+  findModel,
+  GUARDRAIL_MIX,
+  MODEL_CATALOG,
+  modelKey,
+  priceCall,
+  TENANT_CATALOG,
+} from './catalog.js';
+export type { DiurnalOptions } from './diurnal.js';
+export { DEFAULT_DIURNAL, diurnalFactor, TrafficNoise } from './diurnal.js';
+export { parseDuration, parseRate, parseScenarioKinds, parseSpeed } from './options.js';
+export { cumulativeWeights, deriveSeed, Rng } from './random.js';
+export type {
+  CostRunawaySpec,
+  DetectorKind,
+  IncidentLabel,
+  LatencySpikeSpec,
+  PromptInjectionBurstSpec,
+  ProviderOutageSpec,
+  QualityDriftSpec,
+  ResolvedCostRunaway,
+  ResolvedLatencySpike,
+  ResolvedPromptInjectionBurst,
+  ResolvedProviderOutage,
+  ResolvedQualityDrift,
+  ResolvedScenario,
+  ScenarioKind,
+  ScenarioSpec,
+  ScenarioTiming,
+  ScheduleWindow,
+  SeriesFilter,
+} from './scenarios.js';
+export {
+  activeLabels,
+  DEFAULT_DURATIONS_MS,
+  DEFAULT_GAP_MS,
+  DEFAULT_TARGETS,
+  DEFAULT_WARMUP_MS,
+  DETECTOR_KINDS,
+  labelsOf,
+  resolveScenarios,
+  SCENARIO_KINDS,
+  seriesMatchesFilter,
+} from './scenarios.js';
+export type {
+  ResolvedSimulationOptions,
+  Simulation,
+  SimulationOptions,
+  SimulationSummary,
+} from './simulation.js';
+export {
+  createSimulation,
+  formatSimulationSummary,
+  resolveSimulationOptions,
+  simulationSummary,
+} from './simulation.js';
+export type { EventTallySnapshot } from './tally.js';
+export { EventTally } from './tally.js';
+export type { World, WorldApp } from './world.js';
+export { createWorld, expectedEventsPerRequest, worldModels } from './world.js';

@@ -1,0 +1,526 @@
+import type { Series, SeriesDimension } from '@aiops/contract';
+import { SERIES_DIMENSIONS } from '@aiops/contract';
+import type { World, WorldApp } from './world.js';
+
+export const SCENARIO_KINDS = [
+  'latency_spike',
+  'provider_outage',
+  'cost_runaway',
+  'prompt_injection_burst',
+  'quality_drift',
+] as const;
+export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
+
+/** The detectors a label can name; the scenario benchmark scores each one separately. */
+export const DETECTOR_KINDS = ['latency', 'error_rate', 'outage', 'cost', 'quality', 'guardrail'] as const;
+export type DetectorKind = (typeof DETECTOR_KINDS)[number];
+
+export type SeriesFilter = Partial<Series>;
+
+/** When a scenario runs; omitted fields are filled by the default schedule. */
+export interface ScenarioTiming {
+  /** Event time at which the incident starts (epoch ms). */
+  readonly startMs?: number;
+  readonly durationMs?: number;
+}
+
+export interface LatencySpikeSpec extends ScenarioTiming {
+  readonly kind: 'latency_spike';
+  readonly provider?: string;
+  readonly model?: string;
+  /** Latency multiplier of every call to the model (default 6). */
+  readonly factor?: number;
+}
+
+export interface ProviderOutageSpec extends ScenarioTiming {
+  readonly kind: 'provider_outage';
+  readonly provider?: string;
+  /** Share of the provider's calls that fail with server_error during the error phase (default 0.97). */
+  readonly errorRate?: number;
+  /**
+   * Fraction of the incident spent failing loudly (errors) before clients stop calling the provider and its
+   * traffic falls silent for the rest (default 0.5; 1 = errors only, 0 = silence only).
+   */
+  readonly errorPhaseFraction?: number;
+}
+
+interface AppTarget {
+  readonly tenant_id?: string;
+  readonly application?: string;
+  readonly environment?: string;
+}
+
+export interface CostRunawaySpec extends ScenarioTiming, AppTarget {
+  readonly kind: 'cost_runaway';
+  /** Output tokens per LLM call multiplier (default 10). */
+  readonly outputFactor?: number;
+  /** Request rate multiplier (default 3). */
+  readonly rateFactor?: number;
+}
+
+export interface QualityDriftSpec extends ScenarioTiming, AppTarget {
+  readonly kind: 'quality_drift';
+  /** Prompt version that drifts (default: the application's most used version). */
+  readonly prompt_version?: string;
+  /** How far the mean evaluation score has fallen by the end, linearly from 0 (default 0.35). */
+  readonly drop?: number;
+}
+
+export interface PromptInjectionBurstSpec extends ScenarioTiming, AppTarget {
+  readonly kind: 'prompt_injection_burst';
+  /** Attack requests per minute, as a multiple of the application's mean request rate (default 3). */
+  readonly attackRateFactor?: number;
+}
+
+export type ScenarioSpec =
+  | LatencySpikeSpec
+  | ProviderOutageSpec
+  | CostRunawaySpec
+  | QualityDriftSpec
+  | PromptInjectionBurstSpec;
+
+interface ResolvedTiming {
+  /** `${kind}#${index}`, unique within a simulation. */
+  readonly id: string;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+export interface ResolvedLatencySpike extends ResolvedTiming {
+  readonly kind: 'latency_spike';
+  readonly provider: string;
+  readonly model: string;
+  readonly factor: number;
+}
+
+export interface ResolvedProviderOutage extends ResolvedTiming {
+  readonly kind: 'provider_outage';
+  readonly provider: string;
+  readonly errorRate: number;
+  /** End of the error phase and start of the silent phase. */
+  readonly silenceStartMs: number;
+}
+
+interface ResolvedAppTarget {
+  readonly tenant_id: string;
+  readonly application: string;
+  readonly environment: string;
+}
+
+export interface ResolvedCostRunaway extends ResolvedTiming, ResolvedAppTarget {
+  readonly kind: 'cost_runaway';
+  readonly outputFactor: number;
+  readonly rateFactor: number;
+}
+
+export interface ResolvedQualityDrift extends ResolvedTiming, ResolvedAppTarget {
+  readonly kind: 'quality_drift';
+  readonly prompt_name: string;
+  readonly prompt_version: string;
+  readonly drop: number;
+}
+
+export interface ResolvedPromptInjectionBurst extends ResolvedTiming, ResolvedAppTarget {
+  readonly kind: 'prompt_injection_burst';
+  readonly attackRateFactor: number;
+}
+
+export type ResolvedScenario =
+  | ResolvedLatencySpike
+  | ResolvedProviderOutage
+  | ResolvedCostRunaway
+  | ResolvedQualityDrift
+  | ResolvedPromptInjectionBurst;
+
+/**
+ * Ground truth for the scenario benchmark: detector `detector` should fire for series matching `series`
+ * (see `seriesMatchesFilter`) during event time [startMs, endMs).
+ */
+export interface IncidentLabel {
+  /** `${scenario id}:${detector}` */
+  readonly id: string;
+  readonly scenario: ScenarioKind;
+  readonly scenarioId: string;
+  readonly detector: DetectorKind;
+  /** The dimensions that identify the affected series; absent dimensions are "any". */
+  readonly series: SeriesFilter;
+  /** Extra scope for quality labels: the prompt version that drifts (series do not carry prompts). */
+  readonly prompt: { readonly prompt_name: string; readonly prompt_version: string } | null;
+  readonly startMs: number;
+  readonly endMs: number;
+  /** The window-aggregate signal that moves, and which way. */
+  readonly signal: string;
+  readonly direction: 'up' | 'down';
+  readonly description: string;
+}
+
+const MINUTE_MS = 60_000;
+
+/** Default targets: disjoint series, all inside the first three tenants, so every tenant count ≥ 3 has them. */
+export const DEFAULT_TARGETS = Object.freeze({
+  latency_spike: { provider: 'openai', model: 'gpt-4o' },
+  provider_outage: { provider: 'anthropic' },
+  cost_runaway: { tenant_id: 'globex', application: 'research-agent', environment: 'production' },
+  prompt_injection_burst: { tenant_id: 'initech', application: 'sales-assistant', environment: 'production' },
+  quality_drift: { tenant_id: 'acme', application: 'support-bot', environment: 'production' },
+});
+
+/** Nominal incident durations of the default schedule. */
+export const DEFAULT_DURATIONS_MS: Readonly<Record<ScenarioKind, number>> = Object.freeze({
+  latency_spike: 10 * MINUTE_MS,
+  provider_outage: 16 * MINUTE_MS,
+  cost_runaway: 15 * MINUTE_MS,
+  prompt_injection_burst: 10 * MINUTE_MS,
+  quality_drift: 60 * MINUTE_MS,
+});
+
+export const DEFAULT_WARMUP_MS = 45 * MINUTE_MS;
+/** Quiet time after each scheduled incident (and after the last one, before the end). */
+export const DEFAULT_GAP_MS = 15 * MINUTE_MS;
+/** The default schedule is shrunk proportionally to fit the run, but never below this factor. */
+export const MIN_SCHEDULE_SCALE = 0.2;
+
+export interface ScheduleWindow {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly warmupMs: number;
+}
+
+/**
+ * Fills in targets, parameters and times. Specs without `startMs` are laid out one after another after the
+ * warm-up, each followed by a quiet gap, at whole minutes; when the nominal schedule does not fit the run it
+ * is shrunk proportionally (down to MIN_SCHEDULE_SCALE, below which a RangeError says how long a run is needed).
+ */
+export function resolveScenarios(
+  world: World,
+  specs: readonly (ScenarioSpec | ScenarioKind)[],
+  window: ScheduleWindow,
+): ResolvedScenario[] {
+  const normalized: ScenarioSpec[] = specs.map((s) =>
+    typeof s === 'string' ? ({ kind: s } as ScenarioSpec) : s,
+  );
+  for (const spec of normalized) {
+    if (!(SCENARIO_KINDS as readonly string[]).includes(spec.kind)) {
+      throw new RangeError(
+        `unknown scenario "${String(spec.kind)}"; expected one of ${SCENARIO_KINDS.join(', ')}`,
+      );
+    }
+  }
+  const times = schedule(normalized, window);
+  return normalized.map((spec, index) => {
+    const timing = times[index]!;
+    const base = { id: `${spec.kind}#${index}`, startMs: timing.startMs, endMs: timing.endMs };
+    return Object.freeze(resolveOne(world, spec, base));
+  });
+}
+
+function schedule(
+  specs: readonly ScenarioSpec[],
+  window: ScheduleWindow,
+): { startMs: number; endMs: number }[] {
+  const auto = specs.filter((s) => s.startMs === undefined);
+  const first = window.startMs + window.warmupMs;
+  const available = window.endMs - first;
+  const nominal = auto.reduce(
+    (sum, s) => sum + (s.durationMs ?? DEFAULT_DURATIONS_MS[s.kind]) + DEFAULT_GAP_MS,
+    0,
+  );
+  let scale = 1;
+  if (auto.length > 0 && nominal > available) {
+    scale = available / nominal;
+    if (scale < MIN_SCHEDULE_SCALE) {
+      const needed = window.warmupMs + nominal * MIN_SCHEDULE_SCALE;
+      throw new RangeError(
+        `the run is too short for ${auto.length} scheduled scenario(s) after a ${window.warmupMs / MINUTE_MS} min warm-up: ` +
+          `give at least ${Math.ceil(needed / MINUTE_MS)} min, fewer scenarios, or explicit start times`,
+      );
+    }
+  }
+  let cursor = Math.ceil(first / MINUTE_MS) * MINUTE_MS;
+  return specs.map((spec) => {
+    const nominalDuration = spec.durationMs ?? DEFAULT_DURATIONS_MS[spec.kind];
+    if (!(nominalDuration > 0) || !Number.isFinite(nominalDuration)) {
+      throw new RangeError(`scenario ${spec.kind}: durationMs must be > 0; got ${nominalDuration}`);
+    }
+    if (spec.startMs !== undefined) {
+      if (!Number.isFinite(spec.startMs))
+        throw new RangeError(`scenario ${spec.kind}: startMs must be finite`);
+      return { startMs: spec.startMs, endMs: spec.startMs + nominalDuration };
+    }
+    const duration =
+      spec.durationMs ?? Math.max(MINUTE_MS, Math.floor((nominalDuration * scale) / MINUTE_MS) * MINUTE_MS);
+    const gap = Math.floor((DEFAULT_GAP_MS * scale) / MINUTE_MS) * MINUTE_MS;
+    const startMs = cursor;
+    cursor = startMs + duration + gap;
+    return { startMs, endMs: startMs + duration };
+  });
+}
+
+function findApp(world: World, target: ResolvedAppTarget, kind: string): WorldApp {
+  const app = world.apps.find(
+    (a) => a.tenant_id === target.tenant_id && a.application === target.application,
+  );
+  if (app === undefined) {
+    throw new RangeError(
+      `scenario ${kind}: no application ${target.tenant_id}/${target.application} in this world`,
+    );
+  }
+  if (!world.environments.includes(target.environment)) {
+    throw new RangeError(`scenario ${kind}: unknown environment ${target.environment}`);
+  }
+  return app;
+}
+
+function positive(value: number, name: string): number {
+  if (!(value > 0) || !Number.isFinite(value))
+    throw new RangeError(`${name} must be a finite number > 0; got ${value}`);
+  return value;
+}
+
+function unit(value: number, name: string): number {
+  if (!(value >= 0 && value <= 1)) throw new RangeError(`${name} must be in [0, 1]; got ${value}`);
+  return value;
+}
+
+function resolveOne(
+  world: World,
+  spec: ScenarioSpec,
+  base: { id: string; startMs: number; endMs: number },
+): ResolvedScenario {
+  switch (spec.kind) {
+    case 'latency_spike': {
+      const provider = spec.provider ?? DEFAULT_TARGETS.latency_spike.provider;
+      const model =
+        spec.model ?? (spec.provider === undefined ? DEFAULT_TARGETS.latency_spike.model : undefined);
+      if (model === undefined)
+        throw new RangeError('scenario latency_spike: give model together with provider');
+      const used = world.apps.some((a) => a.routes.some((r) => r.provider === provider && r.model === model));
+      if (!used) throw new RangeError(`scenario latency_spike: no application calls ${provider}/${model}`);
+      return {
+        ...base,
+        kind: 'latency_spike',
+        provider,
+        model,
+        factor: positive(spec.factor ?? 6, 'factor'),
+      };
+    }
+    case 'provider_outage': {
+      const provider = spec.provider ?? DEFAULT_TARGETS.provider_outage.provider;
+      if (!world.apps.some((a) => a.routes.some((r) => r.provider === provider))) {
+        throw new RangeError(`scenario provider_outage: no application calls provider ${provider}`);
+      }
+      const fraction = unit(spec.errorPhaseFraction ?? 0.5, 'errorPhaseFraction');
+      const silenceStartMs =
+        base.startMs + Math.round(((base.endMs - base.startMs) * fraction) / 1000) * 1000;
+      return {
+        ...base,
+        kind: 'provider_outage',
+        provider,
+        errorRate: unit(spec.errorRate ?? 0.97, 'errorRate'),
+        silenceStartMs,
+      };
+    }
+    case 'cost_runaway': {
+      const target = appTarget(spec, DEFAULT_TARGETS.cost_runaway);
+      findApp(world, target, spec.kind);
+      return {
+        ...base,
+        ...target,
+        kind: 'cost_runaway',
+        outputFactor: positive(spec.outputFactor ?? 10, 'outputFactor'),
+        rateFactor: Math.max(1, positive(spec.rateFactor ?? 3, 'rateFactor')),
+      };
+    }
+    case 'quality_drift': {
+      const target = appTarget(spec, DEFAULT_TARGETS.quality_drift);
+      const app = findApp(world, target, spec.kind);
+      const versions = app.template.prompt.versions;
+      const top = versions.reduce((best, v) => (v.weight > best.weight ? v : best), versions[0]!);
+      const version = spec.prompt_version ?? top.version;
+      if (!versions.some((v) => v.version === version)) {
+        throw new RangeError(
+          `scenario quality_drift: ${target.application} has no prompt version ${version}`,
+        );
+      }
+      return {
+        ...base,
+        ...target,
+        kind: 'quality_drift',
+        prompt_name: app.template.prompt.name,
+        prompt_version: version,
+        drop: unit(spec.drop ?? 0.35, 'drop'),
+      };
+    }
+    case 'prompt_injection_burst': {
+      const target = appTarget(spec, DEFAULT_TARGETS.prompt_injection_burst);
+      const app = findApp(world, target, spec.kind);
+      if (app.guardrail === null) {
+        throw new RangeError(`scenario prompt_injection_burst: ${target.application} has no input guardrail`);
+      }
+      return {
+        ...base,
+        ...target,
+        kind: 'prompt_injection_burst',
+        attackRateFactor: positive(spec.attackRateFactor ?? 3, 'attackRateFactor'),
+      };
+    }
+  }
+}
+
+function appTarget(spec: AppTarget, defaults: ResolvedAppTarget): ResolvedAppTarget {
+  if (spec.tenant_id !== undefined && spec.application === undefined) {
+    throw new RangeError('an application-level scenario needs application together with tenant_id');
+  }
+  return {
+    tenant_id: spec.tenant_id ?? defaults.tenant_id,
+    application: spec.application ?? defaults.application,
+    environment: spec.environment ?? defaults.environment,
+  };
+}
+
+/** The labels of one resolved scenario (a provider outage has two phases, hence up to two labels). */
+export function labelsOf(scenario: ResolvedScenario): IncidentLabel[] {
+  const common = { scenario: scenario.kind, scenarioId: scenario.id, prompt: null };
+  const label = (
+    detector: DetectorKind,
+    series: SeriesFilter,
+    startMs: number,
+    endMs: number,
+    signal: string,
+    direction: 'up' | 'down',
+    description: string,
+    prompt: IncidentLabel['prompt'] = null,
+  ): IncidentLabel =>
+    Object.freeze({
+      ...common,
+      id: `${scenario.id}:${detector}`,
+      detector,
+      series: Object.freeze(series),
+      prompt,
+      startMs,
+      endMs,
+      signal,
+      direction,
+      description,
+    });
+  switch (scenario.kind) {
+    case 'latency_spike':
+      return [
+        label(
+          'latency',
+          { provider: scenario.provider, model: scenario.model },
+          scenario.startMs,
+          scenario.endMs,
+          'latency_p95_ms',
+          'up',
+          `${scenario.provider}/${scenario.model} latency × ${scenario.factor}`,
+        ),
+      ];
+    case 'provider_outage': {
+      const out: IncidentLabel[] = [];
+      if (scenario.silenceStartMs > scenario.startMs) {
+        out.push(
+          label(
+            'error_rate',
+            { provider: scenario.provider },
+            scenario.startMs,
+            scenario.silenceStartMs,
+            'error_rate',
+            'up',
+            `${scenario.provider} fails ${Math.round(scenario.errorRate * 100)}% of calls with server_error`,
+          ),
+        );
+      }
+      if (scenario.endMs > scenario.silenceStartMs) {
+        out.push(
+          label(
+            'outage',
+            { provider: scenario.provider },
+            scenario.silenceStartMs,
+            scenario.endMs,
+            'events',
+            'down',
+            `${scenario.provider} traffic stops (clients opened their circuit breakers)`,
+          ),
+        );
+      }
+      return out;
+    }
+    case 'cost_runaway':
+      return [
+        label(
+          'cost',
+          appSeries(scenario),
+          scenario.startMs,
+          scenario.endMs,
+          'cost_usd',
+          'up',
+          `${scenario.tenant_id}/${scenario.application}: output tokens × ${scenario.outputFactor}, requests × ${scenario.rateFactor}`,
+        ),
+      ];
+    case 'quality_drift':
+      return [
+        label(
+          'quality',
+          appSeries(scenario),
+          scenario.startMs,
+          scenario.endMs,
+          'quality_mean',
+          'down',
+          `${scenario.tenant_id}/${scenario.application} prompt ${scenario.prompt_name}@${scenario.prompt_version}: ` +
+            `evaluation scores drift down by up to ${scenario.drop}`,
+          { prompt_name: scenario.prompt_name, prompt_version: scenario.prompt_version },
+        ),
+      ];
+    case 'prompt_injection_burst':
+      return [
+        label(
+          'guardrail',
+          appSeries(scenario),
+          scenario.startMs,
+          scenario.endMs,
+          'guardrail_flags.prompt_injection',
+          'up',
+          `${scenario.tenant_id}/${scenario.application}: prompt-injection attacks at ${scenario.attackRateFactor}× the request rate`,
+        ),
+      ];
+  }
+}
+
+function appSeries(target: ResolvedAppTarget): SeriesFilter {
+  return { tenant_id: target.tenant_id, application: target.application, environment: target.environment };
+}
+
+/**
+ * Whether a series (an event's, a window's, or an alert's, whose aggregated-away dimensions are null or
+ * absent) is compatible with a label's filter: no dimension present on both sides differs. So an alert on a
+ * full series matches a provider-level label, and a tenant/app-level cost alert matches an app-level label.
+ */
+export function seriesMatchesFilter(
+  filter: SeriesFilter,
+  series: { readonly [D in SeriesDimension]?: string | null },
+): boolean {
+  for (const dimension of SERIES_DIMENSIONS) {
+    const wanted = filter[dimension];
+    if (wanted === undefined) continue;
+    const actual = series[dimension];
+    if (actual !== undefined && actual !== null && actual !== wanted) return false;
+  }
+  return true;
+}
+
+/** Labels naming `detector` whose filter matches `series` and whose interval contains event time `timeMs`. */
+export function activeLabels(
+  labels: readonly IncidentLabel[],
+  detector: DetectorKind,
+  series: { readonly [D in SeriesDimension]?: string | null },
+  timeMs: number,
+): IncidentLabel[] {
+  return labels.filter(
+    (l) =>
+      l.detector === detector &&
+      timeMs >= l.startMs &&
+      timeMs < l.endMs &&
+      seriesMatchesFilter(l.series, series),
+  );
+}

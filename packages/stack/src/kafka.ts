@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import type { StackOptions } from './options.js';
+import { logTails, tcpAnswers } from './probe.js';
+import {
+  isAlive,
+  isOurProcess,
+  readPidFile,
+  removeFile,
+  sleep,
+  spawnDetached,
+  writePidFile,
+} from './proc.js';
+import { isClusterId, kafkaVersionFromJars, newClusterId, renderKafkaProperties } from './render.js';
+import type { ServiceStatus } from './services.js';
+import { aptInstall, findExecutable, run } from './system.js';
+
+export const KAFKA_VERSION = '3.9.1';
+const PROCESS_MARKER = 'kafka.Kafka';
+
+export function kafkaPaths(options: StackOptions) {
+  const home = join(options.dataDir, 'kafka');
+  return {
+    home,
+    libs: join(home, 'libs'),
+    resolvedMarker: join(home, 'libs', `.resolved-${KAFKA_VERSION}`),
+    data: join(home, 'data'),
+    logs: join(home, 'logs'),
+    properties: join(home, 'server.properties'),
+    log4j: join(home, 'log4j.properties'),
+    clusterIdFile: join(home, 'cluster-id'),
+    pidFile: join(home, 'kafka.pid'),
+    stdoutLog: join(home, 'logs', 'stdout.log'),
+    serverLog: join(home, 'logs', 'server.log'),
+    pom: join(options.rootDir, 'infra', 'kafka', 'pom.xml'),
+  };
+}
+
+export function kafkaEndpoint(options: StackOptions): string {
+  return options.kafkaBrokers ?? `127.0.0.1:${options.kafkaPort}`;
+}
+
+async function ensureJava(options: StackOptions): Promise<string> {
+  const java = findExecutable('java');
+  if (java !== null) return java;
+  if (!options.installMissing)
+    throw new Error('java (17+) is required to run Kafka and was not found on PATH');
+  await aptInstall(
+    ['openjdk-17-jre-headless'],
+    'java (17+) is required to run Kafka and was not found on PATH',
+  );
+  return findExecutable('java') ?? 'java';
+}
+
+/** Resolves the broker's jars from Maven Central once (infra/kafka/pom.xml); later runs reuse them. */
+async function ensureJars(options: StackOptions, steps: string[]): Promise<void> {
+  const paths = kafkaPaths(options);
+  if (existsSync(paths.resolvedMarker)) return;
+  let mvn = findExecutable('mvn');
+  if (mvn === null) {
+    if (!options.installMissing)
+      throw new Error('Maven (mvn) is required to fetch the Kafka jars and was not found');
+    await aptInstall(['maven'], 'Maven (mvn) is required to fetch the Kafka jars and was not found');
+    mvn = findExecutable('mvn') ?? 'mvn';
+  }
+  mkdirSync(paths.libs, { recursive: true });
+  const started = Date.now();
+  await run(mvn, [
+    '-q',
+    '-B',
+    '-f',
+    paths.pom,
+    'dependency:copy-dependencies',
+    `-DoutputDirectory=${paths.libs}`,
+  ]);
+  if (kafkaVersionFromJars(readdirSync(paths.libs)) === null) {
+    throw new Error(`Maven finished but ${paths.libs} holds no kafka_2.13 jar`);
+  }
+  writeFileSync(paths.resolvedMarker, `${new Date().toISOString()}\n`);
+  steps.push(
+    `resolved Kafka ${KAFKA_VERSION} jars with Maven (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
+}
+
+function javaArgs(options: StackOptions, mainClass: string, args: readonly string[]): string[] {
+  const paths = kafkaPaths(options);
+  return [
+    `-Xms${options.kafkaHeap.min}`,
+    `-Xmx${options.kafkaHeap.max}`,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${paths.log4j}`,
+    `-Dkafka.logs.dir=${paths.logs}`,
+    '-cp',
+    `${paths.libs}/*`,
+    mainClass,
+    ...args,
+  ];
+}
+
+/** Renders server.properties and formats the KRaft storage once (the cluster id is kept in a file). */
+async function ensureConfigAndStorage(options: StackOptions, java: string, steps: string[]): Promise<void> {
+  const paths = kafkaPaths(options);
+  mkdirSync(paths.data, { recursive: true });
+  mkdirSync(paths.logs, { recursive: true });
+  const template = readFileSync(join(options.rootDir, 'infra', 'kafka', 'server.properties'), 'utf8');
+  writeFileSync(
+    paths.properties,
+    renderKafkaProperties(template, {
+      kafkaPort: options.kafkaPort,
+      controllerPort: options.kafkaControllerPort,
+      logDirs: paths.data,
+    }),
+  );
+  writeFileSync(
+    paths.log4j,
+    readFileSync(join(options.rootDir, 'infra', 'kafka', 'log4j.properties'), 'utf8'),
+  );
+  if (existsSync(join(paths.data, 'meta.properties'))) return;
+  let clusterId = existsSync(paths.clusterIdFile) ? readFileSync(paths.clusterIdFile, 'utf8').trim() : '';
+  if (!isClusterId(clusterId)) {
+    clusterId = newClusterId((size) => randomBytes(size));
+    writeFileSync(paths.clusterIdFile, `${clusterId}\n`);
+  }
+  await run(
+    java,
+    javaArgs(options, 'kafka.tools.StorageTool', ['format', '-c', paths.properties, '-t', clusterId]),
+    {
+      cwd: paths.home,
+    },
+  );
+  steps.push(`formatted KRaft storage (cluster ${clusterId})`);
+}
+
+/** A real metadata round trip: the broker answers and a controller is elected. */
+export async function kafkaReady(brokers: string, timeoutMs = 3000): Promise<boolean> {
+  const kafka = new Kafka({
+    clientId: 'aiops-stack-probe',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0 && cluster.controller !== null && cluster.controller >= 0;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export function kafkaInstalledVersion(options: StackOptions): string | null {
+  const libs = kafkaPaths(options).libs;
+  return existsSync(libs) ? kafkaVersionFromJars(readdirSync(libs)) : null;
+}
+
+/** Our Kafka's pid if the pid file names a live broker process; a stale pid file is removed. */
+function livePid(options: StackOptions): number | null {
+  const paths = kafkaPaths(options);
+  const pid = readPidFile(paths.pidFile);
+  if (pid === null) return null;
+  if (isOurProcess(pid, PROCESS_MARKER)) return pid;
+  removeFile(paths.pidFile);
+  return null;
+}
+
+export async function kafkaStatus(options: StackOptions): Promise<ServiceStatus> {
+  const endpoint = kafkaEndpoint(options);
+  if (options.kafkaBrokers !== undefined) {
+    const ok = await kafkaReady(endpoint);
+    return {
+      name: 'kafka',
+      state: ok ? 'external' : 'unreachable',
+      endpoint,
+      pid: null,
+      version: null,
+      logFile: null,
+    };
+  }
+  const paths = kafkaPaths(options);
+  const pid = livePid(options);
+  const answers = await tcpAnswers('127.0.0.1', options.kafkaPort);
+  const state =
+    pid === null
+      ? answers
+        ? 'foreign'
+        : 'stopped'
+      : answers && (await kafkaReady(endpoint))
+        ? 'running'
+        : 'starting';
+  return {
+    name: 'kafka',
+    state,
+    endpoint,
+    pid,
+    version: kafkaInstalledVersion(options),
+    logFile: existsSync(paths.serverLog) ? paths.serverLog : null,
+  };
+}
+
+async function waitReady(options: StackOptions, pid: number): Promise<void> {
+  const paths = kafkaPaths(options);
+  const endpoint = kafkaEndpoint(options);
+  const deadline = Date.now() + options.startTimeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) {
+      removeFile(paths.pidFile);
+      throw new Error(
+        `Kafka (pid ${pid}) exited during start-up.\n${logTails([paths.stdoutLog, paths.serverLog])}`,
+      );
+    }
+    if ((await tcpAnswers('127.0.0.1', options.kafkaPort, 500)) && (await kafkaReady(endpoint))) return;
+    await sleep(500);
+  }
+  throw new Error(
+    `Kafka (pid ${pid}) did not answer on ${endpoint} within ${options.startTimeoutMs} ms; it is left running ` +
+      `for inspection (aiops stack down stops it).\n${logTails([paths.stdoutLog, paths.serverLog])}`,
+  );
+}
+
+/** Provisions (jars, config, storage) and starts Kafka unless ours is already running. */
+export async function kafkaUp(
+  options: StackOptions,
+  steps: string[],
+): Promise<'started' | 'already-running'> {
+  const paths = kafkaPaths(options);
+  const existing = livePid(options);
+  if (existing !== null) {
+    await waitReady(options, existing);
+    return 'already-running';
+  }
+  if (await tcpAnswers('127.0.0.1', options.kafkaPort)) {
+    throw new Error(
+      `port ${options.kafkaPort} is in use by a process this stack did not start. Stop it, choose another ` +
+        `port, or use it as an external broker: KAFKA_BROKERS=127.0.0.1:${options.kafkaPort}`,
+    );
+  }
+  const java = await ensureJava(options);
+  await ensureJars(options, steps);
+  await ensureConfigAndStorage(options, java, steps);
+  const pid = spawnDetached(java, javaArgs(options, 'kafka.Kafka', [paths.properties]), {
+    cwd: paths.home,
+    logFile: paths.stdoutLog,
+  });
+  writePidFile(paths.pidFile, pid);
+  const started = Date.now();
+  await waitReady(options, pid);
+  steps.push(`started broker pid ${pid}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return 'started';
+}
+
+export { PROCESS_MARKER as KAFKA_PROCESS_MARKER };

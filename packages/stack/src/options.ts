@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65_535);
+
+/** What `stackUp` / `stackStatus` / `stackDown` accept. Unknown keys are refused. */
+export const stackOptionsSchema = z
+  .object({
+    /** The repository root (holds infra/); found from this file's location when omitted. */
+    rootDir: z.string().min(1).optional(),
+    /** Where binaries, data, logs and pid files live; default `<root>/.aiops` (git-ignored). */
+    dataDir: z.string().min(1).optional(),
+    kafkaPort: port.default(19092),
+    kafkaControllerPort: port.default(19093),
+    clickhouseHttpPort: port.default(18123),
+    clickhouseTcpPort: port.default(19000),
+    /** An external broker list ("host:port,host:port"): when set, Kafka is not provisioned. */
+    kafkaBrokers: z.string().min(1).optional(),
+    /** An external ClickHouse HTTP URL: when set, ClickHouse is not provisioned. */
+    clickhouseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    kafkaHeap: z
+      .object({ min: z.string().regex(/^\d+[mg]$/), max: z.string().regex(/^\d+[mg]$/) })
+      .strict()
+      .default({ min: '256m', max: '768m' }),
+    /** How long a service may take to answer after it is started (the Maven download is not counted). */
+    startTimeoutMs: z.number().int().positive().default(120_000),
+    /** How long `down` waits after SIGTERM before SIGKILL. */
+    stopTimeoutMs: z.number().int().positive().default(30_000),
+    /** May `up` install missing system packages (ClickHouse, Java, Maven) with apt-get? Needs root. */
+    installMissing: z.boolean().default(true),
+  })
+  .strict();
+
+export type StackOptionsInput = z.input<typeof stackOptionsSchema>;
+export type StackOptions = Omit<z.output<typeof stackOptionsSchema>, 'rootDir' | 'dataDir'> & {
+  readonly rootDir: string;
+  readonly dataDir: string;
+};
+
+/** Walks up from `start` to the folder holding infra/kafka/pom.xml. */
+export function findRepoRoot(start: string = dirname(fileURLToPath(import.meta.url))): string {
+  let current = resolve(start);
+  for (;;) {
+    if (existsSync(join(current, 'infra', 'kafka', 'pom.xml'))) return current;
+    const parent = dirname(current);
+    if (parent === current) {
+      throw new Error(`cannot find the repository root (a folder with infra/kafka/pom.xml) above ${start}`);
+    }
+    current = parent;
+  }
+}
+
+const PORT_VARIABLES = [
+  ['AIOPS_KAFKA_PORT', 'kafkaPort'],
+  ['AIOPS_KAFKA_CONTROLLER_PORT', 'kafkaControllerPort'],
+  ['AIOPS_CLICKHOUSE_HTTP_PORT', 'clickhouseHttpPort'],
+  ['AIOPS_CLICKHOUSE_TCP_PORT', 'clickhouseTcpPort'],
+] as const;
+
+/**
+ * Validates options and fills the environment's part: KAFKA_BROKERS and CLICKHOUSE_URL switch the
+ * matching service to external, AIOPS_STACK_DIR moves the data dir, AIOPS_KAFKA_PORT,
+ * AIOPS_KAFKA_CONTROLLER_PORT, AIOPS_CLICKHOUSE_HTTP_PORT and AIOPS_CLICKHOUSE_TCP_PORT move the ports
+ * (so a second checkout, or CI on a shared machine, can run its own stack). Explicit options win.
+ */
+export function resolveStackOptions(
+  input: StackOptionsInput = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): StackOptions {
+  const withEnv: StackOptionsInput = { ...input };
+  if (withEnv.kafkaBrokers === undefined && env.KAFKA_BROKERS) withEnv.kafkaBrokers = env.KAFKA_BROKERS;
+  if (withEnv.clickhouseUrl === undefined && env.CLICKHOUSE_URL) withEnv.clickhouseUrl = env.CLICKHOUSE_URL;
+  if (withEnv.dataDir === undefined && env.AIOPS_STACK_DIR) withEnv.dataDir = env.AIOPS_STACK_DIR;
+  for (const [variable, key] of PORT_VARIABLES) {
+    const value = env[variable];
+    if (withEnv[key] === undefined && value !== undefined && value !== '') withEnv[key] = Number(value);
+  }
+  const result = stackOptionsSchema.safeParse(withEnv);
+  if (!result.success) {
+    throw new Error(`invalid stack options:\n${z.prettifyError(result.error)}`);
+  }
+  const parsed = result.data;
+  const ports = [
+    parsed.kafkaPort,
+    parsed.kafkaControllerPort,
+    parsed.clickhouseHttpPort,
+    parsed.clickhouseTcpPort,
+  ];
+  if (new Set(ports).size !== ports.length)
+    throw new Error(`stack ports must all differ; got ${ports.join(', ')}`);
+  const rootDir = resolve(parsed.rootDir ?? findRepoRoot());
+  const dataDir = resolve(parsed.dataDir ?? join(rootDir, '.aiops'));
+  return { ...parsed, rootDir, dataDir };
+}

@@ -1,0 +1,115 @@
+/**
+ * Pure configuration rendering: templates from infra/ with `{{name}}` placeholders become the files the
+ * processes read. Every placeholder must have a value and every value must be used, so a renamed key
+ * in a template fails loudly instead of leaving `{{x}}` in a config.
+ */
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g;
+
+export type TemplateValues = Readonly<Record<string, string | number>>;
+
+export function renderTemplate(
+  template: string,
+  values: TemplateValues,
+  escapeValue: (value: string) => string = (v) => v,
+): string {
+  const used = new Set<string>();
+  const missing = new Set<string>();
+  const text = template.replace(PLACEHOLDER, (_all, name: string) => {
+    const value = values[name];
+    if (value === undefined) {
+      missing.add(name);
+      return '';
+    }
+    used.add(name);
+    return escapeValue(String(value));
+  });
+  if (missing.size > 0)
+    throw new RangeError(`template placeholders without a value: ${[...missing].join(', ')}`);
+  const unused = Object.keys(values).filter((name) => !used.has(name));
+  if (unused.length > 0) throw new RangeError(`values not used by the template: ${unused.join(', ')}`);
+  return text;
+}
+
+export function xmlEscape(value: string): string {
+  return value
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&apos;');
+}
+
+/** Java properties: backslashes would be eaten as escapes; paths here never need any other escaping. */
+function propertiesEscape(value: string): string {
+  return value.replaceAll('\\', '\\\\');
+}
+
+export interface KafkaRenderInput {
+  readonly kafkaPort: number;
+  readonly controllerPort: number;
+  readonly logDirs: string;
+}
+
+export function renderKafkaProperties(template: string, input: KafkaRenderInput): string {
+  return renderTemplate(
+    template,
+    { kafkaPort: input.kafkaPort, controllerPort: input.controllerPort, logDirs: input.logDirs },
+    propertiesEscape,
+  );
+}
+
+export interface ClickHouseRenderInput {
+  readonly httpPort: number;
+  readonly tcpPort: number;
+  /** Data folder (no trailing slash). */
+  readonly dataDir: string;
+  readonly logDir: string;
+  readonly usersConfig: string;
+}
+
+export function renderClickHouseConfig(template: string, input: ClickHouseRenderInput): string {
+  return renderTemplate(
+    template,
+    {
+      httpPort: input.httpPort,
+      tcpPort: input.tcpPort,
+      dataDir: input.dataDir,
+      logDir: input.logDir,
+      usersConfig: input.usersConfig,
+    },
+    xmlEscape,
+  );
+}
+
+/**
+ * A KRaft cluster id: 16 random bytes as unpadded base64url, the form `kafka-storage random-uuid` prints
+ * (22 characters). Ids starting with '-' are avoided, like Kafka does, since command lines would read
+ * them as options. `randomBytes` is injected to keep this pure.
+ */
+export function newClusterId(randomBytes: (size: number) => Uint8Array): string {
+  for (;;) {
+    const id = Buffer.from(randomBytes(16)).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+export function isClusterId(value: string): boolean {
+  return /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/.test(value);
+}
+
+/** The Kafka version from the broker jar's file name (`kafka_2.13-3.9.1.jar` → `3.9.1`). */
+export function kafkaVersionFromJars(jarNames: readonly string[]): string | null {
+  for (const name of jarNames) {
+    const match = /^kafka_\d+\.\d+-(\d+\.\d+\.\d+[^/]*?)\.jar$/.exec(name);
+    if (match) return match[1]!;
+  }
+  return null;
+}
+
+/** The last `lines` lines of a log, for error messages. */
+export function tailLines(text: string, lines: number): string {
+  const all = text.split('\n');
+  if (all[all.length - 1] === '') all.pop();
+  return all.slice(-lines).join('\n');
+}

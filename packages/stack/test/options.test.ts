@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findRepoRoot, resolveStackOptions } from '../src/options.js';
+
+describe('resolveStackOptions', () => {
+  it('defaults to the documented ports and <repo>/.aiops', () => {
+    const options = resolveStackOptions({}, {});
+    expect(options).toMatchObject({
+      kafkaPort: 19092,
+      kafkaControllerPort: 19093,
+      clickhouseHttpPort: 18123,
+      clickhouseTcpPort: 19000,
+      kafkaHeap: { min: '256m', max: '768m' },
+      installMissing: true,
+    });
+    expect(options.dataDir).toBe(join(options.rootDir, '.aiops'));
+    expect(existsSync(join(options.rootDir, 'infra', 'kafka', 'pom.xml'))).toBe(true);
+    expect(options.kafkaBrokers).toBeUndefined();
+    expect(options.clickhouseUrl).toBeUndefined();
+  });
+
+  it('takes external endpoints and the data dir from the environment; explicit options win', () => {
+    const env = {
+      KAFKA_BROKERS: 'k1:9092,k2:9092',
+      CLICKHOUSE_URL: 'http://ch:8123',
+      AIOPS_STACK_DIR: '/tmp/aiops-stack',
+      AIOPS_KAFKA_PORT: '29092',
+      AIOPS_KAFKA_CONTROLLER_PORT: '29093',
+      AIOPS_CLICKHOUSE_HTTP_PORT: '28123',
+      AIOPS_CLICKHOUSE_TCP_PORT: '29000',
+    };
+    expect(resolveStackOptions({}, env)).toMatchObject({
+      kafkaBrokers: 'k1:9092,k2:9092',
+      clickhouseUrl: 'http://ch:8123',
+      dataDir: '/tmp/aiops-stack',
+      kafkaPort: 29092,
+      kafkaControllerPort: 29093,
+      clickhouseHttpPort: 28123,
+      clickhouseTcpPort: 29000,
+    });
+    expect(() => resolveStackOptions({}, { AIOPS_KAFKA_PORT: 'x' })).toThrow(/kafkaPort/);
+    expect(resolveStackOptions({ dataDir: '/elsewhere', kafkaBrokers: 'x:1' }, env)).toMatchObject({
+      dataDir: '/elsewhere',
+      kafkaBrokers: 'x:1',
+    });
+  });
+
+  it('refuses bad ports, clashing ports, unknown keys and non-HTTP ClickHouse URLs', () => {
+    expect(() => resolveStackOptions({ kafkaPort: 70_000 }, {})).toThrow(/kafkaPort/);
+    expect(() => resolveStackOptions({ clickhouseHttpPort: 19092 }, {})).toThrow(/must all differ/);
+    expect(() => resolveStackOptions({ kafkaPrt: 1 } as never, {})).toThrow(/kafkaPrt/);
+    expect(() => resolveStackOptions({}, { CLICKHOUSE_URL: 'tcp://ch:9000' })).toThrow(/clickhouseUrl/);
+    expect(() => resolveStackOptions({ kafkaHeap: { min: '1', max: '2g' } }, {})).toThrow(/kafkaHeap/);
+  });
+});
+
+describe('findRepoRoot', () => {
+  it('finds the folder with infra/kafka/pom.xml from anywhere inside the repository', () => {
+    const root = findRepoRoot();
+    expect(findRepoRoot(join(root, 'packages', 'stack', 'src'))).toBe(root);
+    expect(() => findRepoRoot('/')).toThrow(/repository root/);
+  });
+});

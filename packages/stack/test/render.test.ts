@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  isClusterId,
+  kafkaVersionFromJars,
+  newClusterId,
+  renderClickHouseConfig,
+  renderKafkaProperties,
+  renderTemplate,
+  tailLines,
+  xmlEscape,
+} from '../src/render.js';
+
+const infra = (file: string) =>
+  readFileSync(fileURLToPath(new URL(`../../../infra/${file}`, import.meta.url)), 'utf8');
+
+/** Java properties as a map (comments and blank lines dropped). */
+function properties(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const index = trimmed.indexOf('=');
+    map.set(trimmed.slice(0, index), trimmed.slice(index + 1));
+  }
+  return map;
+}
+
+describe('renderTemplate', () => {
+  it('replaces placeholders and escapes values', () => {
+    expect(renderTemplate('<a>{{x}}</a><b>{{ y }}</b>', { x: 'a&b', y: 2 }, xmlEscape)).toBe(
+      '<a>a&amp;b</a><b>2</b>',
+    );
+  });
+
+  it('refuses missing values and unused values', () => {
+    expect(() => renderTemplate('{{x}} {{y}}', { x: 1 })).toThrow(/without a value: y/);
+    expect(() => renderTemplate('{{x}}', { x: 1, z: 2 })).toThrow(/not used by the template: z/);
+  });
+});
+
+describe('the Kafka server.properties template', () => {
+  const rendered = properties(
+    renderKafkaProperties(infra('kafka/server.properties'), {
+      kafkaPort: 19092,
+      controllerPort: 19093,
+      logDirs: '/data/kafka/data',
+    }),
+  );
+
+  it('is a KRaft combined broker and controller on loopback', () => {
+    expect(rendered.get('process.roles')).toBe('broker,controller');
+    expect(rendered.get('node.id')).toBe('1');
+    expect(rendered.get('controller.quorum.voters')).toBe('1@127.0.0.1:19093');
+    expect(rendered.get('listeners')).toBe('PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093');
+    expect(rendered.get('advertised.listeners')).toBe('PLAINTEXT://127.0.0.1:19092');
+    expect(rendered.get('controller.listener.names')).toBe('CONTROLLER');
+    expect(rendered.get('log.dirs')).toBe('/data/kafka/data');
+  });
+
+  it('has the small-machine settings the services rely on', () => {
+    expect(rendered.get('auto.create.topics.enable')).toBe('false');
+    expect(rendered.get('num.partitions')).toBe('3');
+    expect(rendered.get('offsets.topic.replication.factor')).toBe('1');
+    expect(rendered.get('transaction.state.log.replication.factor')).toBe('1');
+    expect(rendered.get('transaction.state.log.min.isr')).toBe('1');
+    expect(rendered.get('group.initial.rebalance.delay.ms')).toBe('0');
+    expect(rendered.get('message.max.bytes')).toBe(String(2 * 1024 * 1024));
+    expect(rendered.get('log.retention.hours')).toBeDefined();
+  });
+
+  it('leaves no placeholder behind', () => {
+    expect([...rendered.values()].join('\n')).not.toContain('{{');
+  });
+});
+
+describe('the ClickHouse config.xml template', () => {
+  const rendered = renderClickHouseConfig(infra('clickhouse/config.xml'), {
+    httpPort: 18123,
+    tcpPort: 19000,
+    dataDir: '/data/ch & co/data',
+    logDir: '/data/ch/logs',
+    usersConfig: '/data/ch/users.xml',
+  });
+
+  it('listens on loopback only, on our ports, with every path under the data dir', () => {
+    expect(rendered).toContain('<listen_host>127.0.0.1</listen_host>');
+    expect(rendered.match(/<listen_host>/g)).toHaveLength(1);
+    expect(rendered).toContain('<http_port>18123</http_port>');
+    expect(rendered).toContain('<tcp_port>19000</tcp_port>');
+    expect(rendered).toContain('<path>/data/ch &amp; co/data/</path>');
+    expect(rendered).toContain('<tmp_path>/data/ch &amp; co/data/tmp/</tmp_path>');
+    expect(rendered).toContain('<log>/data/ch/logs/clickhouse-server.log</log>');
+    expect(rendered).toContain('<users_config>/data/ch/users.xml</users_config>');
+    expect(rendered).toContain('<timezone>UTC</timezone>');
+    expect(rendered).not.toContain('{{');
+    expect(rendered).not.toMatch(/\/var\/(lib|log)\/clickhouse/);
+  });
+
+  it('users.xml has no placeholder, and defines a loopback default user and a read-only analyst', () => {
+    const users = renderTemplate(infra('clickhouse/users.xml'), {});
+    expect(users).toMatch(/<analyst>\s*<readonly>1<\/readonly>/);
+    expect(users).toMatch(/<analyst>\s*<password><\/password>[\s\S]*?<profile>analyst<\/profile>/);
+    expect(users).not.toContain('::/0');
+  });
+});
+
+describe('cluster ids', () => {
+  it('are 22-character base64url strings that never start with "-"', () => {
+    const id = newClusterId(() => new Uint8Array(16).fill(7));
+    expect(id).toBe('BwcHBwcHBwcHBwcHBwcHBw');
+    expect(isClusterId(id)).toBe(true);
+    let calls = 0;
+    const avoided = newClusterId((size) => {
+      calls += 1;
+      return calls === 1 ? new Uint8Array(size).fill(0xf8) : new Uint8Array(size).fill(1);
+    });
+    expect(calls).toBe(2);
+    expect(avoided.startsWith('-')).toBe(false);
+    expect(isClusterId('')).toBe(false);
+    expect(isClusterId('short')).toBe(false);
+  });
+});
+
+describe('kafkaVersionFromJars', () => {
+  it('reads the broker jar version and ignores the others', () => {
+    expect(
+      kafkaVersionFromJars(['kafka-clients-3.9.1.jar', 'kafka_2.13-3.9.1.jar', 'scala-library-2.13.15.jar']),
+    ).toBe('3.9.1');
+    expect(kafkaVersionFromJars(['kafka-clients-3.9.1.jar'])).toBeNull();
+  });
+});
+
+describe('tailLines', () => {
+  it('keeps the last lines', () => {
+    expect(tailLines('a\nb\nc\n', 2)).toBe('b\nc');
+    expect(tailLines('a', 5)).toBe('a');
+  });
+});

@@ -1,0 +1,6 @@
+export type {
+  CapturedForward,
+  MockProcessorContextOptions,
+  ScheduledPunctuator,
+} from './mock-context.js';
+export { DEFAULT_CHILD, MockProcessorContext } from './mock-context.js';

@@ -1,0 +1,22 @@
+export type { AccumulatorSnapshot } from './accumulator.js';
+export { checkEvent, WindowAccumulator } from './accumulator.js';
+export type { TimeWindow, WindowAssigner } from './assigner.js';
+export { tumblingWindows } from './assigner.js';
+export type { Lateness } from './lateness.js';
+export { classify, isExpired } from './lateness.js';
+export type { Checkpoint, OffsetSpan, SourceOffsetsSnapshot } from './offsets.js';
+export { SourceOffsets } from './offsets.js';
+export type {
+  BucketSnapshot,
+  PartitionSnapshot,
+  WindowOperatorOptions,
+  WindowOperatorSnapshot,
+  WindowOperatorStats,
+  WindowOutput,
+} from './operator.js';
+export { LATE_HEADERS, LATE_OUTPUT, LATE_REASON, WindowOperator } from './operator.js';
+export { seriesKey, seriesOf } from './series-key.js';
+export type { LateFiring, TriggerResult } from './trigger.js';
+export { EventTimeTrigger } from './trigger.js';
+export type { WatermarkOptions, WatermarkSnapshot } from './watermark.js';
+export { NO_WATERMARK, WatermarkTracker } from './watermark.js';

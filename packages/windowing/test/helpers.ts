@@ -1,0 +1,172 @@
+import type { TelemetryEvent, WindowAggregate } from '@aiops/contract';
+import { makeRecord } from '@aiops/core';
+import { MockProcessorContext } from '@aiops/testkit';
+import fc from 'fast-check';
+import {
+  LATE_OUTPUT,
+  seriesKey,
+  WindowOperator,
+  type WindowOperatorOptions,
+  type WindowOutput,
+} from '../src/index.js';
+
+let nextId = 0;
+
+/** A successful LLM call of series t1/chat/prod/openai/gpt-4o/chat, with `overrides`. */
+export function makeEvent(overrides: Partial<TelemetryEvent> = {}): TelemetryEvent {
+  nextId += 1;
+  return {
+    tenant_id: 't1',
+    application: 'chat',
+    environment: 'prod',
+    provider: 'openai',
+    model: 'gpt-4o',
+    operation: 'chat',
+    event_id: `e${nextId}`,
+    event_type: 'llm_call',
+    timestamp: 0,
+    response_model: null,
+    trace_id: null,
+    span_id: null,
+    parent_span_id: null,
+    session_id: null,
+    user_id: null,
+    agent_name: null,
+    tool_name: null,
+    prompt_name: null,
+    prompt_version: null,
+    status: 'ok',
+    error_type: null,
+    duration_ms: 1000,
+    time_to_first_token_ms: 200,
+    input_tokens: 100,
+    output_tokens: 50,
+    cache_read_input_tokens: null,
+    reasoning_output_tokens: null,
+    cost_usd: 0.001,
+    cost_source: 'reported',
+    scores: {},
+    feedback: null,
+    guardrail_flags: [],
+    attributes: {},
+    ...overrides,
+  };
+}
+
+export interface Delivery {
+  event: TelemetryEvent;
+  partition?: number;
+  offset?: number;
+  wallMs?: number;
+}
+
+/** A WindowOperator on a mock context, fed one record at a time with Kafka-like metadata. */
+export class Harness {
+  readonly context = new MockProcessorContext<string, WindowOutput>();
+  readonly operator: WindowOperator;
+  private readonly offsets = new Map<number, number>();
+
+  constructor(options: WindowOperatorOptions | WindowOperator = {}) {
+    this.operator = options instanceof WindowOperator ? options : new WindowOperator(options);
+    this.operator.init(this.context);
+  }
+
+  /** Processes `event`; the offset defaults to one after the partition's previous one. */
+  feed(event: TelemetryEvent, options: { partition?: number; offset?: number; wallMs?: number } = {}): void {
+    const partition = options.partition ?? 0;
+    const offset = options.offset ?? this.offsets.get(partition) ?? 0;
+    this.offsets.set(partition, offset + 1);
+    if (options.wallMs !== undefined) this.context.setWallTimeMs(options.wallMs);
+    this.context.setRecordMetadata({ topic: 'events', partition, offset });
+    this.operator.process(makeRecord(seriesKey(event), event, event.timestamp));
+  }
+
+  feedAll(deliveries: readonly Delivery[]): void {
+    for (const d of deliveries) this.feed(d.event, d);
+  }
+
+  aggregates(): WindowAggregate[] {
+    return this.context.valuesTo() as WindowAggregate[];
+  }
+
+  late(): TelemetryEvent[] {
+    return this.context.valuesTo(LATE_OUTPUT) as TelemetryEvent[];
+  }
+}
+
+/** Aggregate without its wall-clock field, for comparing runs. */
+export function withoutEmittedAt(aggregate: WindowAggregate): Omit<WindowAggregate, 'emitted_at'> {
+  const { emitted_at: _ignored, ...rest } = aggregate;
+  return rest;
+}
+
+/** Identity of one emission: series, window and revision (what downstream deduplicates on). */
+export function emissionKey(a: WindowAggregate): string {
+  return `${seriesKey(a)}@${a.window_start}-${a.window_end}#${a.revision}`;
+}
+
+/** The last revision of every window. */
+export function finalAggregates(
+  aggregates: readonly WindowAggregate[],
+): Map<string, Omit<WindowAggregate, 'emitted_at'>> {
+  const latest = new Map<string, WindowAggregate>();
+  for (const a of aggregates) {
+    const key = `${seriesKey(a)}@${a.window_start}-${a.window_end}`;
+    const previous = latest.get(key);
+    if (previous === undefined || a.revision > previous.revision) latest.set(key, a);
+  }
+  return new Map([...latest].map(([k, a]) => [k, withoutEmittedAt(a)]));
+}
+
+const SERIES = [
+  { tenant_id: 't1', application: 'chat', model: 'gpt-4o' },
+  { tenant_id: 't1', application: 'rag', model: 'claude-sonnet' },
+  { tenant_id: 't2', application: 'agent|x', model: 'llama' },
+] as const;
+
+/**
+ * Event details whose sums are exact in binary floating point (costs in 1/1024 $, scores in 1/16,
+ * integer durations), so that runs in different orders must agree exactly.
+ */
+export const eventDetails = fc.record({
+  series: fc.integer({ min: 0, max: SERIES.length - 1 }),
+  error: fc.option(fc.constantFrom('timeout', 'rate_limit', 'server'), { nil: null, freq: 4 }),
+  errorWithoutType: fc.boolean(),
+  duration: fc.option(fc.integer({ min: 0, max: 30_000 }), { nil: null, freq: 6 }),
+  ttft: fc.option(fc.integer({ min: 0, max: 5_000 }), { nil: null, freq: 3 }),
+  inputTokens: fc.option(fc.integer({ min: 0, max: 4000 }), { nil: null, freq: 6 }),
+  outputTokens: fc.option(fc.integer({ min: 0, max: 2000 }), { nil: null, freq: 6 }),
+  cost: fc.option(fc.integer({ min: 0, max: 2048 }), { nil: null, freq: 6 }),
+  priced: fc.boolean(),
+  scores: fc.dictionary(fc.constantFrom('faithfulness', 'toxicity'), fc.integer({ min: 0, max: 16 }), {
+    maxKeys: 2,
+  }),
+  feedback: fc.constantFrom(null, null, 1, -1),
+  flags: fc.subarray(['pii', 'jailbreak', 'off_topic']),
+});
+
+export type EventDetails = typeof eventDetails extends fc.Arbitrary<infer T> ? T : never;
+
+export function eventFrom(details: EventDetails, timestamp: number): TelemetryEvent {
+  const series = SERIES[details.series]!;
+  return makeEvent({
+    ...series,
+    timestamp,
+    status: details.error === null ? 'ok' : 'error',
+    error_type: details.error === null || details.errorWithoutType ? null : details.error,
+    duration_ms: details.duration,
+    time_to_first_token_ms: details.ttft,
+    input_tokens: details.inputTokens,
+    output_tokens: details.outputTokens,
+    cost_usd: details.cost === null ? null : details.cost / 1024,
+    cost_source: details.cost === null ? 'unpriced' : details.priced ? 'price_table' : 'reported',
+    scores: Object.fromEntries(Object.entries(details.scores).map(([k, v]) => [k, v / 16])),
+    feedback: details.feedback as -1 | 1 | null,
+    guardrail_flags: details.flags,
+  });
+}
+
+/** Which partition a series lives in (the input is keyed by series). */
+export function partitionOf(event: TelemetryEvent): number {
+  return event.tenant_id === 't2' ? 1 : 0;
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# What `npm test` runs: install if needed, build, lint, bring the local stack up (unless KAFKA_BROKERS and
+# CLICKHOUSE_URL are given), then the unit and the integration tests against the real broker and server.
+#
+#   scripts/test.sh              everything
+#   scripts/test.sh unit         install, build, lint, unit tests (no stack)
+#   scripts/test.sh integration  install, build, stack, integration tests
+#   scripts/test.sh chaos        install, build, stack, the vitest project named "chaos"
+#
+# The stack is left running for fast reruns (`node packages/cli/dist/main.js stack down` stops it; .ci/run
+# always does). Exits non-zero if any phase failed; every test phase runs even when an earlier one failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+mode=${1:-all}
+case "$mode" in
+  all | unit | integration | chaos) ;;
+  *)
+    echo "usage: scripts/test.sh [all|unit|integration|chaos]" >&2
+    exit 2
+    ;;
+esac
+
+failed=()
+trap print_timings EXIT
+
+phase install ensure_dependencies || exit 1
+phase build node_modules/.bin/tsc -b || exit 1
+
+if [ "$mode" = all ] || [ "$mode" = unit ]; then
+  phase lint node_modules/.bin/biome check . || failed+=(lint)
+fi
+
+if [ "$mode" != unit ]; then
+  if external_endpoints; then
+    echo "==> using KAFKA_BROKERS=${KAFKA_BROKERS} CLICKHOUSE_URL=${CLICKHOUSE_URL}"
+  else
+    phase stack-up aiops stack up || exit 1
+  fi
+fi
+
+if [ "$mode" = all ] || [ "$mode" = unit ]; then
+  phase unit node_modules/.bin/vitest run --project unit || failed+=(unit)
+fi
+if [ "$mode" = all ] || [ "$mode" = integration ]; then
+  phase integration node_modules/.bin/vitest run --project integration || failed+=(integration)
+fi
+if [ "$mode" = chaos ]; then
+  phase chaos node_modules/.bin/vitest run --project chaos || failed+=(chaos)
+fi
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "all passed"

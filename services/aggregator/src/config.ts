@@ -1,0 +1,37 @@
+import { kafkaConfigFromEnv, kafkaConfigSchema, pipelineTopicsSchema, topicsFromEnv } from '@aiops/kafka';
+import { csv, parseConfig } from '@aiops/ops';
+import { z } from 'zod';
+
+export const aggregatorConfigSchema = z.strictObject({
+  kafka: kafkaConfigSchema,
+  topics: pipelineTopicsSchema.default(pipelineTopicsSchema.parse({})),
+  groupId: z.string().min(1).default('aiops-aggregator'),
+  partitions: z.number().int().positive().default(6),
+  /** Tumbling window sizes, e.g. [60000, 300000] for 1m and 5m. */
+  windowSizesMs: z.array(z.number().int().positive()).min(1).default([60_000]),
+  /** How far behind the newest event time an event may arrive and still count as on time. */
+  maxOutOfOrdernessMs: z.number().int().nonnegative().default(5_000),
+  /** How long after a window closed a late event still corrects it (a new revision). */
+  allowedLatenessMs: z.number().int().nonnegative().default(60_000),
+  /** Wall time without events after which a partition's watermark advances on its own. */
+  idleTimeoutMs: z.number().int().positive().default(30_000),
+  /** Windows topic key: 'tenant' puts a tenant's series together for the detector (default). */
+  windowsKey: z.enum(['tenant', 'series']).default('tenant'),
+});
+export type AggregatorConfig = z.output<typeof aggregatorConfigSchema>;
+
+export function aggregatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AggregatorConfig {
+  const input: Record<string, unknown> = {
+    kafka: kafkaConfigFromEnv(env, 'aiops-aggregator'),
+    topics: topicsFromEnv(env),
+  };
+  if (env.AGGREGATOR_GROUP_ID) input.groupId = env.AGGREGATOR_GROUP_ID;
+  if (env.TOPIC_PARTITIONS) input.partitions = Number(env.TOPIC_PARTITIONS);
+  const sizes = csv(env.WINDOW_SIZES_MS);
+  if (sizes) input.windowSizesMs = sizes.map(Number);
+  if (env.MAX_OUT_OF_ORDERNESS_MS) input.maxOutOfOrdernessMs = Number(env.MAX_OUT_OF_ORDERNESS_MS);
+  if (env.ALLOWED_LATENESS_MS) input.allowedLatenessMs = Number(env.ALLOWED_LATENESS_MS);
+  if (env.IDLE_TIMEOUT_MS) input.idleTimeoutMs = Number(env.IDLE_TIMEOUT_MS);
+  if (env.WINDOWS_KEY) input.windowsKey = env.WINDOWS_KEY;
+  return parseConfig(aggregatorConfigSchema, input, 'aggregator configuration');
+}

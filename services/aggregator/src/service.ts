@@ -1,0 +1,229 @@
+import { eventCodec, type TelemetryEvent, type WindowAggregate, windowCodec } from '@aiops/contract';
+import { errorMessage, type StreamRecord, UnrecoverableError } from '@aiops/core';
+import {
+  type AssignedPartition,
+  type BatchHandler,
+  type CommitRequest,
+  composeService,
+  createKafka,
+  createOutputProducer,
+  createStreamRunner,
+  deadLetter,
+  ensureTopics,
+  ProcessorDriver,
+  type RunningService,
+  type SourcePosition,
+} from '@aiops/kafka';
+import type { Logger, PipelineMetrics } from '@aiops/ops';
+import { LATE_OUTPUT, WindowOperator, type WindowOutput } from '@aiops/windowing';
+import type { KafkaMessage, Message } from 'kafkajs';
+import type { AggregatorConfig } from './config.js';
+import { EventIdFilter } from './dedup.js';
+
+const SERVICE = 'aggregator';
+
+/** What the aggregator keeps in the committed offset's metadata, to resume a partition exactly. */
+interface CommitMetadata {
+  v: 1;
+  watermark: number;
+}
+
+export function parseCommitMetadata(metadata: string | null): CommitMetadata | null {
+  if (!metadata) return null;
+  try {
+    const parsed = JSON.parse(metadata) as Partial<CommitMetadata>;
+    return parsed.v === 1 && typeof parsed.watermark === 'number' ? { v: 1, watermark: parsed.watermark } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Builds and starts the aggregator: canonical events → event-time window aggregates (+ late events → DLQ). */
+export async function startAggregator(
+  config: AggregatorConfig,
+  logger: Logger,
+  metrics: PipelineMetrics,
+): Promise<RunningService> {
+  const log = logger.child({ component: SERVICE });
+  const { topics } = config;
+  const operator = new WindowOperator({
+    windowSizesMs: config.windowSizesMs,
+    maxOutOfOrdernessMs: config.maxOutOfOrdernessMs,
+    allowedLatenessMs: config.allowedLatenessMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+  });
+  const driver = new ProcessorDriver<string, TelemetryEvent, string, WindowOutput>(operator);
+  const dedupHorizonMs = Math.max(...config.windowSizesMs) + config.allowedLatenessMs + config.maxOutOfOrdernessMs;
+  const filters = new Map<number, EventIdFilter>();
+  /** Late events are dead-lettered with their original bytes: keep them until forwarded. */
+  const originals = new Map<string, { message: KafkaMessage; position: SourcePosition }>();
+
+  const kafka = createKafka(config.kafka, log);
+  await ensureTopics(kafka, [
+    { topic: topics.events, partitions: config.partitions },
+    { topic: topics.windows, partitions: config.partitions },
+    { topic: topics.dlq, partitions: config.partitions },
+  ]);
+  const producer = createOutputProducer(kafka);
+  await producer.connect();
+
+  const windowKey =
+    config.windowsKey === 'tenant'
+      ? (w: WindowAggregate, seriesKey: string) => (void seriesKey, w.tenant_id)
+      : (_w: WindowAggregate, seriesKey: string) => seriesKey;
+
+  /** Turns what the operator forwarded into messages for the windows topic and the DLQ. */
+  const collectOutputs = (now: number): { windows: Message[]; late: Message[] } => {
+    const forwarded = driver.drain();
+    const windows: Message[] = [];
+    for (const record of forwarded.get('') ?? []) {
+      const aggregate = record.value as WindowAggregate;
+      windows.push({
+        key: windowKey(aggregate, record.key),
+        value: windowCodec.encode(aggregate, 'avro'),
+        headers: { 'aiops.series': record.key, 'aiops.revision': String(aggregate.revision) },
+      });
+    }
+    const late: Message[] = [];
+    for (const record of forwarded.get(LATE_OUTPUT) ?? []) {
+      late.push(lateLetter(record, originals, now));
+    }
+    originals.clear();
+    if (late.length > 0) metrics.lateEvents.inc({ service: SERVICE, outcome: 'dead_lettered' }, late.length);
+    if (windows.length > 0) metrics.produced.inc({ service: SERVICE, topic: topics.windows }, windows.length);
+    return { windows, late };
+  };
+
+  const commitFor = (topic: string, partition: number): CommitRequest[] => {
+    const checkpoint = operator.checkpoint(partition);
+    if (checkpoint === null) return [];
+    const metadata: CommitMetadata = { v: 1, watermark: checkpoint.watermark };
+    return [{ topic, partition, offset: String(checkpoint.offset), metadata: JSON.stringify(metadata) }];
+  };
+
+  const updateGauges = (now: number) => {
+    const stats = operator.stats();
+    metrics.openWindows.set({ service: SERVICE }, stats.openWindows);
+    metrics.activeSeries.set({ service: SERVICE }, stats.activeSeries);
+    for (const partition of filters.keys()) {
+      const watermark = operator.watermark(partition);
+      if (watermark !== null && watermark > 0) {
+        metrics.watermarkDelay.set({ service: SERVICE, partition: String(partition) }, now - watermark);
+      }
+    }
+  };
+
+  const send = (outputs: { windows: Message[]; late: Message[] }) =>
+    producer.send([
+      { topic: topics.windows, messages: outputs.windows },
+      { topic: topics.dlq, messages: outputs.late },
+    ]);
+
+  const handler: BatchHandler = {
+    onAssigned(assignment: readonly AssignedPartition[]) {
+      // Kafka resumes every assigned partition at its committed offset: rebuild from there.
+      for (const partition of [...filters.keys()]) operator.releasePartition(partition);
+      filters.clear();
+      for (const a of assignment) {
+        const metadata = parseCommitMetadata(a.metadata);
+        if (metadata) operator.resume(a.partition, metadata.watermark);
+        filters.set(a.partition, new EventIdFilter(dedupHorizonMs));
+      }
+    },
+    async handleBatch(batch) {
+      const now = Date.now();
+      let filter = filters.get(batch.partition);
+      if (filter === undefined) {
+        filter = new EventIdFilter(dedupHorizonMs);
+        filters.set(batch.partition, filter);
+      }
+      const undecodable: Message[] = [];
+      let duplicates = 0;
+      for (const message of batch.messages) {
+        const position = { topic: batch.topic, partition: batch.partition, offset: Number(message.offset) };
+        let event: TelemetryEvent;
+        try {
+          if (message.value === null) throw new UnrecoverableError('empty_message', 'message has no value');
+          event = eventCodec.decodeTrusted(message.value);
+        } catch (error) {
+          metrics.deadLettered.inc({ service: SERVICE, reason: 'undecodable' });
+          undecodable.push(
+            deadLetter(message, { ...position, offset: message.offset }, { reason: 'undecodable', message: errorMessage(error) }, SERVICE, now),
+          );
+          continue;
+        }
+        if (filter.isDuplicate(event.event_id, event.timestamp)) {
+          duplicates++;
+          continue;
+        }
+        originals.set(event.event_id, { message, position: { ...position, offset: message.offset } });
+        driver.process(String(message.key ?? ''), event, event.timestamp, position);
+      }
+      const watermark = operator.watermark(batch.partition);
+      if (watermark !== null) filter.expire(watermark);
+      if (duplicates > 0) metrics.duplicatesDropped.inc({ service: SERVICE }, duplicates);
+      const outputs = collectOutputs(now);
+      outputs.late.push(...undecodable);
+      updateGauges(now);
+      return { durable: send(outputs), commits: commitFor(batch.topic, batch.partition) };
+    },
+    async onTick(wallNowMs) {
+      driver.tick();
+      const outputs = collectOutputs(wallNowMs);
+      updateGauges(wallNowMs);
+      if (outputs.windows.length === 0 && outputs.late.length === 0) return undefined;
+      return {
+        durable: send(outputs),
+        commits: [...filters.keys()].flatMap((partition) => commitFor(topics.events, partition)),
+      };
+    },
+  };
+
+  const runner = createStreamRunner({
+    kafka,
+    service: SERVICE,
+    groupId: config.groupId,
+    topics: [topics.events],
+    handler,
+    logger: log,
+    metrics,
+    tickIntervalMs: 1000,
+  });
+  await runner.start();
+  log.info(
+    {
+      input: topics.events,
+      output: topics.windows,
+      windowSizesMs: config.windowSizesMs,
+      allowedLatenessMs: config.allowedLatenessMs,
+      groupId: config.groupId,
+    },
+    'aggregator started',
+  );
+  return composeService(SERVICE, [runner], async () => {
+    driver.close();
+    await producer.disconnect();
+  });
+}
+
+/** A too-late event goes to the DLQ as it came (original bytes and headers), with the reason headers. */
+function lateLetter(
+  record: StreamRecord<string, WindowOutput>,
+  originals: Map<string, { message: KafkaMessage; position: SourcePosition }>,
+  now: number,
+): Message {
+  const event = record.value as TelemetryEvent;
+  const origin = originals.get(event.event_id);
+  const message: KafkaMessage = origin?.message ?? ({ key: null, value: eventCodec.encode(event, 'avro'), headers: {} } as never);
+  const letter = deadLetter(
+    message,
+    origin?.position ?? { topic: 'unknown', partition: -1, offset: '-1' },
+    { reason: 'late_event', message: record.headers.message ?? 'event arrived after its windows closed' },
+    SERVICE,
+    now,
+  );
+  for (const [name, value] of Object.entries(record.headers)) {
+    if (name !== 'reason' && name !== 'message') (letter.headers as Record<string, string>)[`aiops.dlq.${name}`] = value;
+  }
+  return letter;
+}

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { kafkaConfigFromEnv, kafkaConfigSchema, pipelineTopicsSchema, topicsFromEnv } from '@aiops/kafka';
+import { parseConfig } from '@aiops/ops';
+import { z } from 'zod';
+
+export const detectorConfigSchema = z.strictObject({
+  kafka: kafkaConfigSchema,
+  topics: pipelineTopicsSchema.default(pipelineTopicsSchema.parse({})),
+  groupId: z.string().min(1).default('aiops-detector'),
+  partitions: z.number().int().positive().default(6),
+  /** Wire format of published alerts: Avro single-object (default) or JSON for kcat-style subscribers. */
+  alertsFormat: z.enum(['avro', 'json']).default('avro'),
+  /** Detection rules (see packages/detectors config); validated by the engine at start. */
+  rules: z.unknown().default({}),
+  /** Stable per instance: the transactional id that fences a zombie of the same instance. */
+  instanceId: z.string().min(1).default(`${hostname()}-${process.pid}`),
+});
+export type DetectorConfig = z.output<typeof detectorConfigSchema>;
+
+export function detectorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DetectorConfig {
+  const input: Record<string, unknown> = {
+    kafka: kafkaConfigFromEnv(env, 'aiops-detector'),
+    topics: topicsFromEnv(env),
+  };
+  if (env.DETECTOR_GROUP_ID) input.groupId = env.DETECTOR_GROUP_ID;
+  if (env.TOPIC_PARTITIONS) input.partitions = Number(env.TOPIC_PARTITIONS);
+  if (env.ALERTS_FORMAT) input.alertsFormat = env.ALERTS_FORMAT;
+  if (env.DETECTOR_INSTANCE_ID) input.instanceId = env.DETECTOR_INSTANCE_ID;
+  if (env.DETECTION_RULES_FILE) {
+    const file = env.DETECTION_RULES_FILE;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read DETECTION_RULES_FILE ${file}: ${(error as Error).message}`);
+    }
+    try {
+      input.rules = JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new Error(`DETECTION_RULES_FILE ${file} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  return parseConfig(detectorConfigSchema, input, 'detector configuration');
+}

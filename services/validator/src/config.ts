@@ -1,0 +1,53 @@
+import { kafkaConfigFromEnv, kafkaConfigSchema, pipelineTopicsSchema, topicsFromEnv } from '@aiops/kafka';
+import { parseConfig } from '@aiops/ops';
+import { z } from 'zod';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const validatorConfigSchema = z.strictObject({
+  kafka: kafkaConfigSchema,
+  topics: pipelineTopicsSchema.default(pipelineTopicsSchema.parse({})),
+  groupId: z.string().min(1).default('aiops-validator'),
+  /** Partitions for the topics this service creates when they are missing. */
+  partitions: z.number().int().positive().default(6),
+  /** event_ids remembered for duplicate detection; about 100 bytes each. */
+  dedupCapacity: z.number().int().positive().default(200_000),
+  maxMessageBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  /** HMAC key for user_id hashing. Must be stable across restarts and shared by every instance. */
+  userIdSalt: z.string().min(8, 'use at least 8 characters'),
+  /** Path of the price table JSON; the default is the one shipped in schemas/pricing. */
+  priceTablePath: z.string().min(1).optional(),
+  /** Events older or newer than this, relative to the wall clock, are refused. */
+  maxPastMs: z
+    .number()
+    .int()
+    .positive()
+    .default(7 * DAY_MS),
+  maxFutureMs: z
+    .number()
+    .int()
+    .positive()
+    .default(60 * 60 * 1000),
+  /** Base URL of a Confluent-compatible schema registry; enables the Confluent wire format. */
+  schemaRegistryUrl: z.url().optional(),
+});
+export type ValidatorConfig = z.output<typeof validatorConfigSchema>;
+
+export function validatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ValidatorConfig {
+  const input: Record<string, unknown> = {
+    kafka: kafkaConfigFromEnv(env, 'aiops-validator'),
+    topics: topicsFromEnv(env),
+    userIdSalt: env.USER_ID_SALT ?? '',
+  };
+  if (env.VALIDATOR_GROUP_ID) input.groupId = env.VALIDATOR_GROUP_ID;
+  if (env.TOPIC_PARTITIONS) input.partitions = Number(env.TOPIC_PARTITIONS);
+  if (env.VALIDATOR_DEDUP_CAPACITY) input.dedupCapacity = Number(env.VALIDATOR_DEDUP_CAPACITY);
+  if (env.MAX_MESSAGE_BYTES) input.maxMessageBytes = Number(env.MAX_MESSAGE_BYTES);
+  if (env.PRICE_TABLE_PATH) input.priceTablePath = env.PRICE_TABLE_PATH;
+  if (env.SCHEMA_REGISTRY_URL) input.schemaRegistryUrl = env.SCHEMA_REGISTRY_URL;
+  return parseConfig(validatorConfigSchema, input, 'validator configuration');
+}
