@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NabWindow } from '@aiops/detectors';
-import { nabWindowRows, parseNabTimestamp } from '@aiops/detectors';
+import { nabWindowRows, parseSeriesLine } from '@aiops/detectors';
 
 export interface CorpusFile {
   /** Relative path as in the labels, e.g. `realKnownCause/nyc_taxi.csv`. */
@@ -14,8 +14,8 @@ export interface CorpusFile {
 }
 
 /** `$NAB_DIR`, else `../shared/nab` next to the repository root. */
-export function nabDir(): string {
-  if (process.env.NAB_DIR) return resolve(process.env.NAB_DIR);
+export function nabDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  if (env.NAB_DIR) return resolve(env.NAB_DIR);
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
   return resolve(repoRoot, '../shared/nab');
 }
@@ -40,17 +40,18 @@ export function loadCorpus(dir = nabDir()): CorpusFile[] {
 }
 
 function parseCsv(text: string, name: string): { timestamps: Float64Array; values: Float64Array } {
-  const lines = text.split('\n');
   const timestamps: number[] = [];
   const values: number[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '') continue;
-    const comma = line.indexOf(',');
-    const value = Number(line.slice(comma + 1));
-    if (comma < 0 || !Number.isFinite(value)) throw new Error(`${name}:${i + 1}: bad row ${JSON.stringify(line)}`);
-    timestamps.push(parseNabTimestamp(line.slice(0, comma)));
-    values.push(value);
-  }
+  text.split('\n').forEach((line, i) => {
+    let row: ReturnType<typeof parseSeriesLine>;
+    try {
+      row = parseSeriesLine(line);
+    } catch (error) {
+      throw new Error(`${name}:${i + 1}: ${(error as Error).message}`);
+    }
+    if (row === null) return;
+    timestamps.push(row.timestampMs);
+    values.push(row.value);
+  });
   return { timestamps: Float64Array.from(timestamps), values: Float64Array.from(values) };
 }

@@ -31,7 +31,10 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-export function scoreCorpus(files: readonly CorpusFile[], options: Partial<SeriesScorerOptions>): NabFileInput[] {
+export function scoreCorpus(
+  files: readonly CorpusFile[],
+  options: Partial<SeriesScorerOptions>,
+): NabFileInput[] {
   return files.map((f) => {
     const scorer = createSeriesScorer(options);
     const scores = new Float64Array(f.values.length);
@@ -84,7 +87,9 @@ function main(): void {
   const detectRate = (points / (t1 - t0)) * 1000;
   const sweepRate = ((points * NAB_PROFILE_NAMES.length) / (t2 - t1)) * 1000;
   console.log('');
-  console.log(`series scorer: ${Math.round(detectRate).toLocaleString('en-US')} points/s (${(t1 - t0).toFixed(0)} ms)`);
+  console.log(
+    `series scorer: ${Math.round(detectRate).toLocaleString('en-US')} points/s (${(t1 - t0).toFixed(0)} ms)`,
+  );
   console.log(
     `NAB scorer:    ${Math.round(sweepRate).toLocaleString('en-US')} points/s per profile (${(t2 - t1).toFixed(0)} ms for 3 sweeps)`,
   );

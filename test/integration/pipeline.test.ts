@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Message } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   boundedShuffle,
   exactQuantile,
@@ -21,7 +21,12 @@ const MALFORMED: Array<{ value: Buffer; reason: string }> = [
   { value: Buffer.from('{"event_id": "x", '), reason: 'invalid_json' },
   { value: Buffer.from([0xc3, 0x01, 0, 1, 2, 3, 4, 5, 6, 7, 8]), reason: 'unknown_fingerprint' },
   { value: Buffer.from([0x07, 0x01, 0x02]), reason: 'bad_magic' },
-  { value: Buffer.from(JSON.stringify({ event_id: 'neg', event_type: 'llm_call', timestamp: 1, tenant_id: 't' })), reason: 'schema_violation' },
+  {
+    value: Buffer.from(
+      JSON.stringify({ event_id: 'neg', event_type: 'llm_call', timestamp: 1, tenant_id: 't' }),
+    ),
+    reason: 'schema_violation',
+  },
 ];
 
 interface WindowRow {
@@ -49,24 +54,33 @@ async function countEvents(ch: ClickHouseClient, db: string): Promise<number> {
 async function windowRows(ch: ClickHouseClient, db: string, beforeMs: number): Promise<WindowRow[]> {
   const rs = await ch.query({
     query: `SELECT concat(tenant_id,'/',application,'/',environment,'/',provider,'/',model,'/',operation) AS series,
-                   toUInt64(window_start) * 1000 AS window_start, events, errors, input_tokens, output_tokens, cost_usd,
+                   toUInt64(window_start) * 1000 AS window_start_ms, events, errors, input_tokens, output_tokens, cost_usd,
                    latency_p50_ms, latency_p95_ms, latency_p99_ms, latency_count, feedback_negative, feedback_total
             FROM ${db}.window_aggregates FINAL
             WHERE window_start < toDateTime(${Math.floor(beforeMs / 1000)}) ORDER BY series, window_start`,
     format: 'JSONEachRow',
   });
-  return ((await rs.json()) as WindowRow[]).map((r) => ({ ...r, window_start: Number(r.window_start) }));
+  return ((await rs.json()) as Array<WindowRow & { window_start_ms: string }>).map((r) => ({
+    ...r,
+    window_start: Number(r.window_start_ms),
+  }));
 }
 
 /** Builds the raw stream: shuffled within the out-of-orderness bound, duplicates and malformed mixed in. */
-function rawStream(events: RawEvent[], seed: number, partitions: number): { messages: Message[]; malformed: number; duplicates: number } {
+function rawStream(
+  events: RawEvent[],
+  seed: number,
+  partitions: number,
+): { messages: Message[]; malformed: number; duplicates: number } {
   const random = mulberry32(seed);
   const shuffled = boundedShuffle(events, 3000, seed);
   const messages: Message[] = [];
   let malformed = 0;
   let duplicates = 0;
   shuffled.forEach((event, i) => {
-    const value = Buffer.from(JSON.stringify({ ...event, timestamp: new Date(event.timestamp).toISOString() }));
+    const value = Buffer.from(
+      JSON.stringify({ ...event, timestamp: new Date(event.timestamp).toISOString() }),
+    );
     messages.push({ value, partition: Math.floor(random() * partitions), key: `k${i}` });
     if (random() < 0.05) {
       duplicates++;
@@ -74,7 +88,10 @@ function rawStream(events: RawEvent[], seed: number, partitions: number): { mess
     }
     if (i % 100 === 0) {
       malformed++;
-      messages.push({ value: MALFORMED[(i / 100) % MALFORMED.length]!.value, partition: Math.floor(random() * partitions) });
+      messages.push({
+        value: MALFORMED[(i / 100) % MALFORMED.length]!.value,
+        partition: Math.floor(random() * partitions),
+      });
     }
   });
   return { messages, malformed, duplicates };
@@ -132,14 +149,21 @@ describe('pipeline against the real broker and ClickHouse', () => {
     await ch?.close();
   });
 
-  it('N events in → N rows and exact window aggregates, despite shuffling, duplicates and malformed input', async () => {
+  it('N events in → N rows and exact window aggregates, despite shuffling, duplicates and malformed input', {
+    timeout: 240_000,
+  }, async () => {
     const stream = rawStream(events, 11, 3);
     await produce(pipeline.topics.raw, [...stream.messages, ...sentinels(events, base + 30 * 60_000)]);
 
-    await waitFor(async () => (await countEvents(ch, pipeline.database)) === COUNT + 6, 90_000, 'events rows');
+    await waitFor(
+      async () => (await countEvents(ch, pipeline.database)) === COUNT + 6,
+      90_000,
+      'events rows',
+    );
     const expectedWindows = exactWindows(events, WINDOW_MS).size;
     await waitFor(
-      async () => (await windowRows(ch, pipeline.database, base + MINUTES * 60_000)).length === expectedWindows,
+      async () =>
+        (await windowRows(ch, pipeline.database, base + MINUTES * 60_000)).length === expectedWindows,
       90_000,
       'window rows',
     );
@@ -176,7 +200,9 @@ describe('pipeline restarts mid-run', () => {
     await ch?.close();
   });
 
-  it('gives the same rows and aggregates when every service is restarted in the middle', async () => {
+  it('gives the same rows and aggregates when every service is restarted in the middle', {
+    timeout: 300_000,
+  }, async () => {
     const stream = rawStream(events, 23, 3);
     const half = Math.floor(stream.messages.length / 2);
     await produce(pipeline.topics.raw, stream.messages.slice(0, half));
@@ -186,12 +212,20 @@ describe('pipeline restarts mid-run', () => {
       await pipeline.start(name);
     }
     await pipeline.waitReady();
-    await produce(pipeline.topics.raw, [...stream.messages.slice(half), ...sentinels(events, base + 30 * 60_000)]);
+    await produce(pipeline.topics.raw, [
+      ...stream.messages.slice(half),
+      ...sentinels(events, base + 30 * 60_000),
+    ]);
 
-    await waitFor(async () => (await countEvents(ch, pipeline.database)) === COUNT + 6, 120_000, 'events rows');
+    await waitFor(
+      async () => (await countEvents(ch, pipeline.database)) === COUNT + 6,
+      120_000,
+      'events rows',
+    );
     const expectedWindows = exactWindows(events, WINDOW_MS).size;
     await waitFor(
-      async () => (await windowRows(ch, pipeline.database, base + MINUTES * 60_000)).length === expectedWindows,
+      async () =>
+        (await windowRows(ch, pipeline.database, base + MINUTES * 60_000)).length === expectedWindows,
       120_000,
       'window rows',
     );

@@ -34,11 +34,35 @@ export function mulberry32(seed: number): () => number {
 
 const SERIES = [
   { tenant_id: 'acme', application: 'support-bot', provider: 'openai', model: 'gpt-4o', operation: 'chat' },
-  { tenant_id: 'acme', application: 'support-bot', provider: 'anthropic', model: 'claude-sonnet-4', operation: 'chat' },
+  {
+    tenant_id: 'acme',
+    application: 'support-bot',
+    provider: 'anthropic',
+    model: 'claude-sonnet-4',
+    operation: 'chat',
+  },
   { tenant_id: 'acme', application: 'search', provider: 'openai', model: 'gpt-4o-mini', operation: 'chat' },
-  { tenant_id: 'globex', application: 'agent', provider: 'anthropic', model: 'claude-3-5-haiku', operation: 'chat' },
-  { tenant_id: 'globex', application: 'agent', provider: 'gcp_vertex_ai', model: 'gemini-2.0-flash', operation: 'chat' },
-  { tenant_id: 'initech', application: 'copilot', provider: 'azure_openai', model: 'gpt-4o', operation: 'chat' },
+  {
+    tenant_id: 'globex',
+    application: 'agent',
+    provider: 'anthropic',
+    model: 'claude-3-5-haiku',
+    operation: 'chat',
+  },
+  {
+    tenant_id: 'globex',
+    application: 'agent',
+    provider: 'gcp_vertex_ai',
+    model: 'gemini-2.0-flash',
+    operation: 'chat',
+  },
+  {
+    tenant_id: 'initech',
+    application: 'copilot',
+    provider: 'azure_openai',
+    model: 'gpt-4o',
+    operation: 'chat',
+  },
 ];
 
 /** `count` events spread over `minutes` whole minutes from `startMs`, in event-time order. */
@@ -85,7 +109,9 @@ export interface ExactWindow {
   feedbackTotal: number;
 }
 
-export function seriesLabel(e: Pick<RawEvent, 'tenant_id' | 'application' | 'environment' | 'provider' | 'model' | 'operation'>): string {
+export function seriesLabel(
+  e: Pick<RawEvent, 'tenant_id' | 'application' | 'environment' | 'provider' | 'model' | 'operation'>,
+): string {
   return [e.tenant_id, e.application, e.environment, e.provider, e.model, e.operation].join('/');
 }
 
@@ -97,7 +123,18 @@ export function exactWindows(events: readonly RawEvent[], windowMs: number): Map
     const key = `${seriesLabel(e)}@${windowStart}`;
     let w = out.get(key);
     if (!w) {
-      w = { key, windowStart, events: 0, errors: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, durations: [], feedbackNegative: 0, feedbackTotal: 0 };
+      w = {
+        key,
+        windowStart,
+        events: 0,
+        errors: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+        durations: [],
+        feedbackNegative: 0,
+        feedbackTotal: 0,
+      };
       out.set(key, w);
     }
     w.events++;
@@ -121,7 +158,11 @@ export function exactQuantile(values: readonly number[], q: number): number {
 }
 
 /** Shuffles so that no event moves more than `maxShiftMs` of event time: bounded out-of-orderness. */
-export function boundedShuffle<T extends { timestamp: number }>(events: readonly T[], maxShiftMs: number, seed: number): T[] {
+export function boundedShuffle<T extends { timestamp: number }>(
+  events: readonly T[],
+  maxShiftMs: number,
+  seed: number,
+): T[] {
   const random = mulberry32(seed);
   return events
     .map((e) => ({ e, at: e.timestamp + random() * maxShiftMs }))

@@ -7,7 +7,15 @@ import { kafkaBrokers, uniqueName } from '../setup/endpoints.js';
 const logger = createLogger({ service: 'it-kafka', level: 'warn' });
 
 export function testKafka() {
-  return createKafka({ brokers: kafkaBrokers(), clientId: uniqueName('it'), connectionTimeoutMs: 5000, requestTimeoutMs: 30000 }, logger);
+  return createKafka(
+    {
+      brokers: kafkaBrokers(),
+      clientId: uniqueName('it'),
+      connectionTimeoutMs: 5000,
+      requestTimeoutMs: 30000,
+    },
+    logger,
+  );
 }
 
 /** Sends messages to explicit partitions (or by key), waiting for acks from the broker. */
@@ -16,7 +24,12 @@ export async function produce(topic: string, messages: Message[]): Promise<void>
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += 2000) {
-      await producer.send({ topic, messages: messages.slice(i, i + 2000), acks: -1, compression: kafkajs.CompressionTypes.None });
+      await producer.send({
+        topic,
+        messages: messages.slice(i, i + 2000),
+        acks: -1,
+        compression: kafkajs.CompressionTypes.None,
+      });
     }
   } finally {
     await producer.disconnect();

@@ -1,10 +1,10 @@
+import { createClickHouseClient } from '@aiops/clickhouse';
+import type { RunningService } from '@aiops/kafka';
+import { createLogger, createPipelineMetrics, type PipelineMetrics } from '@aiops/ops';
 import { aggregatorConfigSchema, startAggregator } from '@aiops/service-aggregator';
 import { detectorConfigSchema, startDetector } from '@aiops/service-detector';
 import { startValidator, validatorConfigSchema } from '@aiops/service-validator';
 import { startWriter, writerConfigSchema } from '@aiops/service-writer';
-import { createClickHouseClient } from '@aiops/clickhouse';
-import type { RunningService } from '@aiops/kafka';
-import { createLogger, createPipelineMetrics, type PipelineMetrics } from '@aiops/ops';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
 
 export type ServiceName = 'validator' | 'aggregator' | 'writer' | 'detector';
@@ -41,7 +41,11 @@ export class TestPipeline {
   }
 
   private common() {
-    return { kafka: { brokers: kafkaBrokers(), clientId: this.id }, topics: this.topics, partitions: this.options.partitions ?? 3 };
+    return {
+      kafka: { brokers: kafkaBrokers(), clientId: this.id },
+      topics: this.topics,
+      partitions: this.options.partitions ?? 3,
+    };
   }
 
   clickhouse() {
@@ -64,7 +68,11 @@ export class TestPipeline {
     switch (name) {
       case 'validator':
         service = await startValidator(
-          validatorConfigSchema.parse({ ...base, groupId: `${this.id}-validator`, userIdSalt: 'integration-salt' }),
+          validatorConfigSchema.parse({
+            ...base,
+            groupId: `${this.id}-validator`,
+            userIdSalt: 'integration-salt',
+          }),
           this.logger,
           this.metrics,
         );
@@ -139,5 +147,7 @@ export async function waitFor(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+  );
 }

@@ -1,8 +1,8 @@
 import type { RunningService } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
-import { startValidator, validatorConfigFromEnv } from '@aiops/service-validator';
 import { aggregatorConfigFromEnv, startAggregator } from '@aiops/service-aggregator';
 import { detectorConfigFromEnv, startDetector } from '@aiops/service-detector';
+import { startValidator, validatorConfigFromEnv } from '@aiops/service-validator';
 import { startWriter, writerConfigFromEnv } from '@aiops/service-writer';
 
 interface ServiceDefinition<C> {

@@ -34,11 +34,13 @@ interface CodecSpec<T> {
   readonly toJson?: (value: T) => unknown;
   /** Inverse of toJson on the parsed object, before validation. */
   readonly fromJson?: (value: Record<string, unknown>) => Record<string, unknown>;
+  /** Avro-friendly view (avsc takes bytes only as Buffer); identity when absent. */
+  readonly toAvro?: (value: T) => unknown;
 }
 
 function createRecordCodec<T>(spec: CodecSpec<T>): RecordCodec<T> {
   const avro = new AvroRecordCodec(spec.readerSchema, spec.writerSchemas);
-  const { limits, validate, toJson, fromJson } = spec;
+  const { limits, validate, toJson, fromJson, toAvro } = spec;
   const decodeRaw = (bytes: Uint8Array): unknown => {
     if (bytes.length > limits.maxMessageBytes) {
       throw new ContractError(
@@ -58,7 +60,7 @@ function createRecordCodec<T>(spec: CodecSpec<T>): RecordCodec<T> {
   return {
     avro,
     encode(value, format = 'avro') {
-      if (format === 'avro') return avro.encodeSingleObject(value);
+      if (format === 'avro') return avro.encodeSingleObject(toAvro === undefined ? value : toAvro(value));
       return Buffer.from(JSON.stringify(toJson === undefined ? value : toJson(value)), 'utf8');
     },
     decode: (buf) => validate(decodeRaw(buf)),
@@ -120,6 +122,10 @@ export function createWindowCodec(options: { limits?: ContractLimits } = {}): Re
     },
     toJson: windowToJson,
     fromJson: windowFromJson,
+    toAvro: (value) =>
+      value.latency_sketch === null || Buffer.isBuffer(value.latency_sketch)
+        ? value
+        : { ...value, latency_sketch: asBuffer(value.latency_sketch) },
   });
 }
 

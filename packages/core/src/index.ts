@@ -1,16 +1,16 @@
-export type { RecordHeaders, StreamRecord } from './record.js';
-export { makeRecord } from './record.js';
 export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
+export { errorMessage, isRetryable, RetryableError, UnrecoverableError } from './errors.js';
 export type {
   Cancellable,
   Processor,
   ProcessorContext,
-  Punctuator,
   PunctuationType,
+  Punctuator,
   RecordMetadata,
   Snapshotable,
 } from './processor.js';
+export type { RecordHeaders, StreamRecord } from './record.js';
+export { makeRecord } from './record.js';
 export type { KeyValueStore } from './store.js';
 export { InMemoryKeyValueStore } from './store.js';
-export { errorMessage, isRetryable, RetryableError, UnrecoverableError } from './errors.js';

@@ -19,9 +19,9 @@ import type { OutageState } from './outage/outage.js';
 import { outageEvaluate, outageInit, outageLearn, outageSeen, outageTick } from './outage/outage.js';
 import type { QualityState } from './quality/quality.js';
 import { qualityEvaluate, qualityInit, qualityLearn } from './quality/quality.js';
-import { rateExpected } from './stats/rate.js';
 import type { CompiledRules } from './rules.js';
 import { compileRules } from './rules.js';
+import { rateExpected } from './stats/rate.js';
 
 /**
  * The detection engine: the pure core the detector service drives. Windows in, alert notifications out.

@@ -1,7 +1,7 @@
 export type {
   BaselineRules,
-  BurnAlertRule,
   BudgetRules,
+  BurnAlertRule,
   CostRules,
   DetectionConfig,
   DetectionConfigInput,
@@ -26,6 +26,7 @@ export {
   parseDetectionConfig,
   resolveRules,
 } from './config.js';
+export { COST } from './cost/cost.js';
 export type {
   DetectionEngine,
   DetectionSnapshot,
@@ -34,16 +35,11 @@ export type {
   SeriesInspection,
 } from './engine.js';
 export { createDetectionEngine } from './engine.js';
-export type { CompiledBurnAlert, CompiledRules } from './rules.js';
-export { compileRules } from './rules.js';
+export { ERRORS } from './errors/errors.js';
 export type { WindowFeatures } from './features.js';
 export { extractFeatures } from './features.js';
-export { COST } from './cost/cost.js';
-export { ERRORS } from './errors/errors.js';
 export { GUARDRAIL } from './guardrail/guardrail.js';
 export { LATENCY } from './latency/latency.js';
-export { OUTAGE } from './outage/outage.js';
-export { QUALITY } from './quality/quality.js';
 export type {
   NabFileInput,
   NabFileResult,
@@ -62,13 +58,18 @@ export {
   nabScaledSigmoid,
   nabSweep,
   nabWindowRows,
-  parseNabTimestamp,
 } from './nab/scorer.js';
+export { OUTAGE } from './outage/outage.js';
+export { psiThreshold, QUALITY } from './quality/quality.js';
+export type { CompiledBurnAlert, CompiledRules } from './rules.js';
+export { compileRules } from './rules.js';
+export type { SeriesRow } from './series/csv.js';
+export { formatScoredRow, parseSeriesLine, parseTimestamp, SCORED_HEADER } from './series/csv.js';
 export type { SeriesScorer, SeriesScorerOptions, SeriesScorerState } from './series/scorer.js';
 export { createSeriesScorer, DEFAULT_SERIES_SCORER_OPTIONS } from './series/scorer.js';
+export { jensenShannon, psi } from './stats/divergence.js';
 export type { LevelParams, LevelState, Seasonality } from './stats/level.js';
 export { alphaForHalfLife, levelExpected, levelInit, levelLearn, levelSigma, levelZ } from './stats/level.js';
-export { jensenShannon, psi } from './stats/divergence.js';
 export type { RateParams, RateState } from './stats/rate.js';
 export { rateExpected, rateInit, rateLearn, rateZ } from './stats/rate.js';
 export { excessScore } from './stats/score.js';

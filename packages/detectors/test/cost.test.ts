@@ -35,14 +35,18 @@ describe('cost detector', () => {
       provider: null,
       started_at: T0 + at * MIN,
     });
-    expect(spend[0]!.summary).toMatch(/^acme\/support-bot spent \$[\d.]+ in one window, [\d.]+× its usual \$[\d.]+\.$/);
+    expect(spend[0]!.summary).toMatch(
+      /^acme\/support-bot spent \$[\d.]+ in one window, [\d.]+× its usual \$[\d.]+\.$/,
+    );
     expect(spend.at(-1)!.status).toBe('resolved');
   });
 
   it('projects budget exhaustion before the end of the day, then reports the budget spent', () => {
     // about $0.55/min across both models (with a daily cycle): a $300 daily budget runs out around 09:00 UTC
     const alerts = run(1440, (_m, _i, c) => c, { cost: { budget: { daily_usd: 300 } } });
-    const budget = alerts.filter((a) => a.fingerprint === alerts.find((x) => x.evidence.budget_usd)?.fingerprint);
+    const budget = alerts.filter(
+      (a) => a.fingerprint === alerts.find((x) => x.evidence.budget_usd)?.fingerprint,
+    );
     const warning = budget[0]!;
     const critical = budget.find((a) => a.severity === 'critical')!;
     expect([warning.status, warning.severity]).toEqual(['firing', 'warning']);
@@ -74,6 +78,8 @@ describe('cost detector', () => {
       ['resolved', 'critical', 'gpt-4o'],
     ]);
     expect(Number(alerts[0]!.evidence.ratio)).toBeGreaterThan(4);
-    expect(alerts[0]!.summary).toMatch(/is producing [\d.]+ output tokens per call, [\d.]+× its usual [\d.]+\.$/);
+    expect(alerts[0]!.summary).toMatch(
+      /is producing [\d.]+ output tokens per call, [\d.]+× its usual [\d.]+\.$/,
+    );
   });
 });

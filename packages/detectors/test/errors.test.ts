@@ -24,7 +24,9 @@ describe('error-rate detector', () => {
     const alerts = feed(createDetectionEngine(), windows).filter((a) => a.detector === 'errors');
     expect(alerts[0]).toMatchObject({ status: 'firing', started_at: T0 + at * MIN });
     expect(alerts[0]!.evidence.top_error_types).toMatch(/^rate_limited:\d+,timeout:2$/);
-    expect(alerts[0]!.summary).toMatch(/^Error ratio of .* is \d+(\.\d+)?% \(\d+ of \d+ events\), against a baseline of 1(\.\d+)?%\.$/);
+    expect(alerts[0]!.summary).toMatch(
+      /^Error ratio of .* is \d+(\.\d+)?% \(\d+ of \d+ events\), against a baseline of 1(\.\d+)?%\.$/,
+    );
     expect(alerts.at(-1)!.status).toBe('resolved');
   });
 
@@ -38,7 +40,9 @@ describe('error-rate detector', () => {
         const errors = binomial(r, w.events, errorRatio(i));
         return { ...w, errors, errors_by_type: { upstream: errors } };
       });
-      return feed(createDetectionEngine(config), windows).filter((a) => a.detector === 'errors' && a.evidence.objective);
+      return feed(createDetectionEngine(config), windows).filter(
+        (a) => a.detector === 'errors' && a.evidence.objective,
+      );
     }
 
     it('pages when 2% of the monthly budget burns within the hour (14.4× over 1h and 5m)', () => {
@@ -64,7 +68,9 @@ describe('error-rate detector', () => {
       expect(new Set(alerts.map((a) => a.alert_id)).size).toBe(1);
       const minutes = alerts.map((a) => (a.notified_at - T0) / MIN);
       expect(minutes[0]).toBe(360);
-      expect(minutes.slice(1).map((m, i) => m - minutes[i]!)).toEqual(new Array(minutes.length - 1).fill(240));
+      expect(minutes.slice(1).map((m, i) => m - minutes[i]!)).toEqual(
+        new Array(minutes.length - 1).fill(240),
+      );
     });
 
     it('stays quiet while errors stay within budget (0.5%)', () => {

@@ -81,7 +81,12 @@ export function window(start: number, fields: Partial<WindowAggregate> = {}, siz
 }
 
 /** A score histogram of `n` scores drawn from a clipped normal(mean, sd). */
-export function scores(r: () => number, n: number, mean: number, sd: number): { count: number; sum: number; histogram: number[] } {
+export function scores(
+  r: () => number,
+  n: number,
+  mean: number,
+  sd: number,
+): { count: number; sum: number; histogram: number[] } {
   const histogram = new Array<number>(SCORE_HISTOGRAM_BINS).fill(0);
   let sum = 0;
   for (let i = 0; i < n; i++) {
@@ -96,7 +101,11 @@ export function scores(r: () => number, n: number, mean: number, sd: number): { 
  * Normal seasonal traffic for minute i: a daily cycle (±50% events, ±20% latency), log-normal latency noise,
  * 1% errors, cost and tokens proportional to events.
  */
-export function normalWindow(r: () => number, i: number, fields: Partial<WindowAggregate> = {}): WindowAggregate {
+export function normalWindow(
+  r: () => number,
+  i: number,
+  fields: Partial<WindowAggregate> = {},
+): WindowAggregate {
   const start = T0 + i * MIN;
   const phase = Math.sin((2 * Math.PI * (start % DAY)) / DAY);
   const events = Math.max(20, Math.round(100 * (1 + 0.5 * phase) + 8 * gaussian(r)));

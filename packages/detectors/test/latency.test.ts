@@ -9,7 +9,10 @@ describe('latency detector', () => {
     for (const seed of [1, 2, 3]) {
       const r = rng(seed);
       const engine = createDetectionEngine();
-      const alerts = feed(engine, Array.from({ length: WEEK_OF_MINUTES }, (_, i) => normalWindow(r, i)));
+      const alerts = feed(
+        engine,
+        Array.from({ length: WEEK_OF_MINUTES }, (_, i) => normalWindow(r, i)),
+      );
       expect(alerts.filter((a) => a.detector === 'latency')).toEqual([]);
     }
   });
@@ -36,7 +39,9 @@ describe('latency detector', () => {
     const firing = p95[0]!;
     expect(firing.started_at).toBe(T0 + start * MIN);
     expect(firing.observed / firing.expected).toBeGreaterThan(2.5);
-    expect(firing.summary).toMatch(/^P95 latency of openai\/gpt-4o chat \(acme\/support-bot, prod\) is .* ms, .*× its baseline of .* ms\.$/);
+    expect(firing.summary).toMatch(
+      /^P95 latency of openai\/gpt-4o chat \(acme\/support-bot, prod\) is .* ms, .*× its baseline of .* ms\.$/,
+    );
     expect(firing.evidence.z).toBeDefined();
     expect(firing.score).toBeGreaterThan(0.5);
     // p99 too, as its own alert (own fingerprint)
@@ -60,7 +65,10 @@ describe('latency detector', () => {
 
   it('alerts on a static SLO threshold from the first window, baseline or not', () => {
     const r = rng(6);
-    const engine = createDetectionEngine({ latency: { slo: { p95_ms: 1000 } }, lifecycle: { pending_for_ms: 0 } });
+    const engine = createDetectionEngine({
+      latency: { slo: { p95_ms: 1000 } },
+      lifecycle: { pending_for_ms: 0 },
+    });
     const alerts = feed(engine, [normalWindow(r, 0, { latency_p95_ms: 1500 })]);
     expect(alerts.map((a) => [a.detector, a.status, a.severity, a.threshold])).toEqual([
       ['latency', 'firing', 'critical', 1000],
@@ -68,7 +76,9 @@ describe('latency detector', () => {
     expect(alerts[0]!.summary).toContain('above its SLO of 1000 ms');
   });
 
-  it('learns a daily cycle: the evening peak stops looking anomalous once two days are in', { timeout: 60_000 }, () => {
+  it('learns a daily cycle: the evening peak stops looking anomalous once two days are in', {
+    timeout: 60_000,
+  }, () => {
     const r = rng(7);
     // a strong cycle: p95 doubles every evening (18:00–22:00 UTC) for a week
     const engine = createDetectionEngine({ lifecycle: { pending_for_ms: 0 } });

@@ -8,7 +8,7 @@ import {
   nabScaledSigmoid,
   nabSweep,
   nabWindowRows,
-  parseNabTimestamp,
+  parseTimestamp,
 } from '../src/index.js';
 
 // Test vectors of shared/nab/SCORING.md §11 (window width w = 217).
@@ -66,10 +66,14 @@ describe('NAB probation and timestamps', () => {
   });
 
   it('parses label timestamps (with micro-seconds) and maps windows onto rows', () => {
-    expect(parseNabTimestamp('2014-04-10 07:15:00.000000')).toBe(Date.UTC(2014, 3, 10, 7, 15, 0));
+    expect(parseTimestamp('2014-04-10 07:15:00.000000')).toBe(Date.UTC(2014, 3, 10, 7, 15, 0));
     const ts = [0, 1, 2, 3].map((m) => Date.UTC(2014, 3, 10, 7, 15 + 5 * m));
-    expect(nabWindowRows(ts, [['2014-04-10 07:20:00.000000', '2014-04-10 07:25:00.000000']])).toEqual([[1, 2]]);
-    expect(() => nabWindowRows(ts, [['2014-04-10 07:21:00', '2014-04-10 07:25:00']])).toThrow(/does not match/);
+    expect(nabWindowRows(ts, [['2014-04-10 07:20:00.000000', '2014-04-10 07:25:00.000000']])).toEqual([
+      [1, 2],
+    ]);
+    expect(() => nabWindowRows(ts, [['2014-04-10 07:21:00', '2014-04-10 07:25:00']])).toThrow(
+      /does not match/,
+    );
   });
 });
 
@@ -90,7 +94,11 @@ describe('NAB file score and corpus sweep', () => {
     const fp = -0.11 + 0.11 * nabScaledSigmoid(51 / 99);
     expect(res.score).toBeCloseTo(tp + fp, 12);
     expect([res.truePositives, res.falseNegatives, res.falsePositives]).toEqual([1, 0, 2]);
-    const missed = nabFileScore({ name: 'f', scores: new Float64Array(n), windows }, NAB_PROFILES.reward_low_FN_rate, 0.5);
+    const missed = nabFileScore(
+      { name: 'f', scores: new Float64Array(n), windows },
+      NAB_PROFILES.reward_low_FN_rate,
+      0.5,
+    );
     expect(missed.score).toBe(-2);
   });
 

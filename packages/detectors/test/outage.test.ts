@@ -1,12 +1,16 @@
 import type { Alert } from '@aiops/contract';
 import { describe, expect, it } from 'vitest';
 import { createDetectionEngine } from '../src/index.js';
-import { binomial, feed, MIN, normalWindow, rng, SERIES, T0 } from './helpers.js';
+import { binomial, MIN, normalWindow, rng, SERIES, T0 } from './helpers.js';
 
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet'];
 
 /** Three models of one application, minute by minute; `tick` after every minute, like a punctuator. */
-function run(minutes: number, shape: (model: string, i: number) => 'normal' | 'silent' | 'failing', config?: unknown) {
+function run(
+  minutes: number,
+  shape: (model: string, i: number) => 'normal' | 'silent' | 'failing',
+  config?: unknown,
+) {
   const r = rng(21);
   const engine = createDetectionEngine(config);
   const alerts: Alert[] = [];
@@ -27,18 +31,30 @@ function run(minutes: number, shape: (model: string, i: number) => 'normal' | 's
 
 describe('outage detector', () => {
   it('fires at once (critical) when a model starts failing nearly every call, and resolves when it recovers', () => {
-    const { alerts } = run(200, (m, i) => (m === 'gpt-4o-mini' && i >= 100 && i < 120 ? 'failing' : 'normal'));
+    const { alerts } = run(200, (m, i) =>
+      m === 'gpt-4o-mini' && i >= 100 && i < 120 ? 'failing' : 'normal',
+    );
     expect(alerts.map((a) => [a.status, a.severity, a.model, (a.notified_at - T0) / MIN])).toEqual([
       ['firing', 'critical', 'gpt-4o-mini', 102], // two failing minutes (pending_for 2 min)
       ['resolved', 'critical', 'gpt-4o-mini', 125],
     ]);
-    expect(alerts[0]!.summary).toMatch(/^openai\/gpt-4o-mini chat \(acme\/support-bot, prod\) looks down: \d+(\.\d+)?% of its \d+ calls failed\.$/);
+    expect(alerts[0]!.summary).toMatch(
+      /^openai\/gpt-4o-mini chat \(acme\/support-bot, prod\) looks down: \d+(\.\d+)?% of its \d+ calls failed\.$/,
+    );
   });
 
   it('enters an explicit no-data state when a model goes silent while its peers keep reporting', () => {
-    const { engine, alerts } = run(200, (m, i) => (m === 'claude-sonnet' && i >= 100 && i < 150 ? 'silent' : 'normal'));
+    const { engine, alerts } = run(200, (m, i) =>
+      m === 'claude-sonnet' && i >= 100 && i < 150 ? 'silent' : 'normal',
+    );
     const claude = { ...SERIES, provider: 'anthropic', model: 'claude-sonnet' };
-    expect(alerts.map((a) => [a.status, a.model, a.status === 'firing' ? a.evidence.peers_active : a.evidence.resolution])).toEqual([
+    expect(
+      alerts.map((a) => [
+        a.status,
+        a.model,
+        a.status === 'firing' ? a.evidence.peers_active : a.evidence.resolution,
+      ]),
+    ).toEqual([
       ['firing', 'claude-sonnet', 'true'],
       ['resolved', 'claude-sonnet', 'recovered'],
     ]);
@@ -64,7 +80,14 @@ describe('outage detector', () => {
   });
 
   it('alerts on every silent series when require_peers is off', () => {
-    const { alerts } = run(130, (_m, i) => (i >= 100 ? 'silent' : 'normal'), { outage: { require_peers: false } });
-    expect(alerts.filter((a) => a.status === 'firing').map((a) => a.model).sort()).toEqual([...MODELS].sort());
+    const { alerts } = run(130, (_m, i) => (i >= 100 ? 'silent' : 'normal'), {
+      outage: { require_peers: false },
+    });
+    expect(
+      alerts
+        .filter((a) => a.status === 'firing')
+        .map((a) => a.model)
+        .sort(),
+    ).toEqual([...MODELS].sort());
   });
 });

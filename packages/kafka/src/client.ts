@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@aiops/ops';
-import kafkajs from 'kafkajs';
 import type { Kafka, KafkaConfig as KafkaJsConfig, LogEntry, SASLOptions } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { type KafkaConfig, resolveSaslPassword } from './config.js';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
@@ -31,7 +31,11 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
   };
   if (config.sasl) {
     const password = resolveSaslPassword(config) as string;
-    options.sasl = { mechanism: config.sasl.mechanism, username: config.sasl.username, password } as SASLOptions;
+    options.sasl = {
+      mechanism: config.sasl.mechanism,
+      username: config.sasl.username,
+      password,
+    } as SASLOptions;
   }
   if (config.tls?.enabled) {
     options.ssl = {

@@ -54,7 +54,13 @@ export class ProcessorDriver<KIn, VIn, KOut, VOut> {
       currentSystemTimeMs: () => self.clock.now(),
       schedule(intervalMs, type, punctuator): Cancellable {
         const base = type === 'wall-clock-time' ? self.clock.now() : self.streamTime;
-        const schedule: Schedule = { intervalMs, type, punctuator, next: base + intervalMs, cancelled: false };
+        const schedule: Schedule = {
+          intervalMs,
+          type,
+          punctuator,
+          next: base + intervalMs,
+          cancelled: false,
+        };
         self.schedules.push(schedule);
         return {
           cancel: () => {

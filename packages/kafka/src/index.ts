@@ -1,11 +1,13 @@
+export { createKafka } from './client.js';
 export type { KafkaConfig } from './config.js';
 export { kafkaConfigFromEnv, kafkaConfigSchema, resolveSaslPassword } from './config.js';
-export { createKafka } from './client.js';
-export type { TopicSpec } from './topics.js';
-export { ensureTopics } from './topics.js';
-export { headersToStrings } from './headers.js';
 export type { DeadLetterReason, SourcePosition } from './dead-letter.js';
 export { DLQ_HEADERS, deadLetter } from './dead-letter.js';
+export type { Forwarded } from './driver.js';
+export { ProcessorDriver } from './driver.js';
+export { headersToStrings } from './headers.js';
+export type { Compression, OutputMessages, OutputProducer } from './producer.js';
+export { createOutputProducer } from './producer.js';
 export type {
   AssignedPartition,
   BatchHandler,
@@ -16,11 +18,9 @@ export type {
   StreamRunnerOptions,
 } from './runner.js';
 export { createStreamRunner } from './runner.js';
-export type { Compression, OutputMessages, OutputProducer } from './producer.js';
-export { createOutputProducer } from './producer.js';
-export type { PipelineTopics } from './topics-config.js';
-export { pipelineTopicsSchema, topicsFromEnv } from './topics-config.js';
 export type { RunningService } from './service.js';
 export { composeService, runUntilSignalled } from './service.js';
-export type { Forwarded } from './driver.js';
-export { ProcessorDriver } from './driver.js';
+export type { TopicSpec } from './topics.js';
+export { ensureTopics } from './topics.js';
+export type { PipelineTopics } from './topics-config.js';
+export { pipelineTopicsSchema, topicsFromEnv } from './topics-config.js';

@@ -134,7 +134,12 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
     if (requests.length === 0) return;
     try {
       await consumer.commitOffsets(
-        requests.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset, metadata: r.metadata ?? null })),
+        requests.map((r) => ({
+          topic: r.topic,
+          partition: r.partition,
+          offset: r.offset,
+          metadata: r.metadata ?? null,
+        })),
       );
     } catch (error) {
       // After a rebalance the partition may belong to another member: its commit is refused, and the
@@ -159,7 +164,10 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
       .catch((error: unknown) => {
         if (!failure) {
           failure = error instanceof Error ? error : new Error(String(error));
-          logger.error({ err: errorMessage(error) }, 'batch output failed; no further offsets will be committed');
+          logger.error(
+            { err: errorMessage(error) },
+            'batch output failed; no further offsets will be committed',
+          );
           ready = false;
           resolveCrashed(failure);
         }
@@ -185,7 +193,12 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
         for (const partition of partitions) {
           const c = byPartition.get(partition);
           const offset = c && c.offset !== '-1' ? c.offset : null;
-          list.push({ topic, partition, committedOffset: offset, metadata: offset === null ? null : c!.metadata });
+          list.push({
+            topic,
+            partition,
+            committedOffset: offset,
+            metadata: offset === null ? null : c!.metadata,
+          });
         }
       }
       logger.info(
@@ -218,7 +231,8 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
     async start() {
       await admin.connect();
       await consumer.connect();
-      for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+      for (const topic of topics)
+        await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -234,10 +248,17 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
             Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1),
           );
           const outcome = await handler.handleBatch(
-            { topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark },
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              messages: batch.messages,
+              highWatermark: batch.highWatermark,
+            },
             heartbeat,
           );
-          const defaults = [{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }];
+          const defaults = [
+            { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
+          ];
           const step = schedule(outcome, defaults);
           inFlight.push(step);
           resolveOffset(last.offset);
@@ -276,7 +297,8 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
         await Promise.allSettled([...chains.values()]);
       })();
       const timedOut = await Promise.race([work.then(() => false), sleep(deadlineMs).then(() => true)]);
-      if (timedOut) logger.warn({ deadlineMs }, 'shutdown deadline passed; uncommitted work will be replayed');
+      if (timedOut)
+        logger.warn({ deadlineMs }, 'shutdown deadline passed; uncommitted work will be replayed');
       await consumer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
       ready = false;
@@ -286,6 +308,12 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
 
 async function isSettled(promise: Promise<unknown>): Promise<boolean> {
   const marker = Symbol('pending');
-  const result = await Promise.race([promise.then(() => true, () => true), Promise.resolve(marker)]);
+  const result = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    Promise.resolve(marker),
+  ]);
   return result !== marker;
 }

@@ -28,7 +28,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     }
     if (path === '/readyz') {
       const ok = options.isReady();
-      response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
+      response
+        .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(ok ? 'ready\n' : 'not ready\n');
       return;
     }
     if (path === '/metrics') {

@@ -1,7 +1,7 @@
-export type { Logger, LoggerSettings } from './logger.js';
-export { createLogger, REDACTED_PATHS } from './logger.js';
 export { ConfigError, csv, describeIssues, parseConfig } from './config.js';
-export type { PipelineMetrics } from './metrics.js';
-export { createPipelineMetrics } from './metrics.js';
 export type { OpsServer, OpsServerOptions } from './http.js';
 export { startOpsServer } from './http.js';
+export type { Logger, LoggerSettings } from './logger.js';
+export { createLogger, REDACTED_PATHS } from './logger.js';
+export type { PipelineMetrics } from './metrics.js';
+export { createPipelineMetrics } from './metrics.js';

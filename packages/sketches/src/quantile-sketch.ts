@@ -19,6 +19,8 @@ export interface QuantileSketchOptions {
 /** Exact values held before the first check against binning, and the most ever held. */
 const FIRST_BUFFER = 8;
 const MAX_BUFFER = 256;
+/** Measured fixed heap cost of binning (Bins and DenseBins objects, a typed array and its buffer). */
+const BINNED_OVERHEAD_BYTES = 320;
 /** Extension fields (ours) carrying the exact summary that the DDSketch proto lacks. */
 const FIELD_MIN = 100;
 const FIELD_MAX = 101;
@@ -46,7 +48,9 @@ function configFor(options: QuantileSketchOptions): SketchConfig {
   let config = configs.get(id);
   if (config === undefined) {
     if (!(minIndexable >= mapping.minPossible && minIndexable < Number.POSITIVE_INFINITY)) {
-      throw new RangeError(`minIndexableValue must be finite and >= ${mapping.minPossible}; got ${minIndexable}`);
+      throw new RangeError(
+        `minIndexableValue must be finite and >= ${mapping.minPossible}; got ${minIndexable}`,
+      );
     }
     config = { mapping, minIndexable };
     configs.set(id, config);
@@ -221,7 +225,11 @@ export class QuantileSketch {
     copy.bins =
       bins === null
         ? null
-        : { positive: bins.positive?.copy() ?? null, negative: bins.negative?.copy() ?? null, zeros: bins.zeros };
+        : {
+            positive: bins.positive?.copy() ?? null,
+            negative: bins.negative?.copy() ?? null,
+            zeros: bins.zeros,
+          };
     copy.n = this.n;
     copy.total = this.total;
     copy.low = this.low;
@@ -304,11 +312,13 @@ export class QuantileSketch {
       else if (field === FIELD_SUM && wireType === WireType.Fixed64) sum = reader.double();
       else reader.skip(wireType);
     }
-    if (!(gamma > 1) || !Number.isFinite(gamma)) throw new RangeError(`sketch mapping has invalid gamma ${gamma}`);
+    if (!(gamma > 1) || !Number.isFinite(gamma))
+      throw new RangeError(`sketch mapping has invalid gamma ${gamma}`);
     if (interpolation !== 0) {
       throw new RangeError(`unsupported sketch mapping interpolation ${interpolation} (only logarithmic)`);
     }
-    if (!Number.isInteger(indexOffset)) throw new RangeError(`unsupported sketch index offset ${indexOffset}`);
+    if (!Number.isInteger(indexOffset))
+      throw new RangeError(`unsupported sketch index offset ${indexOffset}`);
     if (!(zeros >= 0 && Number.isFinite(zeros))) throw new RangeError(`invalid sketch zero count ${zeros}`);
     // Snap to the accuracy the writer meant (gamma → α loses the last bits of α), then check gamma.
     const accuracy = Number(accuracyFromGamma(gamma).toPrecision(12));
@@ -361,15 +371,15 @@ export class QuantileSketch {
 
   /**
    * Whether `extra` more exact values may be held: while that stays cheaper than binning (8 bytes a
-   * value against 2 bytes a bin of the key range in use), up to MAX_BUFFER values. Checked at powers
-   * of two, so the check costs O(1) a value amortised.
+   * value against 2 bytes a bin of the key range in use plus the typed array's fixed cost), up to
+   * MAX_BUFFER values. Checked at powers of two, so the check costs O(1) a value amortised.
    */
   private reserve(extra: number): boolean {
     const needed = (this.values?.length ?? 0) + extra;
     if (needed <= this.limit) return true;
     let next = this.limit * 2;
     while (next < needed) next *= 2;
-    if (next > MAX_BUFFER || 8 * next > this.binnedBytesEstimate() + 64) return false;
+    if (next > MAX_BUFFER || 8 * next > this.binnedBytesEstimate() + BINNED_OVERHEAD_BYTES) return false;
     this.limit = next;
     return true;
   }
@@ -391,7 +401,8 @@ export class QuantileSketch {
         if (key > negHigh) negHigh = key;
       }
     }
-    const bins = (posHigh >= posLow ? posHigh - posLow + 1 : 0) + (negHigh >= negLow ? negHigh - negLow + 1 : 0);
+    const bins =
+      (posHigh >= posLow ? posHigh - posLow + 1 : 0) + (negHigh >= negLow ? negHigh - negLow + 1 : 0);
     return 2 * bins;
   }
 

@@ -3,13 +3,14 @@
  * Fixed bins make histograms of different windows directly comparable and mergeable (for drift).
  */
 export class ScoreHistogram {
-  private readonly counts: Uint32Array;
+  /** A plain array: at 10 bins it costs ~130 bytes, a Uint32Array ~300 (typed-array objects). */
+  private readonly counts: number[];
   private n = 0;
 
   constructor(readonly bins: number) {
     if (!Number.isInteger(bins) || bins < 1)
       throw new RangeError(`histogram bins must be a positive integer; got ${bins}`);
-    this.counts = new Uint32Array(bins);
+    this.counts = new Array<number>(bins).fill(0);
   }
 
   /** Bin of `score` in a histogram of `bins` bins. */
@@ -50,6 +51,6 @@ export class ScoreHistogram {
   }
 
   toArray(): number[] {
-    return Array.from(this.counts);
+    return this.counts.slice();
   }
 }

@@ -19,7 +19,9 @@ function prng(seed) {
 }
 
 function event(series, timestamp, random) {
-  const latency = Math.exp(Math.log(2000) + 0.9 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+  const latency = Math.exp(
+    Math.log(2000) + 0.9 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()),
+  );
   return {
     tenant_id: `tenant-${series % 50}`,
     application: `app-${series % 7}`,

@@ -14,9 +14,8 @@ export type {
   WindowOperatorStats,
   WindowOutput,
 } from './operator.js';
-export { LATE_HEADERS, LATE_OUTPUT, LATE_REASON, WindowOperator } from './operator.js';
-export { seriesKey, seriesOf } from './series-key.js';
+export { LATE_HEADERS, LATE_OUTPUT, LATE_REASON, SOURCE_HEADER, WindowOperator } from './operator.js';
 export type { LateFiring, TriggerResult } from './trigger.js';
 export { EventTimeTrigger } from './trigger.js';
-export type { WatermarkOptions, WatermarkSnapshot } from './watermark.js';
+export type { RecordSource, WatermarkOptions, WatermarkSnapshot } from './watermark.js';
 export { NO_WATERMARK, WatermarkTracker } from './watermark.js';

@@ -1,13 +1,13 @@
 import type { Series, TelemetryEvent, WindowAggregate } from '@aiops/contract';
+import { seriesKey, seriesOf } from '@aiops/contract';
 import type { Cancellable, Processor, ProcessorContext, Snapshotable, StreamRecord } from '@aiops/core';
 import { makeRecord } from '@aiops/core';
 import { type AccumulatorSnapshot, checkEvent, WindowAccumulator } from './accumulator.js';
 import { type TimeWindow, tumblingWindows, type WindowAssigner } from './assigner.js';
 import { classify, isExpired } from './lateness.js';
 import { type Checkpoint, type OffsetSpan, SourceOffsets, type SourceOffsetsSnapshot } from './offsets.js';
-import { seriesKey, seriesOf } from './series-key.js';
 import { EventTimeTrigger, type LateFiring } from './trigger.js';
-import { NO_WATERMARK, type WatermarkSnapshot, WatermarkTracker } from './watermark.js';
+import { NO_WATERMARK, type RecordSource, type WatermarkSnapshot, WatermarkTracker } from './watermark.js';
 
 export interface WindowOperatorOptions {
   /** Tumbling window sizes; default [60 000] (1 minute). */
@@ -42,6 +42,23 @@ export const LATE_HEADERS = {
 } as const;
 
 export const LATE_REASON = 'late_event';
+
+/**
+ * Record header naming the upstream source of a record as `id/count` (the validator writes the raw
+ * partition and the raw topic's partition count). Watermarks are kept per source; see WatermarkTracker.
+ */
+export const SOURCE_HEADER = 'source';
+
+function sourceOf(record: StreamRecord<string, TelemetryEvent>): RecordSource | undefined {
+  const header = record.headers[SOURCE_HEADER];
+  if (header === undefined) return undefined;
+  const slash = header.indexOf('/');
+  const count = slash < 0 ? 1 : Number(header.slice(slash + 1));
+  return {
+    id: slash < 0 ? header : header.slice(0, slash),
+    count: Number.isInteger(count) && count > 0 ? count : 1,
+  };
+}
 
 export interface WindowOperatorStats {
   partitions: number;
@@ -238,8 +255,25 @@ export class WindowOperator
     }
     if (rejected !== null) this.forwardLate(record, rejected, watermark, accepted);
     p.offsets.processed(offset);
-    const advanced = p.watermark.observe(event.timestamp, context.currentSystemTimeMs());
+    const advanced = p.watermark.observe(event.timestamp, context.currentSystemTimeMs(), sourceOf(record));
     if (advanced > watermark) this.advance(p, advanced);
+  }
+
+  /**
+   * For a record the shell chose not to process (a duplicate by event id): counts its source offset
+   * as processed and ties it to the windows in state it would have joined, without adding it or
+   * moving the watermark. A checkpoint then never falls between a window's records and a duplicate
+   * dropped in its place — otherwise a replay, whose duplicate filter starts empty, would let the
+   * duplicate rebuild that window from the middle.
+   */
+  skip(event: TelemetryEvent, source: { partition: number; offset: number }): void {
+    const p = this.partitionState(source.partition);
+    const key = seriesKey(event);
+    for (const window of this.assigner.assign(event.timestamp)) {
+      const bucket = p.bySize.get(window.end - window.start)?.get(window.start);
+      if (bucket?.windows.has(key)) bucket.lastOffset = source.offset;
+    }
+    p.offsets.processed(source.offset);
   }
 
   /**
@@ -474,7 +508,7 @@ export class WindowOperator
   private internSeries(p: PartitionState, key: string, source: Series): SeriesEntry {
     let entry = p.series.get(key);
     if (entry === undefined) {
-      entry = { key, series: seriesOf(source), windows: 0 };
+      entry = { key, series: Object.freeze(seriesOf(source)), windows: 0 };
       p.series.set(key, entry);
     }
     entry.windows += 1;

@@ -14,19 +14,47 @@ export interface WatermarkSnapshot {
   /** Watermark right after the last record, the base of idle advances. */
   watermarkAtLastRecordMs: number;
   lastRecordWallMs: number | null;
+  /** Per source: [id, highest event time, wall time of its last record]. */
+  sources?: Array<[string, number, number]>;
+  expectedSources?: number;
+  firstRecordWallMs?: number | null;
+}
+
+/** Where a record came from upstream, when several sources feed one partition. */
+export interface RecordSource {
+  /** e.g. the raw-topic partition the validator read the event from. */
+  readonly id: string;
+  /** How many sources there are in all (the raw topic's partition count). */
+  readonly count: number;
+}
+
+const SINGLE_SOURCE: RecordSource = Object.freeze({ id: '0', count: 1 });
+
+interface SourceState {
+  maxEventTime: number;
+  lastWall: number;
 }
 
 /**
- * The event-time watermark of one source partition (bounded out-of-orderness, as Flink's
- * `forBoundedOutOfOrderness`): watermark = highest event time seen − maxOutOfOrdernessMs, a promise
- * that no event older than it is still expected. It never goes back.
+ * The event-time watermark of one partition (bounded out-of-orderness, as Flink's
+ * `forBoundedOutOfOrderness`): a promise that no event older than it is still expected. It never goes
+ * back.
+ *
+ * Several sources. A partition of the events topic is fed by every partition of the raw topic (the
+ * validator re-keys by series), and when the validator catches up a backlog it drains those raw
+ * partitions chunk by chunk, so their event times interleave far beyond any out-of-orderness bound.
+ * As in Flink's multi-input operators, the watermark is therefore the minimum over sources of
+ * (highest event time of that source − maxOutOfOrdernessMs). A source that sent nothing for
+ * `idleTimeoutMs` of wall time stops holding the others back; sources announced (`count`) but not seen
+ * yet hold the watermark for `idleTimeoutMs` after the partition's first record. With one source this
+ * is the classic single-stream watermark.
  *
  * Idle partitions. Stream time only moves when records arrive, so the last windows of a partition that
  * went quiet would never close. Driven by the wall clock, `onIdleCheck(now)` therefore advances the
  * watermark of a partition that received nothing for `idleTimeoutMs`: to its watermark at the last
  * record plus the wall time elapsed since that record (event time is assumed to pass like wall time
  * while nothing arrives). Repeated checks do not compound. If records resume with event times behind
- * the advanced watermark, they are late; the watermark does not move back. This advance is the one
+ * the advanced watermark, they are late; the watermark does not move back. Idle handling is the one
  * input that is not a function of the records, so a replay does not reproduce it.
  */
 export class WatermarkTracker {
@@ -34,6 +62,9 @@ export class WatermarkTracker {
   private maxEventTime = NO_WATERMARK;
   private watermarkAtLastRecord: number;
   private lastRecordWall: number | null = null;
+  private firstRecordWall: number | null = null;
+  private expectedSources = 1;
+  private readonly sources = new Map<string, SourceState>();
 
   constructor(
     private readonly options: WatermarkOptions,
@@ -56,10 +87,17 @@ export class WatermarkTracker {
   }
 
   /** A record with event time `eventTimeMs` arrived at wall time `wallNowMs`; returns the new watermark. */
-  observe(eventTimeMs: number, wallNowMs: number): number {
+  observe(eventTimeMs: number, wallNowMs: number, source: RecordSource = SINGLE_SOURCE): number {
     if (eventTimeMs > this.maxEventTime) this.maxEventTime = eventTimeMs;
-    const candidate = eventTimeMs - this.options.maxOutOfOrdernessMs;
-    if (candidate > this.watermark) this.watermark = candidate;
+    if (source.count > this.expectedSources) this.expectedSources = source.count;
+    this.firstRecordWall ??= wallNowMs;
+    const state = this.sources.get(source.id);
+    if (state === undefined) this.sources.set(source.id, { maxEventTime: eventTimeMs, lastWall: wallNowMs });
+    else {
+      if (eventTimeMs > state.maxEventTime) state.maxEventTime = eventTimeMs;
+      state.lastWall = wallNowMs;
+    }
+    this.advanceToSources(wallNowMs);
     this.watermarkAtLastRecord = this.watermark;
     this.lastRecordWall = wallNowMs;
     return this.watermark;
@@ -69,12 +107,32 @@ export class WatermarkTracker {
     return this.lastRecordWall !== null && wallNowMs - this.lastRecordWall >= this.options.idleTimeoutMs;
   }
 
-  /** Advances an idle partition's watermark (see the class comment); returns the watermark. */
+  /** Lets idle sources stop holding the others back, then advances an idle partition (see the class comment). */
   onIdleCheck(wallNowMs: number): number {
-    if (this.lastRecordWall === null || !this.isIdle(wallNowMs)) return this.watermark;
+    if (this.lastRecordWall === null) return this.watermark;
+    this.advanceToSources(wallNowMs);
+    if (!this.isIdle(wallNowMs)) return this.watermark;
     const candidate = this.watermarkAtLastRecord + (wallNowMs - this.lastRecordWall);
     if (candidate > this.watermark) this.watermark = candidate;
     return this.watermark;
+  }
+
+  /** Raises the watermark to the minimum over active sources, when every announced source has spoken. */
+  private advanceToSources(wallNowMs: number): void {
+    const timeout = this.options.idleTimeoutMs;
+    const waitingForUnseen =
+      this.sources.size < this.expectedSources &&
+      this.firstRecordWall !== null &&
+      wallNowMs - this.firstRecordWall < timeout;
+    if (waitingForUnseen) return;
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const state of this.sources.values()) {
+      if (wallNowMs - state.lastWall >= timeout) continue;
+      if (state.maxEventTime < lowest) lowest = state.maxEventTime;
+    }
+    if (lowest === Number.POSITIVE_INFINITY) return;
+    const candidate = lowest - this.options.maxOutOfOrdernessMs;
+    if (candidate > this.watermark) this.watermark = candidate;
   }
 
   snapshot(): WatermarkSnapshot {
@@ -83,6 +141,9 @@ export class WatermarkTracker {
       maxEventTimeMs: this.maxEventTime,
       watermarkAtLastRecordMs: this.watermarkAtLastRecord,
       lastRecordWallMs: this.lastRecordWall,
+      sources: [...this.sources].map(([id, state]) => [id, state.maxEventTime, state.lastWall]),
+      expectedSources: this.expectedSources,
+      firstRecordWallMs: this.firstRecordWall,
     };
   }
 
@@ -91,5 +152,10 @@ export class WatermarkTracker {
     this.maxEventTime = snapshot.maxEventTimeMs;
     this.watermarkAtLastRecord = snapshot.watermarkAtLastRecordMs;
     this.lastRecordWall = snapshot.lastRecordWallMs;
+    this.sources.clear();
+    for (const [id, maxEventTime, lastWall] of snapshot.sources ?? [])
+      this.sources.set(id, { maxEventTime, lastWall });
+    this.expectedSources = snapshot.expectedSources ?? 1;
+    this.firstRecordWall = snapshot.firstRecordWallMs ?? null;
   }
 }

@@ -1,10 +1,10 @@
 import type { TelemetryEvent } from '@aiops/contract';
-import { SCORE_HISTOGRAM_BINS } from '@aiops/contract';
+import { SCORE_HISTOGRAM_BINS, seriesOf } from '@aiops/contract';
 import { UnrecoverableError } from '@aiops/core';
 import { QuantileSketch } from '@aiops/sketches';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seriesOf, WindowAccumulator } from '../src/index.js';
+import { WindowAccumulator } from '../src/index.js';
 import { makeEvent } from './helpers.js';
 
 const window = { start: 60_000, end: 120_000 };

@@ -1,14 +1,9 @@
 import type { TelemetryEvent, WindowAggregate } from '@aiops/contract';
+import { seriesKey } from '@aiops/contract';
 import { makeRecord } from '@aiops/core';
 import { MockProcessorContext } from '@aiops/testkit';
 import fc from 'fast-check';
-import {
-  LATE_OUTPUT,
-  seriesKey,
-  WindowOperator,
-  type WindowOperatorOptions,
-  type WindowOutput,
-} from '../src/index.js';
+import { LATE_OUTPUT, WindowOperator, type WindowOperatorOptions, type WindowOutput } from '../src/index.js';
 
 let nextId = 0;
 

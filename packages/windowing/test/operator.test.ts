@@ -1,15 +1,9 @@
 import type { TelemetryEvent } from '@aiops/contract';
+import { seriesKey } from '@aiops/contract';
 import { UnrecoverableError } from '@aiops/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  LATE_HEADERS,
-  LATE_OUTPUT,
-  LATE_REASON,
-  NO_WATERMARK,
-  seriesKey,
-  WindowOperator,
-} from '../src/index.js';
+import { LATE_HEADERS, LATE_OUTPUT, LATE_REASON, NO_WATERMARK, WindowOperator } from '../src/index.js';
 import { eventDetails, eventFrom, finalAggregates, Harness, makeEvent, partitionOf } from './helpers.js';
 
 const MINUTE = 60_000;

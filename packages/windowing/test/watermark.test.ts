@@ -87,3 +87,38 @@ describe('WatermarkTracker', () => {
     expect(() => new WatermarkTracker({ maxOutOfOrdernessMs: 0, idleTimeoutMs: 0 })).toThrow(RangeError);
   });
 });
+
+describe('WatermarkTracker with several sources', () => {
+  const options = { maxOutOfOrdernessMs: 1000, idleTimeoutMs: 30_000 };
+
+  it('is the minimum over sources, so a source drained ahead of the others does not close their windows', () => {
+    const w = new WatermarkTracker(options);
+    // Source 0 delivers ten minutes of backlog before source 1 is read.
+    w.observe(600_000, 0, { id: '0', count: 2 });
+    expect(w.current()).toBe(NO_WATERMARK);
+    w.observe(5_000, 10, { id: '1', count: 2 });
+    expect(w.current()).toBe(4_000);
+    w.observe(700_000, 20, { id: '1', count: 2 });
+    expect(w.current()).toBe(599_000);
+  });
+
+  it('stops waiting for a source that never speaks, after the idle timeout', () => {
+    const w = new WatermarkTracker(options);
+    w.observe(100_000, 0, { id: '0', count: 3 });
+    w.observe(100_000, 1_000, { id: '1', count: 3 });
+    expect(w.current()).toBe(NO_WATERMARK);
+    w.observe(130_000, 31_000, { id: '0', count: 3 });
+    // Source 1 is now idle too (30 s without records): only source 0 counts.
+    expect(w.current()).toBe(129_000);
+  });
+
+  it('survives a snapshot with its sources', () => {
+    const w = new WatermarkTracker(options);
+    w.observe(50_000, 0, { id: '0', count: 2 });
+    w.observe(40_000, 0, { id: '1', count: 2 });
+    const copy = new WatermarkTracker(options);
+    copy.restore(structuredClone(w.snapshot()));
+    expect(copy.current()).toBe(39_000);
+    expect(copy.observe(60_000, 1, { id: '1', count: 2 })).toBe(w.observe(60_000, 1, { id: '1', count: 2 }));
+  });
+});

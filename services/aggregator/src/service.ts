@@ -15,12 +15,14 @@ import {
   type SourcePosition,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
-import { LATE_OUTPUT, WindowOperator, type WindowOutput } from '@aiops/windowing';
+import { LATE_OUTPUT, SOURCE_HEADER, WindowOperator, type WindowOutput } from '@aiops/windowing';
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { AggregatorConfig } from './config.js';
 import { EventIdFilter } from './dedup.js';
 
 const SERVICE = 'aggregator';
+/** Set by the validator on every canonical event: `rawPartition/rawPartitionCount`. */
+const SOURCE_HEADER_IN = 'aiops.source';
 
 /** What the aggregator keeps in the committed offset's metadata, to resume a partition exactly. */
 interface CommitMetadata {
@@ -32,7 +34,9 @@ export function parseCommitMetadata(metadata: string | null): CommitMetadata | n
   if (!metadata) return null;
   try {
     const parsed = JSON.parse(metadata) as Partial<CommitMetadata>;
-    return parsed.v === 1 && typeof parsed.watermark === 'number' ? { v: 1, watermark: parsed.watermark } : null;
+    return parsed.v === 1 && typeof parsed.watermark === 'number'
+      ? { v: 1, watermark: parsed.watermark }
+      : null;
   } catch {
     return null;
   }
@@ -53,7 +57,8 @@ export async function startAggregator(
     idleTimeoutMs: config.idleTimeoutMs,
   });
   const driver = new ProcessorDriver<string, TelemetryEvent, string, WindowOutput>(operator);
-  const dedupHorizonMs = Math.max(...config.windowSizesMs) + config.allowedLatenessMs + config.maxOutOfOrdernessMs;
+  const dedupHorizonMs =
+    Math.max(...config.windowSizesMs) + config.allowedLatenessMs + config.maxOutOfOrdernessMs;
   const filters = new Map<number, EventIdFilter>();
   /** Late events are dead-lettered with their original bytes: keep them until forwarded. */
   const originals = new Map<string, { message: KafkaMessage; position: SourcePosition }>();
@@ -69,7 +74,7 @@ export async function startAggregator(
 
   const windowKey =
     config.windowsKey === 'tenant'
-      ? (w: WindowAggregate, seriesKey: string) => (void seriesKey, w.tenant_id)
+      ? (w: WindowAggregate, _seriesKey: string) => w.tenant_id
       : (_w: WindowAggregate, seriesKey: string) => seriesKey;
 
   /** Turns what the operator forwarded into messages for the windows topic and the DLQ. */
@@ -148,16 +153,31 @@ export async function startAggregator(
         } catch (error) {
           metrics.deadLettered.inc({ service: SERVICE, reason: 'undecodable' });
           undecodable.push(
-            deadLetter(message, { ...position, offset: message.offset }, { reason: 'undecodable', message: errorMessage(error) }, SERVICE, now),
+            deadLetter(
+              message,
+              { ...position, offset: message.offset },
+              { reason: 'undecodable', message: errorMessage(error) },
+              SERVICE,
+              now,
+            ),
           );
           continue;
         }
         if (filter.isDuplicate(event.event_id, event.timestamp)) {
           duplicates++;
+          // Tie the dropped copy's offset to its windows so no checkpoint falls between them.
+          operator.skip(event, position);
           continue;
         }
         originals.set(event.event_id, { message, position: { ...position, offset: message.offset } });
-        driver.process(String(message.key ?? ''), event, event.timestamp, position);
+        const source = message.headers?.[SOURCE_HEADER_IN]?.toString();
+        driver.process(
+          String(message.key ?? ''),
+          event,
+          event.timestamp,
+          position,
+          source ? { [SOURCE_HEADER]: source } : {},
+        );
       }
       const watermark = operator.watermark(batch.partition);
       if (watermark !== null) filter.expire(watermark);
@@ -214,7 +234,8 @@ function lateLetter(
 ): Message {
   const event = record.value as TelemetryEvent;
   const origin = originals.get(event.event_id);
-  const message: KafkaMessage = origin?.message ?? ({ key: null, value: eventCodec.encode(event, 'avro'), headers: {} } as never);
+  const message: KafkaMessage =
+    origin?.message ?? ({ key: null, value: eventCodec.encode(event, 'avro'), headers: {} } as never);
   const letter = deadLetter(
     message,
     origin?.position ?? { topic: 'unknown', partition: -1, offset: '-1' },
@@ -223,7 +244,8 @@ function lateLetter(
     now,
   );
   for (const [name, value] of Object.entries(record.headers)) {
-    if (name !== 'reason' && name !== 'message') (letter.headers as Record<string, string>)[`aiops.dlq.${name}`] = value;
+    if (name !== 'reason' && name !== 'message')
+      (letter.headers as Record<string, string>)[`aiops.dlq.${name}`] = value;
   }
   return letter;
 }

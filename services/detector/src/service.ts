@@ -30,7 +30,11 @@ interface PartitionEngine {
  * offsets go out in one Kafka transaction. A crash before the commit aborts all three, and the restart
  * resumes from the previous checkpoint and offsets, so no alert is published twice and none is lost.
  */
-export async function startDetector(config: DetectorConfig, logger: Logger, metrics: PipelineMetrics): Promise<RunningService> {
+export async function startDetector(
+  config: DetectorConfig,
+  logger: Logger,
+  metrics: PipelineMetrics,
+): Promise<RunningService> {
   const log = logger.child({ component: SERVICE });
   // Rules are checked before anything connects: a bad key fails the start with its name.
   const rules = parseDetectionConfig(config.rules);
@@ -102,10 +106,16 @@ export async function startDetector(config: DetectorConfig, logger: Logger, metr
           entry.engine.restore(checkpoint.engine);
           entry.streamTimeMs = checkpoint.streamTimeMs;
         } else if (a.committedOffset !== null) {
-          log.warn({ partition: a.partition }, 'committed offset without a state checkpoint; baselines start cold');
+          log.warn(
+            { partition: a.partition },
+            'committed offset without a state checkpoint; baselines start cold',
+          );
         }
       }
-      log.info({ partitions: assignment.map((a) => a.partition), restored: checkpoints.size }, 'detector state restored');
+      log.info(
+        { partitions: assignment.map((a) => a.partition), restored: checkpoints.size },
+        'detector state restored',
+      );
       updateGauges();
     },
     async handleBatch(batch) {
@@ -134,7 +144,8 @@ export async function startDetector(config: DetectorConfig, logger: Logger, metr
       }
       // Absence is judged against the event time the other series reached.
       alerts.push(...entry.engine.tick(entry.streamTimeMs));
-      for (const alert of alerts) metrics.alerts.inc({ service: SERVICE, detector: alert.detector, status: alert.status });
+      for (const alert of alerts)
+        metrics.alerts.inc({ service: SERVICE, detector: alert.detector, status: alert.status });
       updateGauges();
       // The checkpoint is taken now, in step with the offset committed with it.
       const checkpoint: PartitionCheckpoint = {
@@ -143,17 +154,24 @@ export async function startDetector(config: DetectorConfig, logger: Logger, metr
         streamTimeMs: entry.streamTimeMs,
         engine: entry.engine.snapshot(),
       };
-      const stateMessage = { key: checkpointKey(config.groupId, batch.partition), value: encodeCheckpoint(checkpoint) };
+      const stateMessage = {
+        key: checkpointKey(config.groupId, batch.partition),
+        value: encodeCheckpoint(checkpoint),
+      };
       const nextOffset = String(Number(batch.messages[batch.messages.length - 1]!.offset) + 1);
       const run = async () => {
         const transaction = await producer.transaction();
         try {
-          if (alerts.length > 0) await transaction.send({ topic: topics.alerts, acks: -1, messages: alerts.map(toMessage) });
-          if (deadLetters.length > 0) await transaction.send({ topic: topics.dlq, acks: -1, messages: deadLetters });
+          if (alerts.length > 0)
+            await transaction.send({ topic: topics.alerts, acks: -1, messages: alerts.map(toMessage) });
+          if (deadLetters.length > 0)
+            await transaction.send({ topic: topics.dlq, acks: -1, messages: deadLetters });
           await transaction.send({ topic: topics.detectorState, acks: -1, messages: [stateMessage] });
           await transaction.sendOffsets({
             consumerGroupId: config.groupId,
-            topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] }],
+            topics: [
+              { topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] },
+            ],
           });
           await transaction.commit();
         } catch (error) {
@@ -164,7 +182,12 @@ export async function startDetector(config: DetectorConfig, logger: Logger, metr
           metrics.produced.inc({ service: SERVICE, topic: topics.alerts }, alerts.length);
           for (const alert of alerts) {
             log.info(
-              { alert_id: alert.alert_id, status: alert.status, severity: alert.severity, detector: alert.detector },
+              {
+                alert_id: alert.alert_id,
+                status: alert.status,
+                severity: alert.severity,
+                detector: alert.detector,
+              },
               alert.summary,
             );
           }
@@ -185,7 +208,10 @@ export async function startDetector(config: DetectorConfig, logger: Logger, metr
     metrics,
   });
   await runner.start();
-  log.info({ input: topics.windows, output: topics.alerts, format: config.alertsFormat, groupId: config.groupId }, 'detector started');
+  log.info(
+    { input: topics.windows, output: topics.alerts, format: config.alertsFormat, groupId: config.groupId },
+    'detector started',
+  );
   return composeService(SERVICE, [runner], async () => {
     await transactions.catch(() => undefined);
     await producer.disconnect();

@@ -43,20 +43,28 @@ export async function loadCheckpoints(
   const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
   const remaining = new Map<number, number>();
-  for (const end of ends) if (Number(end.high) > Number(end.low)) remaining.set(end.partition, Number(end.high));
+  for (const end of ends)
+    if (Number(end.high) > Number(end.low)) remaining.set(end.partition, Number(end.high));
   if (remaining.size === 0) return found;
 
-  const consumer = kafka.consumer({ groupId: `aiops-state-reader-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({
+    groupId: `aiops-state-reader-${process.pid}-${Date.now()}`,
+    maxWaitTimeInMs: 100,
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`reading ${topic} took longer than ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`reading ${topic} took longer than ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       // END_BATCH_PROCESS fires for every fetched batch, also those holding only transaction markers,
       // so it is where "this partition is read to its end" can be seen.
       consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
         const high = remaining.get(event.payload.partition);
-        if (high !== undefined && Number(event.payload.lastOffset) >= high - 1) remaining.delete(event.payload.partition);
+        if (high !== undefined && Number(event.payload.lastOffset) >= high - 1)
+          remaining.delete(event.payload.partition);
         if (remaining.size === 0) {
           clearTimeout(timer);
           resolve();

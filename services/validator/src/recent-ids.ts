@@ -5,7 +5,8 @@
 export class RecentIds {
   private readonly ids = new Map<string, true>();
   constructor(private readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError('capacity must be a positive integer');
   }
 
   /** True when `id` was seen already (a duplicate); otherwise remembers it. */

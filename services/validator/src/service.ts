@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createParseContext, DEFAULT_PRICE_TABLE_URL, HttpSchemaRegistry, loadPriceTable } from '@aiops/contract';
+import {
+  createParseContext,
+  DEFAULT_PRICE_TABLE_URL,
+  HttpSchemaRegistry,
+  loadPriceTable,
+} from '@aiops/contract';
 import {
   type BatchHandler,
   composeService,
@@ -20,6 +25,17 @@ const SERVICE = 'validator';
 export const SOURCE_HEADER = 'aiops.source';
 
 /** Builds and starts the validator: raw topic → canonical events topic (keyed by series) + DLQ. */
+async function partitionCount(kafka: ReturnType<typeof createKafka>, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    return metadata.topics[0]?.partitions.length ?? 1;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function startValidator(
   config: ValidatorConfig,
   logger: Logger,
@@ -32,7 +48,9 @@ export async function startValidator(
   const baseContext = createParseContext({
     priceTable,
     userIdSalt: config.userIdSalt,
-    ...(config.schemaRegistryUrl ? { registry: new HttpSchemaRegistry({ url: config.schemaRegistryUrl, fetch: globalThis.fetch }) } : {}),
+    ...(config.schemaRegistryUrl
+      ? { registry: new HttpSchemaRegistry({ url: config.schemaRegistryUrl, fetch: globalThis.fetch }) }
+      : {}),
   });
   const recentIds = new RecentIds(config.dedupCapacity);
   const kafka = createKafka(config.kafka, log);
@@ -44,14 +62,21 @@ export async function startValidator(
   ]);
   const producer = createOutputProducer(kafka);
   await producer.connect();
+  const rawPartitions = await partitionCount(kafka, topics.raw);
 
   const handler: BatchHandler = {
     async handleBatch(batch) {
       const values = batch.messages.map((m) => m.value).filter((v): v is Buffer => v !== null);
       await baseContext.decoder.prefetch(values);
       const now = Date.now();
-      const result = validateMessages(batch.messages, { ...baseContext, nowMs: now }, recentIds, config.maxMessageBytes);
-      const source = String(batch.partition);
+      const result = validateMessages(
+        batch.messages,
+        { ...baseContext, nowMs: now },
+        recentIds,
+        config.maxMessageBytes,
+      );
+      // `partition/count`: the aggregator keeps one watermark per raw partition (see windowing).
+      const source = `${batch.partition}/${rawPartitions}`;
       const position = { topic: batch.topic, partition: batch.partition };
       const deadLetters = result.rejected.map((r) => {
         metrics.deadLettered.inc({ service: SERVICE, reason: r.reason });
@@ -71,7 +96,11 @@ export async function startValidator(
           {
             topic: topics.events,
             // The source partition lets the aggregator keep one watermark per source (see windowing).
-            messages: result.valid.map((v) => ({ key: v.key, value: v.value, headers: { [SOURCE_HEADER]: source } })),
+            messages: result.valid.map((v) => ({
+              key: v.key,
+              value: v.value,
+              headers: { [SOURCE_HEADER]: source },
+            })),
           },
           { topic: topics.dlq, messages: deadLetters },
         ]),
@@ -89,6 +118,9 @@ export async function startValidator(
     metrics,
   });
   await runner.start();
-  log.info({ input: topics.raw, output: topics.events, dlq: topics.dlq, groupId: config.groupId }, 'validator started');
+  log.info(
+    { input: topics.raw, output: topics.events, dlq: topics.dlq, groupId: config.groupId },
+    'validator started',
+  );
   return composeService(SERVICE, [runner], () => producer.disconnect());
 }

@@ -1,5 +1,11 @@
-import { createParseContext, encodeEventJson, eventCodec, loadPriceTable, parseSeriesKey } from '@aiops/contract';
 import { readFileSync } from 'node:fs';
+import {
+  createParseContext,
+  encodeEventJson,
+  eventCodec,
+  loadPriceTable,
+  parseSeriesKey,
+} from '@aiops/contract';
 import { describe, expect, it } from 'vitest';
 import { RecentIds, validateMessages } from '../src/index.js';
 

@@ -1,5 +1,5 @@
-import { errorMessage, isRetryable } from '@aiops/core';
 import type { ClickHouseSink } from '@aiops/clickhouse';
+import { errorMessage, isRetryable } from '@aiops/core';
 import type { Logger } from '@aiops/ops';
 
 export interface Refused<T> {
@@ -25,14 +25,21 @@ export async function writeDurably<T>(
       return [];
     } catch (error) {
       if (isRetryable(error)) {
-        logger.warn({ table: sink.table, rows: items.length, attempt, err: errorMessage(error) }, 'ClickHouse unavailable; retrying');
+        logger.warn(
+          { table: sink.table, rows: items.length, attempt, err: errorMessage(error) },
+          'ClickHouse unavailable; retrying',
+        );
         await new Promise((resolve) => setTimeout(resolve, outageRetryDelayMs));
         continue;
       }
       if (items.length === 1) return [{ item: items[0]!, error }];
-      logger.warn({ table: sink.table, rows: items.length, err: errorMessage(error) }, 'batch refused; isolating bad rows');
+      logger.warn(
+        { table: sink.table, rows: items.length, err: errorMessage(error) },
+        'batch refused; isolating bad rows',
+      );
       const refused: Refused<T>[] = [];
-      for (const item of items) refused.push(...(await writeDurably(sink, [item], logger, outageRetryDelayMs)));
+      for (const item of items)
+        refused.push(...(await writeDurably(sink, [item], logger, outageRetryDelayMs)));
       return refused;
     }
   }

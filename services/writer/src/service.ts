@@ -27,7 +27,9 @@ import type { WriterConfig } from './config.js';
 import { writeDurably } from './durable-write.js';
 
 const SERVICE = 'writer';
-const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../schemas/clickhouse/migrations', import.meta.url));
+const DEFAULT_MIGRATIONS_DIR = fileURLToPath(
+  new URL('../../../schemas/clickhouse/migrations', import.meta.url),
+);
 
 interface Route<T> {
   readonly codec: RecordCodec<T>;
@@ -35,7 +37,11 @@ interface Route<T> {
 }
 
 /** Builds and starts the warehouse writer: events, windows and alerts topics → ClickHouse tables. */
-export async function startWriter(config: WriterConfig, logger: Logger, metrics: PipelineMetrics): Promise<RunningService> {
+export async function startWriter(
+  config: WriterConfig,
+  logger: Logger,
+  metrics: PipelineMetrics,
+): Promise<RunningService> {
   const log = logger.child({ component: SERVICE });
   const client = createClickHouseClient(config.clickhouse);
   const executor = clickhouseExecutor(client);
@@ -62,10 +68,16 @@ export async function startWriter(config: WriterConfig, logger: Logger, metrics:
     } as Route<unknown>);
   }
   if (config.tables.includes('windows')) {
-    routes.set(topics.windows, { codec: windowCodec, sink: sinkFor(TABLES.windowAggregates, windowAggregateToRow) } as Route<unknown>);
+    routes.set(topics.windows, {
+      codec: windowCodec,
+      sink: sinkFor(TABLES.windowAggregates, windowAggregateToRow),
+    } as Route<unknown>);
   }
   if (config.tables.includes('alerts')) {
-    routes.set(topics.alerts, { codec: alertCodec, sink: sinkFor(TABLES.alerts, alertToRow) } as Route<unknown>);
+    routes.set(topics.alerts, {
+      codec: alertCodec,
+      sink: sinkFor(TABLES.alerts, alertToRow),
+    } as Route<unknown>);
   }
 
   const kafka = createKafka(config.kafka, log);

@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command.js';
 import { migrateCommand } from './migrate.js';
 import { runCommand } from './run.js';
+import { scoreSeriesCommand } from './score-series.js';
 import { simulateCommand } from './simulate.js';
 import { stackCommand } from './stack.js';
 
@@ -8,4 +9,10 @@ import { stackCommand } from './stack.js';
  * Every `aiops` sub-command. To add one: write commands/<name>.ts exporting a CliCommand, then add it
  * here (one import, one entry).
  */
-export const commands: readonly CliCommand[] = [stackCommand, migrateCommand, runCommand, simulateCommand];
+export const commands: readonly CliCommand[] = [
+  stackCommand,
+  migrateCommand,
+  runCommand,
+  simulateCommand,
+  scoreSeriesCommand,
+];

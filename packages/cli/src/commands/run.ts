@@ -1,6 +1,6 @@
-import { runUntilSignalled, type RunningService } from '@aiops/kafka';
+import { type RunningService, runUntilSignalled } from '@aiops/kafka';
 import { createLogger, createPipelineMetrics, type Logger, type PipelineMetrics } from '@aiops/ops';
-import { CliError, type CliCommand, EXIT, intOption } from '../command.js';
+import { type CliCommand, CliError, EXIT, intOption } from '../command.js';
 import { SERVICES, type ServiceName } from '../services.js';
 
 interface RunFlags {
@@ -50,9 +50,17 @@ export const runCommand: CliCommand = {
       .command('run')
       .description('run pipeline services in this process until SIGTERM/SIGINT (all = every service)')
       .argument('<services...>', `${Object.keys(SERVICES).join(' | ')} | all`)
-      .option('--ops-port <port>', 'port for /healthz, /readyz and /metrics (default $OPS_PORT or 9464)', intOption('--ops-port'))
+      .option(
+        '--ops-port <port>',
+        'port for /healthz, /readyz and /metrics (default $OPS_PORT or 9464)',
+        intOption('--ops-port'),
+      )
       .option('--no-ops', 'do not serve /healthz, /readyz, /metrics')
-      .option('--shutdown-deadline <ms>', 'how long a graceful stop may take', intOption('--shutdown-deadline'))
+      .option(
+        '--shutdown-deadline <ms>',
+        'how long a graceful stop may take',
+        intOption('--shutdown-deadline'),
+      )
       .action(async (requested: string[], flags: RunFlags & { ops?: boolean }) => {
         const names = parseServiceNames(requested);
         const env = context.env as NodeJS.ProcessEnv;

@@ -1,9 +1,9 @@
 import type { DetectorContext } from '../context.js';
+import { pct } from '../errors/errors.js';
 import type { WindowFeatures } from '../features.js';
 import type { RateState } from '../stats/rate.js';
 import { rateExpected, rateLearn, rateZ } from '../stats/rate.js';
 import { excessScore, fmt } from '../stats/score.js';
-import { pct } from '../errors/errors.js';
 
 /**
  * Guardrail flags (prompt_injection, pii, jailbreak, …): the share of events carrying each flag against its

@@ -23,7 +23,7 @@ export function latencyInit(): LatencyState {
   return { baselines: {} };
 }
 
-function valueOf(f: WindowFeatures, m: LatencyMetric): number | null {
+function metricValue(f: WindowFeatures, m: LatencyMetric): number | null {
   switch (m) {
     case 'p50':
       return f.p50;
@@ -53,7 +53,7 @@ export function latencyEvaluate(ctx: DetectorContext, s: LatencyState, f: Window
   if (!r.enabled || f.latencyCount < r.min_count) return;
   const p = ctx.compiled.logLevel;
   for (const m of r.metrics) {
-    const v = valueOf(f, m);
+    const v = metricValue(f, m);
     if (v === null || !(v > 0)) continue;
     const slo = sloOf(ctx, m);
     if (slo !== null) {
@@ -119,7 +119,7 @@ export function latencyLearn(ctx: DetectorContext, s: LatencyState, f: WindowFea
   const r = ctx.compiled.rules.latency;
   if (!r.enabled || f.latencyCount < r.min_count) return;
   for (const m of r.metrics) {
-    const v = valueOf(f, m);
+    const v = metricValue(f, m);
     if (v === null || !(v > 0)) continue;
     let b = s.baselines[m];
     if (b === undefined) {

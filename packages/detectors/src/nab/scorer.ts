@@ -1,3 +1,5 @@
+import { parseTimestamp } from '../series/csv.js';
+
 /**
  * The Numenta Anomaly Benchmark scorer, written from the description of NAB's code
  * (shared/nab/SCORING.md, NAB commit ea702d7): per-row sweep scores, the corpus-wide threshold sweep
@@ -253,15 +255,7 @@ function orderByValueDescending(values: Float64Array): Uint32Array {
   return order;
 }
 
-/** Parses NAB's `YYYY-MM-DD HH:MM:SS[.ffffff]` timestamps as UTC epoch milliseconds. */
-export function parseNabTimestamp(text: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(text.trim());
-  if (m === null) throw new RangeError(`not a NAB timestamp: ${JSON.stringify(text)}`);
-  const ms = m[7] === undefined ? 0 : Math.round(Number(`0.${m[7]}`) * 1000);
-  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, ms);
-}
-
-/** Turns labelled windows given as timestamps into inclusive row-index windows of a file. */
+/** Turns labelled windows (NAB's `YYYY-MM-DD HH:MM:SS.ffffff`, UTC) into inclusive row-index windows of a file. */
 export function nabWindowRows(
   timestampsMs: ArrayLike<number>,
   windows: readonly (readonly [string, string])[],
@@ -269,8 +263,8 @@ export function nabWindowRows(
   const index = new Map<number, number>();
   for (let i = 0; i < timestampsMs.length; i++) index.set(timestampsMs[i] as number, i);
   return windows.map(([from, to]) => {
-    const l = index.get(parseNabTimestamp(from));
-    const r = index.get(parseNabTimestamp(to));
+    const l = index.get(parseTimestamp(from));
+    const r = index.get(parseTimestamp(to));
     if (l === undefined || r === undefined)
       throw new RangeError(`window [${from}, ${to}] does not match rows`);
     return [l, r] as const;

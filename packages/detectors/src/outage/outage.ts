@@ -1,9 +1,9 @@
 import type { DetectorContext } from '../context.js';
+import { pct } from '../errors/errors.js';
 import type { WindowFeatures } from '../features.js';
 import type { RateState } from '../stats/rate.js';
 import { rateExpected } from '../stats/rate.js';
 import { fmt } from '../stats/score.js';
-import { pct } from '../errors/errors.js';
 
 /**
  * Outage and no data, per series (one provider/model/operation of one application).
@@ -44,7 +44,15 @@ export function outageEvaluate(
   // Data is here: leave the no-data state, and keep telling a tracked no-data alert so that it recovers.
   // (Observed no earlier than the last tick that judged the series silent: ticks may run ahead of windows.)
   s.noData = false;
-  ctx.emit.clear(OUTAGE, 'no_data', { start: f.start, end: Math.max(f.end, s.lastSilentTick) }, f.events, s.traffic, 0, 0);
+  ctx.emit.clear(
+    OUTAGE,
+    'no_data',
+    { start: f.start, end: Math.max(f.end, s.lastSilentTick) },
+    f.events,
+    s.traffic,
+    0,
+    0,
+  );
   if (f.events < r.min_events || f.events === 0) return;
   const ratio = f.errors / f.events;
   const chronic = errorRate.windows >= ctx.compiled.warmup && rateExpected(errorRate) >= r.error_ratio;

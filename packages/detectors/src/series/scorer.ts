@@ -7,16 +7,19 @@ import { levelExpected, levelInit, levelLearn, levelSigma } from '../stats/level
  *
  * It learns the same robust level baseline the latency detector uses (stats/level.ts) and asks, for a few
  * views of the point, "has the series ever been this far out before?" — a *record* against the whole
- * history, measured as the excess over the previous maximum relative to the range seen so far:
- *   - the value itself, up and down ("spatial" novelty);
- *   - |z| of the value against the fast level baseline (spikes), and its EW-smoothed signed z (shifts);
- *   - the smoothed residual against the same point one season ago (daily seasonality, from the timestamps);
- *   - the rolling mean over `meanWindow` points, up and down (level shifts hidden in noise).
- * The score is excess/(1 + excess). A record within `suppressPoints` of the previous one is scaled down by
- * `suppressFactor`, so one incident makes one detection, not a burst. Views that have not yet seen
- * `warmupPoints` points score 0: no records are claimed before the history means something.
+ * history, measured as the excess over the previous maximum relative to the range that view has covered:
+ *   0, 1: the value itself, up and down ("spatial" novelty);
+ *   2: |z| of the value against the fast level baseline (spikes);
+ *   3: |EW-smoothed z| (sustained shifts) — weight 0 by default: it cost more false positives than it found;
+ *   4: |EW-smoothed residual against the same point one season ago| (daily shape changes; the season is one
+ *      day, found from the median spacing of the first timestamps);
+ *   5, 6: the rolling mean over `meanWindow` points, up and down (level shifts hidden in noise).
+ * The score is excess/(1 + excess) of the largest weighted excess, scaled by n/(n + historyHalf) (a record
+ * means more after a long history). A record within `suppressPoints` of the previous one is scaled down by
+ * `suppressFactor`, so one incident makes one detection, not a burst. A view scores only once it has seen
+ * `warmupPoints` points; views standardised by a learned scale start once that scale has 30 points.
  *
- * Measured on NAB (bench/nab): see the report in bench/nab/README.md.
+ * Every default was chosen by measurement on the whole NAB corpus with one parameter set (bench/nab/README.md).
  */
 export interface SeriesScorerOptions {
   /** Points a view must have seen before it may score. */
@@ -25,8 +28,10 @@ export interface SeriesScorerOptions {
   readonly alpha: number;
   readonly scaleAlpha: number;
   readonly clip: number;
-  /** EW smoothing of the signed z (and of the seasonal residual). */
+  /** EW smoothing of the signed z (view 3). */
   readonly smoothing: number;
+  /** EW smoothing of the seasonal residual (view 4). */
+  readonly seasonSmoothing: number;
   readonly meanWindow: number;
   /** 'auto': one day, from the median spacing of the first timestamps; a number: a lag in points; 'none'. */
   readonly season: 'auto' | 'none' | number;
@@ -35,6 +40,10 @@ export interface SeriesScorerOptions {
   readonly suppressFactor: number;
   /** Record excess (relative to the range) above which a detection starts a suppression period. */
   readonly suppressAbove: number;
+  /** Weight of each view's excess, in the order above (0 disables a view). */
+  readonly viewWeights: readonly number[];
+  /** Excess is scaled by n/(n + historyHalf) (0: off). */
+  readonly historyHalf: number;
 }
 
 export const DEFAULT_SERIES_SCORER_OPTIONS: SeriesScorerOptions = Object.freeze({
@@ -43,18 +52,23 @@ export const DEFAULT_SERIES_SCORER_OPTIONS: SeriesScorerOptions = Object.freeze(
   scaleAlpha: 0.02,
   clip: 4,
   smoothing: 0.2,
+  seasonSmoothing: 0.2,
   meanWindow: 12,
   season: 'auto',
   maxSeasonLag: 1440,
   suppressPoints: 30,
   suppressFactor: 0.01,
   suppressAbove: 0.005,
+  viewWeights: Object.freeze([1, 1, 1, 0, 1, 1, 1]),
+  historyHalf: 2000,
 });
 
-const VIEWS = 7; // x, −x, |z|, |smoothed z|, |seasonal residual|, mean, −mean
+const VIEWS = 7;
 const AUTO_SAMPLES = 32;
 const DAY = 86_400_000;
 const Z_CAP = 8;
+/** Points (or seasonal residuals) a scale needs before the views standardised by it are tracked. */
+const STABLE_AFTER = 30;
 
 export interface SeriesScorerState {
   version: 1;
@@ -62,15 +76,17 @@ export interface SeriesScorerState {
   lastT: number;
   level: LevelState;
   smoothedZ: number;
-  /** Spacing samples for the automatic season (cleared once decided). */
+  /** Spacing samples for the automatic season (until it is decided). */
   gaps: number[];
   seasonLag: number;
   seasonRing: number[];
-  /** EW mean absolute seasonal residual. */
+  /** EW mean absolute seasonal residual, over `seasonResiduals` residuals so far. */
   seasonMad: number;
+  seasonResiduals: number;
   smoothedSeason: number;
   meanRing: number[];
   meanSum: number;
+  /** Per view: highest and lowest value seen, and how many values. */
   hi: number[];
   lo: number[];
   seen: number[];
@@ -105,8 +121,7 @@ export function createSeriesScorer(options: Partial<SeriesScorerOptions> = {}): 
       observeSpacing(s, o, t);
       // Views of this point, against the state before it.
       const expected = s.level.n === 0 ? x : levelExpected(s.level, levelParams, t);
-      const sigma = levelSigma(s.level, levelParams, expected);
-      const z = (x - expected) / sigma;
+      const z = (x - expected) / levelSigma(s.level, levelParams, expected);
       s.smoothedZ += o.smoothing * (clamp(z, Z_CAP) - s.smoothedZ);
       const mw = o.meanWindow;
       const slot = s.n % mw;
@@ -114,30 +129,20 @@ export function createSeriesScorer(options: Partial<SeriesScorerOptions> = {}): 
       s.meanRing[slot] = x;
       s.meanSum += x;
       const mean = s.meanSum / Math.min(s.n + 1, mw);
-      let seasonal = Number.NaN;
-      if (s.seasonLag > 0) {
-        const ring = s.seasonRing;
-        const at = s.n % s.seasonLag;
-        if (ring.length === s.seasonLag) {
-          const residual = x - (ring[at] as number);
-          const ss = s.seasonMad + 1e-9 + 1e-6 * Math.abs(expected);
-          s.smoothedSeason += o.smoothing * (clamp(residual / ss, Z_CAP) - s.smoothedSeason);
-          seasonal = Math.abs(s.smoothedSeason);
-          s.seasonMad += o.scaleAlpha * (Math.min(Math.abs(residual), o.clip * ss) - s.seasonMad);
-          ring[at] = x;
-        } else ring.push(x);
-      }
+      const stable = s.n >= STABLE_AFTER;
       view[0] = x;
       view[1] = -x;
-      view[2] = Math.abs(z);
-      view[3] = Math.abs(s.smoothedZ);
-      view[4] = seasonal;
+      view[2] = stable ? Math.abs(z) : Number.NaN;
+      view[3] = stable ? Math.abs(s.smoothedZ) : Number.NaN;
+      view[4] = seasonalView(s, o, x, expected);
       view[5] = mean;
       view[6] = -mean;
+
       let best = 0;
       for (let k = 0; k < VIEWS; k++) {
         const v = view[k] as number;
-        if (Number.isNaN(v)) continue;
+        const weight = o.viewWeights[k] ?? 1;
+        if (Number.isNaN(v) || weight === 0) continue;
         const seen = s.seen[k] as number;
         const hi = s.hi[k] as number;
         const lo = s.lo[k] as number;
@@ -147,7 +152,7 @@ export function createSeriesScorer(options: Partial<SeriesScorerOptions> = {}): 
         } else {
           const range = hi - lo;
           if (seen >= o.warmupPoints && range > 0 && v > hi) {
-            const excess = (v - hi) / range;
+            const excess = (weight * (v - hi)) / range;
             if (excess > best) best = excess;
           }
           if (v > hi) s.hi[k] = v;
@@ -155,6 +160,7 @@ export function createSeriesScorer(options: Partial<SeriesScorerOptions> = {}): 
         }
         s.seen[k] = seen + 1;
       }
+      if (o.historyHalf > 0) best *= s.n / (s.n + o.historyHalf);
       let out = best / (1 + best);
       if (best > o.suppressAbove) {
         if (s.n - s.lastDetection < o.suppressPoints) out *= o.suppressFactor;
@@ -175,6 +181,31 @@ export function createSeriesScorer(options: Partial<SeriesScorerOptions> = {}): 
   };
 }
 
+/** |EW-smoothed residual against one season ago|, standardised; NaN until the season's scale is learned. */
+function seasonalView(s: SeriesScorerState, o: SeriesScorerOptions, x: number, expected: number): number {
+  if (s.seasonLag <= 0) return Number.NaN;
+  const ring = s.seasonRing;
+  if (ring.length < s.seasonLag) {
+    ring.push(x);
+    return Number.NaN;
+  }
+  const at = s.n % s.seasonLag;
+  const residual = x - (ring[at] as number);
+  ring[at] = x;
+  const k = s.seasonResiduals;
+  let out = Number.NaN;
+  let bounded = Math.abs(residual);
+  if (k >= STABLE_AFTER) {
+    const scale = s.seasonMad + 1e-9 + 1e-6 * Math.abs(expected);
+    s.smoothedSeason += o.seasonSmoothing * (clamp(residual / scale, Z_CAP) - s.smoothedSeason);
+    out = Math.abs(s.smoothedSeason);
+    bounded = Math.min(bounded, o.clip * scale);
+  }
+  s.seasonMad += Math.max(o.scaleAlpha, 1 / (k + 1)) * (bounded - s.seasonMad);
+  s.seasonResiduals = k + 1;
+  return out;
+}
+
 function initialState(o: SeriesScorerOptions, p: LevelParams): SeriesScorerState {
   return {
     version: 1,
@@ -186,6 +217,7 @@ function initialState(o: SeriesScorerOptions, p: LevelParams): SeriesScorerState
     seasonLag: typeof o.season === 'number' ? Math.max(0, Math.floor(o.season)) : 0,
     seasonRing: [],
     seasonMad: 0,
+    seasonResiduals: 0,
     smoothedSeason: 0,
     meanRing: new Array<number>(o.meanWindow).fill(0),
     meanSum: 0,
@@ -208,5 +240,5 @@ function observeSpacing(s: SeriesScorerState, o: SeriesScorerOptions, t: number)
 }
 
 function clamp(v: number, cap: number): number {
-  return v > cap ? cap : v < -cap ? -cap : v;
+  return Math.min(Math.max(v, -cap), cap);
 }

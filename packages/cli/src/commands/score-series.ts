@@ -1,0 +1,89 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { SeriesScorerOptions } from '@aiops/detectors';
+import { createSeriesScorer, formatScoredRow, parseSeriesLine, SCORED_HEADER } from '@aiops/detectors';
+import type { Command } from 'commander';
+import { type CliCommand, type CliContext, CliError, EXIT, processContext } from '../command.js';
+
+interface ScoreSeriesFlags {
+  out?: string;
+  options?: string;
+}
+
+/**
+ * `aiops score-series <in.csv> [--out scores.csv]`: streams a `timestamp,value` CSV through the same
+ * streaming scorer the detectors use (createSeriesScorer: causal, a row's score uses only earlier rows)
+ * and writes `timestamp,value,anomaly_score`, one line per input row, to --out or stdout.
+ */
+export const scoreSeriesCommand: CliCommand = {
+  name: 'score-series',
+  register(program, context) {
+    registerScoreSeries(program, context);
+  },
+};
+
+export function registerScoreSeries(program: Command, context: CliContext = processContext): void {
+  program
+    .command('score-series')
+    .description(
+      'score a timestamp,value CSV with the streaming anomaly scorer; writes timestamp,value,anomaly_score',
+    )
+    .argument('<in.csv>', 'input CSV with a timestamp,value header (or none)')
+    .option('-o, --out <file>', 'output CSV (default: stdout)')
+    .option('--options <json>', 'scorer options as JSON, e.g. {"suppressPoints":30}')
+    .action(async (input: string, flags: ScoreSeriesFlags) => {
+      const rows = await scoreSeries(input, flags, context);
+      if (flags.out) context.err(`scored ${rows} rows → ${flags.out}`);
+    });
+}
+
+async function scoreSeries(input: string, flags: ScoreSeriesFlags, context: CliContext): Promise<number> {
+  let options: Partial<SeriesScorerOptions> = {};
+  if (flags.options) {
+    try {
+      options = JSON.parse(flags.options) as Partial<SeriesScorerOptions>;
+    } catch (error) {
+      throw new CliError(`--options is not JSON: ${(error as Error).message}`, EXIT.usage);
+    }
+  }
+  const scorer = createSeriesScorer(options);
+  const source = createReadStream(input, { encoding: 'utf8' });
+  const opened = once(source, 'open').catch((error: Error) => {
+    throw new CliError(`cannot read ${input}: ${error.message}`, EXIT.usage);
+  });
+  await opened;
+  const sink = flags.out ? createWriteStream(flags.out, { encoding: 'utf8' }) : null;
+  const write = async (line: string): Promise<void> => {
+    if (sink === null) context.out(line);
+    else if (!sink.write(`${line}\n`)) await once(sink, 'drain');
+  };
+  await write(SCORED_HEADER);
+  let lineNo = 0;
+  let rows = 0;
+  let last = Number.NEGATIVE_INFINITY;
+  try {
+    for await (const line of createInterface({ input: source, crlfDelay: Number.POSITIVE_INFINITY })) {
+      lineNo++;
+      let row: ReturnType<typeof parseSeriesLine>;
+      try {
+        row = parseSeriesLine(line);
+      } catch (error) {
+        throw new CliError(`${input}:${lineNo}: ${(error as Error).message}`);
+      }
+      if (row === null) continue;
+      if (row.timestampMs < last) {
+        throw new CliError(`${input}:${lineNo}: timestamps must not go back (${row.timestampText})`);
+      }
+      last = row.timestampMs;
+      await write(formatScoredRow(row, scorer.score(row.timestampMs, row.value)));
+      rows++;
+    }
+  } finally {
+    if (sink !== null) {
+      sink.end();
+      await once(sink, 'finish');
+    }
+  }
+  return rows;
+}
