@@ -40,15 +40,36 @@ if [ "$mode" != unit ]; then
   fi
 fi
 
+# Each vitest run also writes a JSON report, summed up in one closing line below.
+results=.aiops/test-results
+rm -rf "$results" && mkdir -p "$results"
+vitest_run() {
+  local project=$1
+  node_modules/.bin/vitest run --project "$project" --reporter=default --reporter=json \
+    --outputFile.json="$results/$project.json"
+}
+
 if [ "$mode" = all ] || [ "$mode" = unit ]; then
-  phase unit node_modules/.bin/vitest run --project unit || failed+=(unit)
+  phase unit vitest_run unit || failed+=(unit)
 fi
 if [ "$mode" = all ] || [ "$mode" = integration ]; then
-  phase integration node_modules/.bin/vitest run --project integration || failed+=(integration)
+  phase integration vitest_run integration || failed+=(integration)
 fi
 if [ "$mode" = chaos ]; then
-  phase chaos node_modules/.bin/vitest run --project chaos || failed+=(chaos)
+  phase chaos vitest_run chaos || failed+=(chaos)
 fi
+
+# One plain closing line for every runner that reads it: "N passed, N failed[, N skipped]".
+node -e '
+  const fs = require("node:fs");
+  let passed = 0, failed = 0, skipped = 0;
+  for (const file of fs.readdirSync(process.argv[1])) {
+    const report = JSON.parse(fs.readFileSync(`${process.argv[1]}/${file}`, "utf8"));
+    passed += report.numPassedTests; failed += report.numFailedTests;
+    skipped += report.numPendingTests + report.numTodoTests;
+  }
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+' "$results" || true
 
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "FAILED: ${failed[*]}" >&2

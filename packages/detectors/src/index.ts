@@ -71,5 +71,13 @@ export { jensenShannon, psi } from './stats/divergence.js';
 export type { LevelParams, LevelState, Seasonality } from './stats/level.js';
 export { alphaForHalfLife, levelExpected, levelInit, levelLearn, levelSigma, levelZ } from './stats/level.js';
 export type { RateParams, RateState } from './stats/rate.js';
+export type {
+  KindScore,
+  LabelOutcome,
+  ScenarioLabel,
+  ScenarioScore,
+  ScenarioScoreOptions,
+} from './scenarios/score.js';
+export { alertKind, alertMatchesSeries, median, scoreScenarioAlerts } from './scenarios/score.js';
 export { rateExpected, rateInit, rateLearn, rateZ } from './stats/rate.js';
 export { excessScore } from './stats/score.js';

@@ -1,0 +1,127 @@
+import { type Alert, alertCodec, seriesKey, windowCodec } from '@aiops/contract';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Message } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumeUntil, header, produce } from '../support/kafka.js';
+import { TestPipeline, waitFor } from '../support/pipeline.js';
+import { latencyIncident, WINDOW_MS } from '../support/windows.js';
+
+const SERIES = {
+  tenant_id: 'acme',
+  application: 'support-bot',
+  environment: 'production',
+  provider: 'openai',
+  model: 'gpt-4o',
+  operation: 'chat',
+};
+const SHAPE = { normal: 60, spike: 8, after: 15, factor: 6 };
+
+function asMessages(windows: ReturnType<typeof latencyIncident>): Message[] {
+  return windows.map((w) => ({ key: w.tenant_id, value: windowCodec.encode(w, 'avro'), headers: { 'aiops.series': seriesKey(w) } }));
+}
+
+function decodeAlerts(messages: Awaited<ReturnType<typeof consumeUntil>>): Alert[] {
+  return messages.map((m) => alertCodec.decode(m.value!));
+}
+
+/** The notifications of one kind the topic holds for the latency incident. */
+function latencyNotifications(alerts: Alert[], status: 'firing' | 'resolved'): Alert[] {
+  return alerts.filter((a) => a.detector === 'latency' && a.status === status && a.model === SERIES.model);
+}
+
+/** True once every latency alert that fired has its resolved notification. */
+function allResolved(alerts: Alert[]): boolean {
+  const firing = new Set(latencyNotifications(alerts, 'firing').map((a) => a.alert_id));
+  const resolved = new Set(latencyNotifications(alerts, 'resolved').map((a) => a.alert_id));
+  return firing.size > 0 && [...firing].every((id) => resolved.has(id));
+}
+
+describe('detector against the real broker', () => {
+  const start = Math.floor((Date.now() - 2 * 24 * 3600_000) / WINDOW_MS) * WINDOW_MS;
+  const windows = latencyIncident(SERIES, start, SHAPE);
+  const spikeStart = start + SHAPE.normal * WINDOW_MS;
+  let pipeline: TestPipeline;
+  let ch: ClickHouseClient;
+
+  beforeAll(async () => {
+    pipeline = new TestPipeline({ partitions: 3 });
+    await pipeline.startAll(['detector', 'writer']);
+    ch = pipeline.clickhouse();
+    await pipeline.waitReady();
+  });
+  afterAll(async () => {
+    await pipeline?.stopAll();
+    await ch?.close();
+  });
+
+  it('publishes a firing and later a resolved alert for a latency incident, and survives a restart mid-incident', { timeout: 240_000 }, async () => {
+    const messages = asMessages(windows);
+    // Up to the middle of the spike, then restart the detector (state comes back from its checkpoint).
+    const cut = SHAPE.normal + Math.floor(SHAPE.spike / 2);
+    await produce(pipeline.topics.windows, messages.slice(0, cut));
+    await consumeUntil(pipeline.topics.alerts, (m) => decodeAlerts(m).some((a) => a.status === 'firing'), 90_000).catch(
+      () => [],
+    );
+    await pipeline.stop('detector');
+    await pipeline.start('detector');
+    await pipeline.waitReady();
+    await produce(pipeline.topics.windows, messages.slice(cut));
+
+    const alerts = decodeAlerts(
+      await consumeUntil(pipeline.topics.alerts, (m) => allResolved(decodeAlerts(m)), 120_000),
+    );
+    const firing = latencyNotifications(alerts, 'firing');
+    const resolved = latencyNotifications(alerts, 'resolved');
+    expect(firing.length).toBeGreaterThan(0);
+    expect(resolved.length).toBeGreaterThan(0);
+    // Each incident signal fires once and resolves once, restart or not.
+    const firingIds = firing.map((a) => a.alert_id);
+    expect(new Set(firingIds).size).toBe(firingIds.length);
+    expect(new Set(resolved.map((a) => a.alert_id))).toEqual(new Set(firingIds));
+    for (const alert of firing) {
+      expect(alert.window_start).toBeGreaterThanOrEqual(spikeStart);
+      expect(alert.window_start).toBeLessThan(spikeStart + SHAPE.spike * WINDOW_MS);
+      expect(alert.observed).toBeGreaterThan(alert.expected);
+      expect(alert.summary.length).toBeGreaterThan(20);
+      expect(alert.tenant_id).toBe(SERIES.tenant_id);
+    }
+    for (const alert of resolved) expect(alert.resolved_at).not.toBeNull();
+
+    // The writer stored both notifications of each alert in ClickHouse.
+    await waitFor(
+      async () => {
+        const rs = await ch.query({
+          query: `SELECT alert_id, status FROM ${pipeline.database}.alerts FINAL WHERE detector = 'latency'`,
+          format: 'JSONEachRow',
+        });
+        const rows = (await rs.json()) as Array<{ alert_id: string; status: string }>;
+        return rows.filter((r) => r.status === 'resolved').length === resolved.length;
+      },
+      60_000,
+      'alerts rows',
+    );
+  });
+
+  it('publishes nothing new when the same windows are replayed', { timeout: 120_000 }, async () => {
+    const before = await consumeUntil(pipeline.topics.alerts, (m) => allResolved(decodeAlerts(m)));
+    await produce(pipeline.topics.windows, asMessages(windows));
+    // A marker window far ahead proves the replay has been consumed before we count.
+    const marker = latencyIncident({ ...SERIES, model: 'marker' }, start + 200 * WINDOW_MS, { normal: 1, spike: 0, after: 0, factor: 1 });
+    await produce(pipeline.topics.windows, asMessages(marker));
+    await waitFor(async () => {
+      const admin = (await import('../support/kafka.js')).testKafka().admin();
+      await admin.connect();
+      try {
+        const offsets = await admin.fetchOffsets({ groupId: `${pipeline.id}-detector`, topics: [pipeline.topics.windows] });
+        const ends = await admin.fetchTopicOffsets(pipeline.topics.windows);
+        const committed = offsets[0]!.partitions;
+        return ends.every((e) => committed.find((c) => c.partition === e.partition)?.offset === e.high || e.high === '0');
+      } finally {
+        await admin.disconnect();
+      }
+    }, 60_000, 'detector caught up');
+    const after = await consumeUntil(pipeline.topics.alerts, (m) => m.length >= before.length);
+    expect(after.length).toBe(before.length);
+    expect(after.map((m) => header(m, 'aiops.alert.status'))).toEqual(before.map((m) => header(m, 'aiops.alert.status')));
+  });
+});
