@@ -36,6 +36,20 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        extends: true,
+        test: {
+          // Fault tests (test/chaos/README.md): a stack of their own, services as child processes,
+          // runs of minutes each. `npm run test:chaos`; CHAOS_EVENTS / CHAOS_FAULTS shorten it.
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/setup/global-setup.ts'],
+          testTimeout: 3 * 60 * 60_000,
+          hookTimeout: 30 * 60_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

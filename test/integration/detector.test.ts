@@ -17,7 +17,11 @@ const SERIES = {
 const SHAPE = { normal: 60, spike: 8, after: 15, factor: 6 };
 
 function asMessages(windows: ReturnType<typeof latencyIncident>): Message[] {
-  return windows.map((w) => ({ key: w.tenant_id, value: windowCodec.encode(w, 'avro'), headers: { 'aiops.series': seriesKey(w) } }));
+  return windows.map((w) => ({
+    key: w.tenant_id,
+    value: windowCodec.encode(w, 'avro'),
+    headers: { 'aiops.series': seriesKey(w) },
+  }));
 }
 
 function decodeAlerts(messages: Awaited<ReturnType<typeof consumeUntil>>): Alert[] {
@@ -54,14 +58,18 @@ describe('detector against the real broker', () => {
     await ch?.close();
   });
 
-  it('publishes a firing and later a resolved alert for a latency incident, and survives a restart mid-incident', { timeout: 240_000 }, async () => {
+  it('publishes a firing and later a resolved alert for a latency incident, and survives a restart mid-incident', {
+    timeout: 240_000,
+  }, async () => {
     const messages = asMessages(windows);
     // Up to the middle of the spike, then restart the detector (state comes back from its checkpoint).
     const cut = SHAPE.normal + Math.floor(SHAPE.spike / 2);
     await produce(pipeline.topics.windows, messages.slice(0, cut));
-    await consumeUntil(pipeline.topics.alerts, (m) => decodeAlerts(m).some((a) => a.status === 'firing'), 90_000).catch(
-      () => [],
-    );
+    await consumeUntil(
+      pipeline.topics.alerts,
+      (m) => decodeAlerts(m).some((a) => a.status === 'firing'),
+      90_000,
+    ).catch(() => []);
     await pipeline.stop('detector');
     await pipeline.start('detector');
     await pipeline.waitReady();
@@ -106,22 +114,38 @@ describe('detector against the real broker', () => {
     const before = await consumeUntil(pipeline.topics.alerts, (m) => allResolved(decodeAlerts(m)));
     await produce(pipeline.topics.windows, asMessages(windows));
     // A marker window far ahead proves the replay has been consumed before we count.
-    const marker = latencyIncident({ ...SERIES, model: 'marker' }, start + 200 * WINDOW_MS, { normal: 1, spike: 0, after: 0, factor: 1 });
+    const marker = latencyIncident({ ...SERIES, model: 'marker' }, start + 200 * WINDOW_MS, {
+      normal: 1,
+      spike: 0,
+      after: 0,
+      factor: 1,
+    });
     await produce(pipeline.topics.windows, asMessages(marker));
-    await waitFor(async () => {
-      const admin = (await import('../support/kafka.js')).testKafka().admin();
-      await admin.connect();
-      try {
-        const offsets = await admin.fetchOffsets({ groupId: `${pipeline.id}-detector`, topics: [pipeline.topics.windows] });
-        const ends = await admin.fetchTopicOffsets(pipeline.topics.windows);
-        const committed = offsets[0]!.partitions;
-        return ends.every((e) => committed.find((c) => c.partition === e.partition)?.offset === e.high || e.high === '0');
-      } finally {
-        await admin.disconnect();
-      }
-    }, 60_000, 'detector caught up');
+    await waitFor(
+      async () => {
+        const admin = (await import('../support/kafka.js')).testKafka().admin();
+        await admin.connect();
+        try {
+          const offsets = await admin.fetchOffsets({
+            groupId: `${pipeline.id}-detector`,
+            topics: [pipeline.topics.windows],
+          });
+          const ends = await admin.fetchTopicOffsets(pipeline.topics.windows);
+          const committed = offsets[0]!.partitions;
+          return ends.every(
+            (e) => committed.find((c) => c.partition === e.partition)?.offset === e.high || e.high === '0',
+          );
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      60_000,
+      'detector caught up',
+    );
     const after = await consumeUntil(pipeline.topics.alerts, (m) => m.length >= before.length);
     expect(after.length).toBe(before.length);
-    expect(after.map((m) => header(m, 'aiops.alert.status'))).toEqual(before.map((m) => header(m, 'aiops.alert.status')));
+    expect(after.map((m) => header(m, 'aiops.alert.status'))).toEqual(
+      before.map((m) => header(m, 'aiops.alert.status')),
+    );
   });
 });

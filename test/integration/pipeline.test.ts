@@ -97,13 +97,19 @@ function rawStream(
   return { messages, malformed, duplicates };
 }
 
-/** One event per series far ahead in event time, so every partition's watermark passes the test windows. */
-function sentinels(events: RawEvent[], atMs: number): Message[] {
+/**
+ * One event per series and raw partition, far ahead in event time: every source of every events
+ * partition then moves past the test windows, so they close without waiting for idle timeouts.
+ */
+function sentinels(events: RawEvent[], atMs: number, partitions: number): Message[] {
   const seen = new Map<string, RawEvent>();
   for (const e of events) seen.set(seriesLabel(e), e);
-  return [...seen.values()].map((e, i) => ({
-    value: Buffer.from(JSON.stringify({ ...e, event_id: `sentinel-${e.event_id}-${i}`, timestamp: atMs })),
-  }));
+  return [...seen.values()].flatMap((e, i) =>
+    Array.from({ length: partitions }, (_, partition) => ({
+      partition,
+      value: Buffer.from(JSON.stringify({ ...e, event_id: `sentinel-${i}-${partition}`, timestamp: atMs })),
+    })),
+  );
 }
 
 function expectWindowsMatch(rows: WindowRow[], events: RawEvent[]): void {
@@ -132,6 +138,26 @@ function expectWindowsMatch(rows: WindowRow[], events: RawEvent[]): void {
   }
 }
 
+/** Waits for every event row (sentinels included) and every test window, then compares with the oracle. */
+async function expectPipelineOutput(
+  ch: ClickHouseClient,
+  db: string,
+  events: RawEvent[],
+  base: number,
+): Promise<void> {
+  await waitFor(async () => (await countEvents(ch, db)) === COUNT + 18, 120_000, 'events rows');
+  const expectedWindows = exactWindows(events, WINDOW_MS).size;
+  const end = base + MINUTES * 60_000;
+  await waitFor(
+    async () => (await windowRows(ch, db, end)).length === expectedWindows,
+    120_000,
+    'window rows',
+  );
+  // Revisions may still land: compare after a pause, on a fresh read.
+  await new Promise((r) => setTimeout(r, 1500));
+  expectWindowsMatch(await windowRows(ch, db, end), events);
+}
+
 describe('pipeline against the real broker and ClickHouse', () => {
   const base = Math.floor((Date.now() - 3 * 60 * 60 * 1000) / WINDOW_MS) * WINDOW_MS;
   const events = generateEvents(7, COUNT, base, MINUTES);
@@ -153,23 +179,9 @@ describe('pipeline against the real broker and ClickHouse', () => {
     timeout: 240_000,
   }, async () => {
     const stream = rawStream(events, 11, 3);
-    await produce(pipeline.topics.raw, [...stream.messages, ...sentinels(events, base + 30 * 60_000)]);
+    await produce(pipeline.topics.raw, [...stream.messages, ...sentinels(events, base + 30 * 60_000, 3)]);
 
-    await waitFor(
-      async () => (await countEvents(ch, pipeline.database)) === COUNT + 6,
-      90_000,
-      'events rows',
-    );
-    const expectedWindows = exactWindows(events, WINDOW_MS).size;
-    await waitFor(
-      async () =>
-        (await windowRows(ch, pipeline.database, base + MINUTES * 60_000)).length === expectedWindows,
-      90_000,
-      'window rows',
-    );
-    // Revisions may still land; wait until a second read agrees.
-    await new Promise((r) => setTimeout(r, 1500));
-    expectWindowsMatch(await windowRows(ch, pipeline.database, base + MINUTES * 60_000), events);
+    await expectPipelineOutput(ch, pipeline.database, events, base);
 
     const dlq = await consumeUntil(pipeline.topics.dlq, (m) => m.length >= stream.malformed);
     const reasons = dlq.map((m) => header(m, 'aiops.dlq.reason'));
@@ -214,22 +226,9 @@ describe('pipeline restarts mid-run', () => {
     await pipeline.waitReady();
     await produce(pipeline.topics.raw, [
       ...stream.messages.slice(half),
-      ...sentinels(events, base + 30 * 60_000),
+      ...sentinels(events, base + 30 * 60_000, 3),
     ]);
 
-    await waitFor(
-      async () => (await countEvents(ch, pipeline.database)) === COUNT + 6,
-      120_000,
-      'events rows',
-    );
-    const expectedWindows = exactWindows(events, WINDOW_MS).size;
-    await waitFor(
-      async () =>
-        (await windowRows(ch, pipeline.database, base + MINUTES * 60_000)).length === expectedWindows,
-      120_000,
-      'window rows',
-    );
-    await new Promise((r) => setTimeout(r, 1500));
-    expectWindowsMatch(await windowRows(ch, pipeline.database, base + MINUTES * 60_000), events);
+    await expectPipelineOutput(ch, pipeline.database, events, base);
   });
 });

@@ -4,7 +4,12 @@ import { mulberry32 } from './events.js';
 export const WINDOW_MS = 60_000;
 
 /** A realistic one-minute window of a chat series; `latencyFactor` scales every latency figure. */
-export function makeWindow(series: Series, windowStart: number, latencyFactor: number, random: () => number): WindowAggregate {
+export function makeWindow(
+  series: Series,
+  windowStart: number,
+  latencyFactor: number,
+  random: () => number,
+): WindowAggregate {
   const noise = 1 + (random() - 0.5) * 0.1;
   const p50 = 700 * latencyFactor * noise;
   const events = 120 + Math.floor(random() * 20);

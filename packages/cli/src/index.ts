@@ -1,3 +1,22 @@
 export type { CliCommand, CliContext } from './command.js';
 export { CliError, EXIT, intOption, keyValueOption, processContext } from './command.js';
 export { buildProgram, runCli } from './program.js';
+export type {
+  PipelineCounts,
+  PipelineTopicsNames,
+  ProduceOptions,
+  ScenarioPipelineOptions,
+} from './scenarios/pipeline.js';
+export { ScenarioPipeline } from './scenarios/pipeline.js';
+export type { TargetCheck } from './scenarios/report.js';
+export {
+  alertScope,
+  checkTargets,
+  formatAlertLine,
+  formatIncidentTable,
+  formatScoreTable,
+  SCENARIO_KINDS_ORDER,
+  SCENARIO_TARGETS,
+} from './scenarios/report.js';
+export type { ScenarioRunOptions, ScenarioRunResult } from './scenarios/runner.js';
+export { formatProgress, runScenarioPipeline, scenarioLabels } from './scenarios/runner.js';

@@ -78,6 +78,12 @@ export type {
   ScenarioScore,
   ScenarioScoreOptions,
 } from './scenarios/score.js';
-export { alertKind, alertMatchesSeries, median, scoreScenarioAlerts } from './scenarios/score.js';
+export {
+  alertKind,
+  alertMatchesSeries,
+  median,
+  mergeScenarioScores,
+  scoreScenarioAlerts,
+} from './scenarios/score.js';
 export { rateExpected, rateInit, rateLearn, rateZ } from './stats/rate.js';
 export { excessScore } from './stats/score.js';

@@ -27,7 +27,8 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
     requestTimeout: config.requestTimeoutMs,
     logLevel: logLevel.WARN,
     logCreator: logCreator(logger),
-    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
+    // About two minutes of retries: a broker restart or leader election is waited out, not turned into a crash.
+    retry: { retries: 15, initialRetryTime: 200, maxRetryTime: 10_000 },
   };
   if (config.sasl) {
     const password = resolveSaslPassword(config) as string;

@@ -101,7 +101,9 @@ export class ProcessorDriver<KIn, VIn, KOut, VOut> {
 
   private runDue(type: PunctuationType, now: number): void {
     for (const schedule of this.schedules) {
-      if (schedule.cancelled || schedule.type !== type || now < schedule.next) continue;
+      if (schedule.cancelled || schedule.type !== type) continue;
+      if (Number.isNaN(schedule.next)) schedule.next = now + schedule.intervalMs;
+      if (now < schedule.next) continue;
       schedule.next = now + schedule.intervalMs;
       schedule.punctuator(now);
     }

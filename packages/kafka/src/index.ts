@@ -3,6 +3,8 @@ export type { KafkaConfig } from './config.js';
 export { kafkaConfigFromEnv, kafkaConfigSchema, resolveSaslPassword } from './config.js';
 export type { DeadLetterReason, SourcePosition } from './dead-letter.js';
 export { DLQ_HEADERS, deadLetter } from './dead-letter.js';
+export type { DecodedBatch } from './decode-batch.js';
+export { decodeBatch } from './decode-batch.js';
 export type { Forwarded } from './driver.js';
 export { ProcessorDriver } from './driver.js';
 export { headersToStrings } from './headers.js';

@@ -21,6 +21,7 @@ export interface PipelineMetrics {
   readonly duplicatesDropped: Counter<'service'>;
   readonly lateEvents: Counter<'service' | 'outcome'>;
   readonly paused: Gauge<'service'>;
+  readonly seriesFolded: Counter<'service' | 'level'>;
 }
 
 export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}): PipelineMetrics {
@@ -119,6 +120,12 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
       name: 'aiops_consumer_paused',
       help: '1 while the consumer is paused for backpressure',
       labelNames: ['service'],
+      registers,
+    }),
+    seriesFolded: new Counter({
+      name: 'aiops_series_folded_events_total',
+      help: 'Events whose series was folded into __other__ by the per-tenant cardinality limit, by level (model, series)',
+      labelNames: ['service', 'level'],
       registers,
     }),
   };

@@ -1,3 +1,4 @@
+export { telemetryEvent } from './events.js';
 export type {
   CapturedForward,
   MockProcessorContextOptions,

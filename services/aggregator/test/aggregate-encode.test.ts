@@ -1,51 +1,21 @@
-import { eventCodec, type TelemetryEvent, type WindowAggregate, windowCodec } from '@aiops/contract';
+import { type TelemetryEvent, type WindowAggregate, windowCodec } from '@aiops/contract';
 import { ManualClock } from '@aiops/core';
 import { ProcessorDriver } from '@aiops/kafka';
+import { telemetryEvent } from '@aiops/testkit';
 import { WindowOperator, type WindowOutput } from '@aiops/windowing';
 import { describe, expect, it } from 'vitest';
 import { EventIdFilter, parseCommitMetadata } from '../src/index.js';
 
 function event(i: number, timestamp: number): TelemetryEvent {
-  return eventCodec.decode(
-    eventCodec.encode(
-      {
-        event_id: `e${i}`,
-        event_type: 'llm_call',
-        timestamp,
-        tenant_id: 'acme',
-        application: 'bot',
-        environment: 'production',
-        provider: 'openai',
-        model: 'gpt-4o',
-        operation: 'chat',
-        response_model: null,
-        trace_id: null,
-        span_id: null,
-        parent_span_id: null,
-        session_id: null,
-        user_id: null,
-        agent_name: null,
-        tool_name: null,
-        prompt_name: null,
-        prompt_version: null,
-        status: i % 10 === 0 ? 'error' : 'ok',
-        error_type: i % 10 === 0 ? 'timeout' : null,
-        duration_ms: 100 + i,
-        time_to_first_token_ms: 30,
-        input_tokens: 10,
-        output_tokens: 5,
-        cache_read_input_tokens: null,
-        reasoning_output_tokens: null,
-        cost_usd: 0.001,
-        cost_source: 'reported',
-        scores: { relevance: 0.8 },
-        feedback: null,
-        guardrail_flags: [],
-        attributes: {},
-      },
-      'avro',
-    ),
-  );
+  const error = i % 10 === 0;
+  return telemetryEvent({
+    event_id: `e${i}`,
+    timestamp,
+    status: error ? 'error' : 'ok',
+    error_type: error ? 'timeout' : null,
+    duration_ms: 100 + i,
+    scores: { relevance: 0.8 },
+  });
 }
 
 describe('aggregator core (operator driven like the Kafka shell drives it)', () => {

@@ -1,5 +1,4 @@
 import { type Alert, alertCodec, windowCodec } from '@aiops/contract';
-import { errorMessage } from '@aiops/core';
 import { createDetectionEngine, type DetectionEngine, parseDetectionConfig } from '@aiops/detectors';
 import {
   type AssignedPartition,
@@ -7,7 +6,7 @@ import {
   composeService,
   createKafka,
   createStreamRunner,
-  deadLetter,
+  decodeBatch,
   ensureTopics,
   type RunningService,
 } from '@aiops/kafka';
@@ -120,27 +119,16 @@ export async function startDetector(
     },
     async handleBatch(batch) {
       const entry = engineFor(batch.partition);
+      const decoded = decodeBatch(batch, (bytes) => windowCodec.decodeTrusted(bytes), {
+        service: SERVICE,
+        metrics,
+        nowMs: Date.now(),
+      });
+      const { deadLetters } = decoded;
       const alerts: Alert[] = [];
-      const deadLetters: Message[] = [];
-      const now = Date.now();
-      for (const message of batch.messages) {
-        try {
-          if (message.value === null) throw new Error('message has no value');
-          const window = windowCodec.decodeTrusted(message.value);
-          alerts.push(...entry.engine.process(window));
-          if (window.window_end > entry.streamTimeMs) entry.streamTimeMs = window.window_end;
-        } catch (error) {
-          metrics.deadLettered.inc({ service: SERVICE, reason: 'undecodable' });
-          deadLetters.push(
-            deadLetter(
-              message,
-              { topic: batch.topic, partition: batch.partition, offset: message.offset },
-              { reason: 'undecodable', message: errorMessage(error) },
-              SERVICE,
-              now,
-            ),
-          );
-        }
+      for (const window of decoded.items) {
+        alerts.push(...entry.engine.process(window));
+        if (window.window_end > entry.streamTimeMs) entry.streamTimeMs = window.window_end;
       }
       // Absence is judged against the event time the other series reached.
       alerts.push(...entry.engine.tick(entry.streamTimeMs));

@@ -34,6 +34,26 @@ export const validatorConfigSchema = z.strictObject({
     .default(60 * 60 * 1000),
   /** Base URL of a Confluent-compatible schema registry; enables the Confluent wire format. */
   schemaRegistryUrl: z.url().optional(),
+  /**
+   * Per-tenant cardinality limit: distinct series a tenant may have within `cardinalityPeriodMs`; events
+   * of further new series are folded into model `__other__` (see cardinality.ts).
+   */
+  maxSeriesPerTenant: z.number().int().positive().default(1000),
+  cardinalityPeriodMs: z.number().int().positive().default(60 * 60 * 1000),
+  /** Bound of the cardinality tracker's memory, all tenants together (about 150 bytes per series). */
+  maxTrackedSeries: z.number().int().positive().default(200_000),
+  /** A dead letter of a message above maxMessageBytes keeps only this many leading bytes of it. */
+  deadLetterMaxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  /** Output messages per produce request are cut to about this many bytes (below the broker's limit). */
+  maxSendBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
 });
 export type ValidatorConfig = z.output<typeof validatorConfigSchema>;
 
@@ -49,5 +69,9 @@ export function validatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Va
   if (env.MAX_MESSAGE_BYTES) input.maxMessageBytes = Number(env.MAX_MESSAGE_BYTES);
   if (env.PRICE_TABLE_PATH) input.priceTablePath = env.PRICE_TABLE_PATH;
   if (env.SCHEMA_REGISTRY_URL) input.schemaRegistryUrl = env.SCHEMA_REGISTRY_URL;
+  if (env.MAX_SERIES_PER_TENANT) input.maxSeriesPerTenant = Number(env.MAX_SERIES_PER_TENANT);
+  if (env.CARDINALITY_PERIOD_MS) input.cardinalityPeriodMs = Number(env.CARDINALITY_PERIOD_MS);
+  if (env.MAX_TRACKED_SERIES) input.maxTrackedSeries = Number(env.MAX_TRACKED_SERIES);
+  if (env.DEAD_LETTER_MAX_BYTES) input.deadLetterMaxBytes = Number(env.DEAD_LETTER_MAX_BYTES);
   return parseConfig(validatorConfigSchema, input, 'validator configuration');
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
+  type Alert,
+  alertCodec,
   createParseContext,
   DEFAULT_PRICE_TABLE_URL,
   HttpSchemaRegistry,
@@ -13,9 +15,12 @@ import {
   createStreamRunner,
   deadLetter,
   ensureTopics,
+  type OutputMessages,
   type RunningService,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
+import type { Message } from 'kafkajs';
+import { CardinalityTracker } from './cardinality.js';
 import type { ValidatorConfig } from './config.js';
 import { RecentIds } from './recent-ids.js';
 import { validateMessages } from './validate.js';
@@ -23,6 +28,50 @@ import { validateMessages } from './validate.js';
 const SERVICE = 'validator';
 /** Header naming the raw partition an event came from; the aggregator's watermarks are per source. */
 export const SOURCE_HEADER = 'aiops.source';
+/** On a dead letter whose value was cut (an oversized message): the original size in bytes. */
+export const DLQ_ORIGINAL_BYTES_HEADER = 'aiops.dlq.original_bytes';
+
+/** Room for headers, key and record framing in a size estimate. */
+const MESSAGE_OVERHEAD_BYTES = 512;
+
+function approximateSize(message: Message): number {
+  const value = message.value;
+  const key = message.key;
+  return (
+    MESSAGE_OVERHEAD_BYTES +
+    (value === null || value === undefined ? 0 : value.length) +
+    (key === null || key === undefined ? 0 : key.length)
+  );
+}
+
+/**
+ * Splits the output into sends of at most about `maxBytes` each (one message may exceed it alone). The
+ * broker refuses a record batch above message.max.bytes, and one send puts each partition's messages in
+ * one batch: without this, a fetch full of large messages would fail to produce, forever.
+ */
+export function chunkOutput(batches: readonly OutputMessages[], maxBytes: number): OutputMessages[][] {
+  const sends: OutputMessages[][] = [];
+  let current: OutputMessages[] = [];
+  let currentBytes = 0;
+  for (const batch of batches) {
+    let run: Message[] = [];
+    for (const message of batch.messages) {
+      const size = approximateSize(message);
+      if (currentBytes + size > maxBytes && currentBytes > 0) {
+        if (run.length > 0) current.push({ topic: batch.topic, messages: run });
+        sends.push(current);
+        current = [];
+        currentBytes = 0;
+        run = [];
+      }
+      run.push(message);
+      currentBytes += size;
+    }
+    if (run.length > 0) current.push({ topic: batch.topic, messages: run });
+  }
+  if (current.length > 0) sends.push(current);
+  return sends;
+}
 
 /** Builds and starts the validator: raw topic → canonical events topic (keyed by series) + DLQ. */
 async function partitionCount(kafka: ReturnType<typeof createKafka>, topic: string): Promise<number> {
@@ -53,12 +102,19 @@ export async function startValidator(
       : {}),
   });
   const recentIds = new RecentIds(config.dedupCapacity);
+  const cardinality = new CardinalityTracker({
+    maxSeriesPerTenant: config.maxSeriesPerTenant,
+    periodMs: config.cardinalityPeriodMs,
+    maxTrackedSeries: config.maxTrackedSeries,
+  });
   const kafka = createKafka(config.kafka, log);
   const { topics } = config;
   await ensureTopics(kafka, [
     { topic: topics.raw, partitions: config.partitions },
     { topic: topics.events, partitions: config.partitions },
     { topic: topics.dlq, partitions: config.partitions },
+    // Cardinality warnings go to the alerts topic, which the detector otherwise creates.
+    { topic: topics.alerts, partitions: config.partitions },
   ]);
   const producer = createOutputProducer(kafka);
   await producer.connect();
@@ -74,6 +130,7 @@ export async function startValidator(
         { ...baseContext, nowMs: now },
         recentIds,
         config.maxMessageBytes,
+        cardinality,
       );
       // `partition/count`: the aggregator keeps one watermark per raw partition (see windowing).
       const source = `${batch.partition}/${rawPartitions}`;
@@ -81,9 +138,25 @@ export async function startValidator(
       const deadLetters = result.rejected.map((r) => {
         metrics.deadLettered.inc({ service: SERVICE, reason: r.reason });
         const original = batch.messages[r.index]!;
-        return deadLetter(original, { ...position, offset: original.offset }, r, SERVICE, now);
+        const letter = deadLetter(original, { ...position, offset: original.offset }, r, SERVICE, now);
+        return boundDeadLetter(letter, config.maxMessageBytes, config.deadLetterMaxBytes);
       });
       if (result.duplicates > 0) metrics.duplicatesDropped.inc({ service: SERVICE }, result.duplicates);
+      if (result.folded.model > 0)
+        metrics.seriesFolded.inc({ service: SERVICE, level: 'model' }, result.folded.model);
+      if (result.folded.series > 0)
+        metrics.seriesFolded.inc({ service: SERVICE, level: 'series' }, result.folded.series);
+      metrics.activeSeries.set({ service: SERVICE }, cardinality.trackedSeries);
+      for (const alert of result.alerts) {
+        metrics.alerts.inc({ service: SERVICE, detector: alert.detector, status: alert.status });
+        log.warn(
+          { tenant: alert.tenant_id, limit: config.maxSeriesPerTenant, alertId: alert.alert_id },
+          alert.summary,
+        );
+      }
+      if (result.alerts.length > 0) {
+        metrics.produced.inc({ service: SERVICE, topic: topics.alerts }, result.alerts.length);
+      }
       metrics.produced.inc({ service: SERVICE, topic: topics.events }, result.valid.length);
       if (result.rejected.length > 0) {
         log.debug(
@@ -91,21 +164,26 @@ export async function startValidator(
           'messages dead-lettered',
         );
       }
-      return {
-        durable: producer.send([
-          {
-            topic: topics.events,
-            // The source partition lets the aggregator keep one watermark per source (see windowing).
-            messages: result.valid.map((v) => ({
-              key: v.key,
-              value: v.value,
-              headers: { [SOURCE_HEADER]: source },
-            })),
-          },
-          { topic: topics.dlq, messages: deadLetters },
-        ]),
-      };
+      const output: OutputMessages[] = [
+        {
+          topic: topics.events,
+          // The source partition lets the aggregator keep one watermark per source (see windowing).
+          messages: result.valid.map((v) => ({
+            key: v.key,
+            value: v.value,
+            headers: { [SOURCE_HEADER]: source },
+          })),
+        },
+        { topic: topics.dlq, messages: deadLetters },
+        { topic: topics.alerts, messages: result.alerts.map(alertMessage) },
+      ];
+      return { durable: sendInOrder(chunkOutput(output, config.maxSendBytes)) };
     },
+  };
+
+  /** Sends one chunk after the other (the idempotent producer keeps their order per partition). */
+  const sendInOrder = async (sends: readonly OutputMessages[][]): Promise<void> => {
+    for (const send of sends) await producer.send(send);
   };
 
   const runner = createStreamRunner({
@@ -123,4 +201,29 @@ export async function startValidator(
     'validator started',
   );
   return composeService(SERVICE, [runner], () => producer.disconnect());
+}
+
+/** Keyed by fingerprint, like the detector's alerts, so one tenant's warnings stay in order. */
+function alertMessage(alert: Alert): Message {
+  return {
+    key: alert.fingerprint,
+    value: alertCodec.encode(alert, 'avro'),
+    headers: { 'aiops.alert.status': alert.status, 'aiops.alert.detector': alert.detector },
+  };
+}
+
+/**
+ * A dead letter carries the original bytes, except for a message above the validator's own size limit:
+ * re-publishing it whole (plus the dead-letter headers) could exceed the broker's message.max.bytes and
+ * wedge the validator on it, and no replay could succeed anyway. Its first `keepBytes` are kept (enough
+ * to see who sent it) and the original size goes to the header aiops.dlq.original_bytes.
+ */
+export function boundDeadLetter(letter: Message, limitBytes: number, keepBytes: number): Message {
+  const value = letter.value;
+  if (!Buffer.isBuffer(value) || value.length <= limitBytes) return letter;
+  return {
+    ...letter,
+    value: value.subarray(0, Math.min(keepBytes, limitBytes)),
+    headers: { ...letter.headers, [DLQ_ORIGINAL_BYTES_HEADER]: String(value.length) },
+  };
 }

@@ -18,11 +18,11 @@ import {
   createOutputProducer,
   createStreamRunner,
   deadLetter,
+  decodeBatch,
   ensureTopics,
   type RunningService,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
-import type { KafkaMessage, Message } from 'kafkajs';
 import type { WriterConfig } from './config.js';
 import { writeDurably } from './durable-write.js';
 
@@ -96,28 +96,15 @@ export async function startWriter(
         await Promise.race([route.sink.whenWritable(), new Promise((r) => setTimeout(r, 2000))]);
         await heartbeat();
       }
-      const items: unknown[] = [];
-      const origins: KafkaMessage[] = [];
-      const deadLetters: Message[] = [];
-      const now = Date.now();
-      for (const message of batch.messages) {
-        try {
-          if (message.value === null) throw new Error('message has no value');
-          items.push(route.codec.decodeTrusted(message.value));
-          origins.push(message);
-        } catch (error) {
-          metrics.deadLettered.inc({ service: SERVICE, reason: 'undecodable' });
-          deadLetters.push(
-            deadLetter(
-              message,
-              { topic: batch.topic, partition: batch.partition, offset: message.offset },
-              { reason: 'undecodable', message: errorMessage(error) },
-              SERVICE,
-              now,
-            ),
-          );
-        }
-      }
+      const { items, origins, deadLetters } = decodeBatch(
+        batch,
+        (bytes) => route.codec.decodeTrusted(bytes),
+        {
+          service: SERVICE,
+          metrics,
+          nowMs: Date.now(),
+        },
+      );
       const durable = (async () => {
         const refused = await writeDurably(route.sink, items, log, config.outageRetryDelayMs);
         for (const r of refused) {

@@ -216,3 +216,55 @@ export function scoreScenarioAlerts(
     },
   };
 }
+
+/** Several runs (e.g. seeds) as one score: counts summed, delays pooled, labels and false positives listed. */
+export function mergeScenarioScores(scores: readonly ScenarioScore[]): ScenarioScore {
+  if (scores.length === 0) throw new RangeError('nothing to merge');
+  if (scores.length === 1) return scores[0]!;
+  const byKind = new Map<string, KindScore[]>();
+  for (const s of scores) {
+    for (const k of s.kinds) {
+      const list = byKind.get(k.kind) ?? [];
+      list.push(k);
+      byKind.set(k.kind, list);
+    }
+  }
+  const kinds: KindScore[] = [...byKind].map(([kind, list]) => {
+    const labels = list.reduce((n, k) => n + k.labels, 0);
+    const detected = list.reduce((n, k) => n + k.detected, 0);
+    const firing = list.reduce((n, k) => n + k.firing, 0);
+    const matching = list.reduce((n, k) => n + k.matching, 0);
+    const delays = list.flatMap((k) => k.delaysWindows);
+    return {
+      kind,
+      labels,
+      detected,
+      recall: labels === 0 ? null : detected / labels,
+      firing,
+      matching,
+      precision: firing === 0 ? null : matching / firing,
+      delaysWindows: delays,
+      medianDelayWindows: median(delays),
+    };
+  });
+  const labels = scores.flatMap((s) => s.labels);
+  const detected = labels.filter((o) => o.detected).length;
+  const firing = scores.reduce((n, s) => n + s.total.firing, 0);
+  const matching = scores.reduce((n, s) => n + s.total.matching, 0);
+  return {
+    windowMs: scores[0]!.windowMs,
+    graceMs: scores[0]!.graceMs,
+    kinds,
+    labels,
+    falsePositives: scores.flatMap((s) => s.falsePositives),
+    total: {
+      labels: labels.length,
+      detected,
+      recall: labels.length === 0 ? null : detected / labels.length,
+      firing,
+      matching,
+      precision: firing === 0 ? null : matching / firing,
+      medianDelayWindows: median(labels.flatMap((o) => (o.delayWindows === null ? [] : [o.delayWindows]))),
+    },
+  };
+}

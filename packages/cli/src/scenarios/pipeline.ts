@@ -1,0 +1,507 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
+import { clickhouseConfigFromEnv, createClickHouseClient } from '@aiops/clickhouse';
+import {
+  type Alert,
+  alertCodec,
+  encodeEventAvroSingleObject,
+  encodeEventJson,
+  normalizeEvent,
+  seriesKey,
+  type TelemetryEvent,
+} from '@aiops/contract';
+import { errorMessage } from '@aiops/core';
+import { createKafka, kafkaConfigFromEnv, kafkaConfigSchema, type RunningService } from '@aiops/kafka';
+import { createLogger, createPipelineMetrics, type Logger, type PipelineMetrics } from '@aiops/ops';
+import { aggregatorConfigSchema, startAggregator } from '@aiops/service-aggregator';
+import { detectorConfigSchema, startDetector } from '@aiops/service-detector';
+import { startValidator, validatorConfigSchema } from '@aiops/service-validator';
+import { startWriter, writerConfigSchema } from '@aiops/service-writer';
+import type { Simulation } from '@aiops/simulator';
+import type { Admin, Consumer, Kafka, Message, Producer } from 'kafkajs';
+import kafkajs from 'kafkajs';
+
+/**
+ * One isolated pipeline of the real services (validator, aggregator, writer, detector), started in this
+ * process on topics, consumer groups and a ClickHouse database of its own, plus the producer that feeds it
+ * a simulation and the consumer that reads its alerts. Used by the scenario benchmark and `aiops demo`.
+ */
+
+export interface ScenarioPipelineOptions {
+  /** Connection settings (KAFKA_*, CLICKHOUSE_*), as the services read them. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Prefix of the topics, groups and database (a unique suffix is added). */
+  readonly prefix?: string;
+  readonly partitions?: number;
+  readonly windowMs?: number;
+  readonly maxOutOfOrdernessMs?: number;
+  readonly allowedLatenessMs?: number;
+  /** Detection rules (see @aiops/detectors); {} = defaults. */
+  readonly rules?: unknown;
+  /** Wire format of the produced events (default Avro single-object) and of the alerts (default Avro). */
+  readonly eventsFormat?: 'avro' | 'json';
+  readonly alertsFormat?: 'avro' | 'json';
+  /** Services' log level (default 'error'); logs go to stderr. */
+  readonly logLevel?: string;
+  readonly onAlert?: (alert: Alert) => void;
+}
+
+export interface PipelineTopicsNames {
+  readonly raw: string;
+  readonly events: string;
+  readonly dlq: string;
+  readonly windows: string;
+  readonly alerts: string;
+  readonly detectorState: string;
+}
+
+export interface PipelineCounts {
+  /** Events this producer sent to the raw topic (sentinels excluded). */
+  readonly produced: number;
+  /** Canonical events the validator published. */
+  readonly validated: number;
+  readonly deadLettered: number;
+  /** Window aggregates the aggregator published. */
+  readonly windows: number;
+  /** Rows ClickHouse acknowledged, per table. */
+  readonly rows: Readonly<Record<string, number>>;
+  readonly alertsFiring: number;
+  readonly alertsResolved: number;
+  /** Event time of the latest produced event (epoch ms), or null. */
+  readonly producedUpToMs: number | null;
+}
+
+export interface ProduceOptions {
+  /** Event time per wall time (Infinity: as fast as possible). */
+  readonly speed?: number;
+  /** Messages per produce request (default 4000). */
+  readonly batchSize?: number;
+  /** Stop producing when this returns true (checked between batches). */
+  readonly stopped?: () => boolean;
+}
+
+const SERVICE_ORDER = ['validator', 'aggregator', 'writer', 'detector'] as const;
+
+function uniqueId(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+async function counterTotal(
+  metric: PipelineMetrics['produced'],
+  match: Record<string, string>,
+): Promise<number> {
+  const { values } = await metric.get();
+  let total = 0;
+  for (const v of values) {
+    if (Object.entries(match).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want))
+      total += v.value;
+  }
+  return total;
+}
+
+export class ScenarioPipeline {
+  readonly id: string;
+  readonly topics: PipelineTopicsNames;
+  readonly database: string;
+  readonly partitions: number;
+  readonly windowMs: number;
+  readonly maxOutOfOrdernessMs: number;
+  readonly metrics: PipelineMetrics = createPipelineMetrics({ defaultMetrics: false });
+  /** Every alert notification read from the alerts topic (committed transactions only), in order. */
+  readonly alerts: Alert[] = [];
+  private readonly logger: Logger;
+  private readonly kafka: Kafka;
+  private readonly services: RunningService[] = [];
+  private admin: Admin | null = null;
+  private producer: Producer | null = null;
+  private alertConsumer: Consumer | null = null;
+  private produced = 0;
+  private producedUpTo: number | null = null;
+  /** Last event seen per series (the sentinels copy them). */
+  private readonly lastBySeries = new Map<string, TelemetryEvent>();
+  private readonly groups: Record<(typeof SERVICE_ORDER)[number], string>;
+
+  constructor(private readonly options: ScenarioPipelineOptions) {
+    this.id = uniqueId(options.prefix ?? 'scenario');
+    const p = this.id;
+    this.topics = {
+      raw: `${p}.raw`,
+      events: `${p}.events`,
+      dlq: `${p}.dlq`,
+      windows: `${p}.windows`,
+      alerts: `${p}.alerts`,
+      detectorState: `${p}.detector-state`,
+    };
+    this.database = p;
+    this.partitions = options.partitions ?? 3;
+    this.windowMs = options.windowMs ?? 60_000;
+    this.maxOutOfOrdernessMs = options.maxOutOfOrdernessMs ?? 5_000;
+    this.groups = {
+      validator: `${p}-validator`,
+      aggregator: `${p}-aggregator`,
+      writer: `${p}-writer`,
+      detector: `${p}-detector`,
+    };
+    this.logger = createLogger({
+      service: 'scenario',
+      level: options.logLevel ?? 'error',
+      destination: process.stderr,
+    });
+    this.kafka = createKafka(kafkaConfigSchema.parse(this.kafkaConfig('client')), this.logger);
+  }
+
+  /** Kafka settings from the environment (brokers, SASL, TLS), with a client id per role. */
+  private kafkaConfig(role: string): Record<string, unknown> {
+    return kafkaConfigFromEnv(this.options.env as NodeJS.ProcessEnv, `${this.id}-${role}`);
+  }
+
+  private clickhouseConfig() {
+    return clickhouseConfigFromEnv(this.options.env, { database: this.database });
+  }
+
+  /** Starts the four services (each creates the topics it needs), the producer and the alerts reader. */
+  async start(): Promise<void> {
+    const common = { topics: this.topics, partitions: this.partitions };
+    try {
+      for (const name of SERVICE_ORDER) {
+        const kafka = this.kafkaConfig(name);
+        const groupId = this.groups[name];
+        switch (name) {
+          case 'validator':
+            this.services.push(
+              await startValidator(
+                validatorConfigSchema.parse({ ...common, kafka, groupId, userIdSalt: `${this.id}-salt` }),
+                this.logger,
+                this.metrics,
+              ),
+            );
+            break;
+          case 'aggregator':
+            this.services.push(
+              await startAggregator(
+                aggregatorConfigSchema.parse({
+                  ...common,
+                  kafka,
+                  groupId,
+                  windowSizesMs: [this.windowMs],
+                  maxOutOfOrdernessMs: this.maxOutOfOrdernessMs,
+                  allowedLatenessMs: this.options.allowedLatenessMs ?? 60_000,
+                }),
+                this.logger,
+                this.metrics,
+              ),
+            );
+            break;
+          case 'writer':
+            this.services.push(
+              await startWriter(
+                writerConfigSchema.parse({
+                  ...common,
+                  kafka,
+                  groupId,
+                  clickhouse: this.clickhouseConfig(),
+                  sink: { maxBatchDelayMs: 500 },
+                }),
+                this.logger,
+                this.metrics,
+              ),
+            );
+            break;
+          case 'detector':
+            this.services.push(
+              await startDetector(
+                detectorConfigSchema.parse({
+                  ...common,
+                  kafka,
+                  groupId,
+                  rules: this.options.rules ?? {},
+                  alertsFormat: this.options.alertsFormat ?? 'avro',
+                  instanceId: `${this.id}-0`,
+                }),
+                this.logger,
+                this.metrics,
+              ),
+            );
+            break;
+        }
+      }
+      this.admin = this.kafka.admin();
+      await this.admin.connect();
+      this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      await this.producer.connect();
+      await this.startAlertReader();
+      await this.waitFor(() => this.services.every((s) => s.isReady()), 60_000, 'the services to join');
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  private async startAlertReader(): Promise<void> {
+    // kafkajs consumers read committed records only: an aborted detector transaction is never seen.
+    const consumer = this.kafka.consumer({ groupId: `${this.id}-reader`, maxWaitTimeInMs: 100 });
+    this.alertConsumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topics.alerts, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => {
+        if (message.value === null) return;
+        const alert = alertCodec.decode(message.value);
+        this.alerts.push(alert);
+        this.options.onAlert?.(alert);
+      },
+    });
+  }
+
+  /** Resolves when any service fails for good. */
+  crashed(): Promise<Error> {
+    return Promise.race(this.services.map((s) => s.crashed));
+  }
+
+  private encode(event: TelemetryEvent): Buffer {
+    // What a producer would send: the canonical event (costs left to the validator's price table).
+    const canonical = normalizeEvent(event, { priceTable: null, userIdSalt: null, nowMs: Date.now() });
+    return this.options.eventsFormat === 'json'
+      ? encodeEventJson(canonical)
+      : encodeEventAvroSingleObject(canonical);
+  }
+
+  private async send(messages: Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.producer!.send({
+      topic: this.topics.raw,
+      messages,
+      acks: -1,
+      compression: kafkajs.CompressionTypes.None,
+    });
+  }
+
+  /** Produces a simulation's events to the raw topic, keyed by series like the SDK. */
+  async produce(simulation: Simulation, options: ProduceOptions = {}): Promise<void> {
+    if (this.producer === null) throw new Error('start() the pipeline first');
+    const speed = options.speed ?? Number.POSITIVE_INFINITY;
+    const batchSize = options.batchSize ?? 4000;
+    const paced = Number.isFinite(speed);
+    const wallStart = Date.now();
+    const startMs = simulation.options.startMs;
+    let batch: Message[] = [];
+    let pending: Promise<void> = Promise.resolve();
+    const flush = async (): Promise<void> => {
+      const messages = batch;
+      batch = [];
+      // One request in flight while the next batch is built.
+      await pending;
+      pending = this.send(messages);
+    };
+    for (const event of simulation.events()) {
+      if (paced) {
+        const due = wallStart + (event.timestamp - startMs) / speed;
+        if (due - Date.now() > 5) {
+          await flush();
+          await pending;
+          while (due - Date.now() > 5 && !options.stopped?.()) await sleep(Math.min(due - Date.now(), 500));
+        }
+      }
+      if (options.stopped?.()) break;
+      const key = seriesKey(event);
+      batch.push({ key, value: this.encode(event) });
+      this.lastBySeries.set(key, event);
+      this.produced++;
+      if (this.producedUpTo === null || event.timestamp > this.producedUpTo) this.producedUpTo = event.timestamp;
+      if (batch.length >= batchSize) {
+        await flush();
+        await yieldToLoop();
+      }
+    }
+    await flush();
+    await pending;
+  }
+
+  /**
+   * Closes every window up to `untilMs`: one sentinel event per series (a copy of its last event, new id,
+   * stamped just past the out-of-orderness bound) on every raw partition, so that every source of every
+   * events partition moves the watermark past `untilMs`. The sentinels' own windows stay open.
+   */
+  async sendSentinels(untilMs: number): Promise<void> {
+    const timestamp = untilMs + this.maxOutOfOrdernessMs + 1_000;
+    const messages: Message[] = [];
+    for (let partition = 0; partition < this.partitions; partition++) {
+      for (const [key, last] of this.lastBySeries) {
+        const event: TelemetryEvent = {
+          ...last,
+          event_id: randomUUID(),
+          timestamp,
+          scores: { ...last.scores },
+          guardrail_flags: [...last.guardrail_flags],
+          attributes: { ...last.attributes },
+        };
+        messages.push({ key, value: this.encode(event), partition });
+      }
+    }
+    for (let i = 0; i < messages.length; i += 4000) await this.send(messages.slice(i, i + 4000));
+  }
+
+  private async committed(groupId: string, topic: string): Promise<Map<number, { offset: number; metadata: string | null }>> {
+    const out = new Map<number, { offset: number; metadata: string | null }>();
+    const entries = await this.admin!.fetchOffsets({ groupId, topics: [topic] });
+    for (const entry of entries) {
+      for (const p of entry.partitions) out.set(p.partition, { offset: Number(p.offset), metadata: p.metadata ?? null });
+    }
+    return out;
+  }
+
+  private async ends(topic: string): Promise<Map<number, number>> {
+    const offsets = await this.admin!.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  }
+
+  /** Whether `groupId` has consumed `topic` to its end. */
+  private async caughtUp(groupId: string, topic: string): Promise<boolean> {
+    const [ends, committed] = await Promise.all([this.ends(topic), this.committed(groupId, topic)]);
+    for (const [partition, end] of ends) {
+      if (end > 0 && (committed.get(partition)?.offset ?? -1) < end) return false;
+    }
+    return true;
+  }
+
+  /** Whether the aggregator's committed watermark passed `untilMs` on every events partition with data. */
+  private async windowsClosed(untilMs: number): Promise<boolean> {
+    const [ends, committed] = await Promise.all([
+      this.ends(this.topics.events),
+      this.committed(this.groups.aggregator, this.topics.events),
+    ]);
+    for (const [partition, end] of ends) {
+      if (end === 0) continue;
+      const metadata = committed.get(partition)?.metadata;
+      if (!metadata) return false;
+      try {
+        const parsed = JSON.parse(metadata) as { watermark?: number };
+        if (typeof parsed.watermark !== 'number' || parsed.watermark < untilMs) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private async waitFor(
+    condition: () => boolean | Promise<boolean>,
+    timeoutMs: number,
+    what: string,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        if (await condition()) return;
+      } catch (error) {
+        lastError = error;
+      }
+      await sleep(250);
+    }
+    throw new Error(
+      `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${lastError ? ` (${errorMessage(lastError)})` : ''}`,
+    );
+  }
+
+  /**
+   * Waits until everything produced so far went through: the validator consumed the raw topic, the
+   * aggregator's watermark passed `untilMs` everywhere, the detector consumed every window (its
+   * transactions committed), this reader saw every alert the detector published, and the writer consumed
+   * its three topics.
+   */
+  async drain(untilMs: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const left = (): number => Math.max(1_000, deadline - Date.now());
+    await this.waitFor(() => this.caughtUp(this.groups.validator, this.topics.raw), left(), 'the validator');
+    await this.waitFor(() => this.windowsClosed(untilMs), left(), 'the aggregator to close the last windows');
+    await this.waitFor(
+      () => this.caughtUp(this.groups.detector, this.topics.windows),
+      left(),
+      'the detector to judge every window',
+    );
+    await this.waitFor(
+      async () =>
+        this.alerts.length >= (await counterTotal(this.metrics.alerts, { service: 'detector' })),
+      Math.min(left(), 15_000),
+      'the alerts reader',
+    ).catch(() => undefined);
+    for (const topic of [this.topics.events, this.topics.windows, this.topics.alerts]) {
+      await this.waitFor(() => this.caughtUp(this.groups.writer, topic), left(), `the writer (${topic})`);
+    }
+  }
+
+  /** Live counters, from the services' metrics and this process's producer and reader. */
+  async counts(): Promise<PipelineCounts> {
+    const m = this.metrics;
+    const rows: Record<string, number> = {};
+    for (const v of (await m.insertedRows.get()).values) {
+      const table = String(v.labels.table);
+      rows[table] = (rows[table] ?? 0) + v.value;
+    }
+    let firing = 0;
+    let resolved = 0;
+    for (const a of this.alerts) {
+      if (a.status === 'firing') firing++;
+      else resolved++;
+    }
+    return {
+      produced: this.produced,
+      validated: await counterTotal(m.produced, { service: 'validator', topic: this.topics.events }),
+      deadLettered: await counterTotal(m.deadLettered, {}),
+      windows: await counterTotal(m.produced, { service: 'aggregator', topic: this.topics.windows }),
+      rows,
+      alertsFiring: firing,
+      alertsResolved: resolved,
+      producedUpToMs: this.producedUpTo,
+    };
+  }
+
+  /** Rows in the pipeline's ClickHouse tables (FINAL: after deduplication). */
+  async tableCounts(): Promise<Record<string, number>> {
+    const client = createClickHouseClient(this.clickhouseConfig());
+    try {
+      const out: Record<string, number> = {};
+      for (const table of ['events', 'window_aggregates', 'alerts']) {
+        const result = await client.query({
+          query: `SELECT count() AS n FROM ${this.database}.${table} FINAL`,
+          format: 'JSONEachRow',
+        });
+        const rows = (await result.json()) as { n: string | number }[];
+        out[table] = Number(rows[0]?.n ?? 0);
+      }
+      return out;
+    } finally {
+      await client.close();
+    }
+  }
+
+  /** Stops everything this pipeline started; with `cleanup`, deletes its topics and drops its database. */
+  async stop(options: { cleanup?: boolean; deadlineMs?: number } = {}): Promise<void> {
+    const deadline = options.deadlineMs ?? 20_000;
+    await this.alertConsumer?.disconnect().catch(() => undefined);
+    this.alertConsumer = null;
+    // Downstream first, so nothing waits on a stopped upstream.
+    for (const service of [...this.services].reverse()) {
+      await service.stop(deadline).catch((error: unknown) => {
+        this.logger.warn({ err: errorMessage(error), service: service.name }, 'stop failed');
+      });
+    }
+    this.services.length = 0;
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = null;
+    if (options.cleanup && this.admin !== null) {
+      await this.admin
+        .deleteTopics({ topics: Object.values(this.topics), timeout: 10_000 })
+        .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'topic cleanup failed'));
+      const client = createClickHouseClient(clickhouseConfigFromEnv(this.options.env, {}));
+      await client
+        .command({ query: `DROP DATABASE IF EXISTS ${this.database}` })
+        .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'database cleanup failed'))
+        .finally(() => client.close());
+    }
+    await this.admin?.disconnect().catch(() => undefined);
+    this.admin = null;
+  }
+}

@@ -1,0 +1,147 @@
+import type { Admin, Kafka, KafkaMessage, Message } from 'kafkajs';
+import kafkajs from 'kafkajs';
+
+/** Plain kafkajs clients for the harness: producing the stream, reading outputs, measuring lag. */
+
+const { Kafka: KafkaClient, logLevel, CompressionTypes } = kafkajs;
+
+export function harnessKafka(brokers: string, clientId: string): Kafka {
+  return new KafkaClient({
+    clientId,
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5000,
+    requestTimeout: 30_000,
+    // The harness outlives a broker outage by retrying for about a minute.
+    retry: { retries: 12, initialRetryTime: 300, maxRetryTime: 8000 },
+  });
+}
+
+export async function createTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Sends in order, in batches, every batch acknowledged by the broker before the next (idempotent producer). */
+export async function produceAll(kafka: Kafka, topic: string, messages: readonly Message[]): Promise<void> {
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 2000) {
+      await producer.send({
+        topic,
+        messages: messages.slice(i, i + 2000) as Message[],
+        acks: -1,
+        compression: CompressionTypes.None,
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface GroupPosition {
+  /** Sum over partitions of the committed offsets (a partition without one counts its low offset). */
+  readonly committed: number;
+  /** Sum of the high watermarks. */
+  readonly high: number;
+  readonly lag: number;
+}
+
+/** Where a consumer group stands on a topic, summed over partitions. */
+export async function groupPosition(admin: Admin, groupId: string, topic: string): Promise<GroupPosition> {
+  const [offsets, ends] = await Promise.all([
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+    admin.fetchTopicOffsets(topic),
+  ]);
+  const committedByPartition = new Map<number, number>();
+  for (const entry of offsets) {
+    for (const p of entry.partitions) committedByPartition.set(p.partition, Number(p.offset));
+  }
+  let committed = 0;
+  let high = 0;
+  for (const end of ends) {
+    const c = committedByPartition.get(end.partition) ?? -1;
+    committed += c < 0 ? Number(end.low) : c;
+    high += Number(end.high);
+  }
+  return { committed, high, lag: high - committed };
+}
+
+/** High watermarks summed over partitions (how many offsets a topic holds, control records included). */
+export async function topicEnd(admin: Admin, topic: string): Promise<number> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  return ends.reduce((sum, end) => sum + Number(end.high), 0);
+}
+
+/**
+ * Reads a topic from the beginning to the high watermarks of the moment (committed transactions only,
+ * as every downstream reader sees it) with a throw-away group.
+ */
+export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 120_000): Promise<KafkaMessage[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map<number, number>();
+  for (const end of ends)
+    if (Number(end.high) > Number(end.low)) remaining.set(end.partition, Number(end.high));
+  const limits = new Map(remaining);
+  const messages: KafkaMessage[] = [];
+  if (remaining.size === 0) return messages;
+  const consumer = kafka.consumer({
+    groupId: `chaos-reader-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+    maxWaitTimeInMs: 100,
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`reading ${topic} took longer than ${timeoutMs} ms (${messages.length} read)`)),
+        timeoutMs,
+      );
+      // Fires for every fetched batch, also one holding only transaction markers: where the end is seen.
+      consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+        const high = remaining.get(event.payload.partition);
+        if (high !== undefined && Number(event.payload.lastOffset) >= high - 1)
+          remaining.delete(event.payload.partition);
+        if (remaining.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            const high = limits.get(batch.partition) ?? 0;
+            for (const message of batch.messages) {
+              if (Number(message.offset) < high) messages.push(message);
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+export function headerValue(message: KafkaMessage, name: string): string | undefined {
+  const value = message.headers?.[name];
+  if (value === undefined) return undefined;
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}

@@ -1,0 +1,326 @@
+import { join } from 'node:path';
+import {
+  type ClickHouseClient,
+  clickhouseExecutor,
+  createClickHouseClient,
+  parseClickHouseConfig,
+  type SqlExecutor,
+} from '@aiops/clickhouse';
+import { alertCodec } from '@aiops/contract';
+import type { Admin, Kafka, Message } from 'kafkajs';
+import { REPO_ROOT, type SupervisedProcess, Supervisor } from '../support/processes.js';
+import type { RunSnapshot } from './compare.js';
+import { createTopic, groupPosition, harnessKafka, produceAll, readTopic, topicEnd } from './kafka.js';
+import { countRows, eventCounts, readSnapshot } from './snapshot.js';
+import type { ChaosEndpoints } from './stack.js';
+import type { ChaosStream } from './stream.js';
+
+export type ServiceName = 'validator' | 'aggregator' | 'writer' | 'detector';
+export const SERVICES: readonly ServiceName[] = ['validator', 'aggregator', 'writer', 'detector'];
+
+export interface ChaosSettings {
+  readonly partitions: number;
+  /** Passed to the aggregator when set; the service default otherwise. */
+  readonly idleTimeoutMs?: number;
+  readonly drainTimeoutMs: number;
+  readonly keepData: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The input topic whose committed offsets say how far a service got. */
+const INPUT: Record<ServiceName, 'raw' | 'events' | 'windows'> = {
+  validator: 'raw',
+  aggregator: 'events',
+  writer: 'events',
+  detector: 'windows',
+};
+
+export interface DrainResult {
+  readonly drained: boolean;
+  readonly seconds: number;
+  /** What was still missing when the drain timed out. */
+  readonly pending: string[];
+}
+
+/**
+ * One run of the pipeline on the chaos stack: its own topics, consumer groups and database; the four
+ * services as supervised child processes; the stream produced by the fault script; then drained and read.
+ */
+export class ChaosRun {
+  readonly id: string;
+  readonly topics;
+  readonly database: string;
+  readonly groups: Record<ServiceName, string>;
+  readonly supervisor = new Supervisor();
+  readonly logDir: string;
+  readonly processes = new Map<ServiceName, SupervisedProcess[]>();
+  readonly notes: string[] = [];
+  readonly kafka: Kafka;
+  private admin: Admin | undefined;
+  private readonly client: ClickHouseClient;
+  readonly sql: SqlExecutor;
+  private readonly startedAtMs = Date.now();
+
+  constructor(
+    readonly name: string,
+    readonly endpoints: ChaosEndpoints,
+    readonly stream: ChaosStream,
+    readonly settings: ChaosSettings,
+  ) {
+    this.id = `chaos_${Date.now().toString(36)}_${name}`;
+    this.topics = {
+      raw: `${this.id}.raw`,
+      events: `${this.id}.events`,
+      dlq: `${this.id}.dlq`,
+      windows: `${this.id}.windows`,
+      alerts: `${this.id}.alerts`,
+      detectorState: `${this.id}.detector-state`,
+    };
+    this.database = this.id;
+    this.groups = {
+      validator: `${this.id}-validator`,
+      aggregator: `${this.id}-aggregator`,
+      writer: `${this.id}-writer`,
+      detector: `${this.id}-detector`,
+    };
+    this.logDir = join(REPO_ROOT, '.aiops', 'chaos', 'logs', this.id);
+    this.kafka = harnessKafka(endpoints.kafkaBrokers, `${this.id}-harness`);
+    this.client = createClickHouseClient(
+      parseClickHouseConfig({ url: endpoints.clickhouseUrl, requestTimeoutMs: 60_000 }),
+    );
+    this.sql = clickhouseExecutor(this.client);
+  }
+
+  log(line: string): void {
+    const seconds = ((Date.now() - this.startedAtMs) / 1000).toFixed(1).padStart(6);
+    const text = `[chaos ${this.name} +${seconds}s] ${line}`;
+    this.notes.push(text);
+    console.log(text);
+  }
+
+  elapsedSeconds(): number {
+    return (Date.now() - this.startedAtMs) / 1000;
+  }
+
+  private serviceEnv(service: ServiceName, index: number): Record<string, string> {
+    const env: Record<string, string> = {
+      KAFKA_BROKERS: this.endpoints.kafkaBrokers,
+      KAFKA_CLIENT_ID: `${this.id}-${service}-${index}`,
+      CLICKHOUSE_URL: this.endpoints.clickhouseUrl,
+      CLICKHOUSE_DATABASE: this.database,
+      USER_ID_SALT: 'chaos-suite-user-salt',
+      TOPIC_RAW: this.topics.raw,
+      TOPIC_EVENTS: this.topics.events,
+      TOPIC_DLQ: this.topics.dlq,
+      TOPIC_WINDOWS: this.topics.windows,
+      TOPIC_ALERTS: this.topics.alerts,
+      TOPIC_DETECTOR_STATE: this.topics.detectorState,
+      TOPIC_PARTITIONS: String(this.settings.partitions),
+      VALIDATOR_GROUP_ID: this.groups.validator,
+      AGGREGATOR_GROUP_ID: this.groups.aggregator,
+      WRITER_GROUP_ID: this.groups.writer,
+      DETECTOR_GROUP_ID: this.groups.detector,
+      // Stable per instance slot, as a StatefulSet gives it: a restarted detector fences its predecessor.
+      DETECTOR_INSTANCE_ID: `${this.id}-detector-${index}`,
+      LOG_LEVEL: 'info',
+    };
+    if (this.settings.idleTimeoutMs !== undefined) env.IDLE_TIMEOUT_MS = String(this.settings.idleTimeoutMs);
+    return env;
+  }
+
+  async spawn(service: ServiceName): Promise<SupervisedProcess> {
+    const list = this.processes.get(service) ?? [];
+    const supervised = await this.supervisor.spawnService(
+      service,
+      list.length,
+      this.serviceEnv(service, list.length),
+      this.logDir,
+    );
+    list.push(supervised);
+    this.processes.set(service, list);
+    return supervised;
+  }
+
+  instance(service: ServiceName, index = 0): SupervisedProcess {
+    const supervised = this.processes.get(service)?.[index];
+    if (supervised === undefined) throw new Error(`${service}#${index} was never started`);
+    return supervised;
+  }
+
+  private async adminClient(): Promise<Admin> {
+    if (this.admin === undefined) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
+
+  /** Runs an admin call, reconnecting once if the broker went away in between. */
+  private async withAdmin<T>(body: (admin: Admin) => Promise<T>): Promise<T> {
+    try {
+      return await body(await this.adminClient());
+    } catch (error) {
+      await this.admin?.disconnect().catch(() => undefined);
+      this.admin = undefined;
+      if (!(await this.adminClient().then(() => true).catch(() => false))) throw error;
+      return body(await this.adminClient());
+    }
+  }
+
+  /** Creates the raw topic (the producer's side), starts one instance of each service, waits until ready. */
+  async start(): Promise<void> {
+    await createTopic(this.kafka, this.topics.raw, this.settings.partitions);
+    for (const service of SERVICES) await this.spawn(service);
+    await this.waitReady(this.supervisor.processes, 120_000);
+    this.log(`services ready: ${this.supervisor.processes.map((p) => `${p.name} pid ${p.pid}`).join(', ')}`);
+  }
+
+  async waitReady(processes: readonly SupervisedProcess[], timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const ready = await Promise.all(processes.map((p) => p.isReady()));
+      if (ready.every(Boolean)) return true;
+      await sleep(500);
+    }
+    this.log(`not ready within ${timeoutMs} ms: ${processes.map((p) => p.name).join(', ')}`);
+    return false;
+  }
+
+  async produce(messages: readonly Message[], what: string): Promise<void> {
+    const began = Date.now();
+    await produceAll(this.kafka, this.topics.raw, messages);
+    const seconds = (Date.now() - began) / 1000;
+    this.log(`produced ${messages.length} ${what} in ${seconds.toFixed(1)} s`);
+  }
+
+  async position(service: ServiceName, topic: 'raw' | 'events' | 'windows' = INPUT[service]) {
+    return this.withAdmin((admin) => groupPosition(admin, this.groups[service], this.topics[topic]));
+  }
+
+  /**
+   * Waits until `service` is in the middle of its input: its group committed progress since this call
+   * began and still has a backlog. Returns false (and carries on) when that moment was missed.
+   */
+  async waitMidStream(service: ServiceName, timeoutMs = 180_000): Promise<boolean> {
+    const start = await this.position(service).catch(() => ({ committed: -1, high: 0, lag: 0 }));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const now = await this.position(service).catch(() => undefined);
+      if (now !== undefined && now.committed > start.committed && now.lag > 0) {
+        this.log(`${service} mid-stream: committed ${now.committed} of ${now.high} (lag ${now.lag})`);
+        return true;
+      }
+      await sleep(200);
+    }
+    this.log(`${service}: no mid-stream moment seen within ${timeoutMs} ms; fault injected anyway`);
+    return false;
+  }
+
+  /**
+   * Waits until the pipeline is drained: no lag for the validator, the detector and the writer's events
+   * and windows, every event row and every sentinel window in ClickHouse, counts stable over two polls,
+   * and the alerts table holding exactly the notifications of the alerts topic.
+   */
+  async drain(): Promise<DrainResult> {
+    const began = Date.now();
+    const deadline = began + this.settings.drainTimeoutMs;
+    const sentinelWindow = Math.floor(this.stream.sentinelWindowStartMs / 1000);
+    let previous = '';
+    let stablePolls = 0;
+    let pending: string[] = ['nothing polled yet'];
+    while (Date.now() < deadline) {
+      await sleep(3000);
+      try {
+        const [validator, aggregator, writerEvents, writerWindows, detector] = await Promise.all([
+          this.position('validator', 'raw'),
+          this.position('aggregator', 'events'),
+          this.position('writer', 'events'),
+          this.position('writer', 'windows'),
+          this.position('detector', 'windows'),
+        ]);
+        const [windowsEnd, alertsEnd] = await this.withAdmin((admin) =>
+          Promise.all([topicEnd(admin, this.topics.windows), topicEnd(admin, this.topics.alerts)]),
+        );
+        const events = await eventCounts(this.sql, this.database);
+        const windows = await countRows(
+          this.sql,
+          `SELECT count() AS n FROM ${this.database}.window_aggregates FINAL`,
+        );
+        const sentinels = await countRows(
+          this.sql,
+          `SELECT count() AS n FROM ${this.database}.window_aggregates FINAL WHERE window_start = toDateTime(${sentinelWindow})`,
+        );
+        const alerts = await countRows(this.sql, `SELECT count() AS n FROM ${this.database}.alerts FINAL`);
+        pending = [];
+        if (validator.lag > 0) pending.push(`validator lag ${validator.lag}`);
+        if (writerEvents.lag > 0) pending.push(`writer events lag ${writerEvents.lag}`);
+        if (writerWindows.lag > 0) pending.push(`writer windows lag ${writerWindows.lag}`);
+        if (detector.lag > 0) pending.push(`detector lag ${detector.lag}`);
+        if (events.final !== this.stream.uniqueEvents)
+          pending.push(`events ${events.final}/${this.stream.uniqueEvents}`);
+        if (sentinels !== this.stream.series) pending.push(`sentinel windows ${sentinels}/${this.stream.series}`);
+        const state = JSON.stringify([events.final, windows, alerts, windowsEnd, alertsEnd, writerEvents, detector]);
+        stablePolls = state === previous ? stablePolls + 1 : 0;
+        previous = state;
+        if (stablePolls < 1) pending.push('counts still moving');
+        // Once the rest is stable for long, a count that never arrives will not: stop waiting for it.
+        const stuck = stablePolls >= 20 && pending.every((p) => p.startsWith('events') || p.startsWith('sentinel'));
+        if (pending.length === 0 || stuck) {
+          const topicAlerts = await this.alertKeysOnTopic();
+          const tableAlerts = await this.sql.queryRows<{ k: string }>(
+            `SELECT concat(alert_id, '/', status) AS k FROM ${this.database}.alerts FINAL`,
+          );
+          const table = new Set(tableAlerts.map((r) => r.k));
+          const same = topicAlerts.size === table.size && [...topicAlerts].every((k) => table.has(k));
+          if (!same) {
+            pending.push(`alerts table ${table.size} ≠ topic ${topicAlerts.size}`);
+            continue;
+          }
+          const seconds = (Date.now() - began) / 1000;
+          this.log(
+            `${stuck ? 'stable but incomplete' : 'drained'} after ${seconds.toFixed(1)} s: events ${events.final} ` +
+              `(inserted ${events.inserted}), windows ${windows}, alerts ${alerts}, aggregator lag ${aggregator.lag}` +
+              (stuck ? `; still pending: ${pending.join(', ')}` : ''),
+          );
+          return { drained: !stuck, seconds, pending };
+        }
+      } catch (error) {
+        pending = [`poll failed: ${error instanceof Error ? error.message : String(error)}`];
+      }
+    }
+    const seconds = (Date.now() - began) / 1000;
+    this.log(`NOT drained after ${seconds.toFixed(1)} s: ${pending.join(', ')}`);
+    return { drained: false, seconds, pending };
+  }
+
+  private async alertKeysOnTopic(): Promise<Set<string>> {
+    const keys = new Set<string>();
+    for (const message of await readTopic(this.kafka, this.topics.alerts)) {
+      if (message.value === null) continue;
+      const alert = alertCodec.decode(message.value);
+      keys.add(`${alert.alert_id}/${alert.status}`);
+    }
+    return keys;
+  }
+
+  async snapshot(): Promise<RunSnapshot> {
+    return readSnapshot(this.sql, this.kafka, this.database, this.topics);
+  }
+
+  /** Stops every process; unless asked to keep them, deletes the run's topics and database. */
+  async close(): Promise<void> {
+    await this.supervisor.stopAll();
+    if (!this.settings.keepData) {
+      await this.withAdmin((admin) =>
+        admin.deleteTopics({ topics: Object.values(this.topics), timeout: 30_000 }),
+      ).catch((error: unknown) => this.log(`could not delete topics: ${String(error)}`));
+      await this.sql
+        .command(`DROP DATABASE IF EXISTS ${this.database}`)
+        .catch((error: unknown) => this.log(`could not drop ${this.database}: ${String(error)}`));
+    }
+    await this.admin?.disconnect().catch(() => undefined);
+    await this.client.close();
+  }
+}

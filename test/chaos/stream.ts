@@ -1,0 +1,129 @@
+import {
+  encodeEventAvroSingleObject,
+  encodeEventJson,
+  seriesKey,
+  type TelemetryEvent,
+} from '@aiops/contract';
+import { createSimulation, type IncidentLabel } from '@aiops/simulator';
+import type { Message } from 'kafkajs';
+
+/**
+ * The fixed, seeded input every run of the suite gets: simulator traffic with its labelled incidents
+ * (so that alerts fire), a little producer-side disorder and duplication, then one sentinel per series
+ * far enough ahead in event time to close every window of the stream deterministically.
+ */
+
+export interface ChaosStreamOptions {
+  readonly seed: number;
+  /** At least this many events (the rate is calibrated to reach it over `durationMs`). */
+  readonly targetEvents: number;
+  /** Event time covered; 4 h fits the simulator's incident schedule after its warm-up. */
+  readonly durationMs: number;
+  /** Wall clock at suite start: the stream ends `endsBeforeNowMs` before it (the validator refuses the future). */
+  readonly nowMs: number;
+  readonly endsBeforeNowMs: number;
+  readonly format: 'json' | 'avro';
+  readonly outOfOrderMs: number;
+  readonly duplicateRate: number;
+}
+
+export interface ChaosStream {
+  readonly options: ChaosStreamOptions;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly eventsPerMinute: number;
+  /** In production order, keyed by series as the SDK keys them. Duplicates included. */
+  readonly messages: readonly Message[];
+  readonly sentinels: readonly Message[];
+  /** Distinct event_ids, sentinels included: the rows `events FINAL` must hold. */
+  readonly uniqueEvents: number;
+  readonly duplicates: number;
+  readonly series: number;
+  readonly sentinelWindowStartMs: number;
+  readonly labels: readonly IncidentLabel[];
+}
+
+const MINUTE_MS = 60_000;
+/** Window size + allowed lateness + max out-of-orderness of the aggregator's defaults, with room. */
+const SENTINEL_AHEAD_MS = 150_000;
+
+function generate(options: ChaosStreamOptions, startMs: number, eventsPerMinute: number) {
+  return createSimulation({
+    seed: options.seed,
+    startMs,
+    durationMs: options.durationMs,
+    eventsPerMinute,
+    outOfOrderMs: options.outOfOrderMs,
+    duplicateRate: options.duplicateRate,
+  });
+}
+
+function countEvents(options: ChaosStreamOptions, startMs: number, eventsPerMinute: number): number {
+  let n = 0;
+  for (const _ of generate(options, startMs, eventsPerMinute).events()) n++;
+  return n;
+}
+
+export function buildChaosStream(options: ChaosStreamOptions): ChaosStream {
+  const endMs = Math.floor((options.nowMs - options.endsBeforeNowMs) / MINUTE_MS) * MINUTE_MS;
+  const startMs = endMs - options.durationMs;
+  // The diurnal curve makes the count depend on the hour: calibrate the rate to the target.
+  let rate = options.targetEvents / (options.durationMs / MINUTE_MS);
+  for (let pass = 0; pass < 4; pass++) {
+    const n = countEvents(options, startMs, rate);
+    if (n >= options.targetEvents) break;
+    rate = rate * (options.targetEvents / n) * 1.005;
+  }
+  const simulation = generate(options, startMs, rate);
+  const encode = options.format === 'avro' ? encodeEventAvroSingleObject : encodeEventJson;
+  const messages: Message[] = [];
+  const ids = new Set<string>();
+  const lastOfSeries = new Map<string, TelemetryEvent>();
+  let duplicates = 0;
+  for (const event of simulation.events()) {
+    const key = seriesKey(event);
+    if (ids.has(event.event_id)) duplicates++;
+    ids.add(event.event_id);
+    lastOfSeries.set(key, event);
+    messages.push({ key, value: encode(event) });
+  }
+  const sentinelMs = simulation.options.endMs + SENTINEL_AHEAD_MS;
+  const sentinels: Message[] = [];
+  let i = 0;
+  for (const [key, last] of lastOfSeries) {
+    const sentinel: TelemetryEvent = {
+      ...last,
+      event_id: `chaos-sentinel-${options.seed}-${i++}`,
+      timestamp: sentinelMs,
+    };
+    ids.add(sentinel.event_id);
+    sentinels.push({ key, value: encode(sentinel) });
+  }
+  return {
+    options,
+    startMs: simulation.options.startMs,
+    endMs: simulation.options.endMs,
+    eventsPerMinute: rate,
+    messages,
+    sentinels,
+    uniqueEvents: ids.size,
+    duplicates,
+    series: lastOfSeries.size,
+    sentinelWindowStartMs: Math.floor(sentinelMs / MINUTE_MS) * MINUTE_MS,
+    labels: simulation.labels,
+  };
+}
+
+/** Splits `messages` into `parts` consecutive chunks of (nearly) equal size. */
+export function chunks<T>(messages: readonly T[], parts: number): T[][] {
+  const out: T[][] = [];
+  for (let k = 0; k < parts; k++) {
+    out.push(
+      messages.slice(
+        Math.floor((k * messages.length) / parts),
+        Math.floor(((k + 1) * messages.length) / parts),
+      ),
+    );
+  }
+  return out;
+}
