@@ -117,9 +117,9 @@ export async function runStage(admin: Admin, spec: StageSpec): Promise<StageResu
   const service = startService(spec.service, spec.env, spec.opsPort);
   try {
     await waitReady(service);
-    let t0 = 0;
-    let p0 = 0;
-    let cpu0: ProcSample | null = null;
+    let t0 = performance.now();
+    const p0 = 0;
+    let cpu0: ProcSample | null = sampleProc(service.child.pid!);
     let tEnd = 0;
     let pEnd = 0;
     let cpuEnd: ProcSample | null = null;
@@ -129,13 +129,11 @@ export async function runStage(admin: Admin, spec: StageSpec): Promise<StageResu
       const p = await spec.progress(service, admin);
       const now = performance.now();
       const proc = sampleProc(service.child.pid!);
-      if (t0 === 0) {
-        if (p > 0) {
-          t0 = now;
-          p0 = p;
-          cpu0 = proc;
-        }
-      } else {
+      if (p === 0) {
+        // The start lies between the last sample without progress and the first with: take the former.
+        t0 = now;
+        cpu0 = proc;
+      } else if (t0 > 0) {
         tEnd = now;
         pEnd = p;
         cpuEnd = proc;
@@ -159,8 +157,8 @@ export async function runStage(admin: Admin, spec: StageSpec): Promise<StageResu
       drained,
       total,
       note: drained
-        ? `whole input (${total.toLocaleString('en-US')}) from the first handled batch to drain`
-        : `time budget: rate over ${seconds.toFixed(0)} s after the first handled batch (${pEnd.toLocaleString('en-US')} of ${total.toLocaleString('en-US')})`,
+        ? `whole input (${total.toLocaleString('en-US')}) from the last poll before the first handled batch to drain`
+        : `time budget: rate over ${seconds.toFixed(0)} s from the first handled batch (${pEnd.toLocaleString('en-US')} of ${total.toLocaleString('en-US')})`,
     };
     say(
       `stage ${spec.label}: ${Math.round(result.messagesPerSecond).toLocaleString('en-US')}/s, ` +
@@ -213,17 +211,17 @@ export async function runEndToEnd(
     const validated = progressOf.validator(names);
     const aggregated = progressOf.aggregator(names);
     const detected = progressOf.detector(names);
-    let t0 = 0;
-    let cpu0 = 0;
-    let tEnd = 0;
-    let doneEvents = 0;
-    let drained = false;
-    const last: Record<string, number> = {};
     const cpuNow = () => {
       let sum = 0;
       for (const s of services.values()) sum += sampleProc(s.child.pid!)?.cpuSeconds ?? 0;
       return sum;
     };
+    let t0 = performance.now();
+    let cpu0 = cpuNow();
+    let tEnd = 0;
+    let doneEvents = 0;
+    let drained = false;
+    const last: Record<string, number> = {};
     const hardDeadline = Date.now() + (budgetSeconds + 60) * 1000;
     while (Date.now() < hardDeadline) {
       for (const s of services.values()) {
@@ -238,11 +236,10 @@ export async function runEndToEnd(
       const d = await detected(get('detector'), admin);
       Object.assign(last, { validator: v, aggregator: a, writer: w, detector: d });
       const now = performance.now();
-      if (t0 === 0 && v > 0) {
+      if (v === 0) {
         t0 = now;
         cpu0 = cpuNow();
-      }
-      if (t0 > 0) {
+      } else if (t0 > 0) {
         tEnd = now;
         doneEvents = Math.min(v, a, w);
         const valid = v >= total ? await topicEnd(admin, names.events) : Number.POSITIVE_INFINITY;

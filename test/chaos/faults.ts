@@ -46,7 +46,9 @@ async function kill(run: ChaosRun): Promise<FaultOutcome> {
     await run.waitMidStream(service);
     const victim = run.instance(service);
     const exit = await victim.killAndRestart();
-    run.log(`SIGKILL ${victim.name} (pid ${exit?.pid}, signal ${exit?.signal}); restarted as pid ${victim.pid}`);
+    run.log(
+      `SIGKILL ${victim.name} (pid ${exit?.pid}, signal ${exit?.signal}); restarted as pid ${victim.pid}`,
+    );
     const ready = await run.waitReady([victim], 180_000);
     run.log(`${victim.name} ${ready ? 'consuming again' : 'NOT ready'} after restart`);
   }
@@ -144,7 +146,9 @@ export function parseFaults(text: string | undefined): FaultName[] {
   return value.split(',').map((raw) => {
     const name = raw.trim();
     if (!(FAULTS as readonly string[]).includes(name))
-      throw new Error(`CHAOS_FAULTS: unknown fault ${name}; expected all, none or some of ${FAULTS.join(', ')}`);
+      throw new Error(
+        `CHAOS_FAULTS: unknown fault ${name}; expected all, none or some of ${FAULTS.join(', ')}`,
+      );
     return name as FaultName;
   });
 }

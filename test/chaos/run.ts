@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import {
-  type ClickHouseClient,
   clickhouseExecutor,
   createClickHouseClient,
   parseClickHouseConfig,
   type SqlExecutor,
 } from '@aiops/clickhouse';
 import { alertCodec } from '@aiops/contract';
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { REPO_ROOT, type SupervisedProcess, Supervisor } from '../support/processes.js';
 import type { RunSnapshot } from './compare.js';
@@ -164,7 +164,12 @@ export class ChaosRun {
     } catch (error) {
       await this.admin?.disconnect().catch(() => undefined);
       this.admin = undefined;
-      if (!(await this.adminClient().then(() => true).catch(() => false))) throw error;
+      if (
+        !(await this.adminClient()
+          .then(() => true)
+          .catch(() => false))
+      )
+        throw error;
       return body(await this.adminClient());
     }
   }
@@ -172,8 +177,8 @@ export class ChaosRun {
   /** Creates the raw topic (the producer's side), starts one instance of each service, waits until ready. */
   async start(): Promise<void> {
     await createTopic(this.kafka, this.topics.raw, this.settings.partitions);
-    for (const service of SERVICES) await this.spawn(service);
-    await this.waitReady(this.supervisor.processes, 120_000);
+    // One after another, as a deployment rolls out: each creates the topics it needs before the next starts.
+    for (const service of SERVICES) await this.waitReady([await this.spawn(service)], 120_000);
     this.log(`services ready: ${this.supervisor.processes.map((p) => `${p.name} pid ${p.pid}`).join(', ')}`);
   }
 
@@ -260,13 +265,23 @@ export class ChaosRun {
         if (detector.lag > 0) pending.push(`detector lag ${detector.lag}`);
         if (events.final !== this.stream.uniqueEvents)
           pending.push(`events ${events.final}/${this.stream.uniqueEvents}`);
-        if (sentinels !== this.stream.series) pending.push(`sentinel windows ${sentinels}/${this.stream.series}`);
-        const state = JSON.stringify([events.final, windows, alerts, windowsEnd, alertsEnd, writerEvents, detector]);
+        if (sentinels !== this.stream.series)
+          pending.push(`sentinel windows ${sentinels}/${this.stream.series}`);
+        const state = JSON.stringify([
+          events.final,
+          windows,
+          alerts,
+          windowsEnd,
+          alertsEnd,
+          writerEvents,
+          detector,
+        ]);
         stablePolls = state === previous ? stablePolls + 1 : 0;
         previous = state;
         if (stablePolls < 1) pending.push('counts still moving');
         // Once the rest is stable for long, a count that never arrives will not: stop waiting for it.
-        const stuck = stablePolls >= 20 && pending.every((p) => p.startsWith('events') || p.startsWith('sentinel'));
+        const stuck =
+          stablePolls >= 40 && pending.every((p) => p.startsWith('events') || p.startsWith('sentinel'));
         if (pending.length === 0 || stuck) {
           const topicAlerts = await this.alertKeysOnTopic();
           const tableAlerts = await this.sql.queryRows<{ k: string }>(

@@ -25,6 +25,13 @@ export interface ChaosStreamOptions {
   readonly format: 'json' | 'avro';
   readonly outOfOrderMs: number;
   readonly duplicateRate: number;
+  /**
+   * Raw-topic message key: `series` as the SDK and `aiops simulate` key (one series, one raw partition),
+   * or `event` (the event_id, as a producer without the SDK might: every series in every partition).
+   */
+  readonly rawKey: 'series' | 'event';
+  /** Raw-topic partitions: with `event` keys, each series gets a sentinel in every one of them. */
+  readonly partitions: number;
 }
 
 export interface ChaosStream {
@@ -85,19 +92,27 @@ export function buildChaosStream(options: ChaosStreamOptions): ChaosStream {
     if (ids.has(event.event_id)) duplicates++;
     ids.add(event.event_id);
     lastOfSeries.set(key, event);
-    messages.push({ key, value: encode(event) });
+    messages.push({ key: options.rawKey === 'series' ? key : event.event_id, value: encode(event) });
   }
   const sentinelMs = simulation.options.endMs + SENTINEL_AHEAD_MS;
   const sentinels: Message[] = [];
   let i = 0;
+  // Every (series, source partition) pair must see the sentinel for the per-source watermarks to pass.
+  const copies = options.rawKey === 'series' ? 1 : options.partitions;
   for (const [key, last] of lastOfSeries) {
-    const sentinel: TelemetryEvent = {
-      ...last,
-      event_id: `chaos-sentinel-${options.seed}-${i++}`,
-      timestamp: sentinelMs,
-    };
-    ids.add(sentinel.event_id);
-    sentinels.push({ key, value: encode(sentinel) });
+    for (let copy = 0; copy < copies; copy++) {
+      const sentinel: TelemetryEvent = {
+        ...last,
+        event_id: `chaos-sentinel-${options.seed}-${i++}`,
+        timestamp: sentinelMs,
+      };
+      ids.add(sentinel.event_id);
+      sentinels.push(
+        options.rawKey === 'series'
+          ? { key, value: encode(sentinel) }
+          : { key: sentinel.event_id, partition: copy, value: encode(sentinel) },
+      );
+    }
   }
   return {
     options,

@@ -22,6 +22,7 @@ export interface PipelineMetrics {
   readonly lateEvents: Counter<'service' | 'outcome'>;
   readonly paused: Gauge<'service'>;
   readonly seriesFolded: Counter<'service' | 'level'>;
+  readonly handleDuration: Histogram<'service'>;
 }
 
 export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}): PipelineMetrics {
@@ -126,6 +127,13 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
       name: 'aiops_series_folded_events_total',
       help: 'Events whose series was folded into __other__ by the per-tenant cardinality limit, by level (model, series)',
       labelNames: ['service', 'level'],
+      registers,
+    }),
+    handleDuration: new Histogram({
+      name: 'aiops_batch_handle_seconds',
+      help: 'Time a service spends handling one input batch (decode, validate, build output), not counting output acknowledgements',
+      labelNames: ['service'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
   };

@@ -431,16 +431,22 @@ export function labelsOf(scenario: ResolvedScenario): IncidentLabel[] {
           ),
         );
       }
-      if (scenario.endMs > scenario.silenceStartMs) {
+      // The provider is down for the whole incident: first nearly every call fails (and whatever follows a
+      // call, such as an agent's tool steps, stops at once), then its calls stop too. So the outage label
+      // spans both phases; the error-rate label only the first.
+      const silent = scenario.endMs > scenario.silenceStartMs;
+      if (silent || scenario.errorRate >= 0.9) {
         out.push(
           label(
             'outage',
             { provider: scenario.provider },
-            scenario.silenceStartMs,
+            scenario.startMs,
             scenario.endMs,
-            'events',
-            'down',
-            `${scenario.provider} traffic stops (clients opened their circuit breakers)`,
+            silent ? 'events' : 'error_rate',
+            silent ? 'down' : 'up',
+            silent
+              ? `${scenario.provider} is down: calls fail, then its traffic stops (clients opened their circuit breakers)`
+              : `${scenario.provider} is down: ${Math.round(scenario.errorRate * 100)}% of calls fail`,
           ),
         );
       }

@@ -9,6 +9,7 @@ import {
   findModel,
   type IncidentLabel,
   priceCall,
+  type ResolvedScenario,
   resolveScenarios,
   SCENARIO_KINDS,
   type ScenarioSpec,
@@ -25,7 +26,11 @@ const RUN = { durationMs: 3 * HOUR, eventsPerMinute: 400 };
 const baseline = run(RUN);
 const baselineById = byId(baseline);
 
-function withScenario(spec: ScenarioSpec): { events: TelemetryEvent[]; labels: readonly IncidentLabel[] } {
+function withScenario(spec: ScenarioSpec): {
+  events: TelemetryEvent[];
+  labels: readonly IncidentLabel[];
+  scenario: ResolvedScenario;
+} {
   const sim = createSimulation({
     seed: 7,
     startMs: T0,
@@ -33,7 +38,7 @@ function withScenario(spec: ScenarioSpec): { events: TelemetryEvent[]; labels: r
     durationMs: RUN.durationMs,
     scenarios: [spec],
   });
-  return { events: [...sim.events()], labels: sim.labels };
+  return { events: [...sim.events()], labels: sim.labels, scenario: sim.scenarios[0]! };
 }
 
 /** Events that do not match the label are the very same as without the scenario (and none is missing). */
@@ -100,7 +105,10 @@ describe('default schedule and labels', () => {
       expect(Object.keys(label.series).length).toBeGreaterThan(0);
     }
     const outage = sim.labels.filter((l) => l.scenario === 'provider_outage');
-    expect(outage[0]!.endMs).toBe(outage[1]!.startMs);
+    const resolved = sim.scenarios.find((s) => s.kind === 'provider_outage')!;
+    expect(outage[0]!.endMs).toBe(resolved.kind === 'provider_outage' ? resolved.silenceStartMs : -1);
+    expect(outage[1]!.startMs).toBe(outage[0]!.startMs);
+    expect(outage[1]!.endMs).toBe(resolved.endMs);
     expect(sim.labels.find((l) => l.detector === 'quality')!.prompt).toEqual({
       prompt_name: 'support-answer',
       prompt_version: 'v7',
@@ -254,26 +262,34 @@ describe('latency_spike', () => {
 });
 
 describe('provider_outage', () => {
-  const { events, labels } = withScenario({
+  const { events, labels, scenario } = withScenario({
     kind: 'provider_outage',
     startMs: START,
     durationMs: END - START,
   });
   const [errorLabel, outageLabel] = labels;
+  const silenceStartMs = scenario.kind === 'provider_outage' ? scenario.silenceStartMs : Number.NaN;
   const unaffected = new Set(
     createWorld(4)
       .apps.filter((a) => !a.routes.some((r) => r.provider === 'anthropic'))
       .map((a) => `${a.tenant_id}/${a.application}`),
   );
 
-  it('has an error-rate phase then a silent phase', () => {
+  it('has an error-rate phase then a silent phase; the outage label spans both', () => {
     expect(errorLabel).toMatchObject({
       detector: 'error_rate',
       series: { provider: 'anthropic' },
       startMs: START,
     });
-    expect(outageLabel).toMatchObject({ detector: 'outage', series: { provider: 'anthropic' }, endMs: END });
-    expect(errorLabel!.endMs).toBe(outageLabel!.startMs);
+    expect(outageLabel).toMatchObject({
+      detector: 'outage',
+      series: { provider: 'anthropic' },
+      startMs: START,
+      endMs: END,
+    });
+    expect(errorLabel!.endMs).toBe(silenceStartMs);
+    expect(silenceStartMs).toBeGreaterThan(START);
+    expect(silenceStartMs).toBeLessThan(END);
   });
 
   it('leaves applications that do not call the provider exactly as they were', () => {
@@ -304,14 +320,14 @@ describe('provider_outage', () => {
   });
 
   it('silences the provider during the outage phase, then its traffic comes back', () => {
-    expect(events.filter((e) => e.provider === 'anthropic' && within(e, outageLabel!.startMs, END))).toEqual(
+    expect(events.filter((e) => e.provider === 'anthropic' && within(e, silenceStartMs, END))).toEqual(
       [],
     );
     const back = events.filter((e) => e.provider === 'anthropic' && within(e, END, END + 10 * MINUTE));
     const usual = baseline.filter((e) => e.provider === 'anthropic' && within(e, END, END + 10 * MINUTE));
     expect(back.length / usual.length).toBeGreaterThan(0.8);
     expect(
-      events.filter((e) => e.provider !== 'anthropic' && within(e, outageLabel!.startMs, END)).length,
+      events.filter((e) => e.provider !== 'anthropic' && within(e, silenceStartMs, END)).length,
     ).toBeGreaterThan(1000);
   });
 });

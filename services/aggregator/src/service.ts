@@ -142,48 +142,47 @@ export async function startAggregator(
         filter = new EventIdFilter(dedupHorizonMs);
         filters.set(batch.partition, filter);
       }
-      const undecodable: Message[] = [];
+      const refused: Message[] = [];
       let duplicates = 0;
       for (const message of batch.messages) {
         const position = { topic: batch.topic, partition: batch.partition, offset: Number(message.offset) };
-        let event: TelemetryEvent;
         try {
           if (message.value === null) throw new UnrecoverableError('empty_message', 'message has no value');
-          event = eventCodec.decodeTrusted(message.value);
+          const event = eventCodec.decodeTrusted(message.value);
+          if (filter.isDuplicate(event.event_id, event.timestamp)) {
+            duplicates++;
+            // Tie the dropped copy's offset to its windows so no checkpoint falls between them.
+            operator.skip(event, position);
+            continue;
+          }
+          originals.set(event.event_id, { message, position: { ...position, offset: message.offset } });
+          const source = message.headers?.[SOURCE_HEADER_IN]?.toString();
+          const headers = source ? { [SOURCE_HEADER]: source } : {};
+          driver.process(String(message.key ?? ''), event, event.timestamp, position, headers);
         } catch (error) {
-          metrics.deadLettered.inc({ service: SERVICE, reason: 'undecodable' });
-          undecodable.push(
+          // One bad record never stops the partition: it goes to the DLQ with its reason.
+          const reason = error instanceof UnrecoverableError ? error.reason : 'undecodable';
+          metrics.deadLettered.inc({ service: SERVICE, reason });
+          refused.push(
             deadLetter(
               message,
               { ...position, offset: message.offset },
-              { reason: 'undecodable', message: errorMessage(error) },
+              {
+                reason,
+                message: errorMessage(error),
+                field: error instanceof UnrecoverableError ? error.field : undefined,
+              },
               SERVICE,
               now,
             ),
           );
-          continue;
         }
-        if (filter.isDuplicate(event.event_id, event.timestamp)) {
-          duplicates++;
-          // Tie the dropped copy's offset to its windows so no checkpoint falls between them.
-          operator.skip(event, position);
-          continue;
-        }
-        originals.set(event.event_id, { message, position: { ...position, offset: message.offset } });
-        const source = message.headers?.[SOURCE_HEADER_IN]?.toString();
-        driver.process(
-          String(message.key ?? ''),
-          event,
-          event.timestamp,
-          position,
-          source ? { [SOURCE_HEADER]: source } : {},
-        );
       }
       const watermark = operator.watermark(batch.partition);
       if (watermark !== null) filter.expire(watermark);
       if (duplicates > 0) metrics.duplicatesDropped.inc({ service: SERVICE }, duplicates);
       const outputs = collectOutputs(now);
-      outputs.late.push(...undecodable);
+      outputs.late.push(...refused);
       updateGauges(now);
       return { durable: send(outputs), commits: commitFor(batch.topic, batch.partition) };
     },

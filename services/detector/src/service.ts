@@ -1,4 +1,5 @@
 import { type Alert, alertCodec, windowCodec } from '@aiops/contract';
+import { errorMessage } from '@aiops/core';
 import { createDetectionEngine, type DetectionEngine, parseDetectionConfig } from '@aiops/detectors';
 import {
   type AssignedPartition,
@@ -6,6 +7,7 @@ import {
   composeService,
   createKafka,
   createStreamRunner,
+  deadLetter,
   decodeBatch,
   ensureTopics,
   type RunningService,
@@ -126,10 +128,25 @@ export async function startDetector(
       });
       const { deadLetters } = decoded;
       const alerts: Alert[] = [];
-      for (const window of decoded.items) {
-        alerts.push(...entry.engine.process(window));
-        if (window.window_end > entry.streamTimeMs) entry.streamTimeMs = window.window_end;
-      }
+      decoded.items.forEach((window, index) => {
+        try {
+          alerts.push(...entry.engine.process(window));
+          if (window.window_end > entry.streamTimeMs) entry.streamTimeMs = window.window_end;
+        } catch (error) {
+          // A window the engine cannot judge is set aside, never a reason to stop the partition.
+          metrics.deadLettered.inc({ service: SERVICE, reason: 'detection_failed' });
+          const message = decoded.origins[index]!;
+          deadLetters.push(
+            deadLetter(
+              message,
+              { topic: batch.topic, partition: batch.partition, offset: message.offset },
+              { reason: 'detection_failed', message: errorMessage(error) },
+              SERVICE,
+              Date.now(),
+            ),
+          );
+        }
+      });
       // Absence is judged against the event time the other series reached.
       alerts.push(...entry.engine.tick(entry.streamTimeMs));
       for (const alert of alerts)

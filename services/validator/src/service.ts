@@ -122,6 +122,7 @@ export async function startValidator(
 
   const handler: BatchHandler = {
     async handleBatch(batch) {
+      const started = performance.now();
       const values = batch.messages.map((m) => m.value).filter((v): v is Buffer => v !== null);
       await baseContext.decoder.prefetch(values);
       const now = Date.now();
@@ -177,7 +178,9 @@ export async function startValidator(
         { topic: topics.dlq, messages: deadLetters },
         { topic: topics.alerts, messages: result.alerts.map(alertMessage) },
       ];
-      return { durable: sendInOrder(chunkOutput(output, config.maxSendBytes)) };
+      const durable = sendInOrder(chunkOutput(output, config.maxSendBytes));
+      metrics.handleDuration.observe({ service: SERVICE }, (performance.now() - started) / 1000);
+      return { durable };
     },
   };
 

@@ -97,7 +97,7 @@ export function formatScoreTable(score: ScenarioScore): string[] {
       t.matching,
       t.precision,
       t.medianDelayWindows,
-      score.labels.flatMap((l) => (l.delayWindows === null ? [] : [l.delayWindows])),
+      [],
     ),
   );
   const s = SCENARIO_TARGETS;

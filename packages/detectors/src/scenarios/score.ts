@@ -1,8 +1,6 @@
-import { alertFingerprint, labelsOf } from '@aiops/alerts';
 import type { Alert, SeriesDimension } from '@aiops/contract';
 import { SERIES_DIMENSIONS } from '@aiops/contract';
 import { ERRORS } from '../errors/errors.js';
-import { OUTAGE } from '../outage/outage.js';
 
 /**
  * Scores published alerts against labelled incidents (the simulator's ground truth), per detector kind:
@@ -10,9 +8,8 @@ import { OUTAGE } from '../outage/outage.js';
  * windows. Pure; the scenario benchmark and `aiops demo` feed it the alerts they read from Kafka.
  *
  * Rules (bench/scenarios/README.md):
- * - an alert's kind is its detector, except `errors` → `error_rate`, and the outage detector's
- *   error-ratio condition (signal `errors`: "looks down, 97% of calls failed") → `error_rate` too: it is an
- *   error-rate verdict; only its `no_data` condition is an `outage` verdict;
+ * - an alert's kind is its detector (`errors` is the `error_rate` kind); the outage detector's two
+ *   conditions (a provider/model failing nearly every call, and a series gone silent) are both `outage`;
  * - a firing alert matches a label of its kind when its series is compatible with the label's filter (no
  *   dimension present on both sides differs) and it started (`started_at`) within
  *   [label.start − 1 window, label.end + grace];
@@ -90,11 +87,7 @@ export interface ScenarioScore {
 
 /** The kind of detector an alert speaks for (see the module comment). */
 export function alertKind(alert: Alert): string {
-  if (alert.detector === ERRORS) return 'error_rate';
-  if (alert.detector === OUTAGE) {
-    return alertFingerprint(OUTAGE, 'no_data', labelsOf(alert)) === alert.fingerprint ? 'outage' : 'error_rate';
-  }
-  return alert.detector;
+  return alert.detector === ERRORS ? 'error_rate' : alert.detector;
 }
 
 /** Whether an alert's series is compatible with a label's filter: no dimension present on both sides differs. */
