@@ -3,12 +3,12 @@
  * Prints every figure with its ratio to the kafkajs client ceiling, writes bench/results/latest.json and
  * appends a dated section to bench/RESULTS.md. See bench/README.md.
  *
- *   node bench/dist/perf/run.js [--events 1000000] [--regenerate] [--only a,b] [--no-results-md]
+ *   node bench/dist/perf/run.js [--events 1000000] [--regenerate] [--only a,b] [--stages a,b] [--no-results-md]
  *   sections: ceilings, stages, e2e, latency, state, score
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import type { Admin } from 'kafkajs';
@@ -38,21 +38,28 @@ import { measureState, type StatePoint } from './state.js';
 
 const SECTIONS = ['ceilings', 'stages', 'e2e', 'latency', 'state', 'score'] as const;
 type Section = (typeof SECTIONS)[number];
+const STAGE_CHOICES = ['validator', 'validator_json', 'aggregator', 'writer', 'detector'];
 
 interface Flags {
   events: number;
   regenerate: boolean;
   only: Set<Section>;
   resultsMd: boolean;
+  /** Which stages the 'stages' section runs (default all; validator_json = the validator on JSON input). */
+  stages: Set<string>;
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { events: 1_000_000, regenerate: false, only: new Set(SECTIONS), resultsMd: true };
+  const flags: Flags = { events: 1_000_000, regenerate: false, only: new Set(SECTIONS), resultsMd: true, stages: new Set(STAGE_CHOICES) };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--events') flags.events = Number(argv[++i]);
     else if (arg === '--regenerate') flags.regenerate = true;
     else if (arg === '--no-results-md') flags.resultsMd = false;
+    else if (arg === '--stages') {
+      flags.stages = new Set((argv[++i] ?? '').split(',').filter(Boolean));
+      for (const s of flags.stages) if (!STAGE_CHOICES.includes(s)) throw new Error(`unknown stage ${s}`);
+    }
     else if (arg === '--only') {
       const list = (argv[++i] ?? '').split(',').filter(Boolean);
       for (const s of list) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section ${s}`);
@@ -103,6 +110,8 @@ function machine() {
     clickhouseClient: pkg('@clickhouse/client'),
     avsc: pkg('avsc'),
     clickhouse: 'unknown',
+    /** Other work on the machine (other engineers' tests) depresses every figure: recorded with them. */
+    loadAverageAtStart: loadavg().map((l) => round(l, 2)),
     git: cmd('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
   };
 }
@@ -179,6 +188,7 @@ async function main(): Promise<void> {
     if (flags.only.has('stages')) {
       const env = serviceEnv(ep, names, { WRITER_TABLES: 'events' });
       const stage = async (key: StageName, input: string, budget: number, extraEnv: NodeJS.ProcessEnv = {}) =>
+        flags.stages.has(key) &&
         attempt(`stage ${key}`, async () => {
           stages[key] = await runStage(admin, {
             label: key,
@@ -191,7 +201,8 @@ async function main(): Promise<void> {
           });
         });
       await stage('validator', names.raw, BUDGET_S.validator);
-      await attempt('stage validator (JSON input)', async () => {
+      if (flags.stages.has('validator_json'))
+        await attempt('stage validator (JSON input)', async () => {
         const jsonNames = runNames(`${prefix}.j`, RAW_TOPICS.json);
         stages.validator_json = await runStage(admin, {
           label: 'validator (JSON input)',
@@ -318,7 +329,9 @@ function buildReport(r: ReportInput): { json: unknown; text: string; markdown: s
   lines.push(
     `Machine: ${m.nproc} cores (${m.cpu}), ${m.memoryGb} GB; node ${m.node}, ${m.java}, Kafka ${m.kafka}, ` +
       `ClickHouse ${m.clickhouse}; kafkajs ${m.kafkajs}, @clickhouse/client ${m.clickhouseClient}, avsc ${m.avsc}; git ${m.git}. ` +
-      'Kafka, ClickHouse and the measured processes share the cores.',
+      `Kafka, ClickHouse and the measured processes share the cores; load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' / ')} (other engineers' tests ran too).`,
   );
   lines.push(
     `Input: ${fmt(r.dataset.events)} simulated events (${r.dataset.series} series, a day of event time), Avro single-object ` +

@@ -28,7 +28,7 @@ function measure(): { heap: number; rss: number } {
 function templates(): TelemetryEvent[] {
   const out: TelemetryEvent[] = [];
   const startMs = Date.now() - 10 * MINUTE;
-  for (const e of createSimulation({ seed: 3, startMs, durationMs: 10 * MINUTE, eventsPerMinute: 300 }).events()) {
+  for (const e of createSimulation({ seed: 3, startMs, durationMs: 10 * MINUTE, eventsPerMinute: 300, scenarios: [] }).events()) {
     if (e.duration_ms !== null) out.push(e);
     if (out.length >= 500) break;
   }
@@ -36,6 +36,18 @@ function templates(): TelemetryEvent[] {
 }
 
 const base = templates();
+
+/** The six series dimensions of `anchor`, with an application name unique to series `i`. */
+function dims(anchor: TelemetryEvent, i: number) {
+  return {
+    tenant_id: anchor.tenant_id,
+    application: `app-${i}`,
+    environment: anchor.environment,
+    provider: anchor.provider,
+    model: anchor.model,
+    operation: anchor.operation,
+  };
+}
 const t0 = Math.floor(Date.now() / MINUTE) * MINUTE - 60 * MINUTE;
 let keep: unknown;
 let extra: Record<string, number> = {};
@@ -51,8 +63,8 @@ if (kind === 'aggregator') {
       const template = base[(i * 7 + j) % base.length]!;
       const event: TelemetryEvent = {
         ...template,
+        ...dims(base[i % base.length]!, i),
         event_id: `${i}-${j}-${template.event_id}`,
-        application: `app-${i}`,
         timestamp: t0 + ((j * 997) % (MINUTE - 1000)),
       };
       const key = `${event.tenant_id}|${event.application}|${event.environment}|${event.provider}|${event.model}|${event.operation}`;
@@ -72,7 +84,12 @@ if (kind === 'aggregator') {
   for (let w = 0; w <= WINDOWS_PER_SERIES; w++) {
     for (let j = 0; j < EVENTS_PER_SERIES; j++) {
       const template = base[(w * 31 + j) % base.length]!;
-      const event: TelemetryEvent = { ...template, event_id: `t-${w}-${j}`, application: 'app', timestamp: t0 + w * MINUTE + j * 1000 };
+      const event: TelemetryEvent = {
+        ...template,
+        ...dims(base[0]!, 0),
+        event_id: `t-${w}-${j}`,
+        timestamp: t0 + w * MINUTE + j * 1000,
+      };
       driver.process('k', event, event.timestamp, { topic: 'bench', partition: 0, offset: offset++ }, { source: '0/1' });
     }
   }
@@ -85,7 +102,7 @@ if (kind === 'aggregator') {
   before.rss = start.rss;
   for (const [w, template] of windows.entries()) {
     for (let i = 0; i < series; i++) {
-      alerts += engine.process({ ...template, application: `app-${i}` }).length;
+      alerts += engine.process({ ...template, ...dims(base[i % base.length]!, i) }).length;
     }
     alerts += engine.tick(template.window_end).length;
     void w;

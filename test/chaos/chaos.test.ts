@@ -11,7 +11,7 @@ import {
   type RunSnapshot,
 } from './compare.js';
 import { FAULT_SCRIPTS, type FaultOutcome, mb, parseFaults, type RunKind } from './faults.js';
-import { ChaosRun, type ChaosSettings } from './run.js';
+import { ChaosRun, type ChaosSettings, sweepLeftovers } from './run.js';
 import { type ChaosEndpoints, chaosStackDown, chaosStackUp } from './stack.js';
 import { buildChaosStream, type ChaosStream } from './stream.js';
 
@@ -29,6 +29,7 @@ const SETTINGS: ChaosSettings = {
   ...(env.CHAOS_IDLE_TIMEOUT_MS ? { idleTimeoutMs: Number(env.CHAOS_IDLE_TIMEOUT_MS) } : {}),
   drainTimeoutMs: Number(env.CHAOS_DRAIN_TIMEOUT_MS ?? 20 * 60_000),
   keepData: env.CHAOS_KEEP === '1',
+  cliMain: env.CHAOS_CLI ?? CLI_MAIN,
 };
 /** The detector runs with the default rules: a firing may repeat after this much event time. */
 const REPEAT_INTERVAL_MS = parseDetectionConfig({}).lifecycle.repeat_interval_ms;
@@ -41,13 +42,16 @@ describe('chaos: the pipeline under faults gives the fault-free results', () => 
   const suiteStarted = Date.now();
 
   beforeAll(async () => {
-    if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: build first (npx tsc -b)`);
+    if (!existsSync(SETTINGS.cliMain))
+      throw new Error(`${SETTINGS.cliMain} is missing: build first (npx tsc -b)`);
     const up = await chaosStackUp();
     endpoints = up.endpoints;
     console.log(
       `[chaos] own stack: Kafka ${up.report.kafka.action} at ${endpoints.kafkaBrokers}, ClickHouse ` +
         `${up.report.clickhouse.action} at ${endpoints.clickhouseUrl} (${(up.report.durationMs / 1000).toFixed(1)} s)`,
     );
+    if (!SETTINGS.keepData)
+      console.log(`[chaos] removed leftovers of earlier runs: ${await sweepLeftovers(endpoints)}`);
     const began = Date.now();
     stream = buildChaosStream({
       seed: Number(env.CHAOS_SEED ?? 42),
@@ -114,6 +118,12 @@ describe('chaos: the pipeline under faults gives the fault-free results', () => 
     expect(s.events.final).toBe(stream.uniqueEvents);
     expect(s.events.distinctIds).toBe(stream.uniqueEvents);
     expect(s.windows.size).toBeGreaterThan(stream.series);
+    // Every event in exactly one window per size: the stream's disorder is within the aggregator's bound,
+    // so nothing may be dropped as too late.
+    expect(s.deadLetters.late_event ?? 0, 'events dead-lettered as too late').toBe(0);
+    for (const [size, total] of Object.entries(s.windowEventTotals)) {
+      expect(total, `sum(events) over ${size}s windows`).toBe(stream.uniqueEvents);
+    }
     expect(s.alerts.size, 'the incidents make alerts fire').toBeGreaterThan(0);
     expect(report.notificationsCheck.duplicates).toBe(0);
     expect(report.notificationsCheck.earlyRepeats).toBe(0);
@@ -129,6 +139,9 @@ describe('chaos: the pipeline under faults gives the fault-free results', () => 
       expect(report.drained, 'pipeline drained').toBe(true);
       expect(c.eventsDelta, 'events FINAL minus baseline').toBe(0);
       expect(c.eventsEqual, 'same event ids and columns').toBe(true);
+      for (const [size, total] of Object.entries(report.snapshot.windowEventTotals)) {
+        expect(total, `sum(events) over ${size}s windows`).toBe(stream.uniqueEvents);
+      }
       expect(
         { missing: c.windows.missing, extra: c.windows.extra, differing: c.windows.differing },
         'window_aggregates FINAL',
@@ -159,7 +172,8 @@ function printReport(report: RunReport, outcome: FaultOutcome): void {
     `${report.name}: ${report.wallSeconds.toFixed(0)} s (drain ${report.drainSeconds.toFixed(0)} s, ${report.drained ? 'drained' : 'NOT drained'})`,
     `  events FINAL ${s.events.final} (inserted ${s.events.inserted}, distinct ids ${s.events.distinctIds})` +
       (c ? `, vs baseline: Δ ${c.eventsDelta}, ${c.eventsEqual ? 'identical' : 'DIFFERENT'}` : ''),
-    `  window_aggregates FINAL ${s.windows.size} (inserted ${s.windowsInserted})` +
+    `  window_aggregates FINAL ${s.windows.size} (inserted ${s.windowsInserted}, sum(events) by size ` +
+      `${JSON.stringify(s.windowEventTotals)})` +
       (c
         ? `, vs baseline: missing ${c.windows.missing}, extra ${c.windows.extra}, differing ${c.windows.differing}, ` +
           `float-ulp only ${c.windows.floatOnly}, other revision ${c.windows.informational.revision ?? 0}, ` +

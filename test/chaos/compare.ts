@@ -26,6 +26,8 @@ export interface RunSnapshot {
   /** window_aggregates FINAL by (series, size, window_start), without emitted_at / emitted_at_ms. */
   readonly windows: ReadonlyMap<string, Row>;
   readonly windowsInserted: number;
+  /** sum(events) over window_aggregates FINAL, per window size in seconds: each event counted once per size. */
+  readonly windowEventTotals: Readonly<Record<string, number>>;
   /** alerts FINAL by `alert_id/status`. */
   readonly alerts: ReadonlyMap<string, Row>;
   /** Every notification on the alerts topic (committed transactions), in topic order per partition. */
@@ -267,6 +269,7 @@ export function formatReports(reports: readonly RunReport[]): string[] {
     'inserted',
     'Δevents',
     'windows',
+    'Σ window events',
     'win missing/extra/diff',
     'revision≠',
     'alert rows',
@@ -288,6 +291,7 @@ export function formatReports(reports: readonly RunReport[]): string[] {
       String(s.events.inserted),
       c === null ? '-' : c.eventsEqual ? '0' : `${c.eventsDelta} (set≠)`,
       String(s.windows.size),
+      Object.values(s.windowEventTotals).join('/'),
       c === null ? '-' : `${c.windows.missing}/${c.windows.extra}/${c.windows.differing}`,
       c === null ? '-' : String(c.windows.informational.revision ?? 0),
       String(s.alerts.size),

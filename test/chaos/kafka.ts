@@ -17,14 +17,38 @@ export function harnessKafka(brokers: string, clientId: string): Kafka {
   });
 }
 
+/**
+ * Creates a topic and waits until every partition has a leader. kafkajs' own `waitForLeaders` gives up
+ * when the broker answers UNKNOWN_TOPIC_OR_PARTITION for a topic the controller just created (KRaft
+ * applies it to the broker's metadata a moment later), so the wait is done here, with retries.
+ */
 export async function createTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+    await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: partitions }] });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+        const found = metadata.topics[0]?.partitions ?? [];
+        if (found.length === partitions && found.every((p) => p.leader >= 0)) return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`topic ${topic} has no leaders after 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Deletes those of `topics` that exist. */
+export async function deleteTopics(admin: Admin, topics: readonly string[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const present = topics.filter((topic) => existing.has(topic));
+  if (present.length > 0) await admin.deleteTopics({ topics: present, timeout: 30_000 });
 }
 
 /** Sends in order, in batches, every batch acknowledged by the broker before the next (idempotent producer). */

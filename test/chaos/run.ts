@@ -10,7 +10,15 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { REPO_ROOT, type SupervisedProcess, Supervisor } from '../support/processes.js';
 import type { RunSnapshot } from './compare.js';
-import { createTopic, groupPosition, harnessKafka, produceAll, readTopic, topicEnd } from './kafka.js';
+import {
+  createTopic,
+  deleteTopics,
+  groupPosition,
+  harnessKafka,
+  produceAll,
+  readTopic,
+  topicEnd,
+} from './kafka.js';
 import { countRows, eventCounts, readSnapshot } from './snapshot.js';
 import type { ChaosEndpoints } from './stack.js';
 import type { ChaosStream } from './stream.js';
@@ -24,6 +32,8 @@ export interface ChaosSettings {
   readonly idleTimeoutMs?: number;
   readonly drainTimeoutMs: number;
   readonly keepData: boolean;
+  /** The `aiops` entry point the services run from (CHAOS_CLI; default this checkout's build). */
+  readonly cliMain: string;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -136,6 +146,7 @@ export class ChaosRun {
       list.length,
       this.serviceEnv(service, list.length),
       this.logDir,
+      this.settings.cliMain,
     );
     list.push(supervised);
     this.processes.set(service, list);
@@ -328,9 +339,9 @@ export class ChaosRun {
   async close(): Promise<void> {
     await this.supervisor.stopAll();
     if (!this.settings.keepData) {
-      await this.withAdmin((admin) =>
-        admin.deleteTopics({ topics: Object.values(this.topics), timeout: 30_000 }),
-      ).catch((error: unknown) => this.log(`could not delete topics: ${String(error)}`));
+      await this.withAdmin((admin) => deleteTopics(admin, Object.values(this.topics))).catch(
+        (error: unknown) => this.log(`could not delete topics: ${String(error)}`),
+      );
       await this.sql
         .command(`DROP DATABASE IF EXISTS ${this.database}`)
         .catch((error: unknown) => this.log(`could not drop ${this.database}: ${String(error)}`));
@@ -338,4 +349,29 @@ export class ChaosRun {
     await this.admin?.disconnect().catch(() => undefined);
     await this.client.close();
   }
+}
+
+/**
+ * Removes the topics and databases earlier runs left on the chaos stack (killed runs, CHAOS_KEEP=1), so
+ * that its disk stays bounded. The stack is the suite's own: everything named chaos_* is ours.
+ */
+export async function sweepLeftovers(endpoints: ChaosEndpoints): Promise<string> {
+  const kafka = harnessKafka(endpoints.kafkaBrokers, 'chaos-sweeper');
+  const admin = kafka.admin();
+  await admin.connect();
+  let topics: string[] = [];
+  try {
+    topics = (await admin.listTopics()).filter((topic) => topic.startsWith('chaos_'));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 60_000 });
+  } finally {
+    await admin.disconnect();
+  }
+  const client = createClickHouseClient(parseClickHouseConfig({ url: endpoints.clickhouseUrl }));
+  const sql = clickhouseExecutor(client);
+  const databases = (await sql.queryRows<{ name: string }>('SELECT name FROM system.databases')).filter((d) =>
+    d.name.startsWith('chaos_'),
+  );
+  for (const { name } of databases) await sql.command(`DROP DATABASE IF EXISTS ${name}`);
+  await client.close();
+  return `${topics.length} topics, ${databases.length} databases`;
 }

@@ -91,6 +91,13 @@ export async function readSnapshot(
     windows.set(windowKey(row), row);
   }
   const windowsInserted = await countRows(sql, `SELECT count() AS n FROM ${database}.window_aggregates`);
+  const windowEventTotals: Record<string, number> = {};
+  for (const row of await sql.queryRows<{ size: string; n: string }>(
+    `SELECT toString(window_size_s) AS size, toString(sum(events)) AS n
+     FROM ${database}.window_aggregates FINAL GROUP BY window_size_s`,
+  )) {
+    windowEventTotals[row.size] = Number(row.n);
+  }
   const alerts = new Map<string, Row>();
   for (const row of await sql.queryRows<Row>(`SELECT * FROM ${database}.alerts FINAL`)) {
     alerts.set(`${String(row.alert_id)}/${String(row.status)}`, row);
@@ -111,5 +118,5 @@ export async function readSnapshot(
     const reason = headerValue(message, 'aiops.dlq.reason') ?? 'unknown';
     deadLetters[reason] = (deadLetters[reason] ?? 0) + 1;
   }
-  return { events, windows, windowsInserted, alerts, notifications, deadLetters };
+  return { events, windows, windowsInserted, windowEventTotals, alerts, notifications, deadLetters };
 }

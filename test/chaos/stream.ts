@@ -65,10 +65,11 @@ function generate(options: ChaosStreamOptions, startMs: number, eventsPerMinute:
   });
 }
 
+/** Distinct events (duplicates not counted) the simulation yields at this rate. */
 function countEvents(options: ChaosStreamOptions, startMs: number, eventsPerMinute: number): number {
-  let n = 0;
-  for (const _ of generate(options, startMs, eventsPerMinute).events()) n++;
-  return n;
+  const ids = new Set<string>();
+  for (const event of generate(options, startMs, eventsPerMinute).events()) ids.add(event.event_id);
+  return ids.size;
 }
 
 export function buildChaosStream(options: ChaosStreamOptions): ChaosStream {

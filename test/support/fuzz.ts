@@ -10,6 +10,7 @@ import {
   parseTelemetryMessage,
   type TelemetryEvent,
 } from '@aiops/contract';
+import type { Kafka } from 'kafkajs';
 import { generateEvents, mulberry32, type RawEvent } from './events.js';
 
 /** The broker's limit (infra/kafka/server.properties message.max.bytes): a record batch, not a value. */
@@ -247,7 +248,12 @@ const SMALL_CLASSES: readonly ClassSpec[] = [
       const text = JSON.stringify({ ...baseInput(i, now, random), model: 'gpt-XX' });
       const at = text.indexOf('XX');
       const bytes = Buffer.from(text);
-      const bad = pick(random, [[0xc3, 0x28], [0xff, 0xfe], [0xed, 0xa0], [0xe2, 0x28]]);
+      const bad = pick(random, [
+        [0xc3, 0x28],
+        [0xff, 0xfe],
+        [0xed, 0xa0],
+        [0xe2, 0x28],
+      ]);
       bytes[at] = bad[0]!;
       bytes[at + 1] = bad[1]!;
       return bytes;
@@ -580,12 +586,27 @@ export function generateValid(seed: number, count: number, nowMs: number, duplic
   return { messages, events, duplicates };
 }
 
+/** Messages in a topic: the sum over partitions of high minus low watermark (exact without transactions). */
+export async function topicCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 interface LabelledMetric {
   get(): Promise<{ values: readonly { value: number; labels: Readonly<Record<string, string | number>> }[] }>;
 }
 
 /** Sum of a prom-client counter or gauge over the series whose labels include `labels`. */
-export async function metricSum(metric: LabelledMetric, labels: Record<string, string> = {}): Promise<number> {
+export async function metricSum(
+  metric: LabelledMetric,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const { values } = await metric.get();
   let sum = 0;
   for (const v of values) {

@@ -31,6 +31,8 @@ export interface SupervisedProcessOptions {
   readonly name: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** The script node runs; default the built CLI of this checkout. */
+  readonly script?: string;
   /** stdout and stderr of every incarnation are appended here. */
   readonly logFile: string;
   /** Port of the process's /readyz and /metrics (passed by the caller in args or env). */
@@ -88,7 +90,7 @@ export class SupervisedProcess {
     const fd = openSync(this.options.logFile, 'a');
     try {
       writeSync(fd, `\n==> ${new Date().toISOString()} start ${this.name}: ${this.options.args.join(' ')}\n`);
-      const child = spawn(process.execPath, [CLI_MAIN, ...this.options.args], {
+      const child = spawn(process.execPath, [this.options.script ?? CLI_MAIN, ...this.options.args], {
         cwd: REPO_ROOT,
         env,
         stdio: ['ignore', fd, fd],
@@ -272,6 +274,7 @@ export class Supervisor {
     index: number,
     env: Readonly<Record<string, string>>,
     logDir: string,
+    script: string = CLI_MAIN,
   ): Promise<SupervisedProcess> {
     const opsPort = await freePort();
     const supervised = this.add({
@@ -280,6 +283,7 @@ export class Supervisor {
       env,
       logFile: join(logDir, `${service}-${index}.log`),
       opsPort,
+      script,
     });
     supervised.start();
     return supervised;

@@ -93,6 +93,8 @@ export interface OutageRules {
   require_peers: boolean;
   /** Learned events per window a series needs before its silence means anything. */
   min_expected_events: number;
+  /** Silence must also last this many times the longest pause the series has shown before. */
+  gap_factor: number;
 }
 
 export interface BudgetRules {
@@ -268,7 +270,7 @@ const sections = {
     z_threshold: [positive(), 4],
     min_ratio: [z.number().min(1), 1.5],
     critical_ratio: [z.number().min(1), 3],
-    min_count: [count(), 10],
+    min_count: [count(), 5],
     slo: [latencySloSchema, { p95_ms: null, p99_ms: null, ttft_p95_ms: null }],
   }),
   errors: section({
@@ -276,7 +278,7 @@ const sections = {
     z_threshold: [positive(), 4],
     min_ratio: [z.number().min(1), 2],
     min_increase: [ratio(), 0.05],
-    min_events: [count(), 20],
+    min_events: [count(), 5],
     slo: [errorSloSchema.nullable(), null],
   }),
   outage: section({
@@ -286,6 +288,7 @@ const sections = {
     absence_after_ms: [z.number().int().positive(), 5 * 60_000],
     require_peers: [z.boolean(), true],
     min_expected_events: [z.number().nonnegative(), 5],
+    gap_factor: [z.number().nonnegative(), 2],
   }),
   cost: section({
     enabled: [z.boolean(), true],

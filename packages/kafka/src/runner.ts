@@ -1,6 +1,6 @@
 import { errorMessage } from '@aiops/core';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 
 /** One fetch's worth of messages from one partition. */
 export interface InputBatch {
@@ -122,6 +122,7 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
   let assignmentReady: Promise<void> = Promise.resolve();
   let ticker: NodeJS.Timeout | undefined;
   let tickRunning: Promise<void> | undefined;
+  let batchInProgress: Promise<void> | undefined;
   /** Per partition: the chain of pending (durable → commit) steps, so commits stay in order. */
   const chains = new Map<string, Promise<void>>();
   const inFlight: Promise<void>[] = [];
@@ -225,6 +226,47 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
     if (outcome) inFlight.push(schedule(outcome, []));
   };
 
+  const handle = async ({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> => {
+    await assignmentReady;
+    if (stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
+    const last = batch.messages[batch.messages.length - 1]!;
+    metrics.consumed.inc({ service, topic: batch.topic }, batch.messages.length);
+    metrics.batchSize.observe({ service, stage: 'consume' }, batch.messages.length);
+    metrics.consumerLag.set(
+      { service, topic: batch.topic, partition: String(batch.partition) },
+      Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1),
+    );
+    const outcome = await handler.handleBatch(
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        messages: batch.messages,
+        highWatermark: batch.highWatermark,
+      },
+      heartbeat,
+    );
+    const defaults = [
+      { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
+    ];
+    const step = schedule(outcome, defaults);
+    inFlight.push(step);
+    resolveOffset(last.offset);
+    // Backpressure: while too much output is still in flight, stop fetching (but keep heartbeating).
+    while (inFlight.length > maxInFlight) {
+      metrics.paused.set({ service }, 1);
+      await awaitWithHeartbeat(inFlight.shift()!, heartbeat);
+    }
+    metrics.paused.set({ service }, 0);
+    while (inFlight.length > 0 && (await isSettled(inFlight[0]!))) inFlight.shift();
+    await heartbeat();
+  };
+
   return {
     crashed,
     isReady: () => ready && !stopping,
@@ -237,39 +279,11 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          await assignmentReady;
-          if (!isRunning() || isStale() || batch.messages.length === 0) return;
-          const last = batch.messages[batch.messages.length - 1]!;
-          metrics.consumed.inc({ service, topic: batch.topic }, batch.messages.length);
-          metrics.batchSize.observe({ service, stage: 'consume' }, batch.messages.length);
-          metrics.consumerLag.set(
-            { service, topic: batch.topic, partition: String(batch.partition) },
-            Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1),
-          );
-          const outcome = await handler.handleBatch(
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              messages: batch.messages,
-              highWatermark: batch.highWatermark,
-            },
-            heartbeat,
-          );
-          const defaults = [
-            { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
-          ];
-          const step = schedule(outcome, defaults);
-          inFlight.push(step);
-          resolveOffset(last.offset);
-          // Backpressure: while too much output is still in flight, stop fetching (but keep heartbeating).
-          while (inFlight.length > maxInFlight) {
-            metrics.paused.set({ service }, 1);
-            await awaitWithHeartbeat(inFlight.shift()!, heartbeat);
-          }
-          metrics.paused.set({ service }, 0);
-          while (inFlight.length > 0 && (await isSettled(inFlight[0]!))) inFlight.shift();
-          await heartbeat();
+        eachBatch: async (payload) => {
+          // stop() waits for the batch in hand before it commits and leaves the group.
+          const current = handle(payload);
+          batchInProgress = current.catch(() => undefined);
+          return current;
         },
       });
       if (handler.onTick) {
@@ -288,17 +302,26 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
       if (stopping) return;
       stopping = true;
       if (ticker) clearInterval(ticker);
+      // Commits need a running consumer (kafkajs drops them once stopped): pause fetching, finish the
+      // batch in hand, flush, wait for every commit, and only then leave the group.
+      consumer.pause(topics.map((topic) => ({ topic })));
       const work = (async () => {
-        await consumer.stop();
+        await batchInProgress;
         await tickRunning;
         const outcome = await handler.flush?.();
         if (outcome) inFlight.push(schedule(outcome, []));
         await Promise.allSettled(inFlight);
         await Promise.allSettled([...chains.values()]);
       })();
-      const timedOut = await Promise.race([work.then(() => false), sleep(deadlineMs).then(() => true)]);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), deadlineMs);
+      });
+      const timedOut = await Promise.race([work.then(() => false), deadline]);
+      clearTimeout(timer);
       if (timedOut)
         logger.warn({ deadlineMs }, 'shutdown deadline passed; uncommitted work will be replayed');
+      await consumer.stop().catch(() => undefined);
       await consumer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
       ready = false;

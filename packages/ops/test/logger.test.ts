@@ -32,4 +32,36 @@ describe('createLogger', () => {
     for (const secret of ['hunter2', 's3cret', 'pepper', 'Bearer abc']) expect(line).not.toContain(secret);
     expect(line).toContain('[redacted]');
   });
+
+  it('redacts SASL and ClickHouse passwords and the salt in service configs, however deep they are logged', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ service: 'test', destination: stream });
+    // The shape services parse from the environment (validator/writer config: kafka, clickhouse, salt).
+    const config = {
+      kafka: {
+        brokers: ['127.0.0.1:9092'],
+        clientId: 'aiops-validator',
+        sasl: {
+          mechanism: 'scram-sha-512',
+          username: 'svc',
+          password: 'scram-pw-1',
+          passwordFile: '/run/secrets/k',
+        },
+        tls: { enabled: true, caFile: '/run/secrets/ca.pem', rejectUnauthorized: true },
+      },
+      clickhouse: { url: 'https://ch:8443', username: 'writer', password: 'ch-pw-2', database: 'aiops' },
+      userIdSalt: 'salt-value-3',
+    };
+    logger.info({ config }, 'as services would log it');
+    logger.info(config, 'at the top level');
+    logger.info({ validator: config }, 'one level down');
+    logger.info({ services: { validator: config } }, 'two levels down');
+    logger.child({ component: 'validator' }).warn({ err: { message: 'boom', config } }, 'in an error');
+    expect(lines).toHaveLength(5);
+    for (const line of lines) {
+      for (const secret of ['scram-pw-1', 'ch-pw-2', 'salt-value-3']) expect(line).not.toContain(secret);
+      expect(line).toContain('"username":"svc"');
+      expect(line).toContain('[redacted]');
+    }
+  });
 });

@@ -1,15 +1,23 @@
-export { kafkaReady } from './kafka.js';
-export type { StackOptions, StackOptionsInput } from './options.js';
-export { findRepoRoot, resolveStackOptions, stackOptionsSchema } from './options.js';
+export type { ProbeSasl } from './kafka.js';
+export { kafkaPaths, kafkaProbeSasl, kafkaReady } from './kafka.js';
+export type { StackOptions, StackOptionsInput, StackSaslUser } from './options.js';
+export { findRepoRoot, parseSaslUsers, resolveStackOptions, stackOptionsSchema } from './options.js';
 export { clickhousePing } from './probe.js';
-export type { ClickHouseRenderInput, KafkaRenderInput, TemplateValues } from './render.js';
+export type {
+  ClickHouseRenderInput,
+  KafkaRenderInput,
+  KafkaSaslRenderInput,
+  TemplateValues,
+} from './render.js';
 export {
   isClusterId,
   kafkaVersionFromJars,
   newClusterId,
   renderClickHouseConfig,
   renderKafkaProperties,
+  renderKafkaSaslOverlay,
   renderTemplate,
+  scramFormatArgs,
   tailLines,
   xmlEscape,
 } from './render.js';

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { StackOptions } from './options.js';
 import { logTails, tcpAnswers } from './probe.js';
 import {
@@ -13,7 +13,14 @@ import {
   spawnDetached,
   writePidFile,
 } from './proc.js';
-import { isClusterId, kafkaVersionFromJars, newClusterId, renderKafkaProperties } from './render.js';
+import {
+  isClusterId,
+  kafkaVersionFromJars,
+  newClusterId,
+  renderKafkaProperties,
+  renderKafkaSaslOverlay,
+  scramFormatArgs,
+} from './render.js';
 import type { ServiceStatus } from './services.js';
 import { aptInstall, findExecutable, run } from './system.js';
 
@@ -22,15 +29,18 @@ const PROCESS_MARKER = 'kafka.Kafka';
 
 export function kafkaPaths(options: StackOptions) {
   const home = join(options.dataDir, 'kafka');
+  const libs = options.kafkaLibsDir ?? join(home, 'libs');
   return {
     home,
-    libs: join(home, 'libs'),
-    resolvedMarker: join(home, 'libs', `.resolved-${KAFKA_VERSION}`),
+    libs,
+    resolvedMarker: join(libs, `.resolved-${KAFKA_VERSION}`),
     data: join(home, 'data'),
     logs: join(home, 'logs'),
     properties: join(home, 'server.properties'),
     log4j: join(home, 'log4j.properties'),
     clusterIdFile: join(home, 'cluster-id'),
+    /** Hash of the SASL users the storage was formatted with (SCRAM credentials live in the metadata). */
+    saslUsersFile: join(home, 'sasl-users.sha256'),
     pidFile: join(home, 'kafka.pid'),
     stdoutLog: join(home, 'logs', 'stdout.log'),
     serverLog: join(home, 'logs', 'server.log'),
@@ -102,42 +112,95 @@ function javaArgs(options: StackOptions, mainClass: string, args: readonly strin
   ];
 }
 
+function saslUsersHash(options: StackOptions): string {
+  const users = options.kafkaSasl?.users ?? [];
+  return createHash('sha256')
+    .update(users.map((u) => `${u.username}:${u.password}`).join('\n'))
+    .digest('hex');
+}
+
+/** The SASL credentials clients of this stack (and its own probes) use: the first user, over PLAIN. */
+export function kafkaProbeSasl(options: StackOptions): ProbeSasl | undefined {
+  const user = options.kafkaSasl?.users[0];
+  return user === undefined
+    ? undefined
+    : { mechanism: 'plain', username: user.username, password: user.password };
+}
+
 /** Renders server.properties and formats the KRaft storage once (the cluster id is kept in a file). */
 async function ensureConfigAndStorage(options: StackOptions, java: string, steps: string[]): Promise<void> {
   const paths = kafkaPaths(options);
   mkdirSync(paths.data, { recursive: true });
   mkdirSync(paths.logs, { recursive: true });
   const template = readFileSync(join(options.rootDir, 'infra', 'kafka', 'server.properties'), 'utf8');
-  writeFileSync(
-    paths.properties,
-    renderKafkaProperties(template, {
+  let properties = renderKafkaProperties(template, {
+    kafkaPort: options.kafkaPort,
+    controllerPort: options.kafkaControllerPort,
+    logDirs: paths.data,
+  });
+  if (options.kafkaSasl) {
+    const overlay = readFileSync(join(options.rootDir, 'infra', 'kafka', 'sasl.properties'), 'utf8');
+    properties += `\n${renderKafkaSaslOverlay(overlay, {
       kafkaPort: options.kafkaPort,
       controllerPort: options.kafkaControllerPort,
-      logDirs: paths.data,
-    }),
-  );
+      users: options.kafkaSasl.users,
+    })}`;
+  }
+  // PLAIN passwords may be in it: readable by this user only.
+  writeFileSync(paths.properties, properties, { mode: 0o600 });
   writeFileSync(
     paths.log4j,
     readFileSync(join(options.rootDir, 'infra', 'kafka', 'log4j.properties'), 'utf8'),
   );
-  if (existsSync(join(paths.data, 'meta.properties'))) return;
+  if (existsSync(join(paths.data, 'meta.properties'))) {
+    if (options.kafkaSasl) {
+      const formattedWith = existsSync(paths.saslUsersFile)
+        ? readFileSync(paths.saslUsersFile, 'utf8').trim()
+        : null;
+      if (formattedWith !== saslUsersHash(options)) {
+        throw new Error(
+          `the Kafka storage in ${paths.data} was formatted ${formattedWith === null ? 'without SASL users' : 'with other SASL users'}; ` +
+            'SCRAM credentials are written at format time. Use a new data dir (AIOPS_STACK_DIR), or change ' +
+            'users with kafka-configs --alter --add-config SCRAM-SHA-512=[password=...] --entity-type users.',
+        );
+      }
+    }
+    return;
+  }
   let clusterId = existsSync(paths.clusterIdFile) ? readFileSync(paths.clusterIdFile, 'utf8').trim() : '';
   if (!isClusterId(clusterId)) {
     clusterId = newClusterId((size) => randomBytes(size));
     writeFileSync(paths.clusterIdFile, `${clusterId}\n`);
   }
+  const scram = options.kafkaSasl ? scramFormatArgs(options.kafkaSasl.users) : [];
   await run(
     java,
-    javaArgs(options, 'kafka.tools.StorageTool', ['format', '-c', paths.properties, '-t', clusterId]),
+    javaArgs(options, 'kafka.tools.StorageTool', [
+      'format',
+      '-c',
+      paths.properties,
+      '-t',
+      clusterId,
+      ...scram,
+    ]),
     {
       cwd: paths.home,
     },
   );
-  steps.push(`formatted KRaft storage (cluster ${clusterId})`);
+  if (options.kafkaSasl) writeFileSync(paths.saslUsersFile, `${saslUsersHash(options)}\n`, { mode: 0o600 });
+  steps.push(
+    `formatted KRaft storage (cluster ${clusterId}${options.kafkaSasl ? `, ${options.kafkaSasl.users.length} SCRAM users` : ''})`,
+  );
+}
+
+export interface ProbeSasl {
+  readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  readonly username: string;
+  readonly password: string;
 }
 
 /** A real metadata round trip: the broker answers and a controller is elected. */
-export async function kafkaReady(brokers: string, timeoutMs = 3000): Promise<boolean> {
+export async function kafkaReady(brokers: string, timeoutMs = 3000, sasl?: ProbeSasl): Promise<boolean> {
   const kafka = new Kafka({
     clientId: 'aiops-stack-probe',
     brokers: brokers.split(','),
@@ -145,6 +208,7 @@ export async function kafkaReady(brokers: string, timeoutMs = 3000): Promise<boo
     connectionTimeout: timeoutMs,
     requestTimeout: timeoutMs,
     retry: { retries: 0 },
+    ...(sasl ? { sasl: { ...sasl } as SASLOptions } : {}),
   });
   const admin = kafka.admin();
   try {
@@ -176,7 +240,7 @@ function livePid(options: StackOptions): number | null {
 export async function kafkaStatus(options: StackOptions): Promise<ServiceStatus> {
   const endpoint = kafkaEndpoint(options);
   if (options.kafkaBrokers !== undefined) {
-    const ok = await kafkaReady(endpoint);
+    const ok = await kafkaReady(endpoint, 3000, kafkaProbeSasl(options));
     return {
       name: 'kafka',
       state: ok ? 'external' : 'unreachable',
@@ -194,7 +258,7 @@ export async function kafkaStatus(options: StackOptions): Promise<ServiceStatus>
       ? answers
         ? 'foreign'
         : 'stopped'
-      : answers && (await kafkaReady(endpoint))
+      : answers && (await kafkaReady(endpoint, 3000, kafkaProbeSasl(options)))
         ? 'running'
         : 'starting';
   return {
@@ -218,7 +282,12 @@ async function waitReady(options: StackOptions, pid: number): Promise<void> {
         `Kafka (pid ${pid}) exited during start-up.\n${logTails([paths.stdoutLog, paths.serverLog])}`,
       );
     }
-    if ((await tcpAnswers('127.0.0.1', options.kafkaPort, 500)) && (await kafkaReady(endpoint))) return;
+    if (
+      (await tcpAnswers('127.0.0.1', options.kafkaPort, 500)) &&
+      (await kafkaReady(endpoint, 3000, kafkaProbeSasl(options)))
+    ) {
+      return;
+    }
     await sleep(500);
   }
   throw new Error(

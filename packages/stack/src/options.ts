@@ -1,9 +1,28 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65_535);
+
+/**
+ * SASL names and passwords go into the broker's JAAS line and the `kafka-storage format --add-scram`
+ * argument unquoted: a conservative alphabet keeps both unambiguous.
+ */
+const SASL_TOKEN = /^[A-Za-z0-9._~+/=-]+$/;
+const saslUserSchema = z.strictObject({
+  username: z.string().min(1).max(64).regex(SASL_TOKEN, 'letters, digits and ._~+/=- only'),
+  password: z.string().min(8).max(128).regex(SASL_TOKEN, 'letters, digits and ._~+/=- only'),
+});
+
+/**
+ * Run Kafka with a SASL_PLAINTEXT listener instead of PLAINTEXT: SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN,
+ * each user known to all three. SCRAM credentials are written when the storage is formatted, so the user
+ * list of an existing data dir cannot change (a new data dir, or kafka-configs --alter, is needed). The
+ * first user is also the broker's own identity on its inter-broker listener.
+ */
+const kafkaSaslSchema = z.strictObject({ users: z.array(saslUserSchema).min(1) });
+export type StackSaslUser = z.output<typeof saslUserSchema>;
 
 /** What `stackUp` / `stackStatus` / `stackDown` accept. Unknown keys are refused. */
 export const stackOptionsSchema = z
@@ -30,6 +49,10 @@ export const stackOptionsSchema = z
     stopTimeoutMs: z.number().int().positive().default(30_000),
     /** May `up` install missing system packages (ClickHouse, Java, Maven) with apt-get? Needs root. */
     installMissing: z.boolean().default(true),
+    /** A SASL-only broker (see kafkaSaslSchema); without it the broker listens in PLAINTEXT. */
+    kafkaSasl: kafkaSaslSchema.optional(),
+    /** The Kafka jars to use instead of resolving them into the data dir (e.g. another stack's libs). */
+    kafkaLibsDir: z.string().min(1).optional(),
   })
   .strict();
 
@@ -63,7 +86,9 @@ const PORT_VARIABLES = [
  * Validates options and fills the environment's part: KAFKA_BROKERS and CLICKHOUSE_URL switch the
  * matching service to external, AIOPS_STACK_DIR moves the data dir, AIOPS_KAFKA_PORT,
  * AIOPS_KAFKA_CONTROLLER_PORT, AIOPS_CLICKHOUSE_HTTP_PORT and AIOPS_CLICKHOUSE_TCP_PORT move the ports
- * (so a second checkout, or CI on a shared machine, can run its own stack). Explicit options win.
+ * (so a second checkout, or CI on a shared machine, can run its own stack), AIOPS_KAFKA_LIBS_DIR reuses
+ * resolved Kafka jars, AIOPS_KAFKA_SASL_USERS_FILE (`username:password` lines) turns on SASL. Explicit
+ * options win.
  */
 export function resolveStackOptions(
   input: StackOptionsInput = {},
@@ -76,6 +101,12 @@ export function resolveStackOptions(
   for (const [variable, key] of PORT_VARIABLES) {
     const value = env[variable];
     if (withEnv[key] === undefined && value !== undefined && value !== '') withEnv[key] = Number(value);
+  }
+  if (withEnv.kafkaLibsDir === undefined && env.AIOPS_KAFKA_LIBS_DIR) {
+    withEnv.kafkaLibsDir = env.AIOPS_KAFKA_LIBS_DIR;
+  }
+  if (withEnv.kafkaSasl === undefined && env.AIOPS_KAFKA_SASL_USERS_FILE) {
+    withEnv.kafkaSasl = { users: readSaslUsersFile(env.AIOPS_KAFKA_SASL_USERS_FILE) };
   }
   const result = stackOptionsSchema.safeParse(withEnv);
   if (!result.success) {
@@ -92,5 +123,33 @@ export function resolveStackOptions(
     throw new Error(`stack ports must all differ; got ${ports.join(', ')}`);
   const rootDir = resolve(parsed.rootDir ?? findRepoRoot());
   const dataDir = resolve(parsed.dataDir ?? join(rootDir, '.aiops'));
+  const users = parsed.kafkaSasl?.users.map((u) => u.username) ?? [];
+  if (new Set(users).size !== users.length) throw new Error('kafkaSasl: user names must be unique');
   return { ...parsed, rootDir, dataDir };
+}
+
+/** `username:password` per line (blank lines and # comments skipped), e.g. a mounted secret. */
+export function parseSaslUsers(
+  text: string,
+  source = 'SASL users',
+): { username: string; password: string }[] {
+  const users: { username: string; password: string }[] = [];
+  for (const [index, raw] of text.split('\n').entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new Error(`${source} line ${index + 1}: expected username:password`);
+    users.push({ username: line.slice(0, colon), password: line.slice(colon + 1) });
+  }
+  return users;
+}
+
+function readSaslUsersFile(path: string): { username: string; password: string }[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read AIOPS_KAFKA_SASL_USERS_FILE ${path}: ${(error as Error).message}`);
+  }
+  return parseSaslUsers(text, path);
 }

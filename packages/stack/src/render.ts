@@ -59,6 +59,47 @@ export function renderKafkaProperties(template: string, input: KafkaRenderInput)
   );
 }
 
+export interface KafkaSaslRenderInput {
+  readonly kafkaPort: number;
+  readonly controllerPort: number;
+  /** The first user is the broker's own identity on the inter-broker listener. */
+  readonly users: readonly { readonly username: string; readonly password: string }[];
+}
+
+/**
+ * The SASL overlay (infra/kafka/sasl.properties), appended to the rendered server.properties: in a Java
+ * properties file the last occurrence of a key wins, so the overlay replaces the listener settings.
+ * Names and passwords must already be restricted to characters that need no quoting (see options).
+ */
+export function renderKafkaSaslOverlay(template: string, input: KafkaSaslRenderInput): string {
+  const broker = input.users[0];
+  if (broker === undefined) throw new RangeError('SASL needs at least one user');
+  for (const user of input.users) {
+    if (!/^[A-Za-z0-9._~+/=-]+$/.test(user.username) || !/^[A-Za-z0-9._~+/=-]+$/.test(user.password)) {
+      throw new RangeError(
+        `SASL user ${JSON.stringify(user.username)} has characters that would need quoting`,
+      );
+    }
+  }
+  return renderTemplate(template, {
+    kafkaPort: input.kafkaPort,
+    controllerPort: input.controllerPort,
+    brokerUser: broker.username,
+    brokerPassword: broker.password,
+    plainUsers: input.users.map((u) => `user_${u.username}="${u.password}"`).join(' '),
+  });
+}
+
+/** The `kafka-storage format` arguments that create every user's SCRAM credentials. */
+export function scramFormatArgs(users: readonly { username: string; password: string }[]): string[] {
+  return users.flatMap((u) =>
+    ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => [
+      '--add-scram',
+      `${mechanism}=[name=${u.username},password=${u.password}]`,
+    ]),
+  );
+}
+
 export interface ClickHouseRenderInput {
   readonly httpPort: number;
   readonly tcpPort: number;

@@ -38,8 +38,14 @@ function lockPath(options: StackOptions): string {
   return join(options.dataDir, 'stack.lock');
 }
 
-export async function stackStatus(input: StackOptionsInput = {}): Promise<StackStatus> {
-  const options = resolveStackOptions(input);
+/** The environment the options are completed from (see resolveStackOptions); tests pass their own. */
+type Env = Readonly<Record<string, string | undefined>>;
+
+export async function stackStatus(
+  input: StackOptionsInput = {},
+  env: Env = process.env,
+): Promise<StackStatus> {
+  const options = resolveStackOptions(input, env);
   const [kafka, clickhouse] = await Promise.all([kafkaStatus(options), clickhouseStatus(options)]);
   return { dataDir: options.dataDir, kafka, clickhouse };
 }
@@ -65,8 +71,8 @@ async function timed(
  * Kafka jars resolve; both must answer before this resolves. Throws with the tail of a service's log
  * when it fails to start.
  */
-export async function stackUp(input: StackOptionsInput = {}): Promise<StackUpReport> {
-  const options = resolveStackOptions(input);
+export async function stackUp(input: StackOptionsInput = {}, env: Env = process.env): Promise<StackUpReport> {
+  const options = resolveStackOptions(input, env);
   const began = Date.now();
   return withLock(lockPath(options), options.startTimeoutMs + 10 * 60_000, async () => {
     // Both run to the end even if one fails, so no start-up is left half-watched when this returns.
@@ -129,8 +135,9 @@ async function stopOne(
 export async function stackDown(
   input: StackOptionsInput = {},
   only: readonly ServiceName[] = ['kafka', 'clickhouse'],
+  env: Env = process.env,
 ): Promise<StackDownReport> {
-  const options = resolveStackOptions(input);
+  const options = resolveStackOptions(input, env);
   return withLock(lockPath(options), options.stopTimeoutMs * 2 + 10_000, async () => {
     const [kafka, clickhouse] = await Promise.all([
       stopOne(

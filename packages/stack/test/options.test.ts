@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findRepoRoot, resolveStackOptions } from '../src/options.js';
+import { findRepoRoot, parseSaslUsers, resolveStackOptions } from '../src/options.js';
 
 describe('resolveStackOptions', () => {
   it('defaults to the documented ports and <repo>/.aiops', () => {
@@ -52,6 +53,46 @@ describe('resolveStackOptions', () => {
     expect(() => resolveStackOptions({ kafkaPrt: 1 } as never, {})).toThrow(/kafkaPrt/);
     expect(() => resolveStackOptions({}, { CLICKHOUSE_URL: 'tcp://ch:9000' })).toThrow(/clickhouseUrl/);
     expect(() => resolveStackOptions({ kafkaHeap: { min: '1', max: '2g' } }, {})).toThrow(/kafkaHeap/);
+  });
+});
+
+describe('SASL and shared jars', () => {
+  it('reads SASL users from a file named by AIOPS_KAFKA_SASL_USERS_FILE, and the jars folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aiops-sasl-opts-'));
+    const file = join(dir, 'users');
+    writeFileSync(file, '# broker first\nbroker:broker-secret-1\n\nalice:alice-secret-2\n');
+    const options = resolveStackOptions(
+      {},
+      { AIOPS_KAFKA_SASL_USERS_FILE: file, AIOPS_KAFKA_LIBS_DIR: '/libs' },
+    );
+    expect(options.kafkaSasl?.users).toEqual([
+      { username: 'broker', password: 'broker-secret-1' },
+      { username: 'alice', password: 'alice-secret-2' },
+    ]);
+    expect(options.kafkaLibsDir).toBe('/libs');
+    expect(resolveStackOptions({}, {}).kafkaSasl).toBeUndefined();
+  });
+
+  it('refuses short passwords, characters that need quoting, duplicate users and bad lines', () => {
+    const users = (list: { username: string; password: string }[]) => ({ kafkaSasl: { users: list } });
+    expect(() => resolveStackOptions(users([{ username: 'a', password: 'short' }]), {})).toThrow(/password/);
+    expect(() => resolveStackOptions(users([{ username: 'a b', password: 'long-enough' }]), {})).toThrow(
+      /username/,
+    );
+    expect(() =>
+      resolveStackOptions(
+        users([
+          { username: 'a', password: 'long-enough' },
+          { username: 'a', password: 'long-enough2' },
+        ]),
+        {},
+      ),
+    ).toThrow(/unique/);
+    expect(() => resolveStackOptions(users([]), {})).toThrow(/kafkaSasl/);
+    expect(() => parseSaslUsers('no-colon-here')).toThrow(/line 1: expected username:password/);
+    expect(() => resolveStackOptions({}, { AIOPS_KAFKA_SASL_USERS_FILE: '/nonexistent/users' })).toThrow(
+      /cannot read AIOPS_KAFKA_SASL_USERS_FILE/,
+    );
   });
 });
 

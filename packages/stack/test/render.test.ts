@@ -7,7 +7,9 @@ import {
   newClusterId,
   renderClickHouseConfig,
   renderKafkaProperties,
+  renderKafkaSaslOverlay,
   renderTemplate,
+  scramFormatArgs,
   tailLines,
   xmlEscape,
 } from '../src/render.js';
@@ -26,6 +28,66 @@ function properties(text: string): Map<string, string> {
   }
   return map;
 }
+
+describe('the Kafka SASL overlay', () => {
+  const users = [
+    { username: 'broker', password: 'broker-secret-1' },
+    { username: 'alice', password: 'alice-secret-2' },
+  ];
+  const base = renderKafkaProperties(infra('kafka/server.properties'), {
+    kafkaPort: 29392,
+    controllerPort: 29393,
+    logDirs: '/d',
+  });
+  const overlay = renderKafkaSaslOverlay(infra('kafka/sasl.properties'), {
+    kafkaPort: 29392,
+    controllerPort: 29393,
+    users,
+  });
+  // Appended: the last occurrence of a key wins, as in java.util.Properties.
+  const merged = properties(`${base}\n${overlay}`);
+
+  it('replaces the PLAINTEXT listener by SASL_PLAINTEXT and keeps the controller on loopback', () => {
+    expect(merged.get('listeners')).toBe('SASL_PLAINTEXT://127.0.0.1:29392,CONTROLLER://127.0.0.1:29393');
+    expect(merged.get('advertised.listeners')).toBe('SASL_PLAINTEXT://127.0.0.1:29392');
+    expect(merged.get('listener.security.protocol.map')).toBe(
+      'SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    );
+    expect(merged.get('inter.broker.listener.name')).toBe('SASL_PLAINTEXT');
+    expect(merged.get('sasl.enabled.mechanisms')).toBe('SCRAM-SHA-512,SCRAM-SHA-256,PLAIN');
+    expect(merged.get('log.dirs')).toBe('/d');
+  });
+
+  it('lists every user for PLAIN and makes the first one the broker identity', () => {
+    expect(merged.get('listener.name.sasl_plaintext.plain.sasl.jaas.config')).toBe(
+      'org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="broker-secret-1" ' +
+        'user_broker="broker-secret-1" user_alice="alice-secret-2";',
+    );
+    expect(overlay).not.toMatch(/\{\{/);
+  });
+
+  it('creates SCRAM-SHA-256 and -512 credentials for every user at format time', () => {
+    expect(scramFormatArgs(users)).toEqual([
+      '--add-scram',
+      'SCRAM-SHA-256=[name=broker,password=broker-secret-1]',
+      '--add-scram',
+      'SCRAM-SHA-512=[name=broker,password=broker-secret-1]',
+      '--add-scram',
+      'SCRAM-SHA-256=[name=alice,password=alice-secret-2]',
+      '--add-scram',
+      'SCRAM-SHA-512=[name=alice,password=alice-secret-2]',
+    ]);
+  });
+
+  it('refuses names or passwords that would need quoting, and an empty user list', () => {
+    const template = infra('kafka/sasl.properties');
+    const at = { kafkaPort: 1, controllerPort: 2 };
+    expect(() =>
+      renderKafkaSaslOverlay(template, { ...at, users: [{ username: 'a', password: 'x" y' }] }),
+    ).toThrow(/quoting/);
+    expect(() => renderKafkaSaslOverlay(template, { ...at, users: [] })).toThrow(/at least one/);
+  });
+});
 
 describe('renderTemplate', () => {
   it('replaces placeholders and escapes values', () => {

@@ -39,7 +39,11 @@ export const validatorConfigSchema = z.strictObject({
    * of further new series are folded into model `__other__` (see cardinality.ts).
    */
   maxSeriesPerTenant: z.number().int().positive().default(1000),
-  cardinalityPeriodMs: z.number().int().positive().default(60 * 60 * 1000),
+  cardinalityPeriodMs: z
+    .number()
+    .int()
+    .positive()
+    .default(60 * 60 * 1000),
   /** Bound of the cardinality tracker's memory, all tenants together (about 150 bytes per series). */
   maxTrackedSeries: z.number().int().positive().default(200_000),
   /** A dead letter of a message above maxMessageBytes keeps only this many leading bytes of it. */

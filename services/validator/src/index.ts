@@ -9,6 +9,12 @@ export {
 export type { ValidatorConfig } from './config.js';
 export { validatorConfigFromEnv, validatorConfigSchema } from './config.js';
 export { RecentIds } from './recent-ids.js';
-export { boundDeadLetter, chunkOutput, DLQ_ORIGINAL_BYTES_HEADER, SOURCE_HEADER, startValidator } from './service.js';
+export {
+  boundDeadLetter,
+  chunkOutput,
+  DLQ_ORIGINAL_BYTES_HEADER,
+  SOURCE_HEADER,
+  startValidator,
+} from './service.js';
 export type { RawMessage, RejectedMessage, ValidationResult, ValidEvent } from './validate.js';
 export { validateMessages } from './validate.js';

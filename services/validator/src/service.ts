@@ -6,6 +6,7 @@ import {
   DEFAULT_PRICE_TABLE_URL,
   HttpSchemaRegistry,
   loadPriceTable,
+  resolveLimits,
 } from '@aiops/contract';
 import {
   type BatchHandler,
@@ -97,6 +98,12 @@ export async function startValidator(
   const baseContext = createParseContext({
     priceTable,
     userIdSalt: config.userIdSalt,
+    // The service's own bounds replace the contract's defaults, so what the config says is what holds.
+    limits: resolveLimits({
+      maxMessageBytes: config.maxMessageBytes,
+      maxPastMs: config.maxPastMs,
+      maxFutureMs: config.maxFutureMs,
+    }),
     ...(config.schemaRegistryUrl
       ? { registry: new HttpSchemaRegistry({ url: config.schemaRegistryUrl, fetch: globalThis.fetch }) }
       : {}),
@@ -136,12 +143,14 @@ export async function startValidator(
       // `partition/count`: the aggregator keeps one watermark per raw partition (see windowing).
       const source = `${batch.partition}/${rawPartitions}`;
       const position = { topic: batch.topic, partition: batch.partition };
+      const perReason = new Map<string, number>();
       const deadLetters = result.rejected.map((r) => {
-        metrics.deadLettered.inc({ service: SERVICE, reason: r.reason });
+        perReason.set(r.reason, (perReason.get(r.reason) ?? 0) + 1);
         const original = batch.messages[r.index]!;
         const letter = deadLetter(original, { ...position, offset: original.offset }, r, SERVICE, now);
         return boundDeadLetter(letter, config.maxMessageBytes, config.deadLetterMaxBytes);
       });
+      for (const [reason, count] of perReason) metrics.deadLettered.inc({ service: SERVICE, reason }, count);
       if (result.duplicates > 0) metrics.duplicatesDropped.inc({ service: SERVICE }, result.duplicates);
       if (result.folded.model > 0)
         metrics.seriesFolded.inc({ service: SERVICE, level: 'model' }, result.folded.model);
@@ -184,9 +193,17 @@ export async function startValidator(
     },
   };
 
-  /** Sends one chunk after the other (the idempotent producer keeps their order per partition). */
-  const sendInOrder = async (sends: readonly OutputMessages[][]): Promise<void> => {
-    for (const send of sends) await producer.send(send);
+  /**
+   * Sends one chunk after the other, and each batch's chunks after the previous batch's, so that output
+   * keeps the input's order per partition as a single send per batch did.
+   */
+  let sending: Promise<void> = Promise.resolve();
+  const sendInOrder = (sends: readonly OutputMessages[][]): Promise<void> => {
+    const next = sending.then(async () => {
+      for (const send of sends) await producer.send(send);
+    });
+    sending = next.catch(() => undefined);
+    return next;
   };
 
   const runner = createStreamRunner({

@@ -105,7 +105,8 @@ describe('CardinalityTracker', () => {
     );
     // It is a valid Alert of the contract and survives the alerts codec.
     expect(alertCodec.decode(alertCodec.encode(alert))).toEqual(alert);
-    for (let i = 0; i < 20; i++) expect(tracker.admit(event({ model: `x${i}` }), T0 + 20 + i).alert).toBeNull();
+    for (let i = 0; i < 20; i++)
+      expect(tracker.admit(event({ model: `x${i}` }), T0 + 20 + i).alert).toBeNull();
     // Same tenant and hour on a fresh tracker (a replay after a restart) → the same alert_id.
     const replay = new CardinalityTracker({ maxSeriesPerTenant: 2, periodMs: HOUR });
     replay.admit(event({ model: 'a' }), T0 + 5);
@@ -215,8 +216,8 @@ describe('CardinalityTracker', () => {
             expect(tracker.seriesOf(step.tenant)).toBeLessThanOrEqual(limit);
             if (out.folded === 'none') expect(out.event.model).toBe(step.model);
             else expect(out.event.model).toBe(OTHER);
-            let set = outputSeries.get(step.tenant);
-            if (set === undefined) outputSeries.set(step.tenant, (set = new Set()));
+            const set = outputSeries.get(step.tenant) ?? new Set<string>();
+            outputSeries.set(step.tenant, set);
             set.add(seriesKey(out.event));
           }
           // Without expiry or global eviction, the distinct output series of a tenant are bounded.
@@ -287,9 +288,15 @@ describe('validator output bounds', () => {
       1024 * 1024,
     );
     const flattened = sends.flatMap((send) => send.flatMap((b) => b.messages.map((m) => [b.topic, m])));
-    expect(flattened.map(([topic]) => topic)).toEqual([...events.map(() => 'events'), ...dlq.map(() => 'dlq')]);
+    expect(flattened.map(([topic]) => topic)).toEqual([
+      ...events.map(() => 'events'),
+      ...dlq.map(() => 'dlq'),
+    ]);
     for (const send of sends) {
-      const bytes = send.reduce((n, b) => n + b.messages.reduce((k, m) => k + (m.value as Buffer).length, 0), 0);
+      const bytes = send.reduce(
+        (n, b) => n + b.messages.reduce((k, m) => k + (m.value as Buffer).length, 0),
+        0,
+      );
       expect(bytes).toBeLessThanOrEqual(1024 * 1024);
     }
     expect(chunkOutput([{ topic: 'events', messages: [message(10)] }], 1024)).toHaveLength(1);
@@ -299,10 +306,17 @@ describe('validator output bounds', () => {
   });
 
   it('cuts the value of a dead letter above the size limit and says how big it was', () => {
-    const letter = { key: null, value: Buffer.alloc(3000, 1), headers: { 'aiops.dlq.reason': 'message_too_large' } };
+    const letter = {
+      key: null,
+      value: Buffer.alloc(3000, 1),
+      headers: { 'aiops.dlq.reason': 'message_too_large' },
+    };
     const bounded = boundDeadLetter(letter, 2000, 100);
     expect((bounded.value as Buffer).length).toBe(100);
-    expect(bounded.headers).toEqual({ 'aiops.dlq.reason': 'message_too_large', 'aiops.dlq.original_bytes': '3000' });
+    expect(bounded.headers).toEqual({
+      'aiops.dlq.reason': 'message_too_large',
+      'aiops.dlq.original_bytes': '3000',
+    });
     const small = { key: null, value: Buffer.alloc(1500, 1), headers: {} };
     expect(boundDeadLetter(small, 2000, 100)).toBe(small);
   });

@@ -11,15 +11,18 @@ import { fmt } from '../stats/score.js';
  *   warm-up needed, but a series whose *learned* ratio is already that high is chronically failing, not
  *   going down, and is left to the error-rate detector.
  * - `no_data`: driven by `tick(now)` (stream-time or wall-clock punctuation), since silence produces no
- *   windows. A warm series that used to carry ≥ min_expected_events per window and has sent nothing for
- *   absence_after_ms enters the explicit no-data state; it alerts while its peers (the other series of the
- *   same tenant/application/environment) still report, or always if require_peers is off, and, once
- *   raised, holds until the series reports again: its next window leaves the state and lets it recover.
+ *   windows. A warm series that used to carry ≥ min_expected_events per window (windows it skipped count
+ *   as empty) and has sent nothing for absence_after_ms — and for gap_factor × the longest silence it has
+ *   shown before (a decaying maximum, so a bursty series, such as an agent's tool calls that come in runs
+ *   minutes apart, is not called down during its usual pauses) — enters the explicit no-data state; it
+ *   alerts while its peers (the other series of the same tenant/application/environment) still report, or
+ *   always if require_peers is off, and, once raised, holds until the series reports again: its next
+ *   window leaves the state and lets it recover.
  */
 export const OUTAGE = 'outage';
 
 export interface OutageState {
-  /** EW mean events per window. */
+  /** EW mean events per window, windows the series skipped counted as empty. */
   traffic: number;
   windows: number;
   /** Highest window end seen. */
@@ -27,10 +30,14 @@ export interface OutageState {
   noData: boolean;
   /** Event time of the last tick that judged this series silent. */
   lastSilentTick: number;
+  /** End of the last learned window (0: none yet). Absent in snapshots of older versions. */
+  learnedEnd?: number;
+  /** Longest silence between learned windows, in ms, decaying with the baseline's half-life. */
+  gapMax?: number;
 }
 
 export function outageInit(): OutageState {
-  return { traffic: 0, windows: 0, lastEnd: 0, noData: false, lastSilentTick: 0 };
+  return { traffic: 0, windows: 0, lastEnd: 0, noData: false, lastSilentTick: 0, learnedEnd: 0, gapMax: 0 };
 }
 
 export function outageEvaluate(
@@ -84,8 +91,17 @@ export function outageSeen(s: OutageState, f: WindowFeatures): void {
 }
 
 export function outageLearn(ctx: DetectorContext, s: OutageState, f: WindowFeatures): void {
-  const a = Math.max(ctx.compiled.rate.alpha, 1 / (s.windows + 1));
+  const alpha = ctx.compiled.rate.alpha;
+  const previous = s.learnedEnd ?? 0;
+  const gap = previous > 0 && f.start > previous ? f.start - previous : 0;
+  const size = f.end - f.start;
+  // Windows that never came carried no events: fold them in as zeros (bounded: a day of 1-minute windows).
+  const skipped = size > 0 ? Math.min(1440, Math.round(gap / size)) : 0;
+  if (s.windows > 0 && skipped > 0) s.traffic *= (1 - alpha) ** skipped;
+  const a = Math.max(alpha, 1 / (s.windows + 1));
   s.traffic += a * (f.events - s.traffic);
+  s.gapMax = Math.max(gap, (s.gapMax ?? 0) * (1 - alpha) ** (1 + skipped));
+  s.learnedEnd = f.end;
   s.windows++;
 }
 
@@ -97,7 +113,7 @@ export function outageTick(ctx: DetectorContext, s: OutageState, now: number, pe
   const r = ctx.compiled.rules.outage;
   if (!r.enabled || s.windows < ctx.compiled.warmup || s.traffic < r.min_expected_events) return;
   const silent = now - s.lastEnd;
-  if (silent < r.absence_after_ms) return;
+  if (silent < r.absence_after_ms || silent < r.gap_factor * (s.gapMax ?? 0)) return;
   s.noData = true;
   s.lastSilentTick = now;
   const peersActive = now - peersLastEnd < r.absence_after_ms;
