@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
-# `npm run demo`: install if needed, build, bring the local stack up, create the ClickHouse schema, and
-# print where everything runs. (First version: the pipeline services and the simulator come next.)
+# `npm run demo`: install if needed, build, bring the local stack up, create the ClickHouse schema, then
+# `aiops demo`: the four services in one process on their own topics and database, fed a seeded simulation
+# (4 h of event time ending now, five labelled incidents) in about 90 s, with every alert printed as it is
+# published and, at the end, each incident's detection and resolution times. Exits 0 after the bounded run
+# (1 if the pipeline itself is broken). Arguments go to `aiops demo`, e.g.
+#
+#   npm run demo -- --keep-running       stay up on live traffic until Ctrl-C
+#   npm run demo -- --duration 3h --seed 7
+#
+# KAFKA_BROKERS and CLICKHOUSE_URL point it at another stack (none is started then).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -15,8 +23,8 @@ else
 fi
 eval "$(aiops stack env)"
 phase migrate aiops migrate
+phase demo aiops demo "$@"
 
 echo
-echo "demo ready: Kafka at ${KAFKA_BROKERS}, ClickHouse at ${CLICKHOUSE_URL} (database ${CLICKHOUSE_DATABASE:-aiops})"
-echo "  try: curl -s '${CLICKHOUSE_URL}/?user=analyst' --data 'SHOW TABLES FROM ${CLICKHOUSE_DATABASE:-aiops}'"
-echo "  stop: node packages/cli/dist/main.js stack down"
+echo "the stack keeps running: Kafka at ${KAFKA_BROKERS}, ClickHouse at ${CLICKHOUSE_URL}"
+echo "  stop it: node packages/cli/dist/main.js stack down"

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { clickhouseExecutor, createClickHouseClient, eventToRow, migrate, TABLES } from '@aiops/clickhouse';
 import type { Kafka } from 'kafkajs';
-import { type Dataset, datasetSimulation } from './dataset.js';
 import { fileExists, ROOT, say } from './common.js';
+import { type Dataset, datasetSimulation } from './dataset.js';
 
 export interface ClientCeiling {
   readonly messages: number;
@@ -17,7 +17,11 @@ export interface ClientCeiling {
  * fetches, no decoding, no commits). Timed from the first batch to the last message, so the group join
  * is not counted (as ConsumerPerformance's fetch rate does not count it).
  */
-export async function measureClientCeiling(kafka: Kafka, topic: string, messages: number): Promise<ClientCeiling> {
+export async function measureClientCeiling(
+  kafka: Kafka,
+  topic: string,
+  messages: number,
+): Promise<ClientCeiling> {
   const consumer = kafka.consumer({
     groupId: `bench.ceiling.${Date.now().toString(36)}`,
     maxBytesPerPartition: 16 * 1024 * 1024,
@@ -34,7 +38,8 @@ export async function measureClientCeiling(kafka: Kafka, topic: string, messages
   const done = new Promise<void>((resolve) => {
     void consumer.run({
       autoCommit: false,
-      eachBatchAutoResolve: false,
+      // Resolving the batch's offsets is bookkeeping in memory; without it kafkajs fetches some again.
+      eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         if (first === 0) first = performance.now();
         for (const message of batch.messages) bytes += message.value?.length ?? 0;
@@ -67,7 +72,11 @@ export interface BrokerCeiling {
 }
 
 /** Kafka's own JVM consumer (ConsumerPerformance from the broker's jars): fetch rate, rebalance excluded. */
-export async function measureBrokerCeiling(brokers: string[], topic: string, messages: number): Promise<BrokerCeiling> {
+export async function measureBrokerCeiling(
+  brokers: string[],
+  topic: string,
+  messages: number,
+): Promise<BrokerCeiling> {
   const libs = join(process.env.AIOPS_STACK_DIR ?? join(ROOT, '.aiops'), 'kafka', 'libs');
   if (!fileExists(libs)) {
     return { messages: 0, eventsPerSecond: null, mbPerSecond: null, note: `no Kafka jars in ${libs}` };
@@ -172,8 +181,15 @@ export async function measureSinkCeiling(
       if (inserted + batch.length >= rows) break;
     }
     if (batch.length > 0) await insert();
-    say(`sink ceiling: ${inserted.toLocaleString('en-US')} rows in ${(insertMs / 1000).toFixed(1)} s of inserts`);
-    return { rows: inserted, seconds: insertMs / 1000, rowsPerSecond: inserted / (insertMs / 1000), batchRows: SINK_BATCH };
+    say(
+      `sink ceiling: ${inserted.toLocaleString('en-US')} rows in ${(insertMs / 1000).toFixed(1)} s of inserts`,
+    );
+    return {
+      rows: inserted,
+      seconds: insertMs / 1000,
+      rowsPerSecond: inserted / (insertMs / 1000),
+      batchRows: SINK_BATCH,
+    };
   } finally {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
     await client.close();

@@ -60,11 +60,15 @@ export async function ensureDataset(kafka: Kafka, events: number, force: boolean
     if (!force) {
       const existing = await reusable(admin, events);
       if (existing) {
-        say(`reusing ${events.toLocaleString('en-US')} pre-produced events in ${Object.values(RAW_TOPICS).join(', ')}`);
+        say(
+          `reusing ${events.toLocaleString('en-US')} pre-produced events in ${Object.values(RAW_TOPICS).join(', ')}`,
+        );
         return existing;
       }
     }
-    const present = (await admin.listTopics()).filter((t) => (Object.values(RAW_TOPICS) as string[]).includes(t));
+    const present = (await admin.listTopics()).filter((t) =>
+      (Object.values(RAW_TOPICS) as string[]).includes(t),
+    );
     if (present.length > 0) {
       await admin.deleteTopics({ topics: present, timeout: 30_000 });
       // Deletion is asynchronous on the broker: wait until the names are free again.
@@ -137,7 +141,9 @@ async function produce(kafka: Kafka, events: number): Promise<Dataset> {
     const partition = n % RAW_PARTITIONS;
     avro.push({ value: a, partition });
     json.push({ value: j, partition });
-    series.add(`${event.tenant_id}|${event.application}|${event.environment}|${event.provider}|${event.model}|${event.operation}`);
+    series.add(
+      `${event.tenant_id}|${event.application}|${event.environment}|${event.provider}|${event.model}|${event.operation}`,
+    );
     last = event;
     if (++n >= events) break;
     if (avro.length >= BATCH) await flush();
@@ -161,6 +167,8 @@ async function produce(kafka: Kafka, events: number): Promise<Dataset> {
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(MANIFEST, `${JSON.stringify(dataset, null, 2)}\n`);
-  say(`produced ${n.toLocaleString('en-US')} events to both raw topics in ${dataset.produceSeconds.toFixed(1)} s`);
+  say(
+    `produced ${n.toLocaleString('en-US')} events to both raw topics in ${dataset.produceSeconds.toFixed(1)} s`,
+  );
   return dataset;
 }

@@ -1,12 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from '@clickhouse/client';
 import { alertCodec, encodeEventAvroSingleObject, windowCodec } from '@aiops/contract';
 import { createSimulation } from '@aiops/simulator';
+import { createClient } from '@clickhouse/client';
 import type { Kafka, Message } from 'kafkajs';
-import { type Endpoints, percentile, RESULTS_DIR, type ServiceProcess, say, startService, waitReady } from './common.js';
-import { BENCH_PARTITIONS, type RunNames, serviceEnv, type StageName } from './stages.js';
+import {
+  type Endpoints,
+  percentile,
+  RESULTS_DIR,
+  type ServiceProcess,
+  say,
+  startService,
+  waitReady,
+} from './common.js';
+import { BENCH_PARTITIONS, type RunNames, type StageName, serviceEnv } from './stages.js';
 
 export interface LatencySummary {
   readonly samples: number;

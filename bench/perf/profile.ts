@@ -29,15 +29,22 @@ const before = new Set(readdirSync(dir));
 const prefix = `bench.run-prof${Date.now().toString(36)}`;
 const names = runNames(prefix, input);
 // The stage's input topic goes where that service reads it.
-const topicVar = { validator: 'TOPIC_RAW', aggregator: 'TOPIC_EVENTS', writer: 'TOPIC_EVENTS', detector: 'TOPIC_WINDOWS' }[
-  service
-] as string;
+const topicVar = {
+  validator: 'TOPIC_RAW',
+  aggregator: 'TOPIC_EVENTS',
+  writer: 'TOPIC_EVENTS',
+  detector: 'TOPIC_WINDOWS',
+}[service] as string;
 const env = { ...serviceEnv(endpoints(), names, { WRITER_TABLES: 'events' }), [topicVar]: input };
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, 'run', service, '--ops-port', '19699'], {
-  cwd: ROOT,
-  env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+const child = spawn(
+  process.execPath,
+  ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, 'run', service, '--ops-port', '19699'],
+  {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  },
+);
 await sleep(seconds * 1000);
 child.kill('SIGTERM');
 await new Promise((resolve) => child.once('exit', resolve));

@@ -38,7 +38,7 @@ import { measureState, type StatePoint } from './state.js';
 
 const SECTIONS = ['ceilings', 'stages', 'e2e', 'latency', 'state', 'score'] as const;
 type Section = (typeof SECTIONS)[number];
-const STAGE_CHOICES = ['validator', 'validator_json', 'aggregator', 'writer', 'detector'];
+const STAGE_CHOICES = ['validator', 'validator_json', 'aggregator', 'writer', 'writer_batch50k', 'detector'];
 
 interface Flags {
   events: number;
@@ -50,7 +50,13 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { events: 1_000_000, regenerate: false, only: new Set(SECTIONS), resultsMd: true, stages: new Set(STAGE_CHOICES) };
+  const flags: Flags = {
+    events: 1_000_000,
+    regenerate: false,
+    only: new Set(SECTIONS),
+    resultsMd: true,
+    stages: new Set(STAGE_CHOICES),
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--events') flags.events = Number(argv[++i]);
@@ -59,10 +65,10 @@ function parseFlags(argv: string[]): Flags {
     else if (arg === '--stages') {
       flags.stages = new Set((argv[++i] ?? '').split(',').filter(Boolean));
       for (const s of flags.stages) if (!STAGE_CHOICES.includes(s)) throw new Error(`unknown stage ${s}`);
-    }
-    else if (arg === '--only') {
+    } else if (arg === '--only') {
       const list = (argv[++i] ?? '').split(',').filter(Boolean);
-      for (const s of list) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section ${s}`);
+      for (const s of list)
+        if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section ${s}`);
       flags.only = new Set(list as Section[]);
     } else throw new Error(`unknown argument ${arg}`);
   }
@@ -70,7 +76,15 @@ function parseFlags(argv: string[]): Flags {
   return flags;
 }
 
-const BUDGET_S = { validator: 60, validatorJson: 30, aggregator: 60, writer: 60, detector: 45, e2e: 150, latency: 60 };
+const BUDGET_S = {
+  validator: 60,
+  validatorJson: 30,
+  aggregator: 60,
+  writer: 60,
+  detector: 45,
+  e2e: 150,
+  latency: 60,
+};
 const STAGE_PORT = 19_641;
 
 function machine() {
@@ -91,10 +105,16 @@ function machine() {
   })();
   const java = javaLine || cmd('sh', ['-c', 'java -version 2>&1 | head -1']);
   const libs = join(process.env.AIOPS_STACK_DIR ?? join(ROOT, '.aiops'), 'kafka', 'libs');
-  const kafkaJar = existsSync(libs) ? readdirSync(libs).find((f) => /^kafka_2\.\d+-.*\.jar$/.test(f)) : undefined;
+  const kafkaJar = existsSync(libs)
+    ? readdirSync(libs).find((f) => /^kafka_2\.\d+-.*\.jar$/.test(f))
+    : undefined;
   const pkg = (name: string) => {
     try {
-      return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      return (
+        JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version;
     } catch {
       return 'unknown';
     }
@@ -124,7 +144,10 @@ async function cleanupStale(admin: Admin, clickhouseUrl: string, keepPrefix?: st
   if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);
   const client = createClient({ url: clickhouseUrl, compression: { request: false, response: false } });
   try {
-    const result = await client.query({ query: "SELECT name FROM system.databases WHERE name LIKE 'bench_run_%'", format: 'JSONEachRow' });
+    const result = await client.query({
+      query: "SELECT name FROM system.databases WHERE name LIKE 'bench_run_%'",
+      format: 'JSONEachRow',
+    });
     for (const { name } of (await result.json()) as { name: string }[]) {
       await client.command({ query: `DROP DATABASE IF EXISTS ${name}` });
     }
@@ -134,7 +157,9 @@ async function cleanupStale(admin: Admin, clickhouseUrl: string, keepPrefix?: st
 }
 
 const fmt = (n: number | null | undefined, digits = 0) =>
-  n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  n === null || n === undefined || !Number.isFinite(n)
+    ? '–'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
@@ -147,16 +172,23 @@ async function main(): Promise<void> {
   await admin.connect();
   const info = machine();
   const ch = createClient({ url: ep.clickhouseUrl, compression: { request: false, response: false } });
-  info.clickhouse = ((await (await ch.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' })).json()) as { v: string }[])[0]?.v ?? 'unknown';
+  info.clickhouse =
+    (
+      (await (await ch.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' })).json()) as {
+        v: string;
+      }[]
+    )[0]?.v ?? 'unknown';
   await ch.close();
-  say(`run ${runId} on ${info.nproc} cores, node ${info.node}, Kafka ${info.kafka}, ClickHouse ${info.clickhouse}`);
+  say(
+    `run ${runId} on ${info.nproc} cores, node ${info.node}, Kafka ${info.kafka}, ClickHouse ${info.clickhouse}`,
+  );
   await cleanupStale(admin, ep.clickhouseUrl);
 
   const dataset: Dataset = await ensureDataset(kafka, flags.events, flags.regenerate);
   let client: ClientCeiling | null = null;
   let broker: BrokerCeiling | null = null;
   let sink: SinkCeiling | null = null;
-  const stages: Partial<Record<StageName | 'validator_json', StageResult>> = {};
+  const stages: Partial<Record<StageName | 'validator_json' | 'writer_batch50k', StageResult>> = {};
   let e2e: EndToEndResult | null = null;
   let latency: LatencyResult | null = null;
   let state: StatePoint[] = [];
@@ -203,29 +235,58 @@ async function main(): Promise<void> {
       await stage('validator', names.raw, BUDGET_S.validator);
       if (flags.stages.has('validator_json'))
         await attempt('stage validator (JSON input)', async () => {
-        const jsonNames = runNames(`${prefix}.j`, RAW_TOPICS.json);
-        stages.validator_json = await runStage(admin, {
-          label: 'validator (JSON input)',
-          service: 'validator',
-          env: serviceEnv(ep, jsonNames),
-          opsPort: STAGE_PORT,
-          inputTopic: jsonNames.raw,
-          progress: progressOf.validator(jsonNames),
-          budgetSeconds: BUDGET_S.validatorJson,
+          const jsonNames = runNames(`${prefix}.j`, RAW_TOPICS.json);
+          stages.validator_json = await runStage(admin, {
+            label: 'validator (JSON input)',
+            service: 'validator',
+            env: serviceEnv(ep, jsonNames),
+            opsPort: STAGE_PORT,
+            inputTopic: jsonNames.raw,
+            progress: progressOf.validator(jsonNames),
+            budgetSeconds: BUDGET_S.validatorJson,
+          });
         });
-      });
       await stage('aggregator', names.events, BUDGET_S.aggregator);
       await stage('writer', names.events, BUDGET_S.writer);
+      if (flags.stages.has('writer_batch50k'))
+        await attempt('stage writer (50 000-row batches)', async () => {
+          // The same writer with WRITER_BATCH_ROWS=50000 (default 5000): how much the batch size matters.
+          const names50k = runNames(`${prefix}.w`, names.events);
+          stages.writer_batch50k = await runStage(admin, {
+            label: 'writer (WRITER_BATCH_ROWS=50000)',
+            service: 'writer',
+            env: serviceEnv(ep, names50k, {
+              WRITER_TABLES: 'events',
+              TOPIC_EVENTS: names.events,
+              WRITER_BATCH_ROWS: '50000',
+            }),
+            opsPort: STAGE_PORT,
+            inputTopic: names.events,
+            progress: progressOf.writer(names50k),
+            budgetSeconds: BUDGET_S.writer,
+          });
+        });
       await stage('detector', names.windows, BUDGET_S.detector);
     }
     if (flags.only.has('ceilings')) {
       await attempt('sink ceiling', async () => {
-        sink = await measureSinkCeiling(ep.clickhouseUrl, `bench_${runId.replace(/-/g, '_')}_sink`, dataset, dataset.events);
+        sink = await measureSinkCeiling(
+          ep.clickhouseUrl,
+          `bench_${runId.replace(/-/g, '_')}_sink`,
+          dataset,
+          dataset.events,
+        );
       });
     }
     if (flags.only.has('e2e')) {
       await attempt('end to end', async () => {
-        e2e = await runEndToEnd(admin, ep, runNames(`${prefix}.e`, RAW_TOPICS.avro), STAGE_PORT, BUDGET_S.e2e);
+        e2e = await runEndToEnd(
+          admin,
+          ep,
+          runNames(`${prefix}.e`, RAW_TOPICS.avro),
+          STAGE_PORT,
+          BUDGET_S.e2e,
+        );
       });
     }
     if (flags.only.has('latency')) {
@@ -250,12 +311,28 @@ async function main(): Promise<void> {
   }
 
   const minutes = (Date.now() - started) / 60_000;
-  const report = buildReport({ info, dataset, client, broker, sink, stages, e2e, latency, state, score, errors, minutes, runId });
+  const report = buildReport({
+    info,
+    dataset,
+    client,
+    broker,
+    sink,
+    stages,
+    e2e,
+    latency,
+    state,
+    score,
+    errors,
+    minutes,
+    runId,
+  });
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report.json, null, 2)}\n`);
   process.stdout.write(`${report.text}\n`);
   if (flags.resultsMd) appendFileSync(join(ROOT, 'bench', 'RESULTS.md'), `\n${report.markdown}\n`);
-  say(`done in ${minutes.toFixed(1)} min; bench/results/latest.json written${flags.resultsMd ? ', bench/RESULTS.md appended' : ''}`);
+  say(
+    `done in ${minutes.toFixed(1)} min; bench/results/latest.json written${flags.resultsMd ? ', bench/RESULTS.md appended' : ''}`,
+  );
   if (errors.length > 0) process.exitCode = 1;
 }
 
@@ -265,7 +342,7 @@ interface ReportInput {
   client: ClientCeiling | null;
   broker: BrokerCeiling | null;
   sink: SinkCeiling | null;
-  stages: Partial<Record<StageName | 'validator_json', StageResult>>;
+  stages: Partial<Record<StageName | 'validator_json' | 'writer_batch50k', StageResult>>;
   e2e: EndToEndResult | null;
   latency: LatencyResult | null;
   state: StatePoint[];
@@ -279,9 +356,14 @@ const STAGE_KEYS: StageName[] = ['validator', 'aggregator', 'writer', 'detector'
 
 function buildReport(r: ReportInput): { json: unknown; text: string; markdown: string } {
   const ceiling = r.client?.eventsPerSecond ?? null;
-  const ratio = (v: number | null | undefined) => (v === null || v === undefined || ceiling === null ? null : v / ceiling);
-  const stageRate = Object.fromEntries(STAGE_KEYS.map((k) => [k, round(r.stages[k]?.messagesPerSecond ?? null)]));
-  const stageRatio = Object.fromEntries(STAGE_KEYS.map((k) => [k, round(ratio(r.stages[k]?.messagesPerSecond), 3)]));
+  const ratio = (v: number | null | undefined) =>
+    v === null || v === undefined || ceiling === null ? null : v / ceiling;
+  const stageRate = Object.fromEntries(
+    STAGE_KEYS.map((k) => [k, round(r.stages[k]?.messagesPerSecond ?? null)]),
+  );
+  const stageRatio = Object.fromEntries(
+    STAGE_KEYS.map((k) => [k, round(ratio(r.stages[k]?.messagesPerSecond), 3)]),
+  );
   const bytesPerSeries: Record<string, Record<string, number>> = { aggregator: {}, detector: {} };
   for (const p of r.state) bytesPerSeries[p.kind]![String(p.series)] = Math.round(p.heapBytesPerSeries);
   const rssPerSeries: Record<string, Record<string, number>> = { aggregator: {}, detector: {} };
@@ -299,9 +381,12 @@ function buildReport(r: ReportInput): { json: unknown; text: string; markdown: s
     sink_ceiling_rows_per_s: round(r.sink?.rowsPerSecond ?? null),
     stage_events_per_s: stageRate,
     stage_ratios: stageRatio,
-    stage_cpu_s_per_million: Object.fromEntries(STAGE_KEYS.map((k) => [k, round(r.stages[k]?.cpuSecondsPerMillion ?? null, 1)])),
+    stage_cpu_s_per_million: Object.fromEntries(
+      STAGE_KEYS.map((k) => [k, round(r.stages[k]?.cpuSecondsPerMillion ?? null, 1)]),
+    ),
     stage_peak_rss_mb: Object.fromEntries(STAGE_KEYS.map((k) => [k, round(r.stages[k]?.peakRssMb ?? null)])),
     stage_drained: Object.fromEntries(STAGE_KEYS.map((k) => [k, r.stages[k]?.drained ?? null])),
+    writer_batch50k_rows_per_s: round(r.stages.writer_batch50k?.messagesPerSecond ?? null),
     validator_json_events_per_s: round(r.stages.validator_json?.messagesPerSecond ?? null),
     validator_json_ratio: round(ratio(r.stages.validator_json?.messagesPerSecond), 3),
     end_to_end_events_per_s: round(r.e2e?.eventsPerSecond ?? null),
@@ -318,7 +403,16 @@ function buildReport(r: ReportInput): { json: unknown; text: string; markdown: s
     rss_bytes_per_series: rssPerSeries,
     score_series_points_per_s: round(r.score?.scorerPointsPerSecond ?? null),
     score_series_pipeline_points_per_s: round(r.score?.pipelinePointsPerSecond ?? null),
-    details: { client: r.client, broker: r.broker, sink: r.sink, stages: r.stages, e2e: r.e2e, latency: r.latency, state: r.state, score: r.score },
+    details: {
+      client: r.client,
+      broker: r.broker,
+      sink: r.sink,
+      stages: r.stages,
+      e2e: r.e2e,
+      latency: r.latency,
+      state: r.state,
+      score: r.score,
+    },
     errors: r.errors,
   };
   const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(0)}%`);
@@ -336,25 +430,38 @@ function buildReport(r: ReportInput): { json: unknown; text: string; markdown: s
   lines.push(
     `Input: ${fmt(r.dataset.events)} simulated events (${r.dataset.series} series, a day of event time), Avro single-object ` +
       `${r.dataset.avgBytes.avro} B/event and JSON ${r.dataset.avgBytes.json} B/event, ${3} partitions` +
-      (r.dataset.reused ? ' (pre-produced earlier, reused)' : ` (produced in ${fmt(r.dataset.produceSeconds, 1)} s)`) +
+      (r.dataset.reused
+        ? ' (pre-produced earlier, reused)'
+        : ` (produced in ${fmt(r.dataset.produceSeconds, 1)} s)`) +
       '.',
   );
   lines.push('');
   lines.push('| figure | value | vs client ceiling | CPU s / 1M | peak RSS MB | how |');
   lines.push('| --- | ---: | ---: | ---: | ---: | --- |');
-  lines.push(`| client ceiling (kafkajs eachBatch, count bytes) | ${fmt(ceiling)} ev/s, ${fmt(r.client?.mbPerSecond, 1)} MB/s | 100% | | | ${fmt(r.client?.messages)} msgs, group join excluded |`);
-  lines.push(`| broker ceiling (JVM ConsumerPerformance) | ${fmt(r.broker?.eventsPerSecond)} ev/s, ${fmt(r.broker?.mbPerSecond, 1)} MB/s | ${pct(ratio(r.broker?.eventsPerSecond))} | | | ${r.broker?.note ?? '–'} |`);
-  lines.push(`| sink ceiling (ClickHouse bulk insert, events rows) | ${fmt(r.sink?.rowsPerSecond)} rows/s | ${pct(ratio(r.sink?.rowsPerSecond))} | | | ${fmt(r.sink?.rows)} rows, ${fmt(r.sink?.batchRows)}-row JSONEachRow inserts |`);
+  lines.push(
+    `| client ceiling (kafkajs eachBatch, count bytes) | ${fmt(ceiling)} ev/s, ${fmt(r.client?.mbPerSecond, 1)} MB/s | 100% | | | ${fmt(r.client?.messages)} msgs, group join excluded |`,
+  );
+  lines.push(
+    `| broker ceiling (JVM ConsumerPerformance) | ${fmt(r.broker?.eventsPerSecond)} ev/s, ${fmt(r.broker?.mbPerSecond, 1)} MB/s | ${pct(ratio(r.broker?.eventsPerSecond))} | | | ${r.broker?.note ?? '–'} |`,
+  );
+  lines.push(
+    `| sink ceiling (ClickHouse bulk insert, events rows) | ${fmt(r.sink?.rowsPerSecond)} rows/s | ${pct(ratio(r.sink?.rowsPerSecond))} | | | ${fmt(r.sink?.rows)} rows, ${fmt(r.sink?.batchRows)}-row JSONEachRow inserts |`,
+  );
   const stageRow = (label: string, s: StageResult | undefined, unit = 'ev/s') =>
     `| ${label} | ${fmt(s?.messagesPerSecond)} ${unit} | ${pct(ratio(s?.messagesPerSecond))} | ${fmt(s?.cpuSecondsPerMillion, 1)} | ${fmt(s?.peakRssMb)} | ${s?.note ?? 'not measured'} |`;
   lines.push(stageRow('validator (Avro in)', r.stages.validator));
   lines.push(stageRow('validator (JSON in)', r.stages.validator_json));
   lines.push(stageRow('aggregator', r.stages.aggregator));
   lines.push(stageRow('writer (events table)', r.stages.writer, 'rows/s'));
+  lines.push(stageRow('writer, WRITER_BATCH_ROWS=50000', r.stages.writer_batch50k, 'rows/s'));
   lines.push(stageRow('detector (input = window aggregates)', r.stages.detector, 'windows/s'));
   lines.push(
     `| end to end (4 processes, raw → windows + alerts + ClickHouse) | ${fmt(r.e2e?.eventsPerSecond)} ev/s | ${pct(ratio(r.e2e?.eventsPerSecond))} | ${fmt(r.e2e?.cpuSecondsPerMillion, 1)} (all 4) | ${
-      r.e2e ? Object.entries(r.e2e.perService).map(([k, v]) => `${k} ${fmt(v.peakRssMb)}`).join(', ') : '–'
+      r.e2e
+        ? Object.entries(r.e2e.perService)
+            .map(([k, v]) => `${k} ${fmt(v.peakRssMb)}`)
+            .join(', ')
+        : '–'
     } | ${r.e2e?.note ?? 'not measured'}${r.e2e ? `; ${fmt(r.e2e.windows)} windows` : ''} |`,
   );
   lines.push('');
@@ -373,7 +480,9 @@ function buildReport(r: ReportInput): { json: unknown; text: string; markdown: s
     lines.push('| state | series | heap+external B/series | RSS B/series | process RSS MB |');
     lines.push('| --- | ---: | ---: | ---: | ---: |');
     for (const p of r.state) {
-      lines.push(`| ${p.kind} | ${fmt(p.series)} | ${fmt(p.heapBytesPerSeries)} | ${fmt(p.rssBytesPerSeries)} | ${fmt(p.rssMb)} |`);
+      lines.push(
+        `| ${p.kind} | ${fmt(p.series)} | ${fmt(p.heapBytesPerSeries)} | ${fmt(p.rssBytesPerSeries)} | ${fmt(p.rssMb)} |`,
+      );
     }
     lines.push('');
   }
@@ -381,7 +490,9 @@ function buildReport(r: ReportInput): { json: unknown; text: string; markdown: s
     lines.push(
       `score-series over NAB (${r.score.files} files, ${fmt(r.score.points)} points): scorer ${fmt(r.score.scorerPointsPerSecond)} points/s; ` +
         `parse + score + format ${fmt(r.score.pipelinePointsPerSecond)} points/s` +
-        (r.score.cli ? `; the CLI on ${r.score.cli.file} (${fmt(r.score.cli.points)} points, node start-up included) ${fmt(r.score.cli.seconds, 2)} s.` : '.'),
+        (r.score.cli
+          ? `; the CLI on ${r.score.cli.file} (${fmt(r.score.cli.points)} points, node start-up included) ${fmt(r.score.cli.seconds, 2)} s.`
+          : '.'),
     );
   } else lines.push('score-series: not measured.');
   if (r.errors.length > 0) {

@@ -79,10 +79,17 @@ export function measureScoreSeries(): ScoreSeriesResult | null {
   const largest = files.reduce((a, b) => (statSync(a).size >= statSync(b).size ? a : b));
   const cliPoints = parsed[files.indexOf(largest)]!.length;
   const started = performance.now();
-  const run = spawnSync(process.execPath, [CLI, 'score-series', largest, '--out', '/dev/null'], { stdio: 'ignore' });
+  const run = spawnSync(process.execPath, [CLI, 'score-series', largest, '--out', '/dev/null'], {
+    stdio: 'ignore',
+  });
   const seconds = (performance.now() - started) / 1000;
   if (run.status === 0) {
-    cli = { file: largest.slice(dir.length + 1), points: cliPoints, seconds, pointsPerSecond: cliPoints / seconds };
+    cli = {
+      file: largest.slice(dir.length + 1),
+      points: cliPoints,
+      seconds,
+      pointsPerSecond: cliPoints / seconds,
+    };
   }
   if (!Number.isFinite(sink)) say('score-series: a score was not finite');
   const result: ScoreSeriesResult = {

@@ -5,8 +5,8 @@ import {
   groupCommitted,
   metricValue,
   type ProcSample,
-  sampleProc,
   type ServiceProcess,
+  sampleProc,
   say,
   scrape,
   startService,
@@ -44,7 +44,11 @@ export function runNames(prefix: string, raw: string): RunNames {
 export const BENCH_PARTITIONS = 3;
 
 /** The environment `aiops run <service>` reads, pointed at this run's topics, groups and database. */
-export function serviceEnv(endpoints: Endpoints, names: RunNames, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function serviceEnv(
+  endpoints: Endpoints,
+  names: RunNames,
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
   return {
     KAFKA_BROKERS: endpoints.brokers.join(','),
     CLICKHOUSE_URL: endpoints.clickhouseUrl,
@@ -90,7 +94,8 @@ export const progressOf: Record<StageName, (names: RunNames) => Progress> = {
   // Offsets the validator committed: committed only after its output is acknowledged.
   validator: (names) => (_s, admin) => groupCommitted(admin, `${names.prefix}.validator`, names.raw),
   // Events folded into windows (its committed offset trails the oldest open window by design).
-  aggregator: () => async (s) => metricValue(await scrape(s.opsPort), 'aiops_messages_consumed_total', { service: 'aggregator' }),
+  aggregator: () => async (s) =>
+    metricValue(await scrape(s.opsPort), 'aiops_messages_consumed_total', { service: 'aggregator' }),
   // Rows ClickHouse acknowledged.
   writer: () => async (s) =>
     metricValue(await scrape(s.opsPort), 'aiops_clickhouse_rows_inserted_total', { service: 'writer' }),
@@ -177,7 +182,10 @@ export interface EndToEndResult {
   readonly eventsPerSecond: number;
   readonly drained: boolean;
   readonly cpuSecondsPerMillion: number | null;
-  readonly perService: Record<string, { cpuSeconds: number | null; peakRssMb: number | null; progress: number }>;
+  readonly perService: Record<
+    string,
+    { cpuSeconds: number | null; peakRssMb: number | null; progress: number }
+  >;
   readonly windows: number;
   readonly alerts: number;
   readonly note: string;
@@ -273,7 +281,9 @@ export async function runEndToEnd(
       perService,
       windows: await topicEnd(admin, names.windows),
       // Not the topic's end offset: transaction markers take offsets too.
-      alerts: metricValue(await scrape(get('detector').opsPort), 'aiops_messages_produced_total', { service: 'detector' }),
+      alerts: metricValue(await scrape(get('detector').opsPort), 'aiops_messages_produced_total', {
+        service: 'detector',
+      }),
       note: drained
         ? `whole input (${total.toLocaleString('en-US')}) from the first validated batch until every stage drained`
         : `time budget: ${seconds.toFixed(0)} s after the first validated batch; progress validator ${last.validator}, aggregator ${last.aggregator}, writer ${last.writer}, detector ${last.detector} (windows)`,

@@ -28,7 +28,13 @@ function measure(): { heap: number; rss: number } {
 function templates(): TelemetryEvent[] {
   const out: TelemetryEvent[] = [];
   const startMs = Date.now() - 10 * MINUTE;
-  for (const e of createSimulation({ seed: 3, startMs, durationMs: 10 * MINUTE, eventsPerMinute: 300, scenarios: [] }).events()) {
+  for (const e of createSimulation({
+    seed: 3,
+    startMs,
+    durationMs: 10 * MINUTE,
+    eventsPerMinute: 300,
+    scenarios: [],
+  }).events()) {
     if (e.duration_ms !== null) out.push(e);
     if (out.length >= 500) break;
   }
@@ -68,13 +74,23 @@ if (kind === 'aggregator') {
         timestamp: t0 + ((j * 997) % (MINUTE - 1000)),
       };
       const key = `${event.tenant_id}|${event.application}|${event.environment}|${event.provider}|${event.model}|${event.operation}`;
-      driver.process(key, event, event.timestamp, { topic: 'bench', partition: 0, offset: offset++ }, { source: '0/1' });
+      driver.process(
+        key,
+        event,
+        event.timestamp,
+        { topic: 'bench', partition: 0, offset: offset++ },
+        { source: '0/1' },
+      );
     }
     if (i % 1000 === 0) driver.drain();
   }
   driver.drain();
   const stats = operator.stats();
-  extra = { openWindows: stats.openWindows, activeSeries: stats.activeSeries, sketchBytes: stats.sketchBytes };
+  extra = {
+    openWindows: stats.openWindows,
+    activeSeries: stats.activeSeries,
+    sketchBytes: stats.sketchBytes,
+  };
   keep = driver;
 } else if (kind === 'detector') {
   // Windows as the aggregator makes them (one series' worth aggregated for real), cloned per series.
@@ -90,10 +106,18 @@ if (kind === 'aggregator') {
         event_id: `t-${w}-${j}`,
         timestamp: t0 + w * MINUTE + j * 1000,
       };
-      driver.process('k', event, event.timestamp, { topic: 'bench', partition: 0, offset: offset++ }, { source: '0/1' });
+      driver.process(
+        'k',
+        event,
+        event.timestamp,
+        { topic: 'bench', partition: 0, offset: offset++ },
+        { source: '0/1' },
+      );
     }
   }
-  const windows = (driver.drain().get('') ?? []).map((r) => r.value as WindowAggregate).slice(0, WINDOWS_PER_SERIES);
+  const windows = (driver.drain().get('') ?? [])
+    .map((r) => r.value as WindowAggregate)
+    .slice(0, WINDOWS_PER_SERIES);
   const engine = createDetectionEngine({});
   let alerts = 0;
   // Measured from here: the windows above are templates, not state.

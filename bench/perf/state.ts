@@ -16,9 +16,13 @@ const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'state-child.js');
 
 async function point(kind: 'aggregator' | 'detector', series: number): Promise<StatePoint> {
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=4096', CHILD, kind, String(series)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--max-old-space-size=4096', CHILD, kind, String(series)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -27,7 +31,9 @@ async function point(kind: 'aggregator' | 'detector', series: number): Promise<S
     child.stderr.on('data', (c: Buffer) => {
       stderr = (stderr + c.toString()).slice(-2000);
     });
-    child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`state child ${kind} ${series}: ${stderr}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`state child ${kind} ${series}: ${stderr}`)),
+    );
   });
   return JSON.parse(out.trim().split('\n').pop()!) as StatePoint;
 }

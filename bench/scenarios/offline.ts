@@ -20,7 +20,7 @@ import {
 import { createDetectionEngine } from '@aiops/detectors';
 import { ProcessorDriver } from '@aiops/kafka';
 import type { Simulation } from '@aiops/simulator';
-import { type WindowOutput, WindowOperator } from '@aiops/windowing';
+import { WindowOperator, type WindowOutput } from '@aiops/windowing';
 
 export interface OfflineOptions {
   readonly windowMs: number;

@@ -3,13 +3,14 @@
  * pipeline (validator, aggregator, writer, detector on the local Kafka and ClickHouse, on topics, groups and
  * a database of their own), scored per detector: recall, precision, detection delay in windows.
  *
- *   node bench/dist/scenarios/run.js [--duration 4h] [--rate 400/min] [--seeds 42] [--partitions 3]
- *                                    [--rules rules.json] [--json bench/results/scenarios.json] [--offline]
+ *   node bench/dist/scenarios/run.js [--duration 4h] [--rate 400/min] [--seeds 42] [--start 8|now]
+ *        [--partitions 3] [--rules rules.json] [--json bench/results/scenarios.json] [--offline] [--keep]
  *
  * --offline runs the functional cores in this process instead (no Kafka, no ClickHouse): for tuning.
+ * Service logs go to bench/results/scenarios-services.log (--log-file, --log-level).
  * KAFKA_BROKERS / CLICKHOUSE_URL pick the stack (default: the local one, 127.0.0.1:19092 / :18123).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   checkTargets,
@@ -35,6 +36,11 @@ interface Args {
   json: string | null;
   offline: boolean;
   quiet: boolean;
+  keep: boolean;
+  /** UTC hour of day the simulated period starts at, or null: it ends now. */
+  startHour: number | null;
+  logLevel: string;
+  logFile: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -49,6 +55,10 @@ function parseArgs(argv: string[]): Args {
     json: 'bench/results/scenarios.json',
     offline: false,
     quiet: false,
+    keep: false,
+    startHour: 8,
+    logLevel: 'warn',
+    logFile: 'bench/results/scenarios-services.log',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -69,10 +79,38 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--no-json') args.json = null;
     else if (a === '--offline') args.offline = true;
     else if (a === '--quiet') args.quiet = true;
-    else throw new Error(`unknown argument ${a}`);
+    else if (a === '--keep') args.keep = true;
+    else if (a === '--log-level') args.logLevel = value();
+    else if (a === '--log-file') args.logFile = value();
+    else if (a === '--start') {
+      const v = value();
+      args.startHour = v === 'now' ? null : Number(v);
+      if (
+        args.startHour !== null &&
+        !(Number.isInteger(args.startHour) && args.startHour >= 0 && args.startHour < 24)
+      )
+        throw new Error('--start: now, or a UTC hour 0-23');
+    } else throw new Error(`unknown argument ${a}`);
   }
   if (args.seeds.some((s) => !Number.isSafeInteger(s))) throw new Error('--seeds: integers, comma-separated');
   return args;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Where the simulated period starts. The validator refuses events older than 7 days or in the future, so
+ * the period lies in the last day: by default it starts at a fixed UTC hour (the latest such start whose
+ * period has ended), so that every run sees the same traffic curve — the simulator's rate follows the time
+ * of day — and the same seed gives the same events; `--start now` ends it now instead.
+ */
+function simulationStart(durationMs: number, startHour: number | null, nowMs: number): number {
+  if (startHour === null) return Math.floor((nowMs - durationMs) / 60_000) * 60_000;
+  let start = Math.floor(nowMs / DAY_MS) * DAY_MS + startHour * 3_600_000;
+  while (start + durationMs > nowMs) start -= DAY_MS;
+  if (nowMs - start > 6 * DAY_MS)
+    throw new Error('--duration too long for a fixed start hour: use --start now');
+  return start;
 }
 
 interface RunRecord {
@@ -90,9 +128,14 @@ async function main(): Promise<void> {
     process.stdout.write(`${line}\n`);
   };
   const runs: RunRecord[] = [];
+  let logs: WriteStream | null = null;
+  if (!args.offline) {
+    mkdirSync(dirname(args.logFile), { recursive: true });
+    logs = createWriteStream(args.logFile, { flags: 'a' });
+    say(`service logs (${args.logLevel}) go to ${args.logFile}`);
+  }
   for (const seed of args.seeds) {
-    // The simulated period ends now: the validator refuses events older than 7 days or in the future.
-    const startMs = Math.floor((Date.now() - args.durationMs) / 60_000) * 60_000;
+    const startMs = simulationStart(args.durationMs, args.startHour, Date.now());
     const simulation = createSimulation({
       seed,
       startMs,
@@ -122,6 +165,9 @@ async function main(): Promise<void> {
         simulation,
         env: process.env,
         prefix: 'bench_scenarios',
+        cleanup: !args.keep,
+        logLevel: args.logLevel,
+        ...(logs === null ? {} : { logDestination: logs }),
         partitions: args.partitions,
         windowMs: args.windowMs,
         rules: args.rules,
@@ -140,9 +186,13 @@ async function main(): Promise<void> {
         score,
       });
       say(
-        `seed ${seed}: ${result.eventsProduced} events produced, ${result.eventsWritten} written to ClickHouse, ${result.windows} windows, ${result.alerts.length} alert notifications, ${(result.wallMs / 1000).toFixed(1)} s`,
+        `seed ${seed}: pipeline ${result.id}${args.keep ? ' (kept)' : ''}: ${result.eventsProduced} events produced, ${result.eventsWritten} written to ClickHouse, ${result.windows} windows, ${result.alerts.length} alert notifications, ${(result.wallMs / 1000).toFixed(1)} s`,
       );
     }
+  }
+  if (logs !== null) {
+    const stream = logs;
+    await new Promise<void>((resolve) => stream.end(() => resolve()));
   }
   const score = mergeScenarioScores(runs.map((r) => r.score));
   say('');
@@ -155,7 +205,9 @@ async function main(): Promise<void> {
     mkdirSync(dirname(args.json), { recursive: true });
     const body = {
       generatedAt: new Date().toISOString(),
-      mode: args.offline ? 'offline (functional cores, no Kafka)' : 'pipeline (real services, Kafka, ClickHouse)',
+      mode: args.offline
+        ? 'offline (functional cores, no Kafka)'
+        : 'pipeline (real services, Kafka, ClickHouse)',
       duration: args.durationMs,
       eventsPerMinute: args.eventsPerMinute,
       partitions: args.partitions,
@@ -203,4 +255,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`bench:scenarios: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (process.env.AIOPS_DEBUG && error instanceof Error && error.stack)
+    process.stderr.write(`${error.stack}\n`);
+  process.exitCode = 1;
+}

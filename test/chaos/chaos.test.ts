@@ -181,7 +181,8 @@ function printReport(report: RunReport, outcome: FaultOutcome): void {
         : ''),
     `  alerts FINAL ${s.alerts.size} rows` +
       (c
-        ? `, vs baseline: missing ${c.alerts.missing}, extra ${c.alerts.extra}, differing ${c.alerts.differing}`
+        ? `, vs baseline: missing ${c.alerts.missing}, extra ${c.alerts.extra}, differing ${c.alerts.differing} ` +
+          `(by detector ${JSON.stringify(c.alertsByDetector)})`
         : ''),
     `  alerts topic: ${report.notificationsCheck.notifications} notifications, ${report.notificationsCheck.alertIds} alert_ids, ` +
       `${report.notificationsCheck.firing} firing, duplicates ${report.notificationsCheck.duplicates}, ` +

@@ -212,6 +212,8 @@ export interface RunComparison {
   readonly eventsDelta: number;
   readonly windows: TableDiff;
   readonly alerts: TableDiff;
+  /** Missing and extra alert rows by detector (`detector: -missing/+extra`). */
+  readonly alertsByDetector: Record<string, { missing: number; extra: number }>;
   /** alert_ids whose notification history on the topic differs from the baseline's. */
   readonly historiesDiffering: number;
   readonly historyExamples: string[];
@@ -234,7 +236,16 @@ export function compareRuns(baseline: RunSnapshot, run: RunSnapshot): RunCompari
       if (historyExamples.length < 5) historyExamples.push(`${id}: ${a ?? '(none)'} → ${b ?? '(none)'}`);
     }
   }
+  const alertsByDetector: Record<string, { missing: number; extra: number }> = {};
+  const tally = (row: Row, field: 'missing' | 'extra') => {
+    const name = String(row.detector ?? 'unknown');
+    alertsByDetector[name] ??= { missing: 0, extra: 0 };
+    alertsByDetector[name][field]++;
+  };
+  for (const [key, row] of baseline.alerts) if (!run.alerts.has(key)) tally(row, 'missing');
+  for (const [key, row] of run.alerts) if (!baseline.alerts.has(key)) tally(row, 'extra');
   return {
+    alertsByDetector,
     eventsEqual,
     eventsDelta: run.events.final - baseline.events.final,
     windows: diffTables(baseline.windows, run.windows, WINDOW_TIMING_COLUMNS),

@@ -10,7 +10,8 @@ import { chunks } from './stream.js';
  */
 
 export const FAULTS = ['kill', 'kafka', 'clickhouse', 'scale'] as const;
-export type FaultName = (typeof FAULTS)[number];
+/** `repeat` (not in `all`): the fault-free script again, to see what differs between runs without faults. */
+export type FaultName = (typeof FAULTS)[number] | 'repeat';
 export type RunKind = 'baseline' | FaultName;
 
 export interface FaultOutcome {
@@ -128,6 +129,7 @@ async function scale(run: ChaosRun): Promise<FaultOutcome> {
 
 export const FAULT_SCRIPTS: Record<RunKind, (run: ChaosRun) => Promise<FaultOutcome>> = {
   baseline,
+  repeat: baseline,
   kill,
   kafka,
   clickhouse,
@@ -145,9 +147,9 @@ export function parseFaults(text: string | undefined): FaultName[] {
   if (value === 'none') return [];
   return value.split(',').map((raw) => {
     const name = raw.trim();
-    if (!(FAULTS as readonly string[]).includes(name))
+    if (name !== 'repeat' && !(FAULTS as readonly string[]).includes(name))
       throw new Error(
-        `CHAOS_FAULTS: unknown fault ${name}; expected all, none or some of ${FAULTS.join(', ')}`,
+        `CHAOS_FAULTS: unknown fault ${name}; expected all, none or some of ${FAULTS.join(', ')}, repeat`,
       );
     return name as FaultName;
   });

@@ -305,6 +305,7 @@ export class ChaosRun {
             continue;
           }
           const seconds = (Date.now() - began) / 1000;
+          if (stuck) for (const line of await this.diagnostics()) this.log(`  ${line}`);
           this.log(
             `${stuck ? 'stable but incomplete' : 'drained'} after ${seconds.toFixed(1)} s: events ${events.final} ` +
               `(inserted ${events.inserted}), windows ${windows}, alerts ${alerts}, aggregator lag ${aggregator.lag}` +
@@ -317,8 +318,25 @@ export class ChaosRun {
       }
     }
     const seconds = (Date.now() - began) / 1000;
+    for (const line of await this.diagnostics()) this.log(`  ${line}`);
     this.log(`NOT drained after ${seconds.toFixed(1)} s: ${pending.join(', ')}`);
     return { drained: false, seconds, pending };
+  }
+
+  /** What the live processes report about themselves (for a run that did not drain). */
+  async diagnostics(): Promise<string[]> {
+    const wanted = /^aiops_(watermark_delay_ms|open_windows|consumer_paused|active_series)\b/;
+    const lines: string[] = [];
+    for (const p of this.supervisor.live()) {
+      const text = await p.metrics();
+      if (text === null) {
+        lines.push(`${p.name}: no /metrics`);
+        continue;
+      }
+      const samples = text.split('\n').filter((line) => wanted.test(line));
+      lines.push(`${p.name}: ${samples.join('; ') || '(no samples)'}`);
+    }
+    return lines;
   }
 
   private async alertKeysOnTopic(): Promise<Set<string>> {

@@ -1,5 +1,7 @@
 export type { CliCommand, CliContext } from './command.js';
 export { CliError, EXIT, intOption, keyValueOption, processContext } from './command.js';
+export type { TailOptions } from './commands/alerts.js';
+export { tailAlerts } from './commands/alerts.js';
 export { buildProgram, runCli } from './program.js';
 export type {
   PipelineCounts,

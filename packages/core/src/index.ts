@@ -1,6 +1,7 @@
 export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
 export { errorMessage, isRetryable, RetryableError, UnrecoverableError } from './errors.js';
+export { hash53 } from './hash.js';
 export type {
   Cancellable,
   Processor,

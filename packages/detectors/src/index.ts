@@ -63,14 +63,6 @@ export { OUTAGE } from './outage/outage.js';
 export { psiThreshold, QUALITY } from './quality/quality.js';
 export type { CompiledBurnAlert, CompiledRules } from './rules.js';
 export { compileRules } from './rules.js';
-export type { SeriesRow } from './series/csv.js';
-export { formatScoredRow, parseSeriesLine, parseTimestamp, SCORED_HEADER } from './series/csv.js';
-export type { SeriesScorer, SeriesScorerOptions, SeriesScorerState } from './series/scorer.js';
-export { createSeriesScorer, DEFAULT_SERIES_SCORER_OPTIONS } from './series/scorer.js';
-export { jensenShannon, psi } from './stats/divergence.js';
-export type { LevelParams, LevelState, Seasonality } from './stats/level.js';
-export { alphaForHalfLife, levelExpected, levelInit, levelLearn, levelSigma, levelZ } from './stats/level.js';
-export type { RateParams, RateState } from './stats/rate.js';
 export type {
   KindScore,
   LabelOutcome,
@@ -85,5 +77,13 @@ export {
   mergeScenarioScores,
   scoreScenarioAlerts,
 } from './scenarios/score.js';
+export type { SeriesRow } from './series/csv.js';
+export { formatScoredRow, parseSeriesLine, parseTimestamp, SCORED_HEADER } from './series/csv.js';
+export type { SeriesScorer, SeriesScorerOptions, SeriesScorerState } from './series/scorer.js';
+export { createSeriesScorer, DEFAULT_SERIES_SCORER_OPTIONS } from './series/scorer.js';
+export { jensenShannon, psi } from './stats/divergence.js';
+export type { LevelParams, LevelState, Seasonality } from './stats/level.js';
+export { alphaForHalfLife, levelExpected, levelInit, levelLearn, levelSigma, levelZ } from './stats/level.js';
+export type { RateParams, RateState } from './stats/rate.js';
 export { rateExpected, rateInit, rateLearn, rateZ } from './stats/rate.js';
 export { excessScore } from './stats/score.js';

@@ -320,9 +320,7 @@ describe('provider_outage', () => {
   });
 
   it('silences the provider during the outage phase, then its traffic comes back', () => {
-    expect(events.filter((e) => e.provider === 'anthropic' && within(e, silenceStartMs, END))).toEqual(
-      [],
-    );
+    expect(events.filter((e) => e.provider === 'anthropic' && within(e, silenceStartMs, END))).toEqual([]);
     const back = events.filter((e) => e.provider === 'anthropic' && within(e, END, END + 10 * MINUTE));
     const usual = baseline.filter((e) => e.provider === 'anthropic' && within(e, END, END + 10 * MINUTE));
     expect(back.length / usual.length).toBeGreaterThan(0.8);

@@ -15,6 +15,8 @@ export const writerConfigSchema = z.strictObject({
     .min(1)
     .default(['events', 'windows', 'alerts']),
   sink: sinkSettingsSchema.default(sinkSettingsSchema.parse({})),
+  /** Batch delay of the window_aggregates and alerts tables (never above sink.maxBatchDelayMs). */
+  smallTableBatchDelayMs: z.number().int().nonnegative().default(200),
   /** Apply schemas/clickhouse/migrations before consuming (idempotent). */
   migrateOnStart: z.boolean().default(true),
   migrationsDir: z.string().min(1).optional(),
@@ -38,6 +40,8 @@ export function writerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Write
       ...(env.WRITER_BATCH_DELAY_MS ? { maxBatchDelayMs: Number(env.WRITER_BATCH_DELAY_MS) } : {}),
     };
   }
+  if (env.WRITER_SMALL_TABLE_BATCH_DELAY_MS)
+    input.smallTableBatchDelayMs = Number(env.WRITER_SMALL_TABLE_BATCH_DELAY_MS);
   if (env.MIGRATE_ON_START) input.migrateOnStart = env.MIGRATE_ON_START !== 'false';
   if (env.MIGRATIONS_DIR) input.migrationsDir = env.MIGRATIONS_DIR;
   return parseConfig(writerConfigSchema, input, 'writer configuration');

@@ -56,8 +56,14 @@ export async function startWriter(
       metrics.insertLatency.observe({ service: SERVICE, table: info.table }, info.durationMs / 1000);
     },
   };
-  const sinkFor = <T>(table: string, toRow: (item: T) => Record<string, unknown>) =>
-    new ClickHouseSink<T>({ executor, database, table, toRow, settings: config.sink, listener });
+  const sinkFor = <T>(table: string, toRow: (item: T) => Record<string, unknown>, settings = config.sink) =>
+    new ClickHouseSink<T>({ executor, database, table, toRow, settings, listener });
+  // Windows and alerts are few rows but someone waits for them (dashboards, the close → row latency):
+  // they are flushed sooner than raw events, still only a handful of inserts per second.
+  const smallTable = {
+    ...config.sink,
+    maxBatchDelayMs: Math.min(config.sink.maxBatchDelayMs, config.smallTableBatchDelayMs),
+  };
 
   const { topics } = config;
   const routes = new Map<string, Route<unknown>>();
@@ -70,13 +76,13 @@ export async function startWriter(
   if (config.tables.includes('windows')) {
     routes.set(topics.windows, {
       codec: windowCodec,
-      sink: sinkFor(TABLES.windowAggregates, windowAggregateToRow),
+      sink: sinkFor(TABLES.windowAggregates, windowAggregateToRow, smallTable),
     } as Route<unknown>);
   }
   if (config.tables.includes('alerts')) {
     routes.set(topics.alerts, {
       codec: alertCodec,
-      sink: sinkFor(TABLES.alerts, alertToRow),
+      sink: sinkFor(TABLES.alerts, alertToRow, smallTable),
     } as Route<unknown>);
   }
 

@@ -1,4 +1,6 @@
 import type { CliCommand } from '../command.js';
+import { alertsCommand } from './alerts.js';
+import { demoCommand } from './demo.js';
 import { migrateCommand } from './migrate.js';
 import { runCommand } from './run.js';
 import { scoreSeriesCommand } from './score-series.js';
@@ -15,4 +17,6 @@ export const commands: readonly CliCommand[] = [
   runCommand,
   simulateCommand,
   scoreSeriesCommand,
+  alertsCommand,
+  demoCommand,
 ];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { clickhouseConfigFromEnv, createClickHouseClient } from '@aiops/clickhouse';
 import {
@@ -9,9 +10,16 @@ import {
   normalizeEvent,
   seriesKey,
   type TelemetryEvent,
+  windowCodec,
 } from '@aiops/contract';
 import { errorMessage } from '@aiops/core';
-import { createKafka, kafkaConfigFromEnv, kafkaConfigSchema, type RunningService } from '@aiops/kafka';
+import {
+  createKafka,
+  ensureTopics,
+  kafkaConfigFromEnv,
+  kafkaConfigSchema,
+  type RunningService,
+} from '@aiops/kafka';
 import { createLogger, createPipelineMetrics, type Logger, type PipelineMetrics } from '@aiops/ops';
 import { aggregatorConfigSchema, startAggregator } from '@aiops/service-aggregator';
 import { detectorConfigSchema, startDetector } from '@aiops/service-detector';
@@ -32,7 +40,16 @@ export interface ScenarioPipelineOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Prefix of the topics, groups and database (a unique suffix is added). */
   readonly prefix?: string;
+  /** Partitions of the raw, windows, alerts and dead-letter topics (default 3). */
   readonly partitions?: number;
+  /**
+   * Partitions of the canonical events topic, i.e. aggregator sources (default 1). The detector ticks
+   * (no-data detection, stale-alert resolution) at the highest window end of its input partition; when
+   * several aggregator partitions are replayed flat out, their event times drift minutes apart, and the
+   * lagging series look silent and lose their pending alerts. One events partition keeps a full-speed
+   * replay in step (live traffic does not drift).
+   */
+  readonly eventsPartitions?: number;
   readonly windowMs?: number;
   readonly maxOutOfOrdernessMs?: number;
   readonly allowedLatenessMs?: number;
@@ -41,8 +58,10 @@ export interface ScenarioPipelineOptions {
   /** Wire format of the produced events (default Avro single-object) and of the alerts (default Avro). */
   readonly eventsFormat?: 'avro' | 'json';
   readonly alertsFormat?: 'avro' | 'json';
-  /** Services' log level (default 'error'); logs go to stderr. */
+  /** Services' log level (default 'error'). */
   readonly logLevel?: string;
+  /** Where the services log (default stderr). */
+  readonly logDestination?: NodeJS.WritableStream;
   readonly onAlert?: (alert: Alert) => void;
 }
 
@@ -82,6 +101,23 @@ export interface ProduceOptions {
 
 const SERVICE_ORDER = ['validator', 'aggregator', 'writer', 'detector'] as const;
 
+/** Whether a TCP connection to `host:port` opens within `timeoutMs`. */
+function canConnect(address: string, timeoutMs: number): Promise<boolean> {
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon);
+  const port = Number(address.slice(colon + 1));
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
 function uniqueId(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 }
@@ -115,6 +151,10 @@ export class ScenarioPipeline {
   private admin: Admin | null = null;
   private producer: Producer | null = null;
   private alertConsumer: Consumer | null = null;
+  private windowConsumer: Consumer | null = null;
+  /** Window aggregates read from the windows topic, and the latest window end per series. */
+  private windowsRead = 0;
+  private readonly windowEnds = new Map<string, number>();
   private produced = 0;
   private producedUpTo: number | null = null;
   /** Last event seen per series (the sentinels copy them). */
@@ -145,7 +185,7 @@ export class ScenarioPipeline {
     this.logger = createLogger({
       service: 'scenario',
       level: options.logLevel ?? 'error',
-      destination: process.stderr,
+      destination: options.logDestination ?? process.stderr,
     });
     this.kafka = createKafka(kafkaConfigSchema.parse(this.kafkaConfig('client')), this.logger);
   }
@@ -159,10 +199,43 @@ export class ScenarioPipeline {
     return clickhouseConfigFromEnv(this.options.env, { database: this.database });
   }
 
+  /**
+   * Fails fast, with a readable message, when Kafka or ClickHouse does not answer (the clients would
+   * otherwise retry for minutes).
+   */
+  async preflight(timeoutMs = 5_000): Promise<void> {
+    const brokers = (kafkaConfigSchema.parse(this.kafkaConfig('preflight')) as { brokers: string[] }).brokers;
+    const reachable = await Promise.all(brokers.map((b) => canConnect(b, timeoutMs)));
+    if (!reachable.some((ok) => ok)) {
+      throw new Error(
+        `no Kafka broker answers at ${brokers.join(', ')}: start the local stack (aiops stack up) or set KAFKA_BROKERS`,
+      );
+    }
+    const url = this.clickhouseConfig().url;
+    const ping = await fetch(new URL('/ping', url), { signal: AbortSignal.timeout(timeoutMs) }).catch(
+      (error: unknown) => error as Error,
+    );
+    if (ping instanceof Error || !ping.ok) {
+      throw new Error(
+        `ClickHouse does not answer at ${url} (${ping instanceof Error ? ping.message : `HTTP ${ping.status}`}): ` +
+          'start the local stack (aiops stack up) or set CLICKHOUSE_URL',
+      );
+    }
+  }
+
   /** Starts the four services (each creates the topics it needs), the producer and the alerts reader. */
   async start(): Promise<void> {
     const common = { topics: this.topics, partitions: this.partitions };
+    await this.preflight();
     try {
+      const t = this.topics;
+      await ensureTopics(this.kafka, [
+        { topic: t.raw, partitions: this.partitions },
+        { topic: t.events, partitions: this.options.eventsPartitions ?? 1 },
+        { topic: t.windows, partitions: this.partitions },
+        { topic: t.alerts, partitions: this.partitions },
+        { topic: t.dlq, partitions: this.partitions },
+      ]);
       for (const name of SERVICE_ORDER) {
         const kafka = this.kafkaConfig(name);
         const groupId = this.groups[name];
@@ -229,7 +302,7 @@ export class ScenarioPipeline {
       await this.admin.connect();
       this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
       await this.producer.connect();
-      await this.startAlertReader();
+      await this.startReaders();
       await this.waitFor(() => this.services.every((s) => s.isReady()), 60_000, 'the services to join');
     } catch (error) {
       await this.stop();
@@ -237,19 +310,37 @@ export class ScenarioPipeline {
     }
   }
 
-  private async startAlertReader(): Promise<void> {
+  private async startReaders(): Promise<void> {
     // kafkajs consumers read committed records only: an aborted detector transaction is never seen.
-    const consumer = this.kafka.consumer({ groupId: `${this.id}-reader`, maxWaitTimeInMs: 100 });
-    this.alertConsumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.topics.alerts, fromBeginning: true });
-    await consumer.run({
+    const alerts = this.kafka.consumer({ groupId: `${this.id}-alerts-reader`, maxWaitTimeInMs: 100 });
+    this.alertConsumer = alerts;
+    await alerts.connect();
+    await alerts.subscribe({ topic: this.topics.alerts, fromBeginning: true });
+    await alerts.run({
       autoCommit: false,
       eachMessage: async ({ message }) => {
         if (message.value === null) return;
         const alert = alertCodec.decode(message.value);
         this.alerts.push(alert);
         this.options.onAlert?.(alert);
+      },
+    });
+    // The windows reader tells when the last windows are out (and counts them for the live summary).
+    const windows = this.kafka.consumer({ groupId: `${this.id}-windows-reader`, maxWaitTimeInMs: 200 });
+    this.windowConsumer = windows;
+    await windows.connect();
+    await windows.subscribe({ topic: this.topics.windows, fromBeginning: true });
+    await windows.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          if (message.value === null) continue;
+          const window = windowCodec.decodeTrusted(message.value);
+          this.windowsRead++;
+          const key = seriesKey(window);
+          if (window.window_end > (this.windowEnds.get(key) ?? 0))
+            this.windowEnds.set(key, window.window_end);
+        }
       },
     });
   }
@@ -259,9 +350,12 @@ export class ScenarioPipeline {
     return Promise.race(this.services.map((s) => s.crashed));
   }
 
-  private encode(event: TelemetryEvent): Buffer {
-    // What a producer would send: the canonical event (costs left to the validator's price table).
-    const canonical = normalizeEvent(event, { priceTable: null, userIdSalt: null, nowMs: Date.now() });
+  /** What a producer would send: the canonical event (costs left to the validator's price table). */
+  private canonical(event: TelemetryEvent): TelemetryEvent {
+    return normalizeEvent(event, { priceTable: null, userIdSalt: null, nowMs: Date.now() });
+  }
+
+  private encode(canonical: TelemetryEvent): Buffer {
     return this.options.eventsFormat === 'json'
       ? encodeEventJson(canonical)
       : encodeEventAvroSingleObject(canonical);
@@ -304,11 +398,13 @@ export class ScenarioPipeline {
         }
       }
       if (options.stopped?.()) break;
-      const key = seriesKey(event);
-      batch.push({ key, value: this.encode(event) });
-      this.lastBySeries.set(key, event);
+      const canonical = this.canonical(event);
+      const key = seriesKey(canonical);
+      batch.push({ key, value: this.encode(canonical) });
+      this.lastBySeries.set(key, canonical);
       this.produced++;
-      if (this.producedUpTo === null || event.timestamp > this.producedUpTo) this.producedUpTo = event.timestamp;
+      if (this.producedUpTo === null || event.timestamp > this.producedUpTo)
+        this.producedUpTo = event.timestamp;
       if (batch.length >= batchSize) {
         await flush();
         await yieldToLoop();
@@ -342,11 +438,15 @@ export class ScenarioPipeline {
     for (let i = 0; i < messages.length; i += 4000) await this.send(messages.slice(i, i + 4000));
   }
 
-  private async committed(groupId: string, topic: string): Promise<Map<number, { offset: number; metadata: string | null }>> {
+  private async committed(
+    groupId: string,
+    topic: string,
+  ): Promise<Map<number, { offset: number; metadata: string | null }>> {
     const out = new Map<number, { offset: number; metadata: string | null }>();
     const entries = await this.admin!.fetchOffsets({ groupId, topics: [topic] });
     for (const entry of entries) {
-      for (const p of entry.partitions) out.set(p.partition, { offset: Number(p.offset), metadata: p.metadata ?? null });
+      for (const p of entry.partitions)
+        out.set(p.partition, { offset: Number(p.offset), metadata: p.metadata ?? null });
     }
     return out;
   }
@@ -365,24 +465,21 @@ export class ScenarioPipeline {
     return true;
   }
 
-  /** Whether the aggregator's committed watermark passed `untilMs` on every events partition with data. */
-  private async windowsClosed(untilMs: number): Promise<boolean> {
-    const [ends, committed] = await Promise.all([
-      this.ends(this.topics.events),
-      this.committed(this.groups.aggregator, this.topics.events),
-    ]);
-    for (const [partition, end] of ends) {
-      if (end === 0) continue;
-      const metadata = committed.get(partition)?.metadata;
-      if (!metadata) return false;
-      try {
-        const parsed = JSON.parse(metadata) as { watermark?: number };
-        if (typeof parsed.watermark !== 'number' || parsed.watermark < untilMs) return false;
-      } catch {
-        return false;
-      }
+  /**
+   * Whether every window ending by `untilMs` is out: each series whose last event fell in the window
+   * before `untilMs` has its window with that end on the windows topic.
+   */
+  private windowsClosed(untilMs: number): boolean {
+    for (const [key, last] of this.lastBySeries) {
+      const windowEnd = Math.floor(last.timestamp / this.windowMs) * this.windowMs + this.windowMs;
+      if (windowEnd > untilMs) continue;
+      if ((this.windowEnds.get(key) ?? 0) < windowEnd) return false;
     }
     return true;
+  }
+
+  private async rowsInserted(table: string): Promise<number> {
+    return counterTotal(this.metrics.insertedRows, { table: `${this.database}.${table}` });
   }
 
   private async waitFor(
@@ -416,28 +513,42 @@ export class ScenarioPipeline {
     const left = (): number => Math.max(1_000, deadline - Date.now());
     await this.waitFor(() => this.caughtUp(this.groups.validator, this.topics.raw), left(), 'the validator');
     await this.waitFor(() => this.windowsClosed(untilMs), left(), 'the aggregator to close the last windows');
+    // Windows are in the topic; let a moment pass so a batch in flight is on the broker before comparing.
+    await sleep(500);
     await this.waitFor(
       () => this.caughtUp(this.groups.detector, this.topics.windows),
       left(),
       'the detector to judge every window',
     );
     await this.waitFor(
-      async () =>
-        this.alerts.length >= (await counterTotal(this.metrics.alerts, { service: 'detector' })),
+      async () => this.alerts.length >= (await counterTotal(this.metrics.alerts, { service: 'detector' })),
       Math.min(left(), 15_000),
       'the alerts reader',
     ).catch(() => undefined);
-    for (const topic of [this.topics.events, this.topics.windows, this.topics.alerts]) {
-      await this.waitFor(() => this.caughtUp(this.groups.writer, topic), left(), `the writer (${topic})`);
-    }
+    // The writer: every validated event, window and alert acknowledged by ClickHouse (the alerts topic is
+    // transactional, so its end offset counts commit markers: compare rows, not offsets).
+    const validated = await counterTotal(this.metrics.produced, {
+      service: 'validator',
+      topic: this.topics.events,
+    });
+    await this.waitFor(
+      async () =>
+        (await this.rowsInserted('events')) >= validated &&
+        (await this.rowsInserted('window_aggregates')) >= this.windowsRead &&
+        (await this.rowsInserted('alerts')) >= this.alerts.length,
+      left(),
+      'the writer',
+    );
   }
 
   /** Live counters, from the services' metrics and this process's producer and reader. */
   async counts(): Promise<PipelineCounts> {
     const m = this.metrics;
     const rows: Record<string, number> = {};
+    const prefix = `${this.database}.`;
     for (const v of (await m.insertedRows.get()).values) {
-      const table = String(v.labels.table);
+      const qualified = String(v.labels.table);
+      const table = qualified.startsWith(prefix) ? qualified.slice(prefix.length) : qualified;
       rows[table] = (rows[table] ?? 0) + v.value;
     }
     let firing = 0;
@@ -450,7 +561,7 @@ export class ScenarioPipeline {
       produced: this.produced,
       validated: await counterTotal(m.produced, { service: 'validator', topic: this.topics.events }),
       deadLettered: await counterTotal(m.deadLettered, {}),
-      windows: await counterTotal(m.produced, { service: 'aggregator', topic: this.topics.windows }),
+      windows: this.windowsRead,
       rows,
       alertsFiring: firing,
       alertsResolved: resolved,
@@ -482,6 +593,8 @@ export class ScenarioPipeline {
     const deadline = options.deadlineMs ?? 20_000;
     await this.alertConsumer?.disconnect().catch(() => undefined);
     this.alertConsumer = null;
+    await this.windowConsumer?.disconnect().catch(() => undefined);
+    this.windowConsumer = null;
     // Downstream first, so nothing waits on a stopped upstream.
     for (const service of [...this.services].reverse()) {
       await service.stop(deadline).catch((error: unknown) => {

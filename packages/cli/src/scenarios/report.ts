@@ -88,17 +88,7 @@ export function formatScoreTable(score: ScenarioScore): string[] {
   const t = score.total;
   lines.push('-'.repeat(header.length));
   lines.push(
-    row(
-      'all',
-      t.labels,
-      t.detected,
-      t.recall,
-      t.firing,
-      t.matching,
-      t.precision,
-      t.medianDelayWindows,
-      [],
-    ),
+    row('all', t.labels, t.detected, t.recall, t.firing, t.matching, t.precision, t.medianDelayWindows, []),
   );
   const s = SCENARIO_TARGETS;
   lines.push(

@@ -42,13 +42,17 @@ export interface ScenarioRunResult {
   readonly processingMs: number;
 }
 
+const n = (value: number): string => value.toLocaleString('en-US');
+
+/** One line of live counters: how far the producer got, and what each stage has done so far. */
 export function formatProgress(counts: PipelineCounts): string {
-  const at = counts.producedUpToMs === null ? '-' : new Date(counts.producedUpToMs).toISOString().slice(0, 16);
+  const at =
+    counts.producedUpToMs === null ? '-' : new Date(counts.producedUpToMs).toISOString().slice(11, 16);
+  const rows = counts.rows;
   return (
-    `event time ${at} | produced ${counts.produced} | validated ${counts.validated} | windows ${counts.windows} | ` +
-    `rows ${Object.entries(counts.rows)
-      .map(([t, n]) => `${t} ${n}`)
-      .join(', ')} | alerts ${counts.alertsFiring} firing, ${counts.alertsResolved} resolved`
+    `event time ${at} | events ${n(counts.produced)} sent, ${n(counts.validated)} valid, ${n(counts.deadLettered)} dead-lettered | ` +
+    `windows ${n(counts.windows)} | ClickHouse ${n(rows.events ?? 0)} events, ${n(rows.window_aggregates ?? 0)} windows, ` +
+    `${n(rows.alerts ?? 0)} alerts | notifications ${n(counts.alertsFiring)} firing, ${n(counts.alertsResolved)} resolved`
   );
 }
 

@@ -20,11 +20,15 @@ import { excessScore, fmt } from '../stats/score.js';
  *   used for its customary reading (0.1 / 0.25) and JS (bits) is reported as evidence.
  * - `mean_drop:<evaluator>`: one-sided CUSUM on the window mean score, standardised by the larger of the
  *   spread of the reference windows' means and σ/√n: S = max(0, S + (μ₀ − x̄)/σ − k), alert at S ≥ h.
- *   It catches a slow slide that no single window shows.
+ *   It catches a slow slide that no single window shows. S is capped at CUSUM_CAP·h: beyond the alarm line
+ *   more evidence changes nothing, and an uncapped S that a deep drop pushed into the hundreds would keep
+ *   the alert firing for hours after the scores came back (it only falls by k per window); capped, it is
+ *   back under h within (CUSUM_CAP − 1)·h/k windows of normal scores, and then restarts from 0.
  * - `negative_feedback`: share of negative feedback against its learned rate (binomial z, as error rates).
  */
 export const QUALITY = 'quality';
 const MAX_EVALUATORS = 32;
+const CUSUM_CAP = 1.25;
 
 export interface EvaluatorState {
   refWindows: number;
@@ -102,7 +106,11 @@ function nextCusum(
   const spread = e.refMeansN > 1 ? Math.sqrt(e.refMeansM2 / (e.refMeansN - 1)) : 0;
   const sigma = Math.max(spread, histogramSigma(e.refHist, e.refCount) / Math.sqrt(count), 1e-3);
   const u = (mu0 - mean) / sigma;
-  return { s: Math.max(0, e.cusum + u - q.cusum_k), u };
+  let s = Math.min(CUSUM_CAP * q.cusum_h, Math.max(0, e.cusum + u - q.cusum_k));
+  // Back under the alarm line: the drop is over; restart from 0, so that a new alarm needs new evidence
+  // rather than flapping on the tail of the old one.
+  if (e.cusum >= q.cusum_h && s < q.cusum_h) s = 0;
+  return { s, u };
 }
 
 export function qualityEvaluate(ctx: DetectorContext, s: QualityState, f: WindowFeatures): void {
@@ -120,10 +128,15 @@ export function qualityEvaluate(ctx: DetectorContext, s: QualityState, f: Window
       total += v;
     }
     const { drift, drop } = namesOf(name);
-    if (total >= q.min_scores) {
+    // Fewer than min_scores recent scores cannot raise a drift, but may clear one already tracked (the
+    // noise floor of the threshold grows as the sample shrinks): otherwise a series whose recent sample
+    // hovers around min_scores would keep a drift firing long after its scores came back.
+    if (total >= q.min_scores || (total > 0 && ctx.emit.tracks(QUALITY, drift))) {
       const shift = psi(e.refHist, scratch);
       const threshold = psiThreshold(q.psi_threshold, e.refCount, total);
-      if (shift >= threshold) {
+      if (total < q.min_scores) {
+        if (shift < threshold) ctx.emit.clear(QUALITY, drift, f, shift, 0, threshold, 0);
+      } else if (shift >= threshold) {
         const js = jensenShannon(e.refHist, scratch);
         ctx.emit.breach(
           QUALITY,
