@@ -3,7 +3,7 @@
  * pipeline (validator, aggregator, writer, detector on the local Kafka and ClickHouse, on topics, groups and
  * a database of their own), scored per detector: recall, precision, detection delay in windows.
  *
- *   node bench/dist/scenarios/run.js [--duration 4h] [--rate 400/min] [--seeds 42] [--start 8|now]
+ *   node bench/dist/scenarios/run.js [--duration 4h] [--rate 400/min] [--seeds 42] [--start 8|now|0,4,8]
  *        [--partitions 3] [--rules rules.json] [--json bench/results/scenarios.json] [--offline] [--keep]
  *
  * --offline runs the functional cores in this process instead (no Kafka, no ClickHouse): for tuning.
@@ -30,6 +30,7 @@ interface Args {
   eventsPerMinute: number;
   seeds: number[];
   partitions: number;
+  eventsPartitions: number;
   windowMs: number;
   rules: unknown;
   rulesPath: string | null;
@@ -37,8 +38,8 @@ interface Args {
   offline: boolean;
   quiet: boolean;
   keep: boolean;
-  /** UTC hour of day the simulated period starts at, or null: it ends now. */
-  startHour: number | null;
+  /** UTC hours of day the simulated period starts at (one run each), or [null]: it ends now. */
+  startHours: (number | null)[];
   logLevel: string;
   logFile: string;
 }
@@ -49,6 +50,7 @@ function parseArgs(argv: string[]): Args {
     eventsPerMinute: 400,
     seeds: [42],
     partitions: 3,
+    eventsPartitions: 1,
     windowMs: 60_000,
     rules: {},
     rulesPath: null,
@@ -56,7 +58,7 @@ function parseArgs(argv: string[]): Args {
     offline: false,
     quiet: false,
     keep: false,
-    startHour: 8,
+    startHours: [8],
     logLevel: 'warn',
     logFile: 'bench/results/scenarios-services.log',
   };
@@ -71,6 +73,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--rate') args.eventsPerMinute = parseRate(value());
     else if (a === '--seed' || a === '--seeds') args.seeds = value().split(',').map(Number);
     else if (a === '--partitions') args.partitions = Number(value());
+    else if (a === '--events-partitions') args.eventsPartitions = Number(value());
     else if (a === '--window') args.windowMs = parseDuration(value());
     else if (a === '--rules') {
       args.rulesPath = value();
@@ -84,12 +87,9 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--log-file') args.logFile = value();
     else if (a === '--start') {
       const v = value();
-      args.startHour = v === 'now' ? null : Number(v);
-      if (
-        args.startHour !== null &&
-        !(Number.isInteger(args.startHour) && args.startHour >= 0 && args.startHour < 24)
-      )
-        throw new Error('--start: now, or a UTC hour 0-23');
+      args.startHours = v === 'now' ? [null] : v.split(',').map(Number);
+      if (args.startHours.some((h) => h !== null && !(Number.isInteger(h) && h >= 0 && h < 24)))
+        throw new Error('--start: now, or UTC hours 0-23, comma-separated');
     } else throw new Error(`unknown argument ${a}`);
   }
   if (args.seeds.some((s) => !Number.isSafeInteger(s))) throw new Error('--seeds: integers, comma-separated');
@@ -115,6 +115,7 @@ function simulationStart(durationMs: number, startHour: number | null, nowMs: nu
 
 interface RunRecord {
   seed: number;
+  startMs: number;
   events: number;
   windows: number;
   alerts: number;
@@ -134,15 +135,18 @@ async function main(): Promise<void> {
     logs = createWriteStream(args.logFile, { flags: 'a' });
     say(`service logs (${args.logLevel}) go to ${args.logFile}`);
   }
-  for (const seed of args.seeds) {
-    const startMs = simulationStart(args.durationMs, args.startHour, Date.now());
+  const plan = args.seeds.flatMap((seed) => args.startHours.map((hour) => ({ seed, hour })));
+  for (const { seed, hour } of plan) {
+    const startMs = simulationStart(args.durationMs, hour, Date.now());
     const simulation = createSimulation({
       seed,
       startMs,
       durationMs: args.durationMs,
       eventsPerMinute: args.eventsPerMinute,
     });
-    const labels = scenarioLabels(simulation, args.seeds.length > 1 ? `s${seed}:` : '');
+    const prefix =
+      plan.length === 1 ? '' : args.startHours.length === 1 ? `s${seed}:` : `s${seed}h${hour ?? 'now'}:`;
+    const labels = scenarioLabels(simulation, prefix);
     if (args.offline) {
       const result = runOffline(simulation, { windowMs: args.windowMs, rules: args.rules });
       const score = scoreScenarioAlerts(labels, result.alerts, {
@@ -151,6 +155,7 @@ async function main(): Promise<void> {
       });
       runs.push({
         seed,
+        startMs,
         events: result.events,
         windows: result.windows,
         alerts: result.alerts.length,
@@ -158,7 +163,7 @@ async function main(): Promise<void> {
         score,
       });
       say(
-        `seed ${seed} (offline): ${result.events} events, ${result.windows} windows, ${result.alerts.length} notifications, ${(result.wallMs / 1000).toFixed(1)} s`,
+        `seed ${seed}, start ${new Date(startMs).toISOString().slice(0, 16)} (offline): ${result.events} events, ${result.windows} windows, ${result.alerts.length} notifications, ${(result.wallMs / 1000).toFixed(1)} s`,
       );
     } else {
       const result = await runScenarioPipeline({
@@ -169,6 +174,7 @@ async function main(): Promise<void> {
         logLevel: args.logLevel,
         ...(logs === null ? {} : { logDestination: logs }),
         partitions: args.partitions,
+        eventsPartitions: args.eventsPartitions,
         windowMs: args.windowMs,
         rules: args.rules,
         onProgress: args.quiet ? undefined : (line) => say(`  ${line}`),
@@ -179,6 +185,7 @@ async function main(): Promise<void> {
       });
       runs.push({
         seed,
+        startMs,
         events: result.eventsProduced,
         windows: result.windows,
         alerts: result.alerts.length,
@@ -186,7 +193,7 @@ async function main(): Promise<void> {
         score,
       });
       say(
-        `seed ${seed}: pipeline ${result.id}${args.keep ? ' (kept)' : ''}: ${result.eventsProduced} events produced, ${result.eventsWritten} written to ClickHouse, ${result.windows} windows, ${result.alerts.length} alert notifications, ${(result.wallMs / 1000).toFixed(1)} s`,
+        `seed ${seed}, start ${new Date(startMs).toISOString().slice(0, 16)}: pipeline ${result.id}${args.keep ? ' (kept)' : ''}: ${result.eventsProduced} events produced, ${result.eventsWritten} written to ClickHouse, ${result.windows} windows, ${result.alerts.length} alert notifications, ${(result.wallMs / 1000).toFixed(1)} s`,
       );
     }
   }
@@ -211,6 +218,7 @@ async function main(): Promise<void> {
       duration: args.durationMs,
       eventsPerMinute: args.eventsPerMinute,
       partitions: args.partitions,
+      eventsPartitions: args.eventsPartitions,
       windowMs: args.windowMs,
       rules: args.rulesPath ?? 'defaults',
       targets: SCENARIO_TARGETS,
@@ -218,6 +226,7 @@ async function main(): Promise<void> {
       misses: check.misses,
       runs: runs.map((r) => ({
         seed: r.seed,
+        start: new Date(r.startMs).toISOString(),
         events: r.events,
         windows: r.windows,
         alertNotifications: r.alerts,
@@ -261,5 +270,6 @@ try {
   process.stderr.write(`bench:scenarios: ${error instanceof Error ? error.message : String(error)}\n`);
   if (process.env.AIOPS_DEBUG && error instanceof Error && error.stack)
     process.stderr.write(`${error.stack}\n`);
-  process.exitCode = 1;
+  // A service that crashed may not release its connections on stop: do not wait for them.
+  process.exit(1);
 }

@@ -91,7 +91,9 @@ describe('chaos: the pipeline under faults gives the fault-free results', () => 
       await run.start();
       const outcome = await FAULT_SCRIPTS[kind](run);
       const drain = await run.drain();
+      const readStarted = Date.now();
       const snapshot = await run.snapshot();
+      run.log(`read ClickHouse and the alerts topic in ${((Date.now() - readStarted) / 1000).toFixed(1)} s`);
       const report: RunReport = {
         name: kind,
         wallSeconds: run.elapsedSeconds(),
@@ -107,7 +109,9 @@ describe('chaos: the pipeline under faults gives the fault-free results', () => 
       printReport(report, outcome);
       return { report, outcome };
     } finally {
+      const closeStarted = Date.now();
       await run.close();
+      run.log(`stopped and cleaned up in ${((Date.now() - closeStarted) / 1000).toFixed(1)} s`);
     }
   }
 

@@ -355,7 +355,8 @@ export class ChaosRun {
 
   /** Stops every process; unless asked to keep them, deletes the run's topics and database. */
   async close(): Promise<void> {
-    await this.supervisor.stopAll();
+    // The results are read: SIGTERM (each service stops within milliseconds), SIGKILL after 5 s.
+    await this.supervisor.stopAll(5000);
     if (!this.settings.keepData) {
       await this.withAdmin((admin) => deleteTopics(admin, Object.values(this.topics))).catch(
         (error: unknown) => this.log(`could not delete topics: ${String(error)}`),

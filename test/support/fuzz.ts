@@ -16,7 +16,7 @@ import { generateEvents, mulberry32, type RawEvent } from './events.js';
 /** The broker's limit (infra/kafka/server.properties message.max.bytes): a record batch, not a value. */
 export const BROKER_MESSAGE_MAX_BYTES = 2_097_152;
 /** The validator's default maxMessageBytes. */
-export const VALIDATOR_MAX_MESSAGE_BYTES = 1024 * 1024;
+export const VALIDATOR_MAX_MESSAGE_BYTES = 256 * 1024;
 /** The contract's default limits.maxMessageBytes. */
 export const CONTRACT_MAX_MESSAGE_BYTES = 256 * 1024;
 
@@ -451,16 +451,16 @@ const LARGE_CLASSES: readonly (FuzzClass & { count: number; bytes: number })[] =
   {
     name: 'huge_json',
     reason: 'message_too_large',
-    what: 'JSON above the contract limit (256 KiB) but below the validator limit (1 MiB)',
+    what: 'JSON just above the message limit (256 KiB, the contract and validator default)',
     count: 8,
     bytes: CONTRACT_MAX_MESSAGE_BYTES + 40_000,
   },
   {
     name: 'over_validator_limit',
     reason: 'message_too_large',
-    what: 'messages above the validator limit (1 MiB)',
+    what: 'messages far above the message limit',
     count: 3,
-    bytes: VALIDATOR_MAX_MESSAGE_BYTES + 300_000,
+    bytes: 1024 * 1024 + 300_000,
   },
   {
     name: 'near_broker_limit',

@@ -107,6 +107,7 @@ export class SupervisedProcess {
             atMs: Date.now(),
           };
           this.exits.push(record);
+          this.note(`pid ${record.pid} exited (code ${code}, signal ${signal})`);
           resolve(record);
           if (!record.requested && !this.stopped) this.scheduleRestart(record);
         });
@@ -293,7 +294,11 @@ export class Supervisor {
     return this.processes.filter((p) => p.running);
   }
 
-  /** Stops every process (SIGTERM, SIGKILL after the timeout), all at once. */
+  /**
+   * Stops every process (SIGTERM, SIGKILL after the timeout), all at once. `aiops run` stops its services
+   * at once but its process lingers until the shutdown deadline (30 s) passes; a harness that has read
+   * its results can give it less time.
+   */
   async stopAll(timeoutMs = 40_000): Promise<void> {
     await Promise.all(this.processes.map((p) => p.stop('SIGTERM', timeoutMs)));
     process.removeListener('exit', this.onExit);

@@ -9,7 +9,7 @@ export type { Forwarded } from './driver.js';
 export { ProcessorDriver } from './driver.js';
 export { headersToStrings } from './headers.js';
 export type { Compression, OutputMessages, OutputProducer } from './producer.js';
-export { createOutputProducer, WireBytes } from './producer.js';
+export { chunkOutput, createOutputProducer, WireBytes } from './producer.js';
 export type {
   AssignedPartition,
   BatchHandler,

@@ -64,11 +64,57 @@ export class WireBytes {
   }
 }
 
-/** An idempotent producer (no duplicates from its own retries) with acks from all in-sync replicas. */
+/** Room for headers, key and record framing in a size estimate. */
+const MESSAGE_OVERHEAD_BYTES = 512;
+
+function approximateSize(message: Message): number {
+  const { value, key } = message;
+  return (
+    MESSAGE_OVERHEAD_BYTES +
+    (value === null || value === undefined ? 0 : value.length) +
+    (key === null || key === undefined ? 0 : key.length)
+  );
+}
+
+/**
+ * Splits output into sends of at most about `maxBytes` each (one message may exceed it alone), keeping
+ * the order. The broker refuses a record batch above message.max.bytes, and one send puts each
+ * partition's messages in one batch: without this, a large batch of output would fail to produce, forever.
+ */
+export function chunkOutput(batches: readonly OutputMessages[], maxBytes: number): OutputMessages[][] {
+  const sends: OutputMessages[][] = [];
+  let current: OutputMessages[] = [];
+  let currentBytes = 0;
+  for (const batch of batches) {
+    let run: Message[] = [];
+    for (const message of batch.messages) {
+      const size = approximateSize(message);
+      if (currentBytes + size > maxBytes && currentBytes > 0) {
+        if (run.length > 0) current.push({ topic: batch.topic, messages: run });
+        sends.push(current);
+        current = [];
+        currentBytes = 0;
+        run = [];
+      }
+      run.push(message);
+      currentBytes += size;
+    }
+    if (run.length > 0) current.push({ topic: batch.topic, messages: run });
+  }
+  if (current.length > 0) sends.push(current);
+  return sends;
+}
+
+/**
+ * An idempotent producer (no duplicates from its own retries) with acks from all in-sync replicas.
+ * `send` cuts its output into requests of at most `maxRequestBytes` and sends them one after the other,
+ * each call's after the previous call's, so output keeps the input's order per partition.
+ */
 export function createOutputProducer(
   kafka: Kafka,
-  options: { compression?: Compression; transactionalId?: string } = {},
+  options: { compression?: Compression; transactionalId?: string; maxRequestBytes?: number } = {},
 ): OutputProducer {
+  const maxRequestBytes = options.maxRequestBytes ?? 1024 * 1024;
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -77,6 +123,12 @@ export function createOutputProducer(
   });
   const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   const wire = new WireBytes();
+  let sending: Promise<void> = Promise.resolve();
+  const sendNow = async (topicMessages: OutputMessages[]): Promise<void> => {
+    for (const chunk of chunkOutput(topicMessages, maxRequestBytes)) {
+      await producer.sendBatch({ topicMessages: chunk, acks: -1, compression });
+    }
+  };
   return {
     raw: producer,
     connect: () => producer.connect(),
@@ -90,7 +142,9 @@ export function createOutputProducer(
         topicMessages.push({ topic: batch.topic, messages });
       }
       if (topicMessages.length === 0) return;
-      await producer.sendBatch({ topicMessages, acks: -1, compression });
+      const next = sending.then(() => sendNow(topicMessages));
+      sending = next.catch(() => undefined);
+      await next;
     },
   };
 }

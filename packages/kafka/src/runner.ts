@@ -304,7 +304,11 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
       if (ticker) clearInterval(ticker);
       // Commits need a running consumer (kafkajs drops them once stopped): pause fetching, finish the
       // batch in hand, flush, wait for every commit, and only then leave the group.
-      consumer.pause(topics.map((topic) => ({ topic })));
+      try {
+        consumer.pause(topics.map((topic) => ({ topic })));
+      } catch {
+        // Not running (never started, or crashed for good): nothing is fetched anyway.
+      }
       const work = (async () => {
         await batchInProgress;
         await tickRunning;

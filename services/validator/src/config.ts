@@ -12,11 +12,12 @@ export const validatorConfigSchema = z.strictObject({
   partitions: z.number().int().positive().default(6),
   /** event_ids remembered for duplicate detection; about 100 bytes each. */
   dedupCapacity: z.number().int().positive().default(200_000),
+  /** Same default as the contract's limit: telemetry without prompt text is far smaller. */
   maxMessageBytes: z
     .number()
     .int()
     .positive()
-    .default(1024 * 1024),
+    .default(256 * 1024),
   /** HMAC key for user_id hashing. Must be stable across restarts and shared by every instance. */
   userIdSalt: z.string().min(8, 'use at least 8 characters'),
   /** Path of the price table JSON; the default is the one shipped in schemas/pricing. */

@@ -11,7 +11,6 @@ export { validatorConfigFromEnv, validatorConfigSchema } from './config.js';
 export { RecentIds } from './recent-ids.js';
 export {
   boundDeadLetter,
-  chunkOutput,
   DLQ_ORIGINAL_BYTES_HEADER,
   SOURCE_HEADER,
   startValidator,

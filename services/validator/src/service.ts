@@ -32,48 +32,6 @@ export const SOURCE_HEADER = 'aiops.source';
 /** On a dead letter whose value was cut (an oversized message): the original size in bytes. */
 export const DLQ_ORIGINAL_BYTES_HEADER = 'aiops.dlq.original_bytes';
 
-/** Room for headers, key and record framing in a size estimate. */
-const MESSAGE_OVERHEAD_BYTES = 512;
-
-function approximateSize(message: Message): number {
-  const value = message.value;
-  const key = message.key;
-  return (
-    MESSAGE_OVERHEAD_BYTES +
-    (value === null || value === undefined ? 0 : value.length) +
-    (key === null || key === undefined ? 0 : key.length)
-  );
-}
-
-/**
- * Splits the output into sends of at most about `maxBytes` each (one message may exceed it alone). The
- * broker refuses a record batch above message.max.bytes, and one send puts each partition's messages in
- * one batch: without this, a fetch full of large messages would fail to produce, forever.
- */
-export function chunkOutput(batches: readonly OutputMessages[], maxBytes: number): OutputMessages[][] {
-  const sends: OutputMessages[][] = [];
-  let current: OutputMessages[] = [];
-  let currentBytes = 0;
-  for (const batch of batches) {
-    let run: Message[] = [];
-    for (const message of batch.messages) {
-      const size = approximateSize(message);
-      if (currentBytes + size > maxBytes && currentBytes > 0) {
-        if (run.length > 0) current.push({ topic: batch.topic, messages: run });
-        sends.push(current);
-        current = [];
-        currentBytes = 0;
-        run = [];
-      }
-      run.push(message);
-      currentBytes += size;
-    }
-    if (run.length > 0) current.push({ topic: batch.topic, messages: run });
-  }
-  if (current.length > 0) sends.push(current);
-  return sends;
-}
-
 /** Builds and starts the validator: raw topic → canonical events topic (keyed by series) + DLQ. */
 async function partitionCount(kafka: ReturnType<typeof createKafka>, topic: string): Promise<number> {
   const admin = kafka.admin();
@@ -123,7 +81,7 @@ export async function startValidator(
     // Cardinality warnings go to the alerts topic, which the detector otherwise creates.
     { topic: topics.alerts, partitions: config.partitions },
   ]);
-  const producer = createOutputProducer(kafka);
+  const producer = createOutputProducer(kafka, { maxRequestBytes: config.maxSendBytes });
   await producer.connect();
   const rawPartitions = await partitionCount(kafka, topics.raw);
 
@@ -187,23 +145,10 @@ export async function startValidator(
         { topic: topics.dlq, messages: deadLetters },
         { topic: topics.alerts, messages: result.alerts.map(alertMessage) },
       ];
-      const durable = sendInOrder(chunkOutput(output, config.maxSendBytes));
+      const durable = producer.send(output);
       metrics.handleDuration.observe({ service: SERVICE }, (performance.now() - started) / 1000);
       return { durable };
     },
-  };
-
-  /**
-   * Sends one chunk after the other, and each batch's chunks after the previous batch's, so that output
-   * keeps the input's order per partition as a single send per batch did.
-   */
-  let sending: Promise<void> = Promise.resolve();
-  const sendInOrder = (sends: readonly OutputMessages[][]): Promise<void> => {
-    const next = sending.then(async () => {
-      for (const send of sends) await producer.send(send);
-    });
-    sending = next.catch(() => undefined);
-    return next;
   };
 
   const runner = createStreamRunner({

@@ -16,7 +16,7 @@ import {
   OTHER,
 } from '../src/cardinality.js';
 import { RecentIds } from '../src/recent-ids.js';
-import { boundDeadLetter, chunkOutput } from '../src/service.js';
+import { boundDeadLetter } from '../src/service.js';
 import { validateMessages } from '../src/validate.js';
 
 const HOUR = 3_600_000;
@@ -274,37 +274,6 @@ describe('validateMessages with a cardinality limit', () => {
 });
 
 describe('validator output bounds', () => {
-  const message = (bytes: number) => ({ key: 'k', value: Buffer.alloc(bytes, 0x41) });
-
-  it('cuts output into sends of bounded size, keeping order and every message', () => {
-    const events = Array.from({ length: 10 }, () => message(300_000));
-    const dlq = Array.from({ length: 3 }, () => message(900_000));
-    const sends = chunkOutput(
-      [
-        { topic: 'events', messages: events },
-        { topic: 'dlq', messages: dlq },
-        { topic: 'alerts', messages: [] },
-      ],
-      1024 * 1024,
-    );
-    const flattened = sends.flatMap((send) => send.flatMap((b) => b.messages.map((m) => [b.topic, m])));
-    expect(flattened.map(([topic]) => topic)).toEqual([
-      ...events.map(() => 'events'),
-      ...dlq.map(() => 'dlq'),
-    ]);
-    for (const send of sends) {
-      const bytes = send.reduce(
-        (n, b) => n + b.messages.reduce((k, m) => k + (m.value as Buffer).length, 0),
-        0,
-      );
-      expect(bytes).toBeLessThanOrEqual(1024 * 1024);
-    }
-    expect(chunkOutput([{ topic: 'events', messages: [message(10)] }], 1024)).toHaveLength(1);
-    expect(chunkOutput([{ topic: 'events', messages: [] }], 1024)).toEqual([]);
-    // A single message above the bound goes alone.
-    expect(chunkOutput([{ topic: 'dlq', messages: [message(5000), message(10)] }], 1024)).toHaveLength(2);
-  });
-
   it('cuts the value of a dead letter above the size limit and says how big it was', () => {
     const letter = {
       key: null,

@@ -149,7 +149,7 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
       `the run's data stays: database ${pipeline.database} in ClickHouse, topics ${pipeline.id}.* in Kafka`,
     );
     say(
-      `  replay its alerts: aiops alerts tail --topic ${pipeline.topics.alerts} --from-beginning --timeout 10s`,
+      `  replay its alerts: npx aiops alerts tail --topic ${pipeline.topics.alerts} --from-beginning --timeout 10s`,
     );
   }
   if (!healthy) throw new CliError('the pipeline did not deliver: see the counts above', EXIT.failure);

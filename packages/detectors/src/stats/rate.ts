@@ -32,9 +32,10 @@ export function rateExpected(s: RateState): number {
  *
  * Where the normal approximation would call the excess significant (z ≥ 2), the z is taken from the exact
  * binomial upper tail P(X ≥ hits) instead (the z with the same one-sided tail under a normal): on a sparse
- * series the normal approximation is far too bold — 1 error in 5 calls against a 1% baseline is z = 4.5 by
- * the approximation but happens 5% of the time (z = 1.7). The normal z of a right-skewed binomial only
- * overstates, so the cheap z < 2 screen never hides a significant excess.
+ * series the normal approximation is far too bold — 1 error in 5 calls against a 1% baseline is z = 4.3 by
+ * the approximation but happens 5% of the time (z = 1.65). Below a rate of one half (error, flag and
+ * negative-feedback rates) the binomial is right-skewed and its normal z only overstates, so the cheap z < 2
+ * screen hides no significant excess; the smaller of the two z is kept, so above one half nothing gets bolder.
  */
 export function rateZ(s: RateState, hits: number, trials: number): number {
   if (trials <= 0) return 0;
