@@ -63,7 +63,7 @@ fi
 node -e '
   const fs = require("node:fs");
   let passed = 0, failed = 0, skipped = 0;
-  for (const file of fs.readdirSync(process.argv[1])) {
+  for (const file of fs.readdirSync(process.argv[1]).filter((f) => f.endsWith(".json"))) {
     const report = JSON.parse(fs.readFileSync(`${process.argv[1]}/${file}`, "utf8"));
     passed += report.numPassedTests; failed += report.numFailedTests;
     skipped += report.numPendingTests + report.numTodoTests;
