@@ -140,30 +140,32 @@ describe('chaos: the pipeline under faults gives the fault-free results', () => 
       if (baseline === undefined) throw new Error('the baseline run failed; nothing to compare with');
       const { report, outcome } = await execute(fault);
       const c = report.comparison!;
-      expect(report.drained, 'pipeline drained').toBe(true);
-      expect(c.eventsDelta, 'events FINAL minus baseline').toBe(0);
-      expect(c.eventsEqual, 'same event ids and columns').toBe(true);
+      // Soft: every difference of the run is reported, not only the first.
+      expect.soft(report.drained, 'pipeline drained').toBe(true);
+      expect.soft(c.eventsDelta, 'events FINAL minus baseline').toBe(0);
+      expect.soft(c.eventsEqual, 'same event ids and columns').toBe(true);
       for (const [size, total] of Object.entries(report.snapshot.windowEventTotals)) {
-        expect(total, `sum(events) over ${size}s windows`).toBe(stream.uniqueEvents);
+        expect.soft(total, `sum(events) over ${size}s windows`).toBe(stream.uniqueEvents);
       }
-      expect(
-        { missing: c.windows.missing, extra: c.windows.extra, differing: c.windows.differing },
-        'window_aggregates FINAL',
-      ).toEqual({ missing: 0, extra: 0, differing: 0 });
-      expect(
-        { missing: c.alerts.missing, extra: c.alerts.extra, differing: c.alerts.differing },
-        'alerts FINAL',
-      ).toEqual({ missing: 0, extra: 0, differing: 0 });
-      expect(c.historiesDiffering, 'alert histories on the topic').toBe(0);
-      expect(report.notificationsCheck.duplicates, 'notifications published twice').toBe(0);
-      expect(report.notificationsCheck.earlyRepeats, 'firings repeated before the interval').toBe(0);
+      expect
+        .soft(
+          { missing: c.windows.missing, extra: c.windows.extra, differing: c.windows.differing },
+          'window_aggregates FINAL',
+        )
+        .toEqual({ missing: 0, extra: 0, differing: 0 });
+      expect
+        .soft(
+          { missing: c.alerts.missing, extra: c.alerts.extra, differing: c.alerts.differing },
+          'alerts FINAL',
+        )
+        .toEqual({ missing: 0, extra: 0, differing: 0 });
+      expect.soft(c.historiesDiffering, 'alert_ids whose notification history differs').toBe(0);
+      expect.soft(report.notificationsCheck.duplicates, 'notifications published twice').toBe(0);
+      expect.soft(report.notificationsCheck.earlyRepeats, 'firings repeated before the interval').toBe(0);
       if (fault === 'clickhouse') {
         // Backpressure, not a crash: the writer waited with bounded memory and caught up.
-        expect(outcome.writerRss).toBeDefined();
-        expect(outcome.writerRss!.peak).toBeLessThan(1024 * 1024 * 1024);
-        expect(report.snapshot.events.final).toBe(stream.uniqueEvents);
-        const writerRestarts = report.restarts.byProcess.includes('writer#0 crash');
-        expect(writerRestarts, 'writer crashed while ClickHouse was down').toBe(false);
+        expect.soft(outcome.writerCrashes, 'writer restarts while ClickHouse was down').toBe(0);
+        expect.soft(outcome.writerRss?.peak ?? Number.POSITIVE_INFINITY).toBeLessThan(1024 * 1024 * 1024);
       }
     });
   }

@@ -21,6 +21,8 @@ export interface FaultOutcome {
   writerPaused?: boolean;
   /** Writer group lag when ClickHouse went down and when it came back. */
   writerLag?: { atStop: number; atRestart: number };
+  /** Times the supervisor restarted the writer by the end of the outage. */
+  writerCrashes?: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -106,6 +108,7 @@ async function clickhouse(run: ChaosRun): Promise<FaultOutcome> {
     writerRss: { before, peak, after: writer.rssBytes() ?? 0 },
     writerPaused: paused,
     writerLag: { atStop, atRestart },
+    writerCrashes: writer.crashRestarts,
   };
 }
 

@@ -8,7 +8,7 @@ import {
 import { alertCodec } from '@aiops/contract';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin, Kafka, Message } from 'kafkajs';
-import { REPO_ROOT, type SupervisedProcess, Supervisor } from '../support/processes.js';
+import { metricValue, REPO_ROOT, type SupervisedProcess, Supervisor } from '../support/processes.js';
 import type { RunSnapshot } from './compare.js';
 import {
   createTopic,
@@ -215,17 +215,38 @@ export class ChaosRun {
     return this.withAdmin((admin) => groupPosition(admin, this.groups[service], this.topics[topic]));
   }
 
+  /** Messages the live instances of `service` consumed since they started (their /metrics). */
+  async consumed(service: ServiceName): Promise<number> {
+    let total = 0;
+    for (const p of this.processes.get(service) ?? []) {
+      const text = await p.metrics();
+      if (text !== null) total += metricValue(text, 'aiops_messages_consumed_total', { service }) ?? 0;
+    }
+    return total;
+  }
+
   /**
-   * Waits until `service` is in the middle of its input: its group committed progress since this call
-   * began and still has a backlog. Returns false (and carries on) when that moment was missed.
+   * Waits until `service` is in the middle of its input: it consumed or committed something since this
+   * call began and its group still has a backlog (the aggregator commits only what closed windows
+   * release, so its consumed count is watched too). Returns false (and carries on) when that moment was
+   * missed.
    */
   async waitMidStream(service: ServiceName, timeoutMs = 180_000): Promise<boolean> {
     const start = await this.position(service).catch(() => ({ committed: -1, high: 0, lag: 0 }));
+    const consumedAtStart = await this.consumed(service);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const now = await this.position(service).catch(() => undefined);
-      if (now !== undefined && now.committed > start.committed && now.lag > 0) {
-        this.log(`${service} mid-stream: committed ${now.committed} of ${now.high} (lag ${now.lag})`);
+      const consumed = await this.consumed(service);
+      if (
+        now !== undefined &&
+        now.lag > 0 &&
+        (now.committed > start.committed || consumed > consumedAtStart)
+      ) {
+        this.log(
+          `${service} mid-stream: consumed ${consumed - consumedAtStart} since the part was produced, ` +
+            `committed ${now.committed} of ${now.high} (lag ${now.lag})`,
+        );
         return true;
       }
       await sleep(200);
