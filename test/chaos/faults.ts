@@ -121,7 +121,11 @@ async function scale(run: ChaosRun): Promise<FaultOutcome> {
   const added = [await run.spawn(service), await run.spawn(service)];
   const ready = await run.waitReady(run.processes.get(service) ?? [], 180_000);
   run.log(`${service} scaled to 3 instances (${ready ? 'all consuming' : 'NOT all ready'})`);
+  const instances = run.processes.get(service) ?? [];
+  const before = await run.consumedEach(service, instances);
   await run.produce(second!, 'events (second third)');
+  // Every one of the three instances works on the second third before the group shrinks mid-stream.
+  await run.waitEachConsumed(service, instances, before);
   await run.waitMidStream(service);
   await Promise.all(added.map((p) => p.stop('SIGTERM')));
   run.log(`${service} scaled back to 1 instance (SIGTERM to ${added.map((p) => p.name).join(', ')})`);

@@ -231,7 +231,7 @@ export class ChaosRun {
    * release, so its consumed count is watched too). Returns false (and carries on) when that moment was
    * missed.
    */
-  async waitMidStream(service: ServiceName, timeoutMs = 180_000): Promise<boolean> {
+  async waitMidStream(service: ServiceName, timeoutMs = 90_000): Promise<boolean> {
     const start = await this.position(service).catch(() => ({ committed: -1, high: 0, lag: 0 }));
     const consumedAtStart = await this.consumed(service);
     const deadline = Date.now() + timeoutMs;
@@ -252,6 +252,41 @@ export class ChaosRun {
       await sleep(200);
     }
     this.log(`${service}: no mid-stream moment seen within ${timeoutMs} ms; fault injected anyway`);
+    return false;
+  }
+
+  /** Each process's consumed count (its /metrics; 0 when it does not answer). */
+  async consumedEach(service: ServiceName, processes: readonly SupervisedProcess[]): Promise<number[]> {
+    return Promise.all(
+      processes.map(async (p) => {
+        const text = await p.metrics();
+        return text === null ? 0 : (metricValue(text, 'aiops_messages_consumed_total', { service }) ?? 0);
+      }),
+    );
+  }
+
+  /**
+   * Waits until each of `processes` has consumed more than `since` (from `consumedEach`): every instance
+   * of a scaled group takes part before the group shrinks again. False when that was not seen in time.
+   */
+  async waitEachConsumed(
+    service: ServiceName,
+    processes: readonly SupervisedProcess[],
+    since: readonly number[],
+    timeoutMs = 120_000,
+  ): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const now = await this.consumedEach(service, processes);
+      if (now.every((n, i) => n > (since[i] ?? 0))) {
+        this.log(
+          `each ${service} instance consumed: ${now.map((n, i) => n - (since[i] ?? 0)).join(', ')} messages`,
+        );
+        return true;
+      }
+      await sleep(200);
+    }
+    this.log(`not every ${service} instance consumed within ${timeoutMs} ms`);
     return false;
   }
 
