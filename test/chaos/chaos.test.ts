@@ -27,7 +27,7 @@ const FAULTS = parseFaults(env.CHAOS_FAULTS);
 const SETTINGS: ChaosSettings = {
   partitions: Number(env.CHAOS_PARTITIONS ?? 3),
   ...(env.CHAOS_IDLE_TIMEOUT_MS ? { idleTimeoutMs: Number(env.CHAOS_IDLE_TIMEOUT_MS) } : {}),
-  drainTimeoutMs: Number(env.CHAOS_DRAIN_TIMEOUT_MS ?? 20 * 60_000),
+  drainTimeoutMs: Number(env.CHAOS_DRAIN_TIMEOUT_MS ?? 10 * 60_000),
   keepData: env.CHAOS_KEEP === '1',
   cliMain: env.CHAOS_CLI ?? CLI_MAIN,
 };

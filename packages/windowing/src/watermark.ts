@@ -112,7 +112,13 @@ export class WatermarkTracker {
     if (this.lastRecordWall === null) return this.watermark;
     this.advanceToSources(wallNowMs);
     if (!this.isIdle(wallNowMs)) return this.watermark;
-    const candidate = this.watermarkAtLastRecord + (wallNowMs - this.lastRecordWall);
+    // The base is the watermark at the last record; when the records all came while the partition still
+    // waited for unseen sources, that is NO_WATERMARK, so what the sources seen by then justify counts.
+    let base = this.watermarkAtLastRecord;
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const state of this.sources.values()) if (state.maxEventTime < lowest) lowest = state.maxEventTime;
+    if (lowest !== Number.POSITIVE_INFINITY) base = Math.max(base, lowest - this.options.maxOutOfOrdernessMs);
+    const candidate = base + (wallNowMs - this.lastRecordWall);
     if (candidate > this.watermark) this.watermark = candidate;
     return this.watermark;
   }

@@ -122,3 +122,14 @@ describe('WatermarkTracker with several sources', () => {
     expect(copy.observe(60_000, 1, { id: '1', count: 2 })).toBe(w.observe(60_000, 1, { id: '1', count: 2 }));
   });
 });
+
+describe('WatermarkTracker idle advance after a burst that waited for unseen sources', () => {
+  it('closes the windows of a partition whose records all came while it waited', () => {
+    const w = new WatermarkTracker({ maxOutOfOrdernessMs: 1000, idleTimeoutMs: 30_000 });
+    w.observe(100_000, 0, { id: '0', count: 3 });
+    w.observe(101_000, 10, { id: '0', count: 3 });
+    expect(w.current()).toBe(NO_WATERMARK);
+    // Nothing else ever arrives: after the idle timeout the watermark moves from what source 0 justified.
+    expect(w.onIdleCheck(40_010)).toBeGreaterThanOrEqual(100_000);
+  });
+});
