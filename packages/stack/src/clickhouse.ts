@@ -2,15 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackOptions } from './options.js';
 import { clickhousePing, clickhouseVersion, logTails, tcpAnswers } from './probe.js';
-import {
-  isAlive,
-  isOurProcess,
-  readPidFile,
-  removeFile,
-  sleep,
-  spawnDetached,
-  writePidFile,
-} from './proc.js';
+import { isAlive, livePidFromFile, removeFile, sleep, spawnDetached, writePidFile } from './proc.js';
 import { renderClickHouseConfig, renderTemplate } from './render.js';
 import type { ServiceStatus } from './services.js';
 import { aptInstall, findExecutable } from './system.js';
@@ -84,12 +76,7 @@ function renderConfig(options: StackOptions): void {
 }
 
 function livePid(options: StackOptions): number | null {
-  const paths = clickhousePaths(options);
-  const pid = readPidFile(paths.pidFile);
-  if (pid === null) return null;
-  if (isOurProcess(pid, PROCESS_MARKER)) return pid;
-  removeFile(paths.pidFile);
-  return null;
+  return livePidFromFile(clickhousePaths(options).pidFile, PROCESS_MARKER);
 }
 
 export async function clickhouseStatus(options: StackOptions): Promise<ServiceStatus> {

@@ -4,15 +4,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { StackOptions } from './options.js';
 import { logTails, tcpAnswers } from './probe.js';
-import {
-  isAlive,
-  isOurProcess,
-  readPidFile,
-  removeFile,
-  sleep,
-  spawnDetached,
-  writePidFile,
-} from './proc.js';
+import { isAlive, livePidFromFile, removeFile, sleep, spawnDetached, writePidFile } from './proc.js';
 import {
   isClusterId,
   kafkaVersionFromJars,
@@ -227,14 +219,8 @@ export function kafkaInstalledVersion(options: StackOptions): string | null {
   return existsSync(libs) ? kafkaVersionFromJars(readdirSync(libs)) : null;
 }
 
-/** Our Kafka's pid if the pid file names a live broker process; a stale pid file is removed. */
 function livePid(options: StackOptions): number | null {
-  const paths = kafkaPaths(options);
-  const pid = readPidFile(paths.pidFile);
-  if (pid === null) return null;
-  if (isOurProcess(pid, PROCESS_MARKER)) return pid;
-  removeFile(paths.pidFile);
-  return null;
+  return livePidFromFile(kafkaPaths(options).pidFile, PROCESS_MARKER);
 }
 
 export async function kafkaStatus(options: StackOptions): Promise<ServiceStatus> {

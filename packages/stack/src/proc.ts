@@ -126,3 +126,12 @@ export async function withLock<T>(path: string, timeoutMs: number, body: () => P
     removeFile(path);
   }
 }
+
+/** The pid in `pidFile` if it names a live process of ours (`marker` in its command line); a stale pid file is removed. */
+export function livePidFromFile(pidFile: string, marker: string): number | null {
+  const pid = readPidFile(pidFile);
+  if (pid === null) return null;
+  if (isOurProcess(pid, marker)) return pid;
+  removeFile(pidFile);
+  return null;
+}
