@@ -50,7 +50,7 @@ function parseArgs(argv: string[]): Args {
     eventsPerMinute: 400,
     seeds: [42],
     partitions: 3,
-    eventsPartitions: 1,
+    eventsPartitions: 3,
     windowMs: 60_000,
     rules: {},
     rulesPath: null,

@@ -1,4 +1,5 @@
 import { type Alert, alertCodec, seriesKey, windowCodec } from '@aiops/contract';
+import { watermarkMarkers } from '@aiops/kafka';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,13 +16,14 @@ const SERIES = {
   operation: 'chat',
 };
 const SHAPE = { normal: 60, spike: 8, after: 15, factor: 6 };
+const PARTITIONS = 3;
 
+/** The windows as one aggregator partition sends them: each followed by its watermark marker. */
 function asMessages(windows: ReturnType<typeof latencyIncident>): Message[] {
-  return windows.map((w) => ({
-    key: w.tenant_id,
-    value: windowCodec.encode(w, 'avro'),
-    headers: { 'aiops.series': seriesKey(w) },
-  }));
+  return windows.flatMap((w) => [
+    { key: w.tenant_id, value: windowCodec.encode(w, 'avro'), headers: { 'aiops.series': seriesKey(w) } },
+    ...watermarkMarkers(PARTITIONS, { source: { id: '0', count: 1 }, watermarkMs: w.window_end }),
+  ]);
 }
 
 function decodeAlerts(messages: Awaited<ReturnType<typeof consumeUntil>>): Alert[] {
@@ -48,7 +50,7 @@ describe('detector against the real broker', () => {
   let ch: ClickHouseClient;
 
   beforeAll(async () => {
-    pipeline = new TestPipeline({ partitions: 3 });
+    pipeline = new TestPipeline({ partitions: PARTITIONS });
     await pipeline.startAll(['detector', 'writer']);
     ch = pipeline.clickhouse();
     await pipeline.waitReady();
@@ -63,7 +65,7 @@ describe('detector against the real broker', () => {
   }, async () => {
     const messages = asMessages(windows);
     // Up to the middle of the spike, then restart the detector (state comes back from its checkpoint).
-    const cut = SHAPE.normal + Math.floor(SHAPE.spike / 2);
+    const cut = (SHAPE.normal + Math.floor(SHAPE.spike / 2)) * (1 + PARTITIONS);
     await produce(pipeline.topics.windows, messages.slice(0, cut));
     await consumeUntil(
       pipeline.topics.alerts,

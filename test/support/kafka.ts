@@ -1,4 +1,4 @@
-import { createKafka } from '@aiops/kafka';
+import { createKafka, kafkaConfigSchema } from '@aiops/kafka';
 import { createLogger } from '@aiops/ops';
 import type { KafkaMessage, Message } from 'kafkajs';
 import kafkajs from 'kafkajs';
@@ -8,12 +8,12 @@ const logger = createLogger({ service: 'it-kafka', level: 'warn' });
 
 export function testKafka() {
   return createKafka(
-    {
+    kafkaConfigSchema.parse({
       brokers: kafkaBrokers(),
       clientId: uniqueName('it'),
       connectionTimeoutMs: 5000,
       requestTimeoutMs: 30000,
-    },
+    }),
     logger,
   );
 }

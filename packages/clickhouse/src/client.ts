@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import type { ClickHouseConfig } from './config.js';
+import { type ClickHouseConfig, resolveClickHousePassword } from './config.js';
 
 /**
  * The few operations the migration runner, the sink and the analyst queries need. `@clickhouse/client`
@@ -15,17 +15,27 @@ export interface SqlExecutor {
   insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
 }
 
+function readCaFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new Error(
+      `cannot read ClickHouse CA file ${file} (CLICKHOUSE_CA_FILE): ${(error as Error).message}`,
+    );
+  }
+}
+
 /**
  * A client that works from the Debian 18.16 server up to current releases: no session, no default
  * ClickHouse settings (old servers refuse unknown ones), no request compression, and the client's own
  * console logging off (errors reach the caller as exceptions).
  */
 export function createClickHouseClient(config: ClickHouseConfig): ClickHouseClient {
-  const tls = config.tlsCaFile === undefined ? undefined : { ca_cert: readFileSync(config.tlsCaFile) };
+  const tls = config.tlsCaFile === undefined ? undefined : { ca_cert: readCaFile(config.tlsCaFile) };
   return createClient({
     url: config.url,
     username: config.username,
-    password: config.password,
+    password: resolveClickHousePassword(config),
     request_timeout: config.requestTimeoutMs,
     max_open_connections: config.maxOpenConnections,
     application: config.application,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseConfig } from '@aiops/ops';
 import { z } from 'zod';
 import { isIdentifier } from './identifiers.js';
@@ -29,6 +30,12 @@ const clickhouseConfigObject = z
     url: z.url({ protocol: /^https?$/ }),
     username: z.string().min(1).default('default'),
     password: z.string().default(''),
+    /**
+     * A mounted secret file holding the password, read when the client is created (see
+     * resolveClickHousePassword). Exclusive with a non-empty `password`, so two sources never disagree
+     * silently; the empty default counts as no password.
+     */
+    passwordFile: z.string().min(1).optional(),
     /** The pipeline's database; a plain identifier since it is pasted into SQL text. */
     database: z
       .string()
@@ -42,7 +49,11 @@ const clickhouseConfigObject = z
     /** Name sent to the server with each request (visible in system.query_log). */
     application: z.string().default('aiops'),
   })
-  .strict();
+  .strict()
+  .refine((config) => config.passwordFile === undefined || config.password === '', {
+    message: 'give either password or passwordFile, not both',
+    path: ['passwordFile'],
+  });
 
 export const clickhouseConfigSchema = z.preprocess(splitUrl, clickhouseConfigObject);
 
@@ -58,8 +69,9 @@ export function parseClickHouseConfig(input: unknown, source = 'ClickHouse confi
 }
 
 /**
- * Reads CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE, CLICKHOUSE_CA_FILE and
- * CLICKHOUSE_REQUEST_TIMEOUT_MS; `overrides` win over the environment.
+ * Reads CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_PASSWORD_FILE,
+ * CLICKHOUSE_DATABASE, CLICKHOUSE_CA_FILE and CLICKHOUSE_REQUEST_TIMEOUT_MS; `overrides` win over the
+ * environment (a password or password file given as override replaces both variables).
  */
 export function clickhouseConfigFromEnv(
   env: Readonly<Record<string, string | undefined>>,
@@ -68,12 +80,42 @@ export function clickhouseConfigFromEnv(
   const fromEnv: Record<string, unknown> = { url: env.CLICKHOUSE_URL ?? DEFAULT_CLICKHOUSE_URL };
   if (env.CLICKHOUSE_USER) fromEnv.username = env.CLICKHOUSE_USER;
   if (env.CLICKHOUSE_PASSWORD !== undefined) fromEnv.password = env.CLICKHOUSE_PASSWORD;
+  if (env.CLICKHOUSE_PASSWORD_FILE) fromEnv.passwordFile = env.CLICKHOUSE_PASSWORD_FILE;
   if (env.CLICKHOUSE_DATABASE) fromEnv.database = env.CLICKHOUSE_DATABASE;
   if (env.CLICKHOUSE_CA_FILE) fromEnv.tlsCaFile = env.CLICKHOUSE_CA_FILE;
   if (env.CLICKHOUSE_REQUEST_TIMEOUT_MS) fromEnv.requestTimeoutMs = Number(env.CLICKHOUSE_REQUEST_TIMEOUT_MS);
   const merged: Record<string, unknown> = { ...fromEnv };
+  if (overrides.password !== undefined || overrides.passwordFile !== undefined) {
+    delete merged.password;
+    delete merged.passwordFile;
+  }
   for (const [key, value] of Object.entries(overrides)) {
     if (value !== undefined) merged[key] = value;
   }
   return parseClickHouseConfig(merged, 'ClickHouse settings (environment)');
+}
+
+/**
+ * The password to send: `password`, or the content of `passwordFile` read now (at start, so a missing
+ * mount fails fast with its path) without its trailing line break (`echo pw > file`, Kubernetes and
+ * Docker secrets); other whitespace is kept, it may belong to the password. The password read from the
+ * file is never stored in the config object, so logging the config cannot leak it.
+ */
+export function resolveClickHousePassword(
+  config: Pick<ClickHouseConfig, 'password' | 'passwordFile'>,
+): string {
+  if (config.passwordFile === undefined) return config.password;
+  let text: string;
+  try {
+    text = readFileSync(config.passwordFile, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `cannot read ClickHouse password file ${config.passwordFile} (CLICKHOUSE_PASSWORD_FILE): ${(error as Error).message}`,
+    );
+  }
+  const password = text.replace(/[\r\n]+$/, '');
+  if (password === '') {
+    throw new Error(`ClickHouse password file ${config.passwordFile} (CLICKHOUSE_PASSWORD_FILE) is empty`);
+  }
+  return password;
 }

@@ -6,6 +6,7 @@ export {
   clickhouseConfigSchema,
   DEFAULT_CLICKHOUSE_URL,
   parseClickHouseConfig,
+  resolveClickHousePassword,
 } from './config.js';
 export type { SqlTarget } from './executor.js';
 export { toExecutor } from './executor.js';

@@ -13,5 +13,7 @@ export type {
 } from './processor.js';
 export type { RecordHeaders, StreamRecord } from './record.js';
 export { makeRecord } from './record.js';
+export type { RecordSource } from './source.js';
+export { formatSource, parseSource } from './source.js';
 export type { KeyValueStore } from './store.js';
 export { InMemoryKeyValueStore } from './store.js';

@@ -27,8 +27,8 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
     requestTimeout: config.requestTimeoutMs,
     logLevel: logLevel.WARN,
     logCreator: logCreator(logger),
-    // About two minutes of retries: a broker restart or leader election is waited out, not turned into a crash.
-    retry: { retries: 15, initialRetryTime: 200, maxRetryTime: 10_000 },
+    // config.retries (15, about two minutes, by default): a broker restart or leader election is waited out.
+    retry: { retries: config.retries, initialRetryTime: 200, maxRetryTime: 10_000 },
   };
   if (config.sasl) {
     const password = resolveSaslPassword(config) as string;

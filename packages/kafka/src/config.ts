@@ -28,6 +28,12 @@ export const kafkaConfigSchema = z.strictObject({
   tls: tlsSchema.optional(),
   connectionTimeoutMs: z.number().int().positive().default(5000),
   requestTimeoutMs: z.number().int().positive().default(30000),
+  /**
+   * Retries of a failed connection or request, backing off from 200 ms to 10 s: 15 is about two minutes,
+   * so a broker restart or leader election is waited out instead of crashing. Every failure, a refused
+   * TLS certificate included, is retried and logged each time; fewer retries make a start fail sooner.
+   */
+  retries: z.number().int().nonnegative().default(15),
 });
 export type KafkaConfig = z.output<typeof kafkaConfigSchema>;
 

@@ -30,3 +30,17 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
     await admin.disconnect();
   }
 }
+
+/** How many partitions `topic` has (it must exist). */
+export async function topicPartitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const count = metadata.topics[0]?.partitions.length ?? 0;
+    if (count === 0) throw new Error(`topic ${topic} has no partitions`);
+    return count;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -137,6 +137,8 @@ export class QuantileSketch {
 
   add(value: number): void {
     if (!Number.isFinite(value)) throw new RangeError(`a sketch only takes finite values; got ${value}`);
+    // -0 becomes 0, or min/max would depend on whether -0 or 0 came first.
+    if (value === 0) value = 0;
     this.summarise(1, value, value, value);
     if (this.bins === null) {
       if (this.reserve(1)) {

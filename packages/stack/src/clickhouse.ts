@@ -1,9 +1,15 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { StackOptions } from './options.js';
 import { clickhousePing, clickhouseVersion, logTails, tcpAnswers } from './probe.js';
 import { isAlive, livePidFromFile, removeFile, sleep, spawnDetached, writePidFile } from './proc.js';
-import { renderClickHouseConfig, renderTemplate } from './render.js';
+import {
+  renderClickHouseConfig,
+  renderClickHouseTlsConfig,
+  renderClickHouseUsers,
+  renderTemplate,
+} from './render.js';
 import type { ServiceStatus } from './services.js';
 import { aptInstall, findExecutable } from './system.js';
 
@@ -17,6 +23,10 @@ export function clickhousePaths(options: StackOptions) {
     logs: join(home, 'logs'),
     config: join(home, 'config.xml'),
     users: join(home, 'users.xml'),
+    /** Merged into config.xml by the server; holds the HTTPS settings when clickhouseTls is set. */
+    tlsConfig: join(home, 'config.d', 'tls.xml'),
+    /** Merged into users.xml by the server; holds clickhouseUsers. */
+    passwordUsers: join(home, 'users.d', 'password-users.xml'),
     pidFile: join(home, 'clickhouse.pid'),
     stdoutLog: join(home, 'logs', 'stdout.log'),
     serverLog: join(home, 'logs', 'clickhouse-server.log'),
@@ -73,6 +83,23 @@ function renderConfig(options: StackOptions): void {
     }),
   );
   writeFileSync(paths.users, renderTemplate(readFileSync(join(infra, 'users.xml'), 'utf8'), {}));
+  // Written or removed on every start, so that a data dir reused without these options drops them.
+  if (options.clickhouseTls) {
+    mkdirSync(dirname(paths.tlsConfig), { recursive: true });
+    const template = readFileSync(join(infra, 'tls.xml'), 'utf8');
+    writeFileSync(paths.tlsConfig, renderClickHouseTlsConfig(template, options.clickhouseTls));
+  } else {
+    removeFile(paths.tlsConfig);
+  }
+  if (options.clickhouseUsers) {
+    mkdirSync(dirname(paths.passwordUsers), { recursive: true });
+    const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+    writeFileSync(paths.passwordUsers, renderClickHouseUsers(options.clickhouseUsers, sha256Hex), {
+      mode: 0o600,
+    });
+  } else {
+    removeFile(paths.passwordUsers);
+  }
 }
 
 function livePid(options: StackOptions): number | null {
@@ -118,7 +145,14 @@ async function waitReady(options: StackOptions, pid: number): Promise<void> {
         `ClickHouse (pid ${pid}) exited during start-up.\n${logTails([paths.stdoutLog, paths.errorLog, paths.serverLog])}`,
       );
     }
-    if (await clickhousePing(endpoint, 1000)) return;
+    // With TLS the HTTPS port must listen too: a bad certificate must not pass for a started server.
+    const httpsPort = options.clickhouseTls?.httpsPort;
+    if (
+      (await clickhousePing(endpoint, 1000)) &&
+      (httpsPort === undefined || (await tcpAnswers('127.0.0.1', httpsPort, 500)))
+    ) {
+      return;
+    }
     await sleep(250);
   }
   throw new Error(
@@ -138,7 +172,9 @@ export async function clickhouseUp(
     await waitReady(options, existing);
     return 'already-running';
   }
-  for (const port of [options.clickhouseHttpPort, options.clickhouseTcpPort]) {
+  const ports = [options.clickhouseHttpPort, options.clickhouseTcpPort];
+  if (options.clickhouseTls) ports.push(options.clickhouseTls.httpsPort);
+  for (const port of ports) {
     if (await tcpAnswers('127.0.0.1', port)) {
       throw new Error(
         `port ${port} is in use by a process this stack did not start. Stop it, choose other ports, or use ` +

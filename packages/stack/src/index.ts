@@ -1,12 +1,21 @@
-export type { ProbeSasl } from './kafka.js';
-export { kafkaPaths, kafkaProbeSasl, kafkaReady } from './kafka.js';
-export type { StackOptions, StackOptionsInput, StackSaslUser } from './options.js';
+export type { ProbeSasl, ProbeTls } from './kafka.js';
+export { kafkaPaths, kafkaProbeSasl, kafkaProbeTls, kafkaReady } from './kafka.js';
+export type {
+  StackClickHouseTls,
+  StackClickHouseUser,
+  StackKafkaTls,
+  StackOptions,
+  StackOptionsInput,
+  StackSaslUser,
+} from './options.js';
 export { findRepoRoot, parseSaslUsers, resolveStackOptions, stackOptionsSchema } from './options.js';
 export { clickhousePing } from './probe.js';
 export type {
   ClickHouseRenderInput,
+  ClickHouseTlsRenderInput,
   KafkaRenderInput,
   KafkaSaslRenderInput,
+  KafkaSslRenderInput,
   TemplateValues,
 } from './render.js';
 export {
@@ -14,8 +23,11 @@ export {
   kafkaVersionFromJars,
   newClusterId,
   renderClickHouseConfig,
+  renderClickHouseTlsConfig,
+  renderClickHouseUsers,
   renderKafkaProperties,
   renderKafkaSaslOverlay,
+  renderKafkaSslOverlay,
   renderTemplate,
   scramFormatArgs,
   tailLines,

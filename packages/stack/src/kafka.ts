@@ -11,6 +11,7 @@ import {
   newClusterId,
   renderKafkaProperties,
   renderKafkaSaslOverlay,
+  renderKafkaSslOverlay,
   scramFormatArgs,
 } from './render.js';
 import type { ServiceStatus } from './services.js';
@@ -119,6 +120,11 @@ export function kafkaProbeSasl(options: StackOptions): ProbeSasl | undefined {
     : { mechanism: 'plain', username: user.username, password: user.password };
 }
 
+/** What the stack's own probes trust on an SSL broker: the CA of kafkaTls. */
+export function kafkaProbeTls(options: StackOptions): ProbeTls | undefined {
+  return options.kafkaTls === undefined ? undefined : { ca: readFileSync(options.kafkaTls.caFile, 'utf8') };
+}
+
 /** Renders server.properties and formats the KRaft storage once (the cluster id is kept in a file). */
 async function ensureConfigAndStorage(options: StackOptions, java: string, steps: string[]): Promise<void> {
   const paths = kafkaPaths(options);
@@ -138,7 +144,15 @@ async function ensureConfigAndStorage(options: StackOptions, java: string, steps
       users: options.kafkaSasl.users,
     })}`;
   }
-  // PLAIN passwords may be in it: readable by this user only.
+  if (options.kafkaTls) {
+    const overlay = readFileSync(join(options.rootDir, 'infra', 'kafka', 'ssl.properties'), 'utf8');
+    properties += `\n${renderKafkaSslOverlay(overlay, {
+      kafkaPort: options.kafkaPort,
+      controllerPort: options.kafkaControllerPort,
+      ...options.kafkaTls,
+    })}`;
+  }
+  // PLAIN passwords or the keystore password may be in it: readable by this user only.
   writeFileSync(paths.properties, properties, { mode: 0o600 });
   writeFileSync(
     paths.log4j,
@@ -191,8 +205,18 @@ export interface ProbeSasl {
   readonly password: string;
 }
 
+export interface ProbeTls {
+  /** PEM of the CA that signed the broker certificate. */
+  readonly ca: string;
+}
+
 /** A real metadata round trip: the broker answers and a controller is elected. */
-export async function kafkaReady(brokers: string, timeoutMs = 3000, sasl?: ProbeSasl): Promise<boolean> {
+export async function kafkaReady(
+  brokers: string,
+  timeoutMs = 3000,
+  sasl?: ProbeSasl,
+  tls?: ProbeTls,
+): Promise<boolean> {
   const kafka = new Kafka({
     clientId: 'aiops-stack-probe',
     brokers: brokers.split(','),
@@ -201,6 +225,7 @@ export async function kafkaReady(brokers: string, timeoutMs = 3000, sasl?: Probe
     requestTimeout: timeoutMs,
     retry: { retries: 0 },
     ...(sasl ? { sasl: { ...sasl } as SASLOptions } : {}),
+    ...(tls ? { ssl: { ca: [tls.ca], rejectUnauthorized: true } } : {}),
   });
   const admin = kafka.admin();
   try {
@@ -226,7 +251,7 @@ function livePid(options: StackOptions): number | null {
 export async function kafkaStatus(options: StackOptions): Promise<ServiceStatus> {
   const endpoint = kafkaEndpoint(options);
   if (options.kafkaBrokers !== undefined) {
-    const ok = await kafkaReady(endpoint, 3000, kafkaProbeSasl(options));
+    const ok = await kafkaReady(endpoint, 3000, kafkaProbeSasl(options), kafkaProbeTls(options));
     return {
       name: 'kafka',
       state: ok ? 'external' : 'unreachable',
@@ -244,7 +269,7 @@ export async function kafkaStatus(options: StackOptions): Promise<ServiceStatus>
       ? answers
         ? 'foreign'
         : 'stopped'
-      : answers && (await kafkaReady(endpoint, 3000, kafkaProbeSasl(options)))
+      : answers && (await kafkaReady(endpoint, 3000, kafkaProbeSasl(options), kafkaProbeTls(options)))
         ? 'running'
         : 'starting';
   return {
@@ -270,7 +295,7 @@ async function waitReady(options: StackOptions, pid: number): Promise<void> {
     }
     if (
       (await tcpAnswers('127.0.0.1', options.kafkaPort, 500)) &&
-      (await kafkaReady(endpoint, 3000, kafkaProbeSasl(options)))
+      (await kafkaReady(endpoint, 3000, kafkaProbeSasl(options), kafkaProbeTls(options)))
     ) {
       return;
     }

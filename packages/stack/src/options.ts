@@ -24,6 +24,48 @@ const saslUserSchema = z.strictObject({
 const kafkaSaslSchema = z.strictObject({ users: z.array(saslUserSchema).min(1) });
 export type StackSaslUser = z.output<typeof saslUserSchema>;
 
+/**
+ * Run Kafka with an SSL listener instead of PLAINTEXT (server authentication and encryption; clients are
+ * not asked for certificates). The keystore password goes into server.properties unquoted, hence the
+ * same conservative alphabet as SASL passwords.
+ */
+const kafkaTlsSchema = z.strictObject({
+  /** PKCS12 keystore holding the broker's private key and certificate (for 127.0.0.1). */
+  keystoreFile: z.string().min(1),
+  /** Password of the keystore and of the key in it (keytool uses one for both in PKCS12). */
+  keystorePassword: z.string().min(6).max(128).regex(SASL_TOKEN, 'letters, digits and ._~+/=- only'),
+  /** PEM of the CA that signed the broker certificate: the stack's own probes trust it. */
+  caFile: z.string().min(1),
+});
+export type StackKafkaTls = z.output<typeof kafkaTlsSchema>;
+
+/** An HTTPS port on ClickHouse next to the plain HTTP one (which the stack's own probes keep using). */
+const clickhouseTlsSchema = z.strictObject({
+  httpsPort: port,
+  /** PEM certificate (chain) for 127.0.0.1. */
+  certificateFile: z.string().min(1),
+  /** Its private key, PEM, not encrypted. */
+  privateKeyFile: z.string().min(1),
+});
+export type StackClickHouseTls = z.output<typeof clickhouseTlsSchema>;
+
+/**
+ * A ClickHouse user with a password (stored as SHA-256, full access like `default`, loopback only).
+ * The name becomes an XML element name; `default` and `analyst` are taken by infra/clickhouse/users.xml.
+ */
+const clickhouseUserSchema = z.strictObject({
+  username: z
+    .string()
+    .max(64)
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and _ only, not starting with a digit')
+    .refine(
+      (name) => name !== 'default' && name !== 'analyst',
+      'default and analyst are defined in users.xml',
+    ),
+  password: z.string().min(8).max(256),
+});
+export type StackClickHouseUser = z.output<typeof clickhouseUserSchema>;
+
 /** What `stackUp` / `stackStatus` / `stackDown` accept. Unknown keys are refused. */
 export const stackOptionsSchema = z
   .object({
@@ -51,8 +93,14 @@ export const stackOptionsSchema = z
     installMissing: z.boolean().default(true),
     /** A SASL-only broker (see kafkaSaslSchema); without it the broker listens in PLAINTEXT. */
     kafkaSasl: kafkaSaslSchema.optional(),
+    /** An SSL-only broker (see kafkaTlsSchema); cannot be combined with kafkaSasl (no SASL_SSL here). */
+    kafkaTls: kafkaTlsSchema.optional(),
     /** The Kafka jars to use instead of resolving them into the data dir (e.g. another stack's libs). */
     kafkaLibsDir: z.string().min(1).optional(),
+    /** HTTPS on ClickHouse (see clickhouseTlsSchema). */
+    clickhouseTls: clickhouseTlsSchema.optional(),
+    /** Extra ClickHouse users with a password (see clickhouseUserSchema). */
+    clickhouseUsers: z.array(clickhouseUserSchema).min(1).optional(),
   })
   .strict();
 
@@ -118,6 +166,7 @@ export function resolveStackOptions(
     parsed.kafkaControllerPort,
     parsed.clickhouseHttpPort,
     parsed.clickhouseTcpPort,
+    ...(parsed.clickhouseTls ? [parsed.clickhouseTls.httpsPort] : []),
   ];
   if (new Set(ports).size !== ports.length)
     throw new Error(`stack ports must all differ; got ${ports.join(', ')}`);
@@ -125,6 +174,13 @@ export function resolveStackOptions(
   const dataDir = resolve(parsed.dataDir ?? join(rootDir, '.aiops'));
   const users = parsed.kafkaSasl?.users.map((u) => u.username) ?? [];
   if (new Set(users).size !== users.length) throw new Error('kafkaSasl: user names must be unique');
+  if (parsed.kafkaSasl && parsed.kafkaTls) {
+    throw new Error('kafkaSasl and kafkaTls cannot be combined: the local stack has no SASL_SSL listener');
+  }
+  const clickhouseUsers = parsed.clickhouseUsers?.map((u) => u.username) ?? [];
+  if (new Set(clickhouseUsers).size !== clickhouseUsers.length) {
+    throw new Error('clickhouseUsers: user names must be unique');
+  }
   return { ...parsed, rootDir, dataDir };
 }
 

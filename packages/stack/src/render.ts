@@ -90,6 +90,36 @@ export function renderKafkaSaslOverlay(template: string, input: KafkaSaslRenderI
   });
 }
 
+export interface KafkaSslRenderInput {
+  readonly kafkaPort: number;
+  readonly controllerPort: number;
+  readonly keystoreFile: string;
+  readonly keystorePassword: string;
+  /** PEM truststore: the broker trusts its own CA should it ever connect to its SSL listener. */
+  readonly caFile: string;
+}
+
+/**
+ * The SSL overlay (infra/kafka/ssl.properties), appended like the SASL one. The keystore password must
+ * already be restricted to characters that need no escaping in a properties file (see options).
+ */
+export function renderKafkaSslOverlay(template: string, input: KafkaSslRenderInput): string {
+  if (!/^[A-Za-z0-9._~+/=-]+$/.test(input.keystorePassword)) {
+    throw new RangeError('the keystore password has characters that would need escaping');
+  }
+  return renderTemplate(
+    template,
+    {
+      kafkaPort: input.kafkaPort,
+      controllerPort: input.controllerPort,
+      keystoreFile: input.keystoreFile,
+      keystorePassword: input.keystorePassword,
+      caFile: input.caFile,
+    },
+    propertiesEscape,
+  );
+}
+
 /** The `kafka-storage format` arguments that create every user's SCRAM credentials. */
 export function scramFormatArgs(users: readonly { username: string; password: string }[]): string[] {
   return users.flatMap((u) =>
@@ -121,6 +151,62 @@ export function renderClickHouseConfig(template: string, input: ClickHouseRender
     },
     xmlEscape,
   );
+}
+
+export interface ClickHouseTlsRenderInput {
+  readonly httpsPort: number;
+  readonly certificateFile: string;
+  readonly privateKeyFile: string;
+}
+
+/** infra/clickhouse/tls.xml, written to config.d/ where the server merges it into config.xml. */
+export function renderClickHouseTlsConfig(template: string, input: ClickHouseTlsRenderInput): string {
+  return renderTemplate(
+    template,
+    {
+      httpsPort: input.httpsPort,
+      certificateFile: input.certificateFile,
+      privateKeyFile: input.privateKeyFile,
+    },
+    xmlEscape,
+  );
+}
+
+/**
+ * Users with a password, as a users.d/ file the server merges into users.xml: SHA-256 of the password
+ * (never the password itself), the default profile and quota, loopback only. `sha256Hex` is injected to
+ * keep this pure. Names must already be plain identifiers (they become element names; see options).
+ */
+export function renderClickHouseUsers(
+  users: readonly { readonly username: string; readonly password: string }[],
+  sha256Hex: (text: string) => string,
+): string {
+  const entries = users.map((user) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(user.username)) {
+      throw new RangeError(`ClickHouse user ${JSON.stringify(user.username)} is not a plain identifier`);
+    }
+    return [
+      `        <${user.username}>`,
+      `            <password_sha256_hex>${sha256Hex(user.password)}</password_sha256_hex>`,
+      '            <networks>',
+      '                <ip>::1</ip>',
+      '                <ip>127.0.0.1</ip>',
+      '            </networks>',
+      '            <profile>default</profile>',
+      '            <quota>default</quota>',
+      `        </${user.username}>`,
+    ].join('\n');
+  });
+  return [
+    '<?xml version="1.0"?>',
+    '<!-- Rendered by @aiops/stack (option clickhouseUsers); merged into users.xml by the server. -->',
+    '<yandex>',
+    '    <users>',
+    ...entries,
+    '    </users>',
+    '</yandex>',
+    '',
+  ].join('\n');
 }
 
 /**

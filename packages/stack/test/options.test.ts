@@ -96,6 +96,56 @@ describe('SASL and shared jars', () => {
   });
 });
 
+describe('TLS and ClickHouse users', () => {
+  const kafkaTls = {
+    keystoreFile: '/certs/broker.p12',
+    keystorePassword: 'ks-0123abcd',
+    caFile: '/certs/ca.pem',
+  };
+  const clickhouseTls = { httpsPort: 28443, certificateFile: '/certs/s.pem', privateKeyFile: '/certs/s.key' };
+
+  it('accepts an SSL broker, an HTTPS port and users with a password', () => {
+    const options = resolveStackOptions(
+      { kafkaTls, clickhouseTls, clickhouseUsers: [{ username: 'writer', password: 'any pw & <chars>' }] },
+      {},
+    );
+    expect(options).toMatchObject({ kafkaTls, clickhouseTls });
+    expect(options.clickhouseUsers).toHaveLength(1);
+  });
+
+  it('refuses SASL with TLS, a clashing HTTPS port, unquotable keystore passwords and bad user names', () => {
+    const sasl = { users: [{ username: 'broker', password: 'broker-secret-1' }] };
+    expect(() => resolveStackOptions({ kafkaTls, kafkaSasl: sasl }, {})).toThrow(/no SASL_SSL listener/);
+    expect(() => resolveStackOptions({ clickhouseTls: { ...clickhouseTls, httpsPort: 18123 } }, {})).toThrow(
+      /must all differ/,
+    );
+    expect(() =>
+      resolveStackOptions({ kafkaTls: { ...kafkaTls, keystorePassword: 'has space' } }, {}),
+    ).toThrow(/keystorePassword/);
+    expect(() => resolveStackOptions({ kafkaTls: { ...kafkaTls, caFile: undefined } } as never, {})).toThrow(
+      /caFile/,
+    );
+    const user = (username: string) => ({ clickhouseUsers: [{ username, password: 'long-enough' }] });
+    expect(() => resolveStackOptions(user('a-b'), {})).toThrow(/username/);
+    expect(() => resolveStackOptions(user('default'), {})).toThrow(/defined in users.xml/);
+    expect(() => resolveStackOptions(user('analyst'), {})).toThrow(/defined in users.xml/);
+    expect(() =>
+      resolveStackOptions(
+        {
+          clickhouseUsers: [
+            { username: 'w', password: 'long-enough' },
+            { username: 'w', password: 'long-enough2' },
+          ],
+        },
+        {},
+      ),
+    ).toThrow(/unique/);
+    expect(() =>
+      resolveStackOptions({ clickhouseUsers: [{ username: 'w', password: 'short' }] }, {}),
+    ).toThrow(/password/);
+  });
+});
+
 describe('findRepoRoot', () => {
   it('finds the folder with infra/kafka/pom.xml from anywhere inside the repository', () => {
     const root = findRepoRoot();

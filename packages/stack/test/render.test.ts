@@ -6,8 +6,11 @@ import {
   kafkaVersionFromJars,
   newClusterId,
   renderClickHouseConfig,
+  renderClickHouseTlsConfig,
+  renderClickHouseUsers,
   renderKafkaProperties,
   renderKafkaSaslOverlay,
+  renderKafkaSslOverlay,
   renderTemplate,
   scramFormatArgs,
   tailLines,
@@ -86,6 +89,75 @@ describe('the Kafka SASL overlay', () => {
       renderKafkaSaslOverlay(template, { ...at, users: [{ username: 'a', password: 'x" y' }] }),
     ).toThrow(/quoting/);
     expect(() => renderKafkaSaslOverlay(template, { ...at, users: [] })).toThrow(/at least one/);
+  });
+});
+
+describe('the Kafka SSL overlay', () => {
+  const input = {
+    kafkaPort: 29492,
+    controllerPort: 29493,
+    keystoreFile: '/tmp/certs/broker.p12',
+    keystorePassword: 'ks-0123abcd',
+    caFile: '/tmp/certs/ca.pem',
+  };
+  const base = renderKafkaProperties(infra('kafka/server.properties'), { ...input, logDirs: '/d' });
+  const merged = properties(`${base}\n${renderKafkaSslOverlay(infra('kafka/ssl.properties'), input)}`);
+
+  it('replaces the PLAINTEXT listener by SSL and keeps the controller on loopback', () => {
+    expect(merged.get('listeners')).toBe('SSL://127.0.0.1:29492,CONTROLLER://127.0.0.1:29493');
+    expect(merged.get('advertised.listeners')).toBe('SSL://127.0.0.1:29492');
+    expect(merged.get('listener.security.protocol.map')).toBe('SSL:SSL,CONTROLLER:PLAINTEXT');
+    expect(merged.get('inter.broker.listener.name')).toBe('SSL');
+    expect(merged.get('log.dirs')).toBe('/d');
+  });
+
+  it('points at the PKCS12 keystore and the PEM CA, and asks clients for no certificate', () => {
+    expect(merged.get('ssl.keystore.type')).toBe('PKCS12');
+    expect(merged.get('ssl.keystore.location')).toBe('/tmp/certs/broker.p12');
+    expect(merged.get('ssl.keystore.password')).toBe('ks-0123abcd');
+    expect(merged.get('ssl.key.password')).toBe('ks-0123abcd');
+    expect(merged.get('ssl.truststore.type')).toBe('PEM');
+    expect(merged.get('ssl.truststore.location')).toBe('/tmp/certs/ca.pem');
+    expect(merged.get('ssl.client.auth')).toBe('none');
+    expect(merged.get('ssl.enabled.protocols')).toBe('TLSv1.3,TLSv1.2');
+  });
+
+  it('refuses a keystore password that would need escaping', () => {
+    expect(() =>
+      renderKafkaSslOverlay(infra('kafka/ssl.properties'), { ...input, keystorePassword: 'a\\b c' }),
+    ).toThrow(/escaping/);
+  });
+});
+
+describe('the ClickHouse TLS overlay and password users', () => {
+  it('adds an HTTPS port with the certificate and key, escaped for XML', () => {
+    const xml = renderClickHouseTlsConfig(infra('clickhouse/tls.xml'), {
+      httpsPort: 28443,
+      certificateFile: '/certs & co/server.pem',
+      privateKeyFile: '/certs/server.key',
+    });
+    expect(xml).toContain('<https_port>28443</https_port>');
+    expect(xml).toContain('<certificateFile>/certs &amp; co/server.pem</certificateFile>');
+    expect(xml).toContain('<privateKeyFile>/certs/server.key</privateKeyFile>');
+    expect(xml).toContain('<disableProtocols>sslv2,sslv3,tlsv1,tlsv1_1</disableProtocols>');
+    expect(xml).not.toContain('{{');
+  });
+
+  it('stores only the SHA-256 of each password, for loopback clients', () => {
+    const xml = renderClickHouseUsers(
+      [
+        { username: 'writer', password: 'pw-1' },
+        { username: 'reader', password: 'pw-2' },
+      ],
+      (text) => `sha(${text})`,
+    );
+    expect(xml).toMatch(/<writer>\s*<password_sha256_hex>sha\(pw-1\)<\/password_sha256_hex>/);
+    expect(xml).toMatch(/<reader>\s*<password_sha256_hex>sha\(pw-2\)<\/password_sha256_hex>/);
+    expect(xml).toContain('<ip>127.0.0.1</ip>');
+    expect(xml).not.toContain('::/0');
+    expect(() => renderClickHouseUsers([{ username: 'a b', password: 'x' }], String)).toThrow(
+      /plain identifier/,
+    );
   });
 });
 

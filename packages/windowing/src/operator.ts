@@ -1,7 +1,7 @@
 import type { Series, TelemetryEvent, WindowAggregate } from '@aiops/contract';
 import { seriesKey, seriesOf } from '@aiops/contract';
 import type { Cancellable, Processor, ProcessorContext, Snapshotable, StreamRecord } from '@aiops/core';
-import { makeRecord } from '@aiops/core';
+import { makeRecord, parseSource } from '@aiops/core';
 import { type AccumulatorSnapshot, checkEvent, WindowAccumulator } from './accumulator.js';
 import { type TimeWindow, tumblingWindows, type WindowAssigner } from './assigner.js';
 import { classify, isExpired } from './lateness.js';
@@ -51,13 +51,7 @@ export const SOURCE_HEADER = 'source';
 
 function sourceOf(record: StreamRecord<string, TelemetryEvent>): RecordSource | undefined {
   const header = record.headers[SOURCE_HEADER];
-  if (header === undefined) return undefined;
-  const slash = header.indexOf('/');
-  const count = slash < 0 ? 1 : Number(header.slice(slash + 1));
-  return {
-    id: slash < 0 ? header : header.slice(0, slash),
-    count: Number.isInteger(count) && count > 0 ? count : 1,
-  };
+  return header === undefined ? undefined : parseSource(header);
 }
 
 export interface WindowOperatorStats {

@@ -1,5 +1,9 @@
+import type { RecordSource } from '@aiops/core';
+
 /** The watermark of a partition that has seen no record yet: before every event time. JSON-safe. */
 export const NO_WATERMARK = Number.MIN_SAFE_INTEGER;
+
+export type { RecordSource };
 
 export interface WatermarkOptions {
   /** How far behind the highest event time seen an event may still arrive and count as on time. */
@@ -18,14 +22,6 @@ export interface WatermarkSnapshot {
   sources?: Array<[string, number, number]>;
   expectedSources?: number;
   firstRecordWallMs?: number | null;
-}
-
-/** Where a record came from upstream, when several sources feed one partition. */
-export interface RecordSource {
-  /** e.g. the raw-topic partition the validator read the event from. */
-  readonly id: string;
-  /** How many sources there are in all (the raw topic's partition count). */
-  readonly count: number;
 }
 
 const SINGLE_SOURCE: RecordSource = Object.freeze({ id: '0', count: 1 });

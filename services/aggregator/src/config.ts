@@ -17,6 +17,11 @@ export const aggregatorConfigSchema = z.strictObject({
   idleTimeoutMs: z.number().int().positive().default(30_000),
   /** Windows topic key: 'tenant' puts a tenant's series together for the detector (default). */
   windowsKey: z.enum(['tenant', 'series']).default('tenant'),
+  /**
+   * Wall time between watermark markers on the windows topic when the watermark has crossed no window
+   * boundary: they tell the detector this aggregator partition is alive (see the README's topic contract).
+   */
+  watermarkHeartbeatMs: z.number().int().positive().default(10_000),
 });
 export type AggregatorConfig = z.output<typeof aggregatorConfigSchema>;
 
@@ -33,5 +38,6 @@ export function aggregatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): A
   if (env.ALLOWED_LATENESS_MS) input.allowedLatenessMs = Number(env.ALLOWED_LATENESS_MS);
   if (env.IDLE_TIMEOUT_MS) input.idleTimeoutMs = Number(env.IDLE_TIMEOUT_MS);
   if (env.WINDOWS_KEY) input.windowsKey = env.WINDOWS_KEY;
+  if (env.WATERMARK_HEARTBEAT_MS) input.watermarkHeartbeatMs = Number(env.WATERMARK_HEARTBEAT_MS);
   return parseConfig(aggregatorConfigSchema, input, 'aggregator configuration');
 }

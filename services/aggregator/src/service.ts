@@ -12,17 +12,24 @@ import {
   ensureTopics,
   ProcessorDriver,
   type RunningService,
+  SOURCE_HEADER as SOURCE_HEADER_IN,
   type SourcePosition,
+  topicPartitionCount,
+  watermarkMarkers,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
-import { LATE_OUTPUT, SOURCE_HEADER, WindowOperator, type WindowOutput } from '@aiops/windowing';
+import {
+  LATE_OUTPUT,
+  NO_WATERMARK,
+  SOURCE_HEADER,
+  WindowOperator,
+  type WindowOutput,
+} from '@aiops/windowing';
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { AggregatorConfig } from './config.js';
 import { EventIdFilter } from './dedup.js';
 
 const SERVICE = 'aggregator';
-/** Set by the validator on every canonical event: `rawPartition/rawPartitionCount`. */
-const SOURCE_HEADER_IN = 'aiops.source';
 
 /** What the aggregator keeps in the committed offset's metadata, to resume a partition exactly. */
 interface CommitMetadata {
@@ -71,6 +78,10 @@ export async function startAggregator(
   ]);
   const producer = createOutputProducer(kafka);
   await producer.connect();
+  const eventsPartitions = await topicPartitionCount(kafka, topics.events);
+  const windowsPartitions = await topicPartitionCount(kafka, topics.windows);
+  /** Per input partition: the watermark last announced downstream, and when. */
+  const announced = new Map<number, { watermarkMs: number; wallMs: number }>();
 
   const windowKey =
     config.windowsKey === 'tenant'
@@ -97,6 +108,32 @@ export async function startAggregator(
     if (late.length > 0) metrics.lateEvents.inc({ service: SERVICE, outcome: 'dead_lettered' }, late.length);
     if (windows.length > 0) metrics.produced.inc({ service: SERVICE, topic: topics.windows }, windows.length);
     return { windows, late };
+  };
+
+  const crossesWindowBoundary = (from: number, to: number) =>
+    config.windowSizesMs.some((size) => Math.floor(to / size) > Math.floor(from / size));
+
+  /**
+   * Watermark markers for the detector, which merges the windows of every aggregator partition: one to
+   * each windows partition when an input partition's watermark crossed a window boundary (the windows
+   * it closed are in the same send, ahead of the markers), and as a heartbeat otherwise.
+   */
+  const markersDue = (partitions: Iterable<number>, now: number): Message[] => {
+    const markers: Message[] = [];
+    for (const partition of partitions) {
+      const watermarkMs = operator.watermark(partition);
+      if (watermarkMs === null || watermarkMs === NO_WATERMARK) continue;
+      const last = announced.get(partition);
+      const due =
+        last === undefined ||
+        (watermarkMs > last.watermarkMs && crossesWindowBoundary(last.watermarkMs, watermarkMs)) ||
+        now - last.wallMs >= config.watermarkHeartbeatMs;
+      if (!due) continue;
+      announced.set(partition, { watermarkMs, wallMs: now });
+      const source = { id: String(partition), count: eventsPartitions };
+      markers.push(...watermarkMarkers(windowsPartitions, { source, watermarkMs }));
+    }
+    return markers;
   };
 
   const commitFor = (topic: string, partition: number): CommitRequest[] => {
@@ -129,6 +166,7 @@ export async function startAggregator(
       // Kafka resumes every assigned partition at its committed offset: rebuild from there.
       for (const partition of [...filters.keys()]) operator.releasePartition(partition);
       filters.clear();
+      announced.clear();
       for (const a of assignment) {
         const metadata = parseCommitMetadata(a.metadata);
         if (metadata) operator.resume(a.partition, metadata.watermark);
@@ -183,12 +221,14 @@ export async function startAggregator(
       if (duplicates > 0) metrics.duplicatesDropped.inc({ service: SERVICE }, duplicates);
       const outputs = collectOutputs(now);
       outputs.late.push(...refused);
+      outputs.windows.push(...markersDue([batch.partition], now));
       updateGauges(now);
       return { durable: send(outputs), commits: commitFor(batch.topic, batch.partition) };
     },
     async onTick(wallNowMs) {
       driver.tick();
       const outputs = collectOutputs(wallNowMs);
+      outputs.windows.push(...markersDue(filters.keys(), wallNowMs));
       updateGauges(wallNowMs);
       if (outputs.windows.length === 0 && outputs.late.length === 0) return undefined;
       return {

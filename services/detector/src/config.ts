@@ -13,6 +13,17 @@ export const detectorConfigSchema = z.strictObject({
   alertsFormat: z.enum(['avro', 'json']).default('avro'),
   /** Detection rules (see packages/detectors config); validated by the engine at start. */
   rules: z.unknown().default({}),
+  /**
+   * Event-time step of the absence checks (no-data, silent series resolving). Windows are merged from
+   * every aggregator partition by their watermark markers and judged in event-time order, with a check
+   * at every multiple of this step, so the alerts do not depend on how the partitions interleaved.
+   */
+  tickStepMs: z.number().int().positive().default(10_000),
+  /**
+   * Wall time without a watermark marker after which an aggregator partition stops holding detection
+   * back (its windows, when they come, are judged late). Long enough to ride out a restart or rebalance.
+   */
+  sourceIdleTimeoutMs: z.number().int().positive().default(120_000),
   /** Stable per instance: the transactional id that fences a zombie of the same instance. */
   instanceId: z.string().min(1).default(`${hostname()}-${process.pid}`),
 });
@@ -27,6 +38,9 @@ export function detectorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Det
   if (env.TOPIC_PARTITIONS) input.partitions = Number(env.TOPIC_PARTITIONS);
   if (env.ALERTS_FORMAT) input.alertsFormat = env.ALERTS_FORMAT;
   if (env.DETECTOR_INSTANCE_ID) input.instanceId = env.DETECTOR_INSTANCE_ID;
+  if (env.DETECTOR_TICK_STEP_MS) input.tickStepMs = Number(env.DETECTOR_TICK_STEP_MS);
+  if (env.DETECTOR_SOURCE_IDLE_TIMEOUT_MS)
+    input.sourceIdleTimeoutMs = Number(env.DETECTOR_SOURCE_IDLE_TIMEOUT_MS);
   if (env.DETECTION_RULES_FILE) {
     const file = env.DETECTION_RULES_FILE;
     let text: string;

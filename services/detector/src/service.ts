@@ -1,9 +1,10 @@
-import { type Alert, alertCodec, windowCodec } from '@aiops/contract';
+import { type Alert, alertCodec, seriesKey, type WindowAggregate, windowCodec } from '@aiops/contract';
 import { errorMessage } from '@aiops/core';
 import { createDetectionEngine, type DetectionEngine, parseDetectionConfig } from '@aiops/detectors';
 import {
   type AssignedPartition,
   type BatchHandler,
+  type BatchOutcome,
   composeService,
   createKafka,
   createStreamRunner,
@@ -13,16 +14,50 @@ import {
   type RunningService,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
-import type { Message } from 'kafkajs';
+import { EventTimeAligner } from '@aiops/windowing';
+import type { KafkaMessage, Message } from 'kafkajs';
 import type { DetectorConfig } from './config.js';
-import { checkpointKey, encodeCheckpoint, loadCheckpoints, type PartitionCheckpoint } from './state-store.js';
+import {
+  checkpointKey,
+  encodeCheckpoint,
+  type HeldWindowJson,
+  loadCheckpoints,
+  type PartitionCheckpoint,
+} from './state-store.js';
 
 const SERVICE = 'detector';
 
+/** A window consumed and waiting for the event-time clock, with the offset it came from (for the DLQ). */
+interface HeldWindow {
+  readonly window: WindowAggregate;
+  readonly offset: string;
+}
+
 interface PartitionEngine {
   readonly engine: DetectionEngine;
-  streamTimeMs: number;
+  readonly aligner: EventTimeAligner<HeldWindow>;
 }
+
+/** Windows of one end are judged in a fixed order, so a run does not depend on arrival order. */
+function compareHeld(a: HeldWindow, b: HeldWindow): number {
+  const x = a.window;
+  const y = b.window;
+  if (x.window_start !== y.window_start) return x.window_start - y.window_start;
+  const kx = seriesKey(x);
+  const ky = seriesKey(y);
+  if (kx !== ky) return kx < ky ? -1 : 1;
+  return x.revision - y.revision;
+}
+
+const heldToJson = (held: HeldWindow): HeldWindowJson => ({
+  offset: held.offset,
+  avro: windowCodec.encode(held.window, 'avro').toString('base64'),
+});
+
+const heldFromJson = (json: HeldWindowJson): HeldWindow => ({
+  offset: json.offset,
+  window: windowCodec.decodeTrusted(Buffer.from(json.avro, 'base64')),
+});
 
 /**
  * Builds and starts the detector: window aggregates → detection engine → alerts.
@@ -30,6 +65,11 @@ interface PartitionEngine {
  * Exactly-once per input partition: each batch's alerts, the engine's checkpoint and the consumed
  * offsets go out in one Kafka transaction. A crash before the commit aborts all three, and the restart
  * resumes from the previous checkpoint and offsets, so no alert is published twice and none is lost.
+ *
+ * Deterministic: a windows partition is fed by every aggregator partition, whose windows interleave
+ * differently in every run. The aligner merges them by the aggregators' watermark markers and hands the
+ * engine windows in event-time order with absence checks at fixed event-time steps, so the same windows
+ * give the same alerts whatever the interleaving, the batches, or the restarts.
  */
 export async function startDetector(
   config: DetectorConfig,
@@ -63,10 +103,17 @@ export async function startDetector(
   /** Transactions of one producer run one at a time. */
   let transactions: Promise<void> = Promise.resolve();
 
+  const newAligner = () =>
+    new EventTimeAligner<HeldWindow>(
+      { tickStepMs: config.tickStepMs, sourceIdleTimeoutMs: config.sourceIdleTimeoutMs },
+      (held) => held.window.window_end,
+      compareHeld,
+    );
+
   const engineFor = (partition: number): PartitionEngine => {
     let entry = engines.get(partition);
     if (entry === undefined) {
-      entry = { engine: createDetectionEngine(rules), streamTimeMs: 0 };
+      entry = { engine: createDetectionEngine(rules), aligner: newAligner() };
       engines.set(partition, entry);
     }
     return entry;
@@ -78,7 +125,7 @@ export async function startDetector(
     headers: { 'aiops.alert.status': alert.status, 'aiops.alert.detector': alert.detector },
   });
 
-  const updateGauges = () => {
+  const updateGauges = (now: number) => {
     let firing = 0;
     let pending = 0;
     let series = 0;
@@ -91,6 +138,11 @@ export async function startDetector(
     metrics.activeSeries.set({ service: SERVICE }, series);
     metrics.alertsActive.set({ service: SERVICE, state: 'firing' }, firing);
     metrics.alertsActive.set({ service: SERVICE, state: 'pending' }, pending);
+    for (const [partition, { aligner }] of engines) {
+      const clock = aligner.clock();
+      if (clock > 0)
+        metrics.watermarkDelay.set({ service: SERVICE, partition: String(partition) }, now - clock);
+    }
   };
 
   const handler: BatchHandler = {
@@ -105,7 +157,8 @@ export async function startDetector(
         const entry = engineFor(a.partition);
         if (checkpoint) {
           entry.engine.restore(checkpoint.engine);
-          entry.streamTimeMs = checkpoint.streamTimeMs;
+          const { aligner } = checkpoint;
+          entry.aligner.restore({ ...aligner, held: aligner.held.map(heldFromJson) }, Date.now());
         } else if (a.committedOffset !== null) {
           log.warn(
             { partition: a.partition },
@@ -117,90 +170,135 @@ export async function startDetector(
         { partitions: assignment.map((a) => a.partition), restored: checkpoints.size },
         'detector state restored',
       );
-      updateGauges();
+      updateGauges(Date.now());
     },
     async handleBatch(batch) {
+      const now = Date.now();
       const entry = engineFor(batch.partition);
       const decoded = decodeBatch(batch, (bytes) => windowCodec.decodeTrusted(bytes), {
         service: SERVICE,
         metrics,
-        nowMs: Date.now(),
+        nowMs: now,
       });
-      const { deadLetters } = decoded;
-      const alerts: Alert[] = [];
       decoded.items.forEach((window, index) => {
-        try {
-          alerts.push(...entry.engine.process(window));
-          if (window.window_end > entry.streamTimeMs) entry.streamTimeMs = window.window_end;
-        } catch (error) {
-          // A window the engine cannot judge is set aside, never a reason to stop the partition.
-          metrics.deadLettered.inc({ service: SERVICE, reason: 'detection_failed' });
-          const message = decoded.origins[index]!;
-          deadLetters.push(
-            deadLetter(
-              message,
-              { topic: batch.topic, partition: batch.partition, offset: message.offset },
-              { reason: 'detection_failed', message: errorMessage(error) },
-              SERVICE,
-              Date.now(),
-            ),
-          );
-        }
+        entry.aligner.add({ window, offset: decoded.origins[index]!.offset });
       });
-      // Absence is judged against the event time the other series reached.
-      alerts.push(...entry.engine.tick(entry.streamTimeMs));
-      for (const alert of alerts)
-        metrics.alerts.inc({ service: SERVICE, detector: alert.detector, status: alert.status });
-      updateGauges();
-      // The checkpoint is taken now, in step with the offset committed with it.
-      const checkpoint: PartitionCheckpoint = {
-        v: 1,
-        partition: batch.partition,
-        streamTimeMs: entry.streamTimeMs,
-        engine: entry.engine.snapshot(),
-      };
-      const stateMessage = {
-        key: checkpointKey(config.groupId, batch.partition),
-        value: encodeCheckpoint(checkpoint),
-      };
+      for (const marker of decoded.markers)
+        entry.aligner.observeWatermark(marker.source, marker.watermarkMs, now);
+      const { alerts, deadLetters } = judge(batch.partition, entry, now);
+      deadLetters.push(...decoded.deadLetters);
       const nextOffset = String(Number(batch.messages[batch.messages.length - 1]!.offset) + 1);
-      const run = async () => {
-        const transaction = await producer.transaction();
-        try {
-          if (alerts.length > 0)
-            await transaction.send({ topic: topics.alerts, acks: -1, messages: alerts.map(toMessage) });
-          if (deadLetters.length > 0)
-            await transaction.send({ topic: topics.dlq, acks: -1, messages: deadLetters });
-          await transaction.send({ topic: topics.detectorState, acks: -1, messages: [stateMessage] });
+      return publish(batch.partition, entry, alerts, deadLetters, { topic: batch.topic, offset: nextOffset });
+    },
+    async onTick(wallNowMs) {
+      // A quiet or unseen aggregator partition stops holding the clock back after its idle timeout.
+      let outcome: BatchOutcome | undefined;
+      for (const [partition, entry] of engines) {
+        const clockBefore = entry.aligner.clock();
+        const { alerts, deadLetters } = judge(partition, entry, wallNowMs);
+        if (entry.aligner.clock() === clockBefore && alerts.length === 0 && deadLetters.length === 0)
+          continue;
+        outcome = publish(partition, entry, alerts, deadLetters, null);
+      }
+      return outcome;
+    },
+  };
+
+  /** Hands the engine what the clock released: windows in event-time order, and absence checks. */
+  const judge = (partition: number, entry: PartitionEngine, now: number) => {
+    const alerts: Alert[] = [];
+    const deadLetters: Message[] = [];
+    for (const step of entry.aligner.advance(now)) {
+      if (step.kind === 'tick') {
+        alerts.push(...entry.engine.tick(step.atMs));
+        continue;
+      }
+      try {
+        alerts.push(...entry.engine.process(step.item.window));
+      } catch (error) {
+        // A window the engine cannot judge is set aside, never a reason to stop the partition.
+        metrics.deadLettered.inc({ service: SERVICE, reason: 'detection_failed' });
+        const original = {
+          key: null,
+          value: windowCodec.encode(step.item.window, 'avro'),
+          headers: {},
+          offset: step.item.offset,
+        } as unknown as KafkaMessage;
+        deadLetters.push(
+          deadLetter(
+            original,
+            { topic: topics.windows, partition, offset: step.item.offset },
+            { reason: 'detection_failed', message: errorMessage(error) },
+            SERVICE,
+            now,
+          ),
+        );
+      }
+    }
+    for (const alert of alerts)
+      metrics.alerts.inc({ service: SERVICE, detector: alert.detector, status: alert.status });
+    updateGauges(now);
+    return { alerts, deadLetters };
+  };
+
+  /**
+   * One transaction: the alerts, the dead letters, the partition's checkpoint (taken now, in step with
+   * the offset) and, for a batch, the consumed offset.
+   */
+  const publish = (
+    partition: number,
+    entry: PartitionEngine,
+    alerts: Alert[],
+    deadLetters: Message[],
+    consumed: { topic: string; offset: string } | null,
+  ): BatchOutcome => {
+    const aligner = entry.aligner.snapshot();
+    const checkpoint: PartitionCheckpoint = {
+      v: 2,
+      partition,
+      engine: entry.engine.snapshot(),
+      aligner: { ...aligner, held: aligner.held.map(heldToJson) },
+    };
+    const stateMessage = {
+      key: checkpointKey(config.groupId, partition),
+      value: encodeCheckpoint(checkpoint),
+    };
+    const run = async () => {
+      const transaction = await producer.transaction();
+      try {
+        if (alerts.length > 0)
+          await transaction.send({ topic: topics.alerts, acks: -1, messages: alerts.map(toMessage) });
+        if (deadLetters.length > 0)
+          await transaction.send({ topic: topics.dlq, acks: -1, messages: deadLetters });
+        await transaction.send({ topic: topics.detectorState, acks: -1, messages: [stateMessage] });
+        if (consumed !== null) {
           await transaction.sendOffsets({
             consumerGroupId: config.groupId,
-            topics: [
-              { topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] },
-            ],
+            topics: [{ topic: consumed.topic, partitions: [{ partition, offset: consumed.offset }] }],
           });
-          await transaction.commit();
-        } catch (error) {
-          await transaction.abort().catch(() => undefined);
-          throw error;
         }
-        if (alerts.length > 0) {
-          metrics.produced.inc({ service: SERVICE, topic: topics.alerts }, alerts.length);
-          for (const alert of alerts) {
-            log.info(
-              {
-                alert_id: alert.alert_id,
-                status: alert.status,
-                severity: alert.severity,
-                detector: alert.detector,
-              },
-              alert.summary,
-            );
-          }
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        throw error;
+      }
+      if (alerts.length > 0) {
+        metrics.produced.inc({ service: SERVICE, topic: topics.alerts }, alerts.length);
+        for (const alert of alerts) {
+          log.info(
+            {
+              alert_id: alert.alert_id,
+              status: alert.status,
+              severity: alert.severity,
+              detector: alert.detector,
+            },
+            alert.summary,
+          );
         }
-      };
-      transactions = transactions.then(run);
-      return { durable: transactions, commits: [] };
-    },
+      }
+    };
+    transactions = transactions.then(run);
+    return { durable: transactions, commits: [] };
   };
 
   const runner = createStreamRunner({
@@ -211,6 +309,7 @@ export async function startDetector(
     handler,
     logger: log,
     metrics,
+    tickIntervalMs: 1000,
   });
   await runner.start();
   log.info(

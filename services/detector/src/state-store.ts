@@ -1,12 +1,27 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DetectionSnapshot } from '@aiops/detectors';
+import type { AlignerSnapshot } from '@aiops/windowing';
 import type { Kafka } from 'kafkajs';
+
+/** A window consumed (its offset committed) but not judged yet: Avro bytes, base64. */
+export interface HeldWindowJson {
+  offset: string;
+  avro: string;
+}
 
 /** What the detector checkpoints per input partition, in the same transaction as its alerts and offsets. */
 export interface PartitionCheckpoint {
+  v: 2;
+  partition: number;
+  engine: DetectionSnapshot;
+  /** The event-time merge of the aggregator partitions: clock, per-source watermarks, held windows. */
+  aligner: AlignerSnapshot<HeldWindowJson>;
+}
+
+/** Version 1 (before the merge by watermark markers): the clock was the highest window end seen. */
+interface PartitionCheckpointV1 {
   v: 1;
   partition: number;
-  /** Highest window end seen: the event-time clock for absence ticks, restored with the state. */
   streamTimeMs: number;
   engine: DetectionSnapshot;
 }
@@ -19,10 +34,22 @@ export function encodeCheckpoint(checkpoint: PartitionCheckpoint): Buffer {
   return gzipSync(JSON.stringify(checkpoint));
 }
 
+/** Reads a checkpoint; a version-1 one comes back as version 2 whose clock is its stream time. */
 export function decodeCheckpoint(bytes: Buffer): PartitionCheckpoint {
-  const parsed = JSON.parse(gunzipSync(bytes).toString('utf8')) as PartitionCheckpoint;
-  if (parsed.v !== 1) throw new Error(`unsupported detector checkpoint version ${String(parsed.v)}`);
-  return parsed;
+  const parsed = JSON.parse(gunzipSync(bytes).toString('utf8')) as
+    | PartitionCheckpoint
+    | PartitionCheckpointV1;
+  if (parsed.v === 2) return parsed;
+  if (parsed.v === 1) {
+    const clockMs = parsed.streamTimeMs;
+    return {
+      v: 2,
+      partition: parsed.partition,
+      engine: parsed.engine,
+      aligner: { clockMs, lastTickMs: clockMs, sources: [], expectedSources: 1, held: [] },
+    };
+  }
+  throw new Error(`unsupported detector checkpoint version ${String((parsed as { v: unknown }).v)}`);
 }
 
 /**

@@ -9,11 +9,6 @@ export {
 export type { ValidatorConfig } from './config.js';
 export { validatorConfigFromEnv, validatorConfigSchema } from './config.js';
 export { RecentIds } from './recent-ids.js';
-export {
-  boundDeadLetter,
-  DLQ_ORIGINAL_BYTES_HEADER,
-  SOURCE_HEADER,
-  startValidator,
-} from './service.js';
+export { boundDeadLetter, DLQ_ORIGINAL_BYTES_HEADER, startValidator } from './service.js';
 export type { RawMessage, RejectedMessage, ValidationResult, ValidEvent } from './validate.js';
 export { validateMessages } from './validate.js';

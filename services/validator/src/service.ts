@@ -8,6 +8,7 @@ import {
   loadPriceTable,
   resolveLimits,
 } from '@aiops/contract';
+import { formatSource } from '@aiops/core';
 import {
   type BatchHandler,
   composeService,
@@ -18,6 +19,8 @@ import {
   ensureTopics,
   type OutputMessages,
   type RunningService,
+  SOURCE_HEADER,
+  topicPartitionCount,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import type { Message } from 'kafkajs';
@@ -27,23 +30,10 @@ import { RecentIds } from './recent-ids.js';
 import { validateMessages } from './validate.js';
 
 const SERVICE = 'validator';
-/** Header naming the raw partition an event came from; the aggregator's watermarks are per source. */
-export const SOURCE_HEADER = 'aiops.source';
 /** On a dead letter whose value was cut (an oversized message): the original size in bytes. */
 export const DLQ_ORIGINAL_BYTES_HEADER = 'aiops.dlq.original_bytes';
 
 /** Builds and starts the validator: raw topic → canonical events topic (keyed by series) + DLQ. */
-async function partitionCount(kafka: ReturnType<typeof createKafka>, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-    return metadata.topics[0]?.partitions.length ?? 1;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 export async function startValidator(
   config: ValidatorConfig,
   logger: Logger,
@@ -83,7 +73,7 @@ export async function startValidator(
   ]);
   const producer = createOutputProducer(kafka, { maxRequestBytes: config.maxSendBytes });
   await producer.connect();
-  const rawPartitions = await partitionCount(kafka, topics.raw);
+  const rawPartitions = await topicPartitionCount(kafka, topics.raw);
 
   const handler: BatchHandler = {
     async handleBatch(batch) {
@@ -99,7 +89,7 @@ export async function startValidator(
         cardinality,
       );
       // `partition/count`: the aggregator keeps one watermark per raw partition (see windowing).
-      const source = `${batch.partition}/${rawPartitions}`;
+      const source = formatSource({ id: String(batch.partition), count: rawPartitions });
       const position = { topic: batch.topic, partition: batch.partition };
       const perReason = new Map<string, number>();
       const deadLetters = result.rejected.map((r) => {

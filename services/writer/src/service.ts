@@ -98,9 +98,14 @@ export async function startWriter(
     async handleBatch(batch, heartbeat) {
       const route = routes.get(batch.topic)!;
       // Backpressure: while ClickHouse lags, wait here (heartbeating) instead of buffering more rows.
-      while (route.sink.isSaturated()) {
-        await Promise.race([route.sink.whenWritable(), new Promise((r) => setTimeout(r, 2000))]);
-        await heartbeat();
+      if (route.sink.isSaturated()) {
+        // Fetching stops while this handler waits: say so where operators look (aiops_consumer_paused).
+        metrics.paused.set({ service: SERVICE }, 1);
+        while (route.sink.isSaturated()) {
+          await Promise.race([route.sink.whenWritable(), new Promise((r) => setTimeout(r, 2000))]);
+          await heartbeat();
+        }
+        metrics.paused.set({ service: SERVICE }, 0);
       }
       const { items, origins, deadLetters } = decodeBatch(
         batch,

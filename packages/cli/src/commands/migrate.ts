@@ -14,6 +14,7 @@ interface MigrateFlags {
   database?: string;
   user?: string;
   password?: string;
+  passwordFile?: string;
   dir?: string;
   var?: Record<string, string>;
   json?: boolean;
@@ -46,6 +47,10 @@ export const migrateCommand: CliCommand = {
       .option('--database <name>', 'database to create and migrate (default $CLICKHOUSE_DATABASE or aiops)')
       .option('--user <name>', 'ClickHouse user (default $CLICKHOUSE_USER or default)')
       .option('--password <password>', 'ClickHouse password (default $CLICKHOUSE_PASSWORD)')
+      .option(
+        '--password-file <file>',
+        'file holding the ClickHouse password (default $CLICKHOUSE_PASSWORD_FILE)',
+      )
       .option('--dir <dir>', 'migrations folder (default <repo>/schemas/clickhouse/migrations)')
       .option(
         '--var <key=value>',
@@ -59,6 +64,7 @@ export const migrateCommand: CliCommand = {
           database: flags.database,
           username: flags.user,
           password: flags.password,
+          passwordFile: flags.passwordFile,
         });
         const dir = flags.dir ?? join(findRepoRoot(), 'schemas', 'clickhouse', 'migrations');
         const client = createClickHouseClient(config);

@@ -43,11 +43,9 @@ export interface ScenarioPipelineOptions {
   /** Partitions of the raw, windows, alerts and dead-letter topics (default 3). */
   readonly partitions?: number;
   /**
-   * Partitions of the canonical events topic, i.e. aggregator sources (default 1). The detector ticks
-   * (no-data detection, stale-alert resolution) at the highest window end of its input partition; when
-   * several aggregator partitions are replayed flat out, their event times drift minutes apart, and the
-   * lagging series look silent and lose their pending alerts. One events partition keeps a full-speed
-   * replay in step (live traffic does not drift).
+   * Partitions of the canonical events topic, i.e. aggregator sources (default: `partitions`). The
+   * detector merges them by their watermark markers, so a full-speed replay over several gives the
+   * same alerts as over one.
    */
   readonly eventsPartitions?: number;
   readonly windowMs?: number;
@@ -231,7 +229,7 @@ export class ScenarioPipeline {
       const t = this.topics;
       await ensureTopics(this.kafka, [
         { topic: t.raw, partitions: this.partitions },
-        { topic: t.events, partitions: this.options.eventsPartitions ?? 1 },
+        { topic: t.events, partitions: this.options.eventsPartitions ?? this.partitions },
         { topic: t.windows, partitions: this.partitions },
         { topic: t.alerts, partitions: this.partitions },
         { topic: t.dlq, partitions: this.partitions },

@@ -1,0 +1,154 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type AlignedStep, EventTimeAligner, NO_WATERMARK } from '../src/index.js';
+
+/** An item as the detector sees one: a window end and a name that orders items of the same end. */
+interface Item {
+  end: number;
+  name: string;
+}
+
+const options = { tickStepMs: 10, sourceIdleTimeoutMs: 1_000 };
+
+function aligner(opts = options): EventTimeAligner<Item> {
+  return new EventTimeAligner<Item>(
+    opts,
+    (i) => i.end,
+    (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+}
+
+const src = (id: string, count = 2) => ({ id, count });
+
+function describeSteps(steps: AlignedStep<Item>[]): string[] {
+  return steps.map((s) => (s.kind === 'tick' ? `tick@${s.atMs}` : `${s.item.name}@${s.item.end}`));
+}
+
+/** What one upstream source sends to the partition, in its own order: items, then a marker vouching for them. */
+type Upstream = Array<{ kind: 'item'; item: Item } | { kind: 'marker'; watermarkMs: number }>;
+
+function upstream(id: string, ends: number[]): Upstream {
+  const out: Upstream = [];
+  for (const end of ends) {
+    out.push({ kind: 'item', item: { end, name: `${id}-${end}` } });
+    out.push({ kind: 'marker', watermarkMs: end });
+  }
+  return out;
+}
+
+describe('EventTimeAligner', () => {
+  it('holds items until every announced source has vouched for their time', () => {
+    const a = aligner();
+    a.add({ end: 10, name: 'x' });
+    a.observeWatermark(src('0'), 10, 0);
+    // Source 1 of 2 has not spoken yet: nothing moves.
+    expect(a.advance(1)).toEqual([]);
+    a.add({ end: 20, name: 'y' });
+    a.observeWatermark(src('1'), 20, 2);
+    expect(describeSteps(a.advance(3))).toEqual(['x@10', 'tick@10']);
+    expect(a.clock()).toBe(10);
+    a.observeWatermark(src('0'), 30, 4);
+    expect(describeSteps(a.advance(5))).toEqual(['y@20', 'tick@20']);
+    expect(a.heldCount()).toBe(0);
+  });
+
+  it('orders items of one time by the given order, and ticks on every step multiple', () => {
+    const a = aligner({ tickStepMs: 10, sourceIdleTimeoutMs: 1_000 });
+    a.add({ end: 15, name: 'b' });
+    a.add({ end: 15, name: 'a' });
+    a.add({ end: 50, name: 'c' });
+    a.observeWatermark({ id: '0', count: 1 }, 42, 0);
+    expect(describeSteps(a.advance(0))).toEqual(['a@15', 'b@15', 'tick@20', 'tick@30', 'tick@40']);
+    a.observeWatermark({ id: '0', count: 1 }, 55, 0);
+    expect(describeSteps(a.advance(0))).toEqual(['c@50', 'tick@50']);
+  });
+
+  it('hands on at once an item at or before the clock (a late revision or a replay)', () => {
+    const a = aligner();
+    a.observeWatermark({ id: '0', count: 1 }, 100, 0);
+    a.advance(0);
+    a.add({ end: 90, name: 'late' });
+    a.add({ end: 110, name: 'next' });
+    expect(describeSteps(a.advance(1))).toEqual(['late@90']);
+  });
+
+  it('stops waiting for a source that went quiet, and for one that never came', () => {
+    const a = aligner();
+    a.observeWatermark(src('0'), 50, 0);
+    expect(a.advance(500)).toEqual([]);
+    expect(a.clock()).toBe(NO_WATERMARK);
+    // The unseen source 1 is given up on after the idle timeout; source 0 keeps speaking.
+    a.observeWatermark(src('0'), 50, 900);
+    a.advance(1_000);
+    expect(a.clock()).toBe(50);
+    a.observeWatermark(src('1'), 60, 1_100);
+    a.observeWatermark(src('0'), 200, 1_900);
+    a.advance(1_900);
+    expect(a.clock()).toBe(60);
+    // Source 1 stays silent: after the timeout it no longer holds source 0 back.
+    a.advance(2_100);
+    expect(a.clock()).toBe(200);
+  });
+
+  it('never moves the clock back when a source repeats an older marker', () => {
+    const a = aligner();
+    a.observeWatermark({ id: '0', count: 1 }, 100, 0);
+    a.advance(0);
+    a.observeWatermark({ id: '0', count: 1 }, 40, 1);
+    a.advance(1);
+    expect(a.clock()).toBe(100);
+  });
+
+  it('hands on the same steps however the sources interleave and whatever the batches (property)', () => {
+    const sourceA = upstream('a', [10, 20, 30, 40, 50, 60, 70, 80]);
+    const sourceB = upstream('b', [5, 15, 25, 35, 45, 55, 65, 75, 85]);
+    const expected = (() => {
+      // Everything known at once: all items up to the slower source's last marker, in time order.
+      const a = aligner({ tickStepMs: 10, sourceIdleTimeoutMs: 1e9 });
+      for (const u of sourceA) if (u.kind === 'item') a.add(u.item);
+      for (const u of sourceB) if (u.kind === 'item') a.add(u.item);
+      a.observeWatermark(src('a'), 80, 0);
+      a.observeWatermark(src('b'), 85, 0);
+      return describeSteps(a.advance(0));
+    })();
+    expect(expected.filter((s) => s.startsWith('tick')).length).toBe(8);
+
+    fc.assert(
+      fc.property(
+        fc.array(fc.boolean(), { minLength: sourceA.length + sourceB.length, maxLength: 60 }),
+        fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+        fc.integer({ min: 0, max: sourceA.length + sourceB.length }),
+        (picks, cuts, restartAt) => {
+          let a = aligner({ tickStepMs: 10, sourceIdleTimeoutMs: 1e9 });
+          const steps: AlignedStep<Item>[] = [];
+          let ia = 0;
+          let ib = 0;
+          let n = 0;
+          for (const pickA of picks) {
+            const fromA = (pickA && ia < sourceA.length) || ib >= sourceB.length;
+            if (ia >= sourceA.length && ib >= sourceB.length) break;
+            const u = fromA ? sourceA[ia++]! : sourceB[ib++]!;
+            if (u.kind === 'item') a.add(u.item);
+            else a.observeWatermark(src(fromA ? 'a' : 'b'), u.watermarkMs, 0);
+            if (cuts[n % cuts.length]) steps.push(...a.advance(0));
+            if (n === restartAt) {
+              // A restart from a checkpoint resumes exactly.
+              const restored = aligner({ tickStepMs: 10, sourceIdleTimeoutMs: 1e9 });
+              restored.restore(JSON.parse(JSON.stringify(a.snapshot())), 0);
+              a = restored;
+            }
+            n++;
+          }
+          steps.push(...a.advance(0));
+          expect(describeSteps(steps)).toEqual(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rejects a step or timeout that is not positive', () => {
+    expect(() => aligner({ tickStepMs: 0, sourceIdleTimeoutMs: 1 })).toThrow(RangeError);
+    expect(() => aligner({ tickStepMs: 1, sourceIdleTimeoutMs: 0 })).toThrow(RangeError);
+  });
+});
