@@ -1,20 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { createKafka, ensureTopics, kafkaConfigSchema } from '@aiops/kafka';
-import { createLogger, createPipelineMetrics } from '@aiops/ops';
+import { createKafka, kafkaConfigSchema } from '@aiops/kafka';
+import { createPipelineMetrics } from '@aiops/ops';
 import { startValidator, validatorConfigFromEnv } from '@aiops/service-validator';
-import {
-  resolveStackOptions,
-  type StackOptionsInput,
-  type StackUpReport,
-  stackDown,
-  stackUp,
-} from '@aiops/stack';
+import { type StackOptionsInput, type StackUpReport, stackDown, stackUp } from '@aiops/stack';
 import type { KafkaMessage } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseUrl, uniqueName } from '../setup/endpoints.js';
+import { capturedLogger, connectError, roundTrip, sharedKafkaLibs } from '../support/dedicated-broker.js';
 import { REPO_ROOT } from '../support/processes.js';
 
 /**
@@ -37,18 +31,8 @@ const ALICE = { username: 'alice', password: 'alice-pw-9xk27fa' };
 const BOB = { username: 'bob', password: 'bob-pw-m3v81qz' };
 const WRONG = 'definitely-not-it-4242';
 
-/** The jars the default stack resolved, reused instead of a second Maven run. */
-function sharedLibs(): string | undefined {
-  const libs = join(
-    resolveStackOptions({}, { AIOPS_STACK_DIR: env.AIOPS_STACK_DIR }).dataDir,
-    'kafka',
-    'libs',
-  );
-  return existsSync(join(libs, '.resolved-3.9.1')) ? libs : undefined;
-}
-
 function stackOptions(): StackOptionsInput {
-  const libs = sharedLibs();
+  const libs = sharedKafkaLibs();
   return {
     dataDir: DATA_DIR,
     kafkaPort: KAFKA_PORT,
@@ -60,18 +44,6 @@ function stackOptions(): StackOptionsInput {
     installMissing: false,
     ...(libs ? { kafkaLibsDir: libs } : {}),
   };
-}
-
-/** Log lines of a logger, to prove what was (not) written. */
-function capturedLogger(level = 'debug') {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(String(chunk));
-      callback();
-    },
-  });
-  return { lines, logger: createLogger({ service: 'it-sasl', level, destination }) };
 }
 
 function passwordFile(name: string, password: string): string {
@@ -90,7 +62,7 @@ function client(
   username: string,
   secret: { password?: string; passwordFile?: string },
 ) {
-  const captured = capturedLogger();
+  const captured = capturedLogger('it-sasl');
   const kafka = createKafka(
     kafkaConfigSchema.parse({
       brokers: BROKERS,
@@ -101,51 +73,6 @@ function client(
     captured.logger,
   );
   return { kafka, lines: captured.lines };
-}
-
-async function roundTrip(kafka: ReturnType<typeof createKafka>, topic: string, values: string[]) {
-  await ensureTopics(kafka, [{ topic, partitions: 1 }]);
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
-  await producer.disconnect();
-  const consumer = kafka.consumer({ groupId: uniqueName('it-sasl-reader'), maxWaitTimeInMs: 100 });
-  const got: string[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${got.length} of ${values.length}`)), 30_000);
-      consumer
-        .run({
-          eachMessage: async ({ message }: { message: KafkaMessage }) => {
-            got.push(message.value?.toString() ?? '');
-            if (got.length >= values.length) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
-}
-
-/** The error an admin connection ends with (kafkajs does not retry authentication failures). */
-async function connectError(kafka: ReturnType<typeof createKafka>): Promise<Error> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-  } catch (error) {
-    return error as Error;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-  throw new Error('expected the connection to be refused');
 }
 
 describe('Kafka with SASL (SCRAM-SHA-512, PLAIN) on a dedicated local broker', () => {
@@ -225,7 +152,7 @@ describe('Kafka with SASL (SCRAM-SHA-512, PLAIN) on a dedicated local broker', (
 
   it('the validator runs over SCRAM from environment variables, and never logs the password', async () => {
     const prefix = uniqueName('it-sasl-svc');
-    const { lines, logger } = capturedLogger('debug');
+    const { lines, logger } = capturedLogger('it-sasl', 'debug');
     const config = validatorConfigFromEnv({
       KAFKA_BROKERS: BROKERS.join(','),
       KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',

@@ -1,7 +1,6 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import {
   clickhouseConfigFromEnv,
   clickhouseExecutor,
@@ -9,20 +8,12 @@ import {
   migrate,
   serverVersion,
 } from '@aiops/clickhouse';
-import { createKafka, ensureTopics, kafkaConfigFromEnv, kafkaConfigSchema } from '@aiops/kafka';
-import { createLogger } from '@aiops/ops';
-import {
-  resolveStackOptions,
-  type StackOptionsInput,
-  type StackUpReport,
-  stackDown,
-  stackStatus,
-  stackUp,
-} from '@aiops/stack';
-import type { KafkaMessage } from 'kafkajs';
+import { createKafka, kafkaConfigFromEnv, kafkaConfigSchema } from '@aiops/kafka';
+import { type StackOptionsInput, type StackUpReport, stackDown, stackStatus, stackUp } from '@aiops/stack';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../setup/endpoints.js';
+import { capturedLogger, connectError, roundTrip, sharedKafkaLibs } from '../support/dedicated-broker.js';
 import { REPO_ROOT } from '../support/processes.js';
 import { createTestCertificates, type TestCertificates } from '../support/tls.js';
 
@@ -45,18 +36,8 @@ const CLICKHOUSE_HTTPS_URL = `https://127.0.0.1:${CLICKHOUSE_HTTPS_PORT}`;
 // A throwaway user of a loopback test server.
 const WRITER = { username: 'tls_writer', password: 'writer-pw-q8z3m1x' };
 
-/** The jars the default stack resolved, reused instead of a second Maven run. */
-function sharedLibs(): string | undefined {
-  const libs = join(
-    resolveStackOptions({}, { AIOPS_STACK_DIR: env.AIOPS_STACK_DIR }).dataDir,
-    'kafka',
-    'libs',
-  );
-  return existsSync(join(libs, '.resolved-3.9.1')) ? libs : undefined;
-}
-
 function stackOptions(certificates: TestCertificates): StackOptionsInput {
-  const libs = sharedLibs();
+  const libs = sharedKafkaLibs();
   return {
     dataDir: DATA_DIR,
     kafkaPort: KAFKA_PORT,
@@ -80,75 +61,18 @@ function stackOptions(certificates: TestCertificates): StackOptionsInput {
   };
 }
 
-/** Log lines of a logger, to prove what was (not) written. */
-function capturedLogger() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(String(chunk));
-      callback();
-    },
-  });
-  return { lines, logger: createLogger({ service: 'it-tls', level: 'info', destination }) };
-}
-
 /**
  * createKafka from environment variables, through the services' own parser. `retries` is the only
  * setting not from the environment: a refused certificate is retried like any connection error (about
  * two minutes by default), and the refusal tests need only the first attempt.
  */
 function kafkaFromEnv(variables: Record<string, string>, retries?: number) {
-  const captured = capturedLogger();
+  const captured = capturedLogger('it-tls');
   const config = kafkaConfigSchema.parse({
     ...kafkaConfigFromEnv({ KAFKA_BROKERS: BROKERS, ...variables }, uniqueName('it-tls')),
     ...(retries === undefined ? {} : { retries }),
   });
   return { config, kafka: createKafka(config, captured.logger), lines: captured.lines };
-}
-
-async function roundTrip(kafka: ReturnType<typeof createKafka>, topic: string, values: string[]) {
-  await ensureTopics(kafka, [{ topic, partitions: 1 }]);
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
-  await producer.disconnect();
-  const consumer = kafka.consumer({ groupId: uniqueName('it-tls-reader'), maxWaitTimeInMs: 100 });
-  const got: string[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${got.length} of ${values.length}`)), 30_000);
-      consumer
-        .run({
-          eachMessage: async ({ message }: { message: KafkaMessage }) => {
-            got.push(message.value?.toString() ?? '');
-            if (got.length >= values.length) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
-}
-
-/** The error an admin connection ends with. */
-async function connectError(kafka: ReturnType<typeof createKafka>): Promise<Error> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-  } catch (error) {
-    return error as Error;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-  throw new Error('expected the connection to be refused');
 }
 
 /** Node's words for a certificate no trusted CA signed (leaf only, or with its issuer in the chain). */

@@ -6,7 +6,7 @@ export type { TimeWindow, WindowAssigner } from './assigner.js';
 export { tumblingWindows } from './assigner.js';
 export type { Lateness } from './lateness.js';
 export { classify, isExpired } from './lateness.js';
-export type { Checkpoint, OffsetSpan, SourceOffsetsSnapshot } from './offsets.js';
+export type { Checkpoint, OffsetSpan, SourceOffsetsSnapshot, UnseenGiveUp } from './offsets.js';
 export { SourceOffsets } from './offsets.js';
 export type {
   BucketSnapshot,
@@ -19,5 +19,5 @@ export type {
 export { LATE_HEADERS, LATE_OUTPUT, LATE_REASON, SOURCE_HEADER, WindowOperator } from './operator.js';
 export type { LateFiring, TriggerResult } from './trigger.js';
 export { EventTimeTrigger } from './trigger.js';
-export type { RecordSource, WatermarkOptions, WatermarkSnapshot } from './watermark.js';
+export type { RecordSource, WatermarkOptions, WatermarkPosition, WatermarkSnapshot } from './watermark.js';
 export { NO_WATERMARK, WatermarkTracker } from './watermark.js';

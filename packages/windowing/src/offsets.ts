@@ -1,3 +1,5 @@
+import type { WatermarkPosition } from './watermark.js';
+
 /**
  * Restart safety: which source offset a partition must be replayed from, and with which watermark.
  *
@@ -23,6 +25,20 @@ export interface Checkpoint {
   readonly offset: number;
   /** The partition's watermark as it was just before the record at `offset` was processed. */
   readonly watermark: number;
+  /** With the per-source state behind that watermark, when known (see WatermarkPosition). */
+  readonly position?: WatermarkPosition;
+  /** Where, after `offset`, the original run stopped waiting for unseen sources (see UnseenGiveUp). */
+  readonly unseenGiveUp?: UnseenGiveUp;
+}
+
+/**
+ * The point in the records where the watermark tracker stopped waiting for announced sources it never
+ * saw: a wall-clock decision, so a replay is told where to repeat it. `beforeRecord`: it happened between
+ * records (the idle check), before the record at `offset`; otherwise while observing that record.
+ */
+export interface UnseenGiveUp {
+  readonly offset: number;
+  readonly beforeRecord: boolean;
 }
 
 /** Offsets of one bucket of windows. */
@@ -30,6 +46,8 @@ export interface OffsetSpan {
   readonly firstOffset: number;
   /** Partition watermark just before the record at `firstOffset` was processed. */
   readonly firstWatermark: number;
+  /** The tracker's event-time state at that point, when known. */
+  readonly firstPosition?: WatermarkPosition;
   readonly lastOffset: number;
 }
 
@@ -56,6 +74,7 @@ export class SourceOffsets {
     this.evicted.push({
       firstOffset: span.firstOffset,
       firstWatermark: span.firstWatermark,
+      ...(span.firstPosition === undefined ? {} : { firstPosition: span.firstPosition }),
       lastOffset: span.lastOffset,
     });
   }
@@ -68,16 +87,18 @@ export class SourceOffsets {
   /**
    * The cut for a restart (see the file comment), or null when no record was processed since the
    * partition was (re)started. `open`: the spans of the buckets still open; `watermark`: the current
-   * watermark, which a record processed next would start from.
+   * watermark, which a record processed next would start from (and `position`, its source state).
    */
-  checkpoint(open: Iterable<OffsetSpan>, watermark: number): Checkpoint | null {
+  checkpoint(open: Iterable<OffsetSpan>, watermark: number, position?: WatermarkPosition): Checkpoint | null {
     if (this.lastProcessed === null) return null;
     let offset = this.lastProcessed + 1;
     let atOffset = watermark;
+    let atPosition = position;
     for (const span of open) {
       if (span.firstOffset < offset) {
         offset = span.firstOffset;
         atOffset = span.firstWatermark;
+        atPosition = span.firstPosition;
       }
     }
     let lowered = true;
@@ -87,12 +108,15 @@ export class SourceOffsets {
         if (span.firstOffset < offset && offset <= span.lastOffset) {
           offset = span.firstOffset;
           atOffset = span.firstWatermark;
+          atPosition = span.firstPosition;
           lowered = true;
         }
       }
     }
     this.evicted = this.evicted.filter((span) => span.lastOffset >= offset);
-    return { offset, watermark: atOffset };
+    return atPosition === undefined
+      ? { offset, watermark: atOffset }
+      : { offset, watermark: atOffset, position: atPosition };
   }
 
   snapshot(): SourceOffsetsSnapshot {

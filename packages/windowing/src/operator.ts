@@ -5,9 +5,21 @@ import { makeRecord, parseSource } from '@aiops/core';
 import { type AccumulatorSnapshot, checkEvent, WindowAccumulator } from './accumulator.js';
 import { type TimeWindow, tumblingWindows, type WindowAssigner } from './assigner.js';
 import { classify, isExpired } from './lateness.js';
-import { type Checkpoint, type OffsetSpan, SourceOffsets, type SourceOffsetsSnapshot } from './offsets.js';
+import {
+  type Checkpoint,
+  type OffsetSpan,
+  SourceOffsets,
+  type SourceOffsetsSnapshot,
+  type UnseenGiveUp,
+} from './offsets.js';
 import { EventTimeTrigger, type LateFiring } from './trigger.js';
-import { NO_WATERMARK, type RecordSource, type WatermarkSnapshot, WatermarkTracker } from './watermark.js';
+import {
+  NO_WATERMARK,
+  type RecordSource,
+  type WatermarkPosition,
+  type WatermarkSnapshot,
+  WatermarkTracker,
+} from './watermark.js';
 
 export interface WindowOperatorOptions {
   /** Tumbling window sizes; default [60 000] (1 minute). */
@@ -90,6 +102,8 @@ export interface PartitionSnapshot {
   buckets: BucketSnapshot[];
   /** Windows awaiting their coalesced late emission, in order: [size, start, series key]. */
   pending: Array<[number, number, string]>;
+  unseenGivenUpAt?: UnseenGiveUp | null;
+  replayUnseenGiveUp?: UnseenGiveUp | null;
 }
 
 export interface BucketSnapshot {
@@ -98,6 +112,7 @@ export interface BucketSnapshot {
   closed: boolean;
   firstOffset: number;
   firstWatermark: number;
+  firstPosition?: WatermarkPosition;
   lastOffset: number;
   windows: Array<{ series: Series; emissions: number; pending: boolean; accumulator: AccumulatorSnapshot }>;
 }
@@ -128,6 +143,7 @@ interface Bucket extends OffsetSpan {
   readonly windows: Map<string, WindowState>;
   firstOffset: number;
   firstWatermark: number;
+  firstPosition?: WatermarkPosition;
   lastOffset: number;
 }
 
@@ -147,6 +163,10 @@ interface PartitionState {
   readonly ordered: Bucket[];
   readonly pending: Array<{ bucket: Bucket; state: WindowState }>;
   readonly series: Map<string, SeriesEntry>;
+  /** Where this run stopped waiting for unseen sources (null: not yet, or before it was resumed). */
+  unseenGivenUpAt: UnseenGiveUp | null;
+  /** Resumed from a checkpoint taken before that point: where to repeat it. */
+  replayUnseenGiveUp: UnseenGiveUp | null;
 }
 
 /**
@@ -219,6 +239,16 @@ export class WindowOperator
     const metadata = context.recordMetadata();
     const p = this.partitionState(metadata?.partition ?? 0);
     const offset = metadata?.offset ?? p.offsets.nextOffset();
+    const replay = p.replayUnseenGiveUp;
+    if (replay !== null && offset >= replay.offset) {
+      p.replayUnseenGiveUp = null;
+      p.unseenGivenUpAt = replay;
+      if (replay.beforeRecord) {
+        const before = p.watermark.current();
+        const after = p.watermark.giveUpOnUnseen(context.currentSystemTimeMs());
+        if (after > before) this.advance(p, after);
+      }
+    }
     const watermark = p.watermark.current();
     const key = seriesKey(event);
     let rejected: TimeWindow[] | null = null;
@@ -249,7 +279,11 @@ export class WindowOperator
     }
     if (rejected !== null) this.forwardLate(record, rejected, watermark, accepted);
     p.offsets.processed(offset);
+    const waiting = !p.watermark.gaveUpOnUnseen();
+    if (waiting && replay !== null && !replay.beforeRecord && offset >= replay.offset)
+      p.watermark.giveUpOnUnseen(context.currentSystemTimeMs());
     const advanced = p.watermark.observe(event.timestamp, context.currentSystemTimeMs(), sourceOf(record));
+    if (waiting && p.watermark.gaveUpOnUnseen()) p.unseenGivenUpAt ??= { offset, beforeRecord: false };
     if (advanced > watermark) this.advance(p, advanced);
   }
 
@@ -277,7 +311,10 @@ export class WindowOperator
   onIdleCheck(wallNowMs: number): void {
     for (const p of this.partitions.values()) {
       const before = p.watermark.current();
+      const waiting = !p.watermark.gaveUpOnUnseen();
       const after = p.watermark.onIdleCheck(wallNowMs);
+      if (waiting && p.watermark.gaveUpOnUnseen())
+        p.unseenGivenUpAt ??= { offset: p.offsets.nextOffset(), beforeRecord: true };
       if (after > before) this.advance(p, after);
     }
   }
@@ -289,16 +326,24 @@ export class WindowOperator
   checkpoint(partition: number): Checkpoint | null {
     const p = this.partitions.get(partition);
     if (p === undefined) return null;
-    return p.offsets.checkpoint(p.ordered, p.watermark.current());
+    const checkpoint = p.offsets.checkpoint(p.ordered, p.watermark.current(), p.watermark.position());
+    if (checkpoint === null) return null;
+    // A replay from before the give-up must repeat it where the original did.
+    const giveUp = p.unseenGivenUpAt ?? p.replayUnseenGiveUp;
+    return giveUp !== null && checkpoint.offset <= giveUp.offset
+      ? { ...checkpoint, unseenGiveUp: giveUp }
+      : checkpoint;
   }
 
   /**
    * Starts `partition` afresh at `watermark` (from a checkpoint), dropping any state it had. Replaying
    * from the checkpoint's offset then reproduces the same emissions and revisions.
    */
-  resume(partition: number, watermark: number): void {
+  resume(partition: number, watermark: number | WatermarkPosition, unseenGiveUp?: UnseenGiveUp): void {
     this.releasePartition(partition);
-    this.partitions.set(partition, this.newPartition(partition, watermark));
+    const p = this.newPartition(partition, watermark);
+    if (unseenGiveUp !== undefined && !p.watermark.gaveUpOnUnseen()) p.replayUnseenGiveUp = unseenGiveUp;
+    this.partitions.set(partition, p);
   }
 
   /** Drops all state of `partition` (revoked in a rebalance); its new owner replays it. */
@@ -348,6 +393,7 @@ export class WindowOperator
           closed: bucket.closed,
           firstOffset: bucket.firstOffset,
           firstWatermark: bucket.firstWatermark,
+          ...(bucket.firstPosition === undefined ? {} : { firstPosition: bucket.firstPosition }),
           lastOffset: bucket.lastOffset,
           windows: [...bucket.windows.values()].map((state) => ({
             series: state.accumulator.series,
@@ -357,6 +403,8 @@ export class WindowOperator
           })),
         })),
         pending: p.pending.map(({ bucket, state }) => [bucket.size, bucket.window.start, state.key]),
+        unseenGivenUpAt: p.unseenGivenUpAt,
+        replayUnseenGiveUp: p.replayUnseenGiveUp,
       });
     }
     return { version: 1, config: this.config(), partitions, counters: { ...this.counters } };
@@ -377,6 +425,8 @@ export class WindowOperator
       const p = this.newPartition(ps.partition, NO_WATERMARK);
       p.watermark.restore(ps.watermark);
       p.offsets.restore(ps.offsets);
+      p.unseenGivenUpAt = ps.unseenGivenUpAt ?? null;
+      p.replayUnseenGiveUp = ps.replayUnseenGiveUp ?? null;
       for (const bs of ps.buckets) {
         const bucket = this.insertBucket(
           p,
@@ -384,6 +434,7 @@ export class WindowOperator
           bs.size,
           bs.firstOffset,
           bs.firstWatermark,
+          bs.firstPosition,
         );
         bucket.closed = bs.closed;
         bucket.lastOffset = bs.lastOffset;
@@ -423,7 +474,7 @@ export class WindowOperator
     return this.context;
   }
 
-  private newPartition(partition: number, watermark: number): PartitionState {
+  private newPartition(partition: number, watermark: number | WatermarkPosition): PartitionState {
     return {
       partition,
       watermark: new WatermarkTracker(
@@ -435,6 +486,8 @@ export class WindowOperator
       ordered: [],
       pending: [],
       series: new Map(),
+      unseenGivenUpAt: null,
+      replayUnseenGiveUp: null,
     };
   }
 
@@ -451,7 +504,8 @@ export class WindowOperator
     const size = window.end - window.start;
     const existing = p.bySize.get(size)?.get(window.start);
     if (existing !== undefined) return existing;
-    const bucket = this.insertBucket(p, window, size, offset, watermark);
+    // The tracker has not seen this record yet: its position is the one from just before it.
+    const bucket = this.insertBucket(p, window, size, offset, watermark, p.watermark.position());
     bucket.closed = window.end <= watermark;
     return bucket;
   }
@@ -462,6 +516,7 @@ export class WindowOperator
     size: number,
     firstOffset: number,
     firstWatermark: number,
+    firstPosition: WatermarkPosition | undefined,
   ): Bucket {
     const bucket: Bucket = {
       window,
@@ -470,6 +525,7 @@ export class WindowOperator
       windows: new Map(),
       firstOffset,
       firstWatermark,
+      ...(firstPosition === undefined ? {} : { firstPosition }),
       lastOffset: firstOffset,
     };
     let byStart = p.bySize.get(size);

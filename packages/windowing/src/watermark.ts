@@ -22,6 +22,20 @@ export interface WatermarkSnapshot {
   sources?: Array<[string, number, number]>;
   expectedSources?: number;
   firstRecordWallMs?: number | null;
+  unseenGivenUp?: boolean;
+}
+
+/**
+ * The event-time side of a tracker (no wall times): what a replay from a checkpoint needs to see the
+ * watermarks the original run saw. Stored with the checkpoint's offset (Kafka commit metadata).
+ */
+export interface WatermarkPosition {
+  watermarkMs: number;
+  /** Highest event time per source: [id, ms]. */
+  sources: Array<[string, number]>;
+  expectedSources: number;
+  /** The tracker had stopped waiting for announced sources it never saw. */
+  unseenGivenUp: boolean;
 }
 
 const SINGLE_SOURCE: RecordSource = Object.freeze({ id: '0', count: 1 });
@@ -60,17 +74,56 @@ export class WatermarkTracker {
   private lastRecordWall: number | null = null;
   private firstRecordWall: number | null = null;
   private expectedSources = 1;
+  private unseenGivenUp = false;
   private readonly sources = new Map<string, SourceState>();
 
   constructor(
     private readonly options: WatermarkOptions,
-    /** Start from this watermark (a resumed partition) instead of none. */
-    startWatermarkMs: number = NO_WATERMARK,
+    /**
+     * Start from this watermark (a resumed partition) instead of none; with a position, also from its
+     * sources, so a replay holds back and advances as the original run did.
+     */
+    start: number | WatermarkPosition = NO_WATERMARK,
   ) {
     if (!(options.maxOutOfOrdernessMs >= 0)) throw new RangeError('maxOutOfOrdernessMs must be >= 0');
     if (!(options.idleTimeoutMs > 0)) throw new RangeError('idleTimeoutMs must be > 0');
-    this.watermark = startWatermarkMs;
-    this.watermarkAtLastRecord = startWatermarkMs;
+    const position = typeof start === 'number' ? null : start;
+    this.watermark = position === null ? (start as number) : position.watermarkMs;
+    this.watermarkAtLastRecord = this.watermark;
+    if (position !== null) {
+      // Wall time of a restored source is unknown until the replay's first record (NaN: never idle).
+      for (const [id, maxEventTime] of position.sources)
+        this.sources.set(id, { maxEventTime, lastWall: Number.NaN });
+      this.expectedSources = position.expectedSources;
+      this.unseenGivenUp = position.unseenGivenUp;
+    }
+  }
+
+  /** True once the tracker stopped waiting for announced sources it never saw. */
+  gaveUpOnUnseen(): boolean {
+    return this.unseenGivenUp;
+  }
+
+  /**
+   * Stops waiting for unseen sources now (a replay repeating what the original run decided by the wall
+   * clock at this point), and advances to the sources seen; returns the watermark.
+   */
+  giveUpOnUnseen(wallNowMs: number): number {
+    this.unseenGivenUp = true;
+    if (this.lastRecordWall !== null) this.advanceToSources(wallNowMs);
+    return this.watermark;
+  }
+
+  /** The event-time state, for a checkpoint (see WatermarkPosition). */
+  position(): WatermarkPosition {
+    const sources: Array<[string, number]> = [];
+    for (const [id, state] of this.sources) sources.push([id, state.maxEventTime]);
+    return {
+      watermarkMs: this.watermark,
+      sources,
+      expectedSources: this.expectedSources,
+      unseenGivenUp: this.unseenGivenUp,
+    };
   }
 
   current(): number {
@@ -86,7 +139,11 @@ export class WatermarkTracker {
   observe(eventTimeMs: number, wallNowMs: number, source: RecordSource = SINGLE_SOURCE): number {
     if (eventTimeMs > this.maxEventTime) this.maxEventTime = eventTimeMs;
     if (source.count > this.expectedSources) this.expectedSources = source.count;
-    this.firstRecordWall ??= wallNowMs;
+    if (this.firstRecordWall === null) {
+      this.firstRecordWall = wallNowMs;
+      // Restored sources count as heard from when the replay starts.
+      for (const state of this.sources.values()) if (Number.isNaN(state.lastWall)) state.lastWall = wallNowMs;
+    }
     const state = this.sources.get(source.id);
     if (state === undefined) this.sources.set(source.id, { maxEventTime: eventTimeMs, lastWall: wallNowMs });
     else {
@@ -122,11 +179,11 @@ export class WatermarkTracker {
   /** Raises the watermark to the minimum over active sources, when every announced source has spoken. */
   private advanceToSources(wallNowMs: number): void {
     const timeout = this.options.idleTimeoutMs;
-    const waitingForUnseen =
-      this.sources.size < this.expectedSources &&
-      this.firstRecordWall !== null &&
-      wallNowMs - this.firstRecordWall < timeout;
-    if (waitingForUnseen) return;
+    if (!this.unseenGivenUp && this.sources.size < this.expectedSources) {
+      const waiting = this.firstRecordWall !== null && wallNowMs - this.firstRecordWall < timeout;
+      if (waiting) return;
+      this.unseenGivenUp = true;
+    }
     let lowest = Number.POSITIVE_INFINITY;
     for (const state of this.sources.values()) {
       if (wallNowMs - state.lastWall >= timeout) continue;
@@ -146,6 +203,7 @@ export class WatermarkTracker {
       sources: [...this.sources].map(([id, state]) => [id, state.maxEventTime, state.lastWall]),
       expectedSources: this.expectedSources,
       firstRecordWallMs: this.firstRecordWall,
+      unseenGivenUp: this.unseenGivenUp,
     };
   }
 
@@ -159,5 +217,6 @@ export class WatermarkTracker {
       this.sources.set(id, { maxEventTime, lastWall });
     this.expectedSources = snapshot.expectedSources ?? 1;
     this.firstRecordWall = snapshot.firstRecordWallMs ?? null;
+    this.unseenGivenUp = snapshot.unseenGivenUp ?? false;
   }
 }

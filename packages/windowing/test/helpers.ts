@@ -3,7 +3,13 @@ import { seriesKey } from '@aiops/contract';
 import { makeRecord } from '@aiops/core';
 import { MockProcessorContext } from '@aiops/testkit';
 import fc from 'fast-check';
-import { LATE_OUTPUT, WindowOperator, type WindowOperatorOptions, type WindowOutput } from '../src/index.js';
+import {
+  LATE_OUTPUT,
+  SOURCE_HEADER,
+  WindowOperator,
+  type WindowOperatorOptions,
+  type WindowOutput,
+} from '../src/index.js';
 
 let nextId = 0;
 
@@ -67,13 +73,17 @@ export class Harness {
   }
 
   /** Processes `event`; the offset defaults to one after the partition's previous one. */
-  feed(event: TelemetryEvent, options: { partition?: number; offset?: number; wallMs?: number } = {}): void {
+  feed(
+    event: TelemetryEvent,
+    options: { partition?: number; offset?: number; wallMs?: number; source?: string } = {},
+  ): void {
     const partition = options.partition ?? 0;
     const offset = options.offset ?? this.offsets.get(partition) ?? 0;
     this.offsets.set(partition, offset + 1);
     if (options.wallMs !== undefined) this.context.setWallTimeMs(options.wallMs);
     this.context.setRecordMetadata({ topic: 'events', partition, offset });
-    this.operator.process(makeRecord(seriesKey(event), event, event.timestamp));
+    const headers = options.source === undefined ? {} : { [SOURCE_HEADER]: options.source };
+    this.operator.process(makeRecord(seriesKey(event), event, event.timestamp, headers));
   }
 
   feedAll(deliveries: readonly Delivery[]): void {

@@ -19,9 +19,12 @@ import {
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import {
+  type Checkpoint,
   LATE_OUTPUT,
   NO_WATERMARK,
   SOURCE_HEADER,
+  type UnseenGiveUp,
+  type WatermarkPosition,
   WindowOperator,
   type WindowOutput,
 } from '@aiops/windowing';
@@ -35,18 +38,51 @@ const SERVICE = 'aggregator';
 interface CommitMetadata {
   v: 1;
   watermark: number;
+  /** The per-source state behind the watermark: a replay then holds back and advances as the original did. */
+  position?: WatermarkPosition;
+  /** Where the original stopped waiting for unseen sources, when the replay will pass that point. */
+  unseenGiveUp?: UnseenGiveUp;
+}
+
+/** Kafka's default limit on commit metadata (offset.metadata.max.bytes) is 4096 bytes. */
+const MAX_METADATA_CHARS = 4000;
+
+function isPosition(value: unknown): value is WatermarkPosition {
+  const p = value as Partial<WatermarkPosition> | null;
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.watermarkMs === 'number' &&
+    typeof p.expectedSources === 'number' &&
+    typeof p.unseenGivenUp === 'boolean' &&
+    Array.isArray(p.sources) &&
+    p.sources.every((s: unknown) => Array.isArray(s) && typeof s[0] === 'string' && typeof s[1] === 'number')
+  );
 }
 
 export function parseCommitMetadata(metadata: string | null): CommitMetadata | null {
   if (!metadata) return null;
   try {
     const parsed = JSON.parse(metadata) as Partial<CommitMetadata>;
-    return parsed.v === 1 && typeof parsed.watermark === 'number'
-      ? { v: 1, watermark: parsed.watermark }
-      : null;
+    if (parsed.v !== 1 || typeof parsed.watermark !== 'number') return null;
+    const read: CommitMetadata = { v: 1, watermark: parsed.watermark };
+    if (isPosition(parsed.position)) read.position = parsed.position;
+    const giveUp = parsed.unseenGiveUp;
+    if (typeof giveUp?.offset === 'number' && typeof giveUp.beforeRecord === 'boolean')
+      read.unseenGiveUp = { offset: giveUp.offset, beforeRecord: giveUp.beforeRecord };
+    return read;
   } catch {
     return null;
   }
+}
+
+export function formatCommitMetadata(checkpoint: Checkpoint): string {
+  const full: CommitMetadata = { v: 1, watermark: checkpoint.watermark };
+  if (checkpoint.position !== undefined) full.position = checkpoint.position;
+  if (checkpoint.unseenGiveUp !== undefined) full.unseenGiveUp = checkpoint.unseenGiveUp;
+  const text = JSON.stringify(full);
+  // With very many sources the position does not fit: resume from the watermark alone, as before.
+  return text.length <= MAX_METADATA_CHARS ? text : JSON.stringify({ v: 1, watermark: checkpoint.watermark });
 }
 
 /** Builds and starts the aggregator: canonical events → event-time window aggregates (+ late events → DLQ). */
@@ -139,8 +175,9 @@ export async function startAggregator(
   const commitFor = (topic: string, partition: number): CommitRequest[] => {
     const checkpoint = operator.checkpoint(partition);
     if (checkpoint === null) return [];
-    const metadata: CommitMetadata = { v: 1, watermark: checkpoint.watermark };
-    return [{ topic, partition, offset: String(checkpoint.offset), metadata: JSON.stringify(metadata) }];
+    return [
+      { topic, partition, offset: String(checkpoint.offset), metadata: formatCommitMetadata(checkpoint) },
+    ];
   };
 
   const updateGauges = (now: number) => {
@@ -169,7 +206,8 @@ export async function startAggregator(
       announced.clear();
       for (const a of assignment) {
         const metadata = parseCommitMetadata(a.metadata);
-        if (metadata) operator.resume(a.partition, metadata.watermark);
+        if (metadata)
+          operator.resume(a.partition, metadata.position ?? metadata.watermark, metadata.unseenGiveUp);
         filters.set(a.partition, new EventIdFilter(dedupHorizonMs));
       }
     },
