@@ -214,7 +214,7 @@ describe('WindowOperator: checkpoint and replay', () => {
       fc.property(streamOf(WARM + 1), fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), (mixed, cuts) => {
         // One partition, one record a second: neither the partition nor a source is ever idle.
         const deliveries = mixed.map((d, index): Delivery => ({ ...d, partition: 0, offset: index }));
-        deliveries.forEach((d, index) => sourceIds.set(d, `${index % 2}/3`));
+        for (const [index, d] of deliveries.entries()) sourceIds.set(d, `${index % 2}/3`);
         const whole = new Harness(opts);
         feedAt(whole, deliveries, (index) => index * 1000);
         finish(whole);
