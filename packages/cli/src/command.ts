@@ -43,6 +43,15 @@ export class CliError extends Error {
   }
 }
 
+/** Runs `read` (parsing flags); whatever it throws becomes a usage error (exit 2) with its message. */
+export function asUsage<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
+  }
+}
+
 /** Parses a port or other positive integer option, with a readable error. */
 export function intOption(name: string) {
   return (value: string): number => {

@@ -1,5 +1,6 @@
 import type { Alert } from '@aiops/contract';
 import { scoreScenarioAlerts } from '@aiops/detectors';
+import { alertNotification } from '@aiops/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   alertScope,
@@ -13,30 +14,13 @@ import { formatProgress } from '../src/scenarios/runner.js';
 const MIN = 60_000;
 const T = Date.UTC(2025, 0, 6, 10);
 
-const alert: Alert = {
-  alert_id: 'a1',
-  fingerprint: 'f1',
-  status: 'firing',
-  severity: 'critical',
-  detector: 'latency',
-  tenant_id: 'acme',
-  application: 'support-bot',
-  environment: 'production',
-  provider: 'openai',
-  model: 'gpt-4o',
-  operation: 'chat',
-  window_start: T + MIN,
-  window_end: T + 2 * MIN,
+const alert: Alert = alertNotification({
+  started_at: T,
   observed: 26_600,
   expected: 4370,
   threshold: 6555,
-  score: 1,
-  started_at: T,
-  resolved_at: null,
   summary: 'P95 latency of openai/gpt-4o chat (acme/support-bot, production) is 26600 ms, 6.1× its baseline.',
-  evidence: {},
-  notified_at: T + 2 * MIN,
-};
+});
 
 describe('scenario and alert formatting', () => {
   it('prints an alert as one readable line: time, status, severity, detector, scope, summary', () => {

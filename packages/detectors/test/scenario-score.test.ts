@@ -1,4 +1,5 @@
 import type { Alert } from '@aiops/contract';
+import { alertNotification } from '@aiops/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   alertKind,
@@ -12,33 +13,8 @@ import {
 const MIN = 60_000;
 const T = Date.UTC(2025, 0, 6, 10);
 
-function alert(fields: Partial<Alert>): Alert {
-  return {
-    alert_id: 'a1',
-    fingerprint: 'f1',
-    status: 'firing',
-    severity: 'critical',
-    detector: 'latency',
-    tenant_id: 'acme',
-    application: 'support-bot',
-    environment: 'production',
-    provider: 'openai',
-    model: 'gpt-4o',
-    operation: 'chat',
-    window_start: T + MIN,
-    window_end: T + 2 * MIN,
-    observed: 1,
-    expected: 0,
-    threshold: 0,
-    score: 1,
-    started_at: T,
-    resolved_at: null,
-    summary: 'slow',
-    evidence: {},
-    notified_at: T + 2 * MIN,
-    ...fields,
-  };
-}
+/** A firing latency alert of acme/support-bot openai/gpt-4o chat that started at T. */
+const alert = (fields: Partial<Alert>): Alert => alertNotification({ started_at: T, ...fields });
 
 const latencyLabel: ScenarioLabel = {
   id: 'latency_spike#0:latency',

@@ -23,7 +23,7 @@ export { createStreamRunner } from './runner.js';
 export type { RunningService } from './service.js';
 export { composeService, runUntilSignalled } from './service.js';
 export type { TopicSpec } from './topics.js';
-export { ensureTopics, topicPartitionCount } from './topics.js';
+export { ensureTopics, topicPartitionCounts } from './topics.js';
 export type { PipelineTopics } from './topics-config.js';
 export { pipelineTopicsSchema, topicsFromEnv } from './topics-config.js';
 export type { WatermarkMarker } from './watermark-marker.js';

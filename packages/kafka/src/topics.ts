@@ -31,15 +31,20 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
   }
 }
 
-/** How many partitions `topic` has (it must exist). */
-export async function topicPartitionCount(kafka: Kafka, topic: string): Promise<number> {
+/** How many partitions each of `topics` has, in order (they must exist); one metadata request. */
+export async function topicPartitionCounts<const T extends readonly string[]>(
+  kafka: Kafka,
+  topics: T,
+): Promise<{ [K in keyof T]: number }> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-    const count = metadata.topics[0]?.partitions.length ?? 0;
-    if (count === 0) throw new Error(`topic ${topic} has no partitions`);
-    return count;
+    const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+    return topics.map((topic) => {
+      const count = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+      if (count === 0) throw new Error(`topic ${topic} has no partitions`);
+      return count;
+    }) as { [K in keyof T]: number };
   } finally {
     await admin.disconnect();
   }

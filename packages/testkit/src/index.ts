@@ -1,3 +1,4 @@
+export { alertNotification } from './alerts.js';
 export { telemetryEvent } from './events.js';
 export type {
   CapturedForward,

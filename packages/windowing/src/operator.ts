@@ -239,7 +239,9 @@ export class WindowOperator
     const metadata = context.recordMetadata();
     const p = this.partitionState(metadata?.partition ?? 0);
     const offset = metadata?.offset ?? p.offsets.nextOffset();
+    // A replay repeats, at the same record, the original run's wall-clock decision to stop waiting.
     const replay = p.replayUnseenGiveUp;
+    let giveUpWhileObserving = false;
     if (replay !== null && offset >= replay.offset) {
       p.replayUnseenGiveUp = null;
       p.unseenGivenUpAt = replay;
@@ -247,7 +249,7 @@ export class WindowOperator
         const before = p.watermark.current();
         const after = p.watermark.giveUpOnUnseen(context.currentSystemTimeMs());
         if (after > before) this.advance(p, after);
-      }
+      } else giveUpWhileObserving = true;
     }
     const watermark = p.watermark.current();
     const key = seriesKey(event);
@@ -280,8 +282,7 @@ export class WindowOperator
     if (rejected !== null) this.forwardLate(record, rejected, watermark, accepted);
     p.offsets.processed(offset);
     const waiting = !p.watermark.gaveUpOnUnseen();
-    if (waiting && replay !== null && !replay.beforeRecord && offset >= replay.offset)
-      p.watermark.giveUpOnUnseen(context.currentSystemTimeMs());
+    if (giveUpWhileObserving) p.watermark.giveUpOnUnseen(context.currentSystemTimeMs());
     const advanced = p.watermark.observe(event.timestamp, context.currentSystemTimeMs(), sourceOf(record));
     if (waiting && p.watermark.gaveUpOnUnseen()) p.unseenGivenUpAt ??= { offset, beforeRecord: false };
     if (advanced > watermark) this.advance(p, advanced);

@@ -14,7 +14,7 @@ import {
   type RunningService,
   SOURCE_HEADER as SOURCE_HEADER_IN,
   type SourcePosition,
-  topicPartitionCount,
+  topicPartitionCounts,
   watermarkMarkers,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
@@ -114,8 +114,10 @@ export async function startAggregator(
   ]);
   const producer = createOutputProducer(kafka);
   await producer.connect();
-  const eventsPartitions = await topicPartitionCount(kafka, topics.events);
-  const windowsPartitions = await topicPartitionCount(kafka, topics.windows);
+  const [eventsPartitions, windowsPartitions] = await topicPartitionCounts(kafka, [
+    topics.events,
+    topics.windows,
+  ]);
   /** Per input partition: the watermark last announced downstream, and when. */
   const announced = new Map<number, { watermarkMs: number; wallMs: number }>();
 

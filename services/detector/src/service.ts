@@ -27,9 +27,13 @@ import {
 
 const SERVICE = 'detector';
 
-/** A window consumed and waiting for the event-time clock, with the offset it came from (for the DLQ). */
+/**
+ * A window consumed and waiting for the event-time clock, with the record's value as it came (kept for
+ * the checkpoint and the DLQ, so it is never encoded again) and its offset.
+ */
 interface HeldWindow {
   readonly window: WindowAggregate;
+  readonly value: Buffer;
   readonly offset: string;
 }
 
@@ -51,13 +55,13 @@ function compareHeld(a: HeldWindow, b: HeldWindow): number {
 
 const heldToJson = (held: HeldWindow): HeldWindowJson => ({
   offset: held.offset,
-  avro: windowCodec.encode(held.window, 'avro').toString('base64'),
+  value: held.value.toString('base64'),
 });
 
-const heldFromJson = (json: HeldWindowJson): HeldWindow => ({
-  offset: json.offset,
-  window: windowCodec.decodeTrusted(Buffer.from(json.avro, 'base64')),
-});
+const heldFromJson = (json: HeldWindowJson): HeldWindow => {
+  const value = Buffer.from(json.value, 'base64');
+  return { offset: json.offset, value, window: windowCodec.decodeTrusted(value) };
+};
 
 /**
  * Builds and starts the detector: window aggregates → detection engine → alerts.
@@ -181,11 +185,13 @@ export async function startDetector(
         nowMs: now,
       });
       decoded.items.forEach((window, index) => {
-        entry.aligner.add({ window, offset: decoded.origins[index]!.offset });
+        const origin = decoded.origins[index]!;
+        entry.aligner.add({ window, value: origin.value!, offset: origin.offset });
       });
       for (const marker of decoded.markers)
         entry.aligner.observeWatermark(marker.source, marker.watermarkMs, now);
       const { alerts, deadLetters } = judge(batch.partition, entry, now);
+      updateGauges(now);
       deadLetters.push(...decoded.deadLetters);
       const nextOffset = String(Number(batch.messages[batch.messages.length - 1]!.offset) + 1);
       return publish(batch.partition, entry, alerts, deadLetters, { topic: batch.topic, offset: nextOffset });
@@ -200,6 +206,7 @@ export async function startDetector(
           continue;
         outcome = publish(partition, entry, alerts, deadLetters, null);
       }
+      updateGauges(wallNowMs);
       return outcome;
     },
   };
@@ -220,7 +227,7 @@ export async function startDetector(
         metrics.deadLettered.inc({ service: SERVICE, reason: 'detection_failed' });
         const original = {
           key: null,
-          value: windowCodec.encode(step.item.window, 'avro'),
+          value: step.item.value,
           headers: {},
           offset: step.item.offset,
         } as unknown as KafkaMessage;
@@ -237,7 +244,6 @@ export async function startDetector(
     }
     for (const alert of alerts)
       metrics.alerts.inc({ service: SERVICE, detector: alert.detector, status: alert.status });
-    updateGauges(now);
     return { alerts, deadLetters };
   };
 

@@ -3,10 +3,10 @@ import type { DetectionSnapshot } from '@aiops/detectors';
 import type { AlignerSnapshot } from '@aiops/windowing';
 import type { Kafka } from 'kafkajs';
 
-/** A window consumed (its offset committed) but not judged yet: Avro bytes, base64. */
+/** A window consumed (its offset committed) but not judged yet: the record's value as it came, base64. */
 export interface HeldWindowJson {
   offset: string;
-  avro: string;
+  value: string;
 }
 
 /** What the detector checkpoints per input partition, in the same transaction as its alerts and offsets. */

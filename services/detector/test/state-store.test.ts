@@ -19,7 +19,7 @@ describe('detector checkpoints', () => {
           ['1', 180_000],
         ],
         expectedSources: 2,
-        held: [{ offset: '17', avro: 'AAEC' }],
+        held: [{ offset: '17', value: 'AAEC' }],
       },
     };
     expect(decodeCheckpoint(encodeCheckpoint(checkpoint))).toEqual(checkpoint);

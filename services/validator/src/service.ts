@@ -20,7 +20,7 @@ import {
   type OutputMessages,
   type RunningService,
   SOURCE_HEADER,
-  topicPartitionCount,
+  topicPartitionCounts,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import type { Message } from 'kafkajs';
@@ -73,7 +73,7 @@ export async function startValidator(
   ]);
   const producer = createOutputProducer(kafka, { maxRequestBytes: config.maxSendBytes });
   await producer.connect();
-  const rawPartitions = await topicPartitionCount(kafka, topics.raw);
+  const [rawPartitions] = await topicPartitionCounts(kafka, [topics.raw]);
 
   const handler: BatchHandler = {
     async handleBatch(batch) {

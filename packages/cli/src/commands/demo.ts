@@ -14,7 +14,7 @@ import {
   simulationSummary,
 } from '@aiops/simulator';
 import type { Command } from 'commander';
-import { type CliCommand, type CliContext, CliError, EXIT, intOption } from '../command.js';
+import { asUsage, type CliCommand, type CliContext, CliError, EXIT, intOption } from '../command.js';
 import { ScenarioPipeline } from '../scenarios/pipeline.js';
 import {
   formatAlertLine,
@@ -43,14 +43,6 @@ const MINUTE_MS = 60_000;
 /** With `--speed auto`, the simulated period is produced in about this much wall time. */
 const AUTO_PRODUCE_MS = 90_000;
 
-function usage<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    throw new CliError(errorMessage(error), EXIT.usage);
-  }
-}
-
 function clock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);
 }
@@ -64,22 +56,24 @@ function clock(ms: number): string {
  * then keeps the services up on live, real-time traffic until Ctrl-C.
  */
 async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
-  const durationMs = usage(() => parseDuration(flags.duration));
-  const eventsPerMinute = usage(() => parseRate(flags.rate));
+  const durationMs = asUsage(() => parseDuration(flags.duration));
+  const eventsPerMinute = asUsage(() => parseRate(flags.rate));
   const seed = Number(flags.seed);
   if (!Number.isSafeInteger(seed))
     throw new CliError(`--seed must be an integer; got ${flags.seed}`, EXIT.usage);
   const speed =
-    flags.speed === 'auto' ? Math.max(1, durationMs / AUTO_PRODUCE_MS) : usage(() => parseSpeed(flags.speed));
-  const progressEveryMs = usage(() => parseDuration(flags.progressEvery));
-  const timeoutMs = usage(() => parseDuration(flags.timeout));
+    flags.speed === 'auto'
+      ? Math.max(1, durationMs / AUTO_PRODUCE_MS)
+      : asUsage(() => parseSpeed(flags.speed));
+  const progressEveryMs = asUsage(() => parseDuration(flags.progressEvery));
+  const timeoutMs = asUsage(() => parseDuration(flags.timeout));
   if (flags.alertsFormat !== 'avro' && flags.alertsFormat !== 'json') {
     throw new CliError(`--alerts-format must be avro or json; got ${flags.alertsFormat}`, EXIT.usage);
   }
   const say = context.out;
   // The simulated period ends now: the validator refuses events from the future or older than 7 days.
   const startMs = Math.floor((Date.now() - durationMs) / MINUTE_MS) * MINUTE_MS;
-  const simulation = usage(() => createSimulation({ seed, startMs, durationMs, eventsPerMinute }));
+  const simulation = asUsage(() => createSimulation({ seed, startMs, durationMs, eventsPerMinute }));
   for (const line of formatSimulationSummary(simulationSummary(simulation))) say(line);
 
   let stopping = false;

@@ -16,7 +16,7 @@ import {
   simulationSummary,
 } from '@aiops/simulator';
 import type { Command } from 'commander';
-import { type CliCommand, type CliContext, CliError, EXIT, processContext } from '../command.js';
+import { asUsage, type CliCommand, type CliContext, CliError, EXIT, processContext } from '../command.js';
 
 interface SimulateFlags {
   brokers?: string;
@@ -50,14 +50,6 @@ const MINUTE_MS = 60_000;
 const YIELD_EVERY = 2000;
 /** Flushes in a row after which a refused event means the output is broken, not busy. */
 const MAX_REFUSALS = 5;
-
-function usage<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
-  }
-}
 
 function parseStart(text: string | undefined, durationMs: number, nowMs: number): number {
   if (text === undefined) {
@@ -144,21 +136,21 @@ function formatCount(n: number): string {
 }
 
 async function simulate(flags: SimulateFlags, context: CliContext): Promise<void> {
-  const durationMs = usage(() => parseDuration(flags.duration));
-  const eventsPerMinute = usage(() => parseRate(flags.rate));
-  const speed = usage(() => parseSpeed(flags.speed));
-  const scenarios = usage(() => parseScenarioKinds(flags.scenarios));
+  const durationMs = asUsage(() => parseDuration(flags.duration));
+  const eventsPerMinute = asUsage(() => parseRate(flags.rate));
+  const speed = asUsage(() => parseSpeed(flags.speed));
+  const scenarios = asUsage(() => parseScenarioKinds(flags.scenarios));
   const seed = parseInteger('--seed', flags.seed, 0);
   const tenants = parseInteger('--tenants', flags.tenants, 1);
-  const outOfOrderMs = usage(() => (flags.outOfOrder === '0' ? 0 : parseDuration(flags.outOfOrder)));
+  const outOfOrderMs = asUsage(() => (flags.outOfOrder === '0' ? 0 : parseDuration(flags.outOfOrder)));
   const duplicateRate = parseFraction('--duplicates', flags.duplicates);
-  const progressEveryMs = usage(() => parseDuration(flags.progressEvery));
+  const progressEveryMs = asUsage(() => parseDuration(flags.progressEvery));
   if (flags.format !== 'json' && flags.format !== 'avro') {
     throw new CliError(`--format must be json or avro; got ${flags.format}`, EXIT.usage);
   }
   const format: TelemetryFormat = flags.format;
   const startMs = parseStart(flags.start, durationMs, Date.now());
-  const simulation = usage(() =>
+  const simulation = asUsage(() =>
     createSimulation({
       seed,
       startMs,
