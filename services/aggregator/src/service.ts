@@ -164,7 +164,7 @@ export async function startAggregator(
       const last = announced.get(partition);
       const due =
         last === undefined ||
-        (watermarkMs > last.watermarkMs && crossesWindowBoundary(last.watermarkMs, watermarkMs)) ||
+        crossesWindowBoundary(last.watermarkMs, watermarkMs) ||
         now - last.wallMs >= config.watermarkHeartbeatMs;
       if (!due) continue;
       announced.set(partition, { watermarkMs, wallMs: now });
