@@ -8,8 +8,9 @@
 #   scripts/test.sh integration  install, build, stack, integration tests
 #   scripts/test.sh chaos        install, build, stack, the vitest project named "chaos" (full size)
 #
-# The stack is left running for fast reruns (`node packages/cli/dist/main.js stack down` stops it; .ci/run
-# always does). Exits non-zero if any phase failed; every test phase runs even when an earlier one failed.
+# A stack this run started is stopped at the end, so nothing of ours keeps running (AIOPS_KEEP_STACK=1
+# leaves it up for fast reruns; a stack that was already running is left as it was). Exits non-zero if
+# any phase failed; every test phase runs even when an earlier one failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -24,7 +25,17 @@ case "$mode" in
 esac
 
 failed=()
-trap print_timings EXIT
+stack_started_here=0
+finish() {
+  local status=$?
+  print_timings
+  if [ "$stack_started_here" = 1 ] && [ "${AIOPS_KEEP_STACK:-0}" != 1 ]; then
+    echo "==> stack down (started by this run; AIOPS_KEEP_STACK=1 keeps it)"
+    aiops stack down || true
+  fi
+  exit "$status"
+}
+trap finish EXIT
 
 phase install ensure_dependencies || exit 1
 phase build node_modules/.bin/tsc -b || exit 1
@@ -37,6 +48,7 @@ if [ "$mode" != unit ]; then
   if external_endpoints; then
     echo "==> using KAFKA_BROKERS=${KAFKA_BROKERS} CLICKHOUSE_URL=${CLICKHOUSE_URL}"
   else
+    aiops stack status >/dev/null 2>&1 || stack_started_here=1
     phase stack-up aiops stack up || exit 1
   fi
 fi
