@@ -1,3 +1,5 @@
+export type { Rejected } from './bisect.js';
+export { isolateRejected } from './bisect.js';
 export type { SqlExecutor } from './client.js';
 export { clickhouseExecutor, createClickHouseClient, serverVersion } from './client.js';
 export type { ClickHouseConfig, ClickHouseConfigInput } from './config.js';
@@ -22,17 +24,20 @@ export type {
 export { DEFAULT_MIGRATION_VARIABLES, loadMigrations, MigrationError, migrate } from './migrations/runner.js';
 export type { AnalystQuery } from './queries.js';
 export { loadAnalystQueries, parseAnalystQuery, runAnalystQuery } from './queries.js';
-export type { BackoffSettings, ErrorClass } from './retry.js';
+export type { BackoffSettings, ClickHouseFailure, ErrorClass } from './retry.js';
 export {
   backoffDelayMs,
   classifyClickHouseError,
   clickhouseErrorCode,
-  FATAL_CLICKHOUSE_CODES,
+  DATA_CLICKHOUSE_CODES,
+  describeClickHouseError,
+  OPERATOR_CLICKHOUSE_CODES,
   RETRYABLE_CLICKHOUSE_CODES,
 } from './retry.js';
 export { alertToRow, eventToRow, TABLES, windowAggregateToRow } from './rows.js';
 export type {
   ClickHouseSinkOptions,
+  SinkBlock,
   SinkListener,
   SinkSettings,
   SinkSettingsInput,

@@ -1,10 +1,15 @@
 /**
- * Pure retry policy for ClickHouse writes: which failures may succeed if tried again, and how long to wait.
- * No client import: errors are recognised by shape (a numeric `code`, a `Code: NNN` in the message, a Node
- * network error code), so the table below can be unit-tested and read on its own.
+ * Pure error policy for ClickHouse writes: what a failed insert means and who can fix it. No client
+ * import: errors are recognised by shape (a numeric `code`, a `Code: NNN` in the message, a Node network
+ * error code), so the tables below can be unit-tested and read on their own (Vector's shape).
+ *
+ * - `retryable`: the server may take the same request later (down, overloaded, timeouts).
+ * - `operator`: no request will succeed until a human changes something (password, grant, missing
+ *   table or database, read-only user). The rows are fine: the sink must stop and wait, never drop them.
+ * - `data`: the server refuses what this request carries (a value it cannot parse or store). Retrying
+ *   the same rows is useless; the bad rows are isolated and dead-lettered, the others written.
  */
-
-export type ErrorClass = 'retryable' | 'fatal';
+export type ErrorClass = 'retryable' | 'operator' | 'data';
 
 /** Server error codes worth retrying: overload, timeouts, network trouble, transient storage states. */
 export const RETRYABLE_CLICKHOUSE_CODES: ReadonlyMap<number, string> = new Map([
@@ -29,32 +34,48 @@ export const RETRYABLE_CLICKHOUSE_CODES: ReadonlyMap<number, string> = new Map([
 ]);
 
 /**
- * Codes that mean "this request will never succeed" (bad data, wrong schema, no permission). Any code in
- * neither table is also fatal: retrying an error nobody understands only delays the dead letter.
+ * Codes that refuse the request whatever rows it carries: credentials, grants, a schema the writer does
+ * not find, a read-only user, a request the server does not understand. Only an operator can fix them.
  */
-export const FATAL_CLICKHOUSE_CODES: ReadonlyMap<number, string> = new Map([
-  [6, 'CANNOT_PARSE_TEXT'],
+export const OPERATOR_CLICKHOUSE_CODES: ReadonlyMap<number, string> = new Map([
+  [8, 'THERE_IS_NO_COLUMN'],
+  [10, 'NOT_FOUND_COLUMN_IN_BLOCK'],
   [16, 'NO_SUCH_COLUMN_IN_TABLE'],
-  [26, 'CANNOT_PARSE_QUOTED_STRING'],
-  [27, 'CANNOT_PARSE_INPUT_ASSERTION_FAILED'],
-  [38, 'CANNOT_PARSE_DATE'],
-  [41, 'CANNOT_PARSE_DATETIME'],
   [47, 'UNKNOWN_IDENTIFIER'],
-  [53, 'TYPE_MISMATCH'],
+  [48, 'NOT_IMPLEMENTED'],
   [60, 'UNKNOWN_TABLE'],
   [62, 'SYNTAX_ERROR'],
-  [69, 'ARGUMENT_OUT_OF_BOUND'],
-  [70, 'CANNOT_CONVERT_TYPE'],
-  [72, 'CANNOT_PARSE_NUMBER'],
+  [73, 'UNKNOWN_FORMAT'],
   [81, 'UNKNOWN_DATABASE'],
-  [117, 'INCORRECT_DATA'],
+  [115, 'UNKNOWN_SETTING'],
   [164, 'READONLY'],
-  [190, 'SIZES_OF_ARRAYS_DOESNT_MATCH'],
   [192, 'UNKNOWN_USER'],
   [193, 'WRONG_PASSWORD'],
   [194, 'REQUIRED_PASSWORD'],
+  [195, 'IP_ADDRESS_NOT_ALLOWED'],
+  [291, 'DATABASE_ACCESS_DENIED'],
   [497, 'ACCESS_DENIED'],
   [516, 'AUTHENTICATION_FAILED'],
+]);
+
+/** Codes that refuse the rows of this request: a value the server cannot parse, convert or store. */
+export const DATA_CLICKHOUSE_CODES: ReadonlyMap<number, string> = new Map([
+  [6, 'CANNOT_PARSE_TEXT'],
+  [26, 'CANNOT_PARSE_QUOTED_STRING'],
+  [27, 'CANNOT_PARSE_INPUT_ASSERTION_FAILED'],
+  [32, 'ATTEMPT_TO_READ_AFTER_EOF'],
+  [33, 'CANNOT_READ_ALL_DATA'],
+  [38, 'CANNOT_PARSE_DATE'],
+  [41, 'CANNOT_PARSE_DATETIME'],
+  [53, 'TYPE_MISMATCH'],
+  [69, 'ARGUMENT_OUT_OF_BOUND'],
+  [70, 'CANNOT_CONVERT_TYPE'],
+  [72, 'CANNOT_PARSE_NUMBER'],
+  [117, 'INCORRECT_DATA'],
+  [131, 'TOO_LARGE_STRING_SIZE'],
+  [190, 'SIZES_OF_ARRAYS_DOESNT_MATCH'],
+  [321, 'VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE'],
+  [349, 'CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN'],
 ]);
 
 /** Node / undici socket errors: the request may not have reached the server, or the answer was lost. */
@@ -108,27 +129,62 @@ function causes(error: unknown): unknown[] {
 }
 
 /**
- * Decides whether an insert that failed with `error` may be retried. Server errors are judged by code
- * (tables above); errors without a server code are network or timeout failures and are retryable,
- * except programming errors (TypeError, RangeError), which no retry can fix.
+ * A data code whose text says the table lacks a column every row carries (18.16 answers an unknown
+ * JSONEachRow key with INCORRECT_DATA): the schema is behind the writer, which no row can fix.
  */
-export function classifyClickHouseError(error: unknown): ErrorClass {
+const SCHEMA_DRIFT = /Unknown field found while parsing JSONEachRow format/i;
+
+function errorText(error: unknown): string {
+  const message =
+    typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : error;
+  return typeof message === 'string' ? message : '';
+}
+
+/** What a failed insert means (see ErrorClass), with the server's code and its name when it sent one. */
+export interface ClickHouseFailure {
+  readonly kind: ErrorClass;
+  readonly code: number | undefined;
+  /** The code's name (`AUTHENTICATION_FAILED`), `CODE_<n>` for a code not in the tables, else a short label. */
+  readonly name: string;
+}
+
+/**
+ * Classifies a failed insert. Server errors are judged by code (tables above). A code in no table is an
+ * `operator` error: the writer then stops and says so, which loses nothing, where guessing `data` would
+ * dead-letter rows for a failure nobody understood. Errors without a server code are network or timeout
+ * failures and are retryable, except programming errors raised on the rows themselves (a TypeError from
+ * serialising a value, a RangeError), which concern the data of this request.
+ */
+export function describeClickHouseError(error: unknown): ClickHouseFailure {
   for (const item of causes(error)) {
     const code = clickhouseErrorCode(item);
-    if (code !== undefined) return RETRYABLE_CLICKHOUSE_CODES.has(code) ? 'retryable' : 'fatal';
+    if (code === undefined) continue;
+    const retryable = RETRYABLE_CLICKHOUSE_CODES.get(code);
+    if (retryable !== undefined) return { kind: 'retryable', code, name: retryable };
+    const data = DATA_CLICKHOUSE_CODES.get(code);
+    if (data !== undefined && !SCHEMA_DRIFT.test(errorText(item))) return { kind: 'data', code, name: data };
+    if (data !== undefined) return { kind: 'operator', code, name: 'SCHEMA_MISMATCH' };
+    return { kind: 'operator', code, name: OPERATOR_CLICKHOUSE_CODES.get(code) ?? `CODE_${code}` };
   }
   for (const item of causes(error)) {
     if (typeof item !== 'object' || item === null) continue;
     const code = (item as { code?: unknown }).code;
-    if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) return 'retryable';
+    if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) {
+      return { kind: 'retryable', code: undefined, name: code };
+    }
     const message = (item as { message?: unknown }).message;
     if (typeof message === 'string' && RETRYABLE_MESSAGES.some((pattern) => pattern.test(message))) {
-      return 'retryable';
+      return { kind: 'retryable', code: undefined, name: 'NETWORK' };
     }
   }
   if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError)
-    return 'fatal';
-  return 'retryable';
+    return { kind: 'data', code: undefined, name: error.name };
+  return { kind: 'retryable', code: undefined, name: 'UNKNOWN' };
+}
+
+/** The class alone (see describeClickHouseError). */
+export function classifyClickHouseError(error: unknown): ErrorClass {
+  return describeClickHouseError(error).kind;
 }
 
 export interface BackoffSettings {

@@ -3,7 +3,7 @@ import { parseConfig } from '@aiops/ops';
 import { z } from 'zod';
 import type { SqlExecutor } from './client.js';
 import { qualifiedTable } from './identifiers.js';
-import { backoffDelayMs, classifyClickHouseError, type ErrorClass } from './retry.js';
+import { backoffDelayMs, type ClickHouseFailure, describeClickHouseError } from './retry.js';
 
 /** Batching and retry settings of one sink. Defaults follow ClickHouse's guidance: few, large inserts. */
 export const sinkSettingsSchema = z
@@ -18,6 +18,11 @@ export const sinkSettingsSchema = z
     maxRetryDelayMs: z.number().int().positive().default(10_000),
     /** Rows accepted but not yet acknowledged above which `isSaturated()` turns true. */
     maxPendingRows: z.number().int().positive().default(50_000),
+    /**
+     * While ClickHouse refuses every request for a reason only an operator can fix (password, grant,
+     * missing table), the sink holds its rows and tries again this often, until it works.
+     */
+    blockedRetryDelayMs: z.number().int().positive().default(10_000),
   })
   .strict();
 
@@ -28,7 +33,26 @@ export type SinkSettings = z.output<typeof sinkSettingsSchema>;
 export interface SinkListener {
   onInserted?(info: { table: string; rows: number; attempts: number; durationMs: number }): void;
   onRetry?(info: { table: string; rows: number; attempt: number; delayMs: number; error: unknown }): void;
-  onFailed?(info: { table: string; rows: number; attempts: number; kind: ErrorClass; error: unknown }): void;
+  onFailed?(info: {
+    table: string;
+    rows: number;
+    attempts: number;
+    kind: 'retryable' | 'data';
+    error: unknown;
+  }): void;
+  /** ClickHouse refuses every write for a reason an operator must fix; called once per block (and reason). */
+  onBlocked?(info: SinkBlock & { table: string; retryDelayMs: number }): void;
+  /** A write succeeded again after a block. */
+  onResumed?(info: { table: string; reason: string; blockedMs: number }): void;
+}
+
+/** Why a sink holds its rows: the operator error ClickHouse answers with, since when. */
+export interface SinkBlock {
+  /** The error code's name, e.g. AUTHENTICATION_FAILED, UNKNOWN_TABLE. */
+  readonly reason: string;
+  readonly code: number | undefined;
+  readonly error: unknown;
+  readonly sinceMs: number;
 }
 
 export interface ClickHouseSinkOptions<T> {
@@ -41,9 +65,9 @@ export interface ClickHouseSinkOptions<T> {
   readonly settings?: SinkSettingsInput;
   readonly listener?: SinkListener;
   /** Overrides for tests: the classifier, the jitter source and the sleep between attempts. */
-  readonly classify?: (error: unknown) => ErrorClass;
+  readonly classify?: (error: unknown) => ClickHouseFailure;
   readonly random?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface SinkStats {
@@ -74,22 +98,38 @@ function newBatch(): Batch {
   return { rows: [], done, resolve, reject };
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` aborts (the timer is cleared: nothing keeps the process up). */
+const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 /**
  * A generic batching writer for one table. `write(items)` resolves when every row of `items` has been
  * acknowledged by ClickHouse (so the caller may then commit its Kafka offsets), and rejects with
- * - UnrecoverableError (reason 'clickhouse_rejected') when the server refused the batch for good
- *   (bad data or schema: never retried), or
+ * - UnrecoverableError (reason 'clickhouse_rejected') when the server refused the batch's data for good
+ *   (never retried; `insertNow` and isolateRejected find the rows at fault), or
  * - RetryableError when a transient failure outlasted `maxAttempts`.
  * A batch holds rows of several writes; when it fails, every write with rows in it fails.
+ *
+ * An operator error (wrong password, revoked grant, missing table or database, read-only user: see
+ * retry.ts) neither rejects nor drops anything: the sink is blocked, says so once (`onBlocked`), holds
+ * the batch and tries it again every `blockedRetryDelayMs` until the operator fixes it (`onResumed`).
+ * `stopRetrying()` (at shutdown) makes a blocked write reject with a RetryableError instead.
  *
  * Batches are inserted one at a time, in the order they were filled, so acknowledgements arrive in write
  * order. A retried insert may duplicate rows if the first attempt succeeded but its answer was lost: the
  * pipeline's tables are ReplacingMergeTrees keyed so that such duplicates collapse.
  *
  * Backpressure: `isSaturated()` is true while more than `maxPendingRows` rows wait, or while an insert is
- * being retried with more batches queued behind it; `whenWritable()` resolves when that ends.
+ * being retried with more batches queued behind it, or while blocked; `whenWritable()` resolves when
+ * that ends.
  */
 export class ClickHouseSink<T> {
   readonly table: string;
@@ -97,9 +137,9 @@ export class ClickHouseSink<T> {
   private readonly executor: Pick<SqlExecutor, 'insertRows'>;
   private readonly toRow: (item: T) => Record<string, unknown>;
   private readonly listener: SinkListener;
-  private readonly classify: (error: unknown) => ErrorClass;
+  private readonly classify: (error: unknown) => ClickHouseFailure;
   private readonly random: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   private current: Batch | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -107,6 +147,9 @@ export class ClickHouseSink<T> {
   private draining: Promise<void> | null = null;
   private retrying = false;
   private closed = false;
+  private block: SinkBlock | null = null;
+  private retryingStopped = false;
+  private readonly stopSleeping = new AbortController();
   private writableWaiters: Array<() => void> = [];
   private counters = { pendingRows: 0, insertedRows: 0, insertedBatches: 0, retries: 0, failedBatches: 0 };
 
@@ -120,7 +163,7 @@ export class ClickHouseSink<T> {
     this.executor = options.executor;
     this.toRow = options.toRow;
     this.listener = options.listener ?? {};
-    this.classify = options.classify ?? classifyClickHouseError;
+    this.classify = options.classify ?? describeClickHouseError;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? realSleep;
   }
@@ -136,8 +179,30 @@ export class ClickHouseSink<T> {
 
   isSaturated(): boolean {
     return (
-      this.counters.pendingRows >= this.settings.maxPendingRows || (this.retrying && this.queue.length > 0)
+      this.block !== null ||
+      this.counters.pendingRows >= this.settings.maxPendingRows ||
+      (this.retrying && this.queue.length > 0)
     );
+  }
+
+  /** Why the sink holds its rows, or null when ClickHouse takes them. */
+  blocked(): SinkBlock | null {
+    return this.block;
+  }
+
+  /** From now on a blocked write rejects (RetryableError) instead of waiting for the operator. */
+  stopRetrying(): void {
+    this.retryingStopped = true;
+    this.stopSleeping.abort();
+  }
+
+  /**
+   * Inserts exactly `items` as one request, now, with the same retry and block policy as batches but
+   * outside the batching queue: the unit that isolateRejected bisects.
+   */
+  async insertNow(items: readonly T[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.insertWithRetry(this.mapRows(items));
   }
 
   /** Resolves at once when not saturated, else when the sink has caught up. */
@@ -155,17 +220,9 @@ export class ClickHouseSink<T> {
     if (items.length === 0) return Promise.resolve();
     let rows: Record<string, unknown>[];
     try {
-      rows = items.map(this.toRow);
+      rows = this.mapRows(items);
     } catch (error) {
-      return Promise.reject(
-        new UnrecoverableError(
-          'row_mapping_failed',
-          `cannot map an item to a ${this.table} row: ${errorMessage(error)}`,
-          {
-            cause: error,
-          },
-        ),
-      );
+      return Promise.reject(error);
     }
     const waits: Promise<void>[] = [];
     let offset = 0;
@@ -191,6 +248,18 @@ export class ClickHouseSink<T> {
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
+  }
+
+  private mapRows(items: readonly T[]): Record<string, unknown>[] {
+    try {
+      return items.map(this.toRow);
+    } catch (error) {
+      throw new UnrecoverableError(
+        'row_mapping_failed',
+        `cannot map an item to a ${this.table} row: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
   }
 
   private openBatch(): Batch {
@@ -239,6 +308,7 @@ export class ClickHouseSink<T> {
 
   private async insertWithRetry(rows: Record<string, unknown>[]): Promise<void> {
     const started = Date.now();
+    let failures = 0;
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.executor.insertRows(this.table, rows);
@@ -251,13 +321,33 @@ export class ClickHouseSink<T> {
           attempts: attempt,
           durationMs: Date.now() - started,
         });
+        this.resume();
         return;
       } catch (error) {
-        const kind = this.classify(error);
-        if (kind === 'fatal' || attempt >= this.settings.maxAttempts) {
+        const failure = this.classify(error);
+        if (failure.kind === 'operator') {
+          // Nothing is wrong with the rows: hold them until the operator fixes the cause.
+          this.enterBlock(failure, error);
+          if (this.retryingStopped) {
+            throw new RetryableError(
+              `stopped while ClickHouse refused writes to ${this.table} (${failure.name}); ${rows.length} rows not written: ${errorMessage(error).trim()}`,
+              { cause: error },
+            );
+          }
+          await this.interruptibleSleep(this.settings.blockedRetryDelayMs);
+          continue;
+        }
+        failures += 1;
+        if (failure.kind === 'data' || failures >= this.settings.maxAttempts) {
           this.retrying = false;
-          this.listener.onFailed?.({ table: this.table, rows: rows.length, attempts: attempt, kind, error });
-          if (kind === 'fatal') {
+          this.listener.onFailed?.({
+            table: this.table,
+            rows: rows.length,
+            attempts: attempt,
+            kind: failure.kind,
+            error,
+          });
+          if (failure.kind === 'data') {
             throw new UnrecoverableError(
               'clickhouse_rejected',
               `ClickHouse refused a batch of ${rows.length} rows for ${this.table}: ${errorMessage(error).trim()}`,
@@ -265,21 +355,55 @@ export class ClickHouseSink<T> {
             );
           }
           throw new RetryableError(
-            `inserting ${rows.length} rows into ${this.table} failed ${attempt} times; last error: ${errorMessage(error).trim()}`,
+            `inserting ${rows.length} rows into ${this.table} failed ${failures} times; last error: ${errorMessage(error).trim()}`,
             { cause: error },
           );
         }
         this.retrying = true;
         this.counters.retries += 1;
         const delayMs = backoffDelayMs(
-          attempt,
+          failures,
           { baseDelayMs: this.settings.baseRetryDelayMs, maxDelayMs: this.settings.maxRetryDelayMs },
           this.random,
         );
-        this.listener.onRetry?.({ table: this.table, rows: rows.length, attempt, delayMs, error });
-        await this.sleep(delayMs);
+        this.listener.onRetry?.({ table: this.table, rows: rows.length, attempt: failures, delayMs, error });
+        await this.interruptibleSleep(delayMs);
       }
     }
+  }
+
+  /** Records the block; tells the listener when it starts or its reason changes. */
+  private enterBlock(failure: ClickHouseFailure, error: unknown): void {
+    const previous = this.block;
+    if (previous !== null && previous.reason === failure.name) return;
+    this.block = {
+      reason: failure.name,
+      code: failure.code,
+      error,
+      sinceMs: previous?.sinceMs ?? Date.now(),
+    };
+    this.listener.onBlocked?.({
+      ...this.block,
+      table: this.table,
+      retryDelayMs: this.settings.blockedRetryDelayMs,
+    });
+  }
+
+  private resume(): void {
+    const block = this.block;
+    if (block === null) return;
+    this.block = null;
+    this.listener.onResumed?.({
+      table: this.table,
+      reason: block.reason,
+      blockedMs: Date.now() - block.sinceMs,
+    });
+    this.notifyWritable();
+  }
+
+  private interruptibleSleep(ms: number): Promise<void> {
+    if (this.retryingStopped) return Promise.resolve();
+    return this.sleep(ms, this.stopSleeping.signal);
   }
 
   private notifyWritable(): void {

@@ -4,7 +4,9 @@ import {
   backoffDelayMs,
   classifyClickHouseError,
   clickhouseErrorCode,
-  FATAL_CLICKHOUSE_CODES,
+  DATA_CLICKHOUSE_CODES,
+  describeClickHouseError,
+  OPERATOR_CLICKHOUSE_CODES,
   RETRYABLE_CLICKHOUSE_CODES,
 } from '../src/retry.js';
 
@@ -32,31 +34,74 @@ describe('classifyClickHouseError', () => {
     expect(classifyClickHouseError(newServer(code, text, type))).toBe('retryable');
   });
 
+  // The operator must fix these: whatever rows a request carries, it is refused.
+  it.each([
+    [193, 'Wrong password for user writer', 'WRONG_PASSWORD'],
+    [516, 'writer: Authentication failed: password is incorrect', 'AUTHENTICATION_FAILED'],
+    [192, 'Unknown user writer', 'UNKNOWN_USER'],
+    [194, 'Password required for user writer', 'REQUIRED_PASSWORD'],
+    [
+      497,
+      'writer: Not enough privileges. To execute this query it is necessary to have grant INSERT',
+      'ACCESS_DENIED',
+    ],
+    [291, 'Access denied to database aiops for user writer', 'DATABASE_ACCESS_DENIED'],
+    [164, 'Cannot insert into table in readonly mode', 'READONLY'],
+    [60, 'Table aiops.events does not exist', 'UNKNOWN_TABLE'],
+    [81, 'Database aiops does not exist', 'UNKNOWN_DATABASE'],
+    [16, 'There is no column foo in table', 'NO_SUCH_COLUMN_IN_TABLE'],
+    [62, 'Syntax error: failed at position 1', 'SYNTAX_ERROR'],
+  ])('stops for an operator on code %i, %s', (code, text, type) => {
+    for (const error of [oldServer(code, text), newServer(code, text, type)]) {
+      expect(describeClickHouseError(error)).toEqual({ kind: 'operator', code, name: type });
+    }
+  });
+
+  // The rows of this request are at fault: isolated and dead-lettered, never retried as they are.
   it.each([
     [27, 'Cannot parse input: expected , before: zz', 'CANNOT_PARSE_INPUT_ASSERTION_FAILED'],
     [53, 'Type mismatch in IN or VALUES section', 'TYPE_MISMATCH'],
-    [117, 'Unknown field found while parsing JSONEachRow format: foo', 'INCORRECT_DATA'],
-    [62, 'Syntax error: failed at position 1', 'SYNTAX_ERROR'],
-    [60, 'Table aiops.nope does not exist', 'UNKNOWN_TABLE'],
-    [81, 'Database nope does not exist', 'UNKNOWN_DATABASE'],
-    [16, 'There is no column foo in table', 'NO_SUCH_COLUMN_IN_TABLE'],
-    [164, 'Cannot insert into table in readonly mode', 'READONLY'],
-    [516, 'default: Authentication failed', 'AUTHENTICATION_FAILED'],
-  ])('never retries data, schema and permission errors: code %i', (code, text, type) => {
-    expect(classifyClickHouseError(oldServer(code, text))).toBe('fatal');
-    expect(classifyClickHouseError(newServer(code, text, type))).toBe('fatal');
+    [6, 'Cannot parse string abc as UInt32', 'CANNOT_PARSE_TEXT'],
+    [41, 'Cannot parse datetime', 'CANNOT_PARSE_DATETIME'],
+    [72, 'Cannot parse number', 'CANNOT_PARSE_NUMBER'],
+    [117, 'Cannot read array from text', 'INCORRECT_DATA'],
+    [
+      190,
+      'Elements scores.name and scores.value of Nested data structure scores must have equal array sizes',
+      'SIZES_OF_ARRAYS_DOESNT_MATCH',
+    ],
+    [321, 'Value 300 is out of range of UInt8', 'VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE'],
+  ])('isolates the bad rows on code %i, %s', (code, text, type) => {
+    for (const error of [oldServer(code, text), newServer(code, text, type)]) {
+      expect(describeClickHouseError(error)).toEqual({ kind: 'data', code, name: type });
+    }
   });
 
-  it('treats an unknown server code as fatal', () => {
-    expect(classifyClickHouseError(oldServer(1234, 'something new'))).toBe('fatal');
+  it('an unknown JSONEachRow field is schema drift (every row has it), not bad data', () => {
+    const error = oldServer(117, 'Unknown field found while parsing JSONEachRow format: cost_usd');
+    expect(describeClickHouseError(error)).toEqual({ kind: 'operator', code: 117, name: 'SCHEMA_MISMATCH' });
+  });
+
+  it('stops for an operator on an unknown server code: waiting loses nothing, guessing "data" would', () => {
+    expect(describeClickHouseError(oldServer(1234, 'something new'))).toEqual({
+      kind: 'operator',
+      code: 1234,
+      name: 'CODE_1234',
+    });
   });
 
   it('reads the code of a parsed ClickHouseError (string code property)', () => {
     const error = new ClickHouseError({ message: 'Too many parts', code: '252', type: 'TOO_MANY_PARTS' });
     expect(clickhouseErrorCode(error)).toBe(252);
     expect(classifyClickHouseError(error)).toBe('retryable');
-    const fatal = new ClickHouseError({ message: 'Type mismatch', code: '53', type: 'TYPE_MISMATCH' });
-    expect(classifyClickHouseError(fatal)).toBe('fatal');
+    const data = new ClickHouseError({ message: 'Type mismatch', code: '53', type: 'TYPE_MISMATCH' });
+    expect(classifyClickHouseError(data)).toBe('data');
+    const auth = new ClickHouseError({
+      message: 'Authentication failed',
+      code: '516',
+      type: 'AUTHENTICATION_FAILED',
+    });
+    expect(classifyClickHouseError(auth)).toBe('operator');
   });
 
   it.each(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'EAI_AGAIN'])(
@@ -73,14 +118,14 @@ describe('classifyClickHouseError', () => {
 
   it('looks through error causes', () => {
     const wrapped = new Error('insert failed', { cause: oldServer(53, 'Type mismatch') });
-    expect(classifyClickHouseError(wrapped)).toBe('fatal');
+    expect(classifyClickHouseError(wrapped)).toBe('data');
     const wrappedNetwork = new Error('insert failed', { cause: networkError('ECONNREFUSED') });
     expect(classifyClickHouseError(wrappedNetwork)).toBe('retryable');
   });
 
-  it('does not retry programming errors', () => {
-    expect(classifyClickHouseError(new TypeError('rows.map is not a function'))).toBe('fatal');
-    expect(classifyClickHouseError(new RangeError('bad table name'))).toBe('fatal');
+  it('does not retry errors raised on the rows themselves (a value JSON cannot serialise)', () => {
+    expect(classifyClickHouseError(new TypeError('Do not know how to serialize a BigInt'))).toBe('data');
+    expect(classifyClickHouseError(new RangeError('Invalid time value'))).toBe('data');
   });
 
   it('retries an unknown failure without a code (a proxy page, an odd transport error)', () => {
@@ -88,9 +133,10 @@ describe('classifyClickHouseError', () => {
     expect(classifyClickHouseError('weird')).toBe('retryable');
   });
 
-  it('keeps the two code tables disjoint', () => {
-    for (const code of RETRYABLE_CLICKHOUSE_CODES.keys())
-      expect(FATAL_CLICKHOUSE_CODES.has(code)).toBe(false);
+  it('keeps the three code tables disjoint', () => {
+    const tables = [RETRYABLE_CLICKHOUSE_CODES, OPERATOR_CLICKHOUSE_CODES, DATA_CLICKHOUSE_CODES];
+    const codes = tables.flatMap((table) => [...table.keys()]);
+    expect(new Set(codes).size).toBe(codes.length);
   });
 });
 

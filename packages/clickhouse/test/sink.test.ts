@@ -201,6 +201,105 @@ describe('ClickHouseSink', () => {
     await s.close();
   });
 
+  it('an operator error (wrong password) blocks the sink: nothing rejected or dropped, retried slowly until fixed', async () => {
+    const inserter = new ScriptedInserter();
+    const wrongPassword = serverError(516);
+    inserter.failures.push(wrongPassword, wrongPassword, wrongPassword);
+    const sleeps: number[] = [];
+    let wake!: () => void;
+    const events: string[] = [];
+    const s = sink(
+      inserter,
+      { maxBatchRows: 2, blockedRetryDelayMs: 5000 },
+      {
+        sleep: (ms: number) =>
+          new Promise<void>((resolve) => {
+            sleeps.push(ms);
+            wake = resolve;
+          }),
+        listener: {
+          onBlocked: (info: { reason: string; retryDelayMs: number }) =>
+            events.push(`blocked ${info.reason} ${info.retryDelayMs}`),
+          onResumed: (info: { reason: string }) => events.push(`resumed ${info.reason}`),
+          onFailed: () => events.push('failed'),
+        },
+      },
+    );
+    let settled = false;
+    const write = s.write([1, 2]).finally(() => {
+      settled = true;
+    });
+    for (let retry = 0; retry < 3; retry++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(s.blocked()).toMatchObject({ reason: 'AUTHENTICATION_FAILED', code: 516 });
+      expect(s.isSaturated()).toBe(true);
+      expect(settled).toBe(false);
+      wake();
+    }
+    await write;
+    expect(inserter.calls).toBe(4);
+    expect(inserter.batches.map((batch) => batch.rows)).toEqual([[{ n: 1 }, { n: 2 }]]);
+    expect(sleeps).toEqual([5000, 5000, 5000]);
+    expect(events).toEqual(['blocked AUTHENTICATION_FAILED 5000', 'resumed AUTHENTICATION_FAILED']);
+    expect(s.blocked()).toBeNull();
+    expect(s.isSaturated()).toBe(false);
+    await s.close();
+  });
+
+  it.each([
+    [60, 'UNKNOWN_TABLE'],
+    [81, 'UNKNOWN_DATABASE'],
+    [497, 'ACCESS_DENIED'],
+    [164, 'READONLY'],
+  ])('code %i (%s) blocks instead of rejecting the batch', async (code, reason) => {
+    const inserter = new ScriptedInserter();
+    inserter.failures.push(serverError(code));
+    const blocked: string[] = [];
+    const s = sink(
+      inserter,
+      { maxBatchRows: 1 },
+      { listener: { onBlocked: (i: { reason: string }) => blocked.push(i.reason) } },
+    );
+    await s.write([7]);
+    expect(blocked).toEqual([reason]);
+    expect(inserter.batches.map((batch) => batch.rows)).toEqual([[{ n: 7 }]]);
+    expect(s.stats().failedBatches).toBe(0);
+    await s.close();
+  });
+
+  it('stopRetrying (shutdown) makes a blocked write reject with a RetryableError, promptly', async () => {
+    const inserter = new ScriptedInserter();
+    for (let i = 0; i < 100; i++) inserter.failures.push(serverError(193));
+    const s = new ClickHouseSink<number>({
+      executor: inserter,
+      database: 'aiops',
+      table: 'events',
+      toRow,
+      settings: { maxBatchRows: 1, blockedRetryDelayMs: 600_000 },
+    });
+    const write = s.write([1]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(s.blocked()?.reason).toBe('WRONG_PASSWORD');
+    const started = Date.now();
+    s.stopRetrying();
+    await expect(write).rejects.toBeInstanceOf(RetryableError);
+    expect(Date.now() - started).toBeLessThan(1000);
+    await s.close();
+  });
+
+  it('insertNow sends exactly its rows as one request, outside the batching queue', async () => {
+    const inserter = new ScriptedInserter();
+    const s = sink(inserter, { maxBatchRows: 100, maxBatchDelayMs: 60_000 });
+    const queued = s.write([1]);
+    await s.insertNow([2, 3]);
+    expect(inserter.batches.map((batch) => batch.rows)).toEqual([[{ n: 2 }, { n: 3 }]]);
+    inserter.failures.push(serverError(53));
+    await expect(s.insertNow([4])).rejects.toMatchObject({ reason: 'clickhouse_rejected' });
+    await s.flush();
+    await queued;
+    await s.close();
+  });
+
   it('refuses writes after close and refuses bad table names and settings', async () => {
     const inserter = new ScriptedInserter();
     const s = sink(inserter);

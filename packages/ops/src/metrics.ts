@@ -21,6 +21,7 @@ export interface PipelineMetrics {
   readonly duplicatesDropped: Counter<'service'>;
   readonly lateEvents: Counter<'service' | 'outcome'>;
   readonly paused: Gauge<'service'>;
+  readonly sinkBlocked: Gauge<'service' | 'table' | 'reason'>;
   readonly seriesFolded: Counter<'service' | 'level'>;
   readonly handleDuration: Histogram<'service'>;
 }
@@ -121,6 +122,12 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
       name: 'aiops_consumer_paused',
       help: '1 while the consumer is paused for backpressure',
       labelNames: ['service'],
+      registers,
+    }),
+    sinkBlocked: new Gauge({
+      name: 'aiops_sink_blocked',
+      help: '1 while a sink holds its rows because ClickHouse refuses every write for a reason an operator must fix (reason: the error code name, e.g. AUTHENTICATION_FAILED, UNKNOWN_TABLE)',
+      labelNames: ['service', 'table', 'reason'],
       registers,
     }),
     seriesFolded: new Counter({

@@ -34,10 +34,11 @@ export function writerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Write
   if (env.WRITER_GROUP_ID) input.groupId = env.WRITER_GROUP_ID;
   if (env.TOPIC_PARTITIONS) input.partitions = Number(env.TOPIC_PARTITIONS);
   if (env.WRITER_TABLES) input.tables = env.WRITER_TABLES.split(',').map((t) => t.trim());
-  if (env.WRITER_BATCH_ROWS || env.WRITER_BATCH_DELAY_MS) {
+  if (env.WRITER_BATCH_ROWS || env.WRITER_BATCH_DELAY_MS || env.WRITER_BLOCKED_RETRY_MS) {
     input.sink = {
       ...(env.WRITER_BATCH_ROWS ? { maxBatchRows: Number(env.WRITER_BATCH_ROWS) } : {}),
       ...(env.WRITER_BATCH_DELAY_MS ? { maxBatchDelayMs: Number(env.WRITER_BATCH_DELAY_MS) } : {}),
+      ...(env.WRITER_BLOCKED_RETRY_MS ? { blockedRetryDelayMs: Number(env.WRITER_BLOCKED_RETRY_MS) } : {}),
     };
   }
   if (env.WRITER_SMALL_TABLE_BATCH_DELAY_MS)

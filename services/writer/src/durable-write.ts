@@ -1,46 +1,62 @@
-import type { ClickHouseSink } from '@aiops/clickhouse';
-import { errorMessage, isRetryable } from '@aiops/core';
+import { type ClickHouseSink, isolateRejected, type Rejected } from '@aiops/clickhouse';
+import { errorMessage, isRetryable, UnrecoverableError } from '@aiops/core';
 import type { Logger } from '@aiops/ops';
 
-export interface Refused<T> {
-  readonly item: T;
-  readonly error: unknown;
+export interface DurableWriteOptions {
+  readonly logger: Logger;
+  /** Pause between attempts when ClickHouse stays unavailable past the sink's own retries. */
+  readonly outageRetryDelayMs: number;
+  /** True once the service stops: an outage is then given up (the offsets stay uncommitted). */
+  readonly stopping: () => boolean;
 }
 
 /**
- * Writes until ClickHouse acknowledges. A transient failure (server down, overloaded) is retried for
- * as long as it lasts: the runner stops fetching meanwhile, so memory stays bounded and nothing is lost.
- * A batch refused for good is split item by item so that only the rows ClickHouse will never take are
- * returned (for the dead-letter topic) and the others are still written.
+ * Writes until ClickHouse acknowledges, and returns the items it refuses for their data (for the
+ * dead-letter topic). An outage is retried for as long as it lasts, and an operator error (password,
+ * grant, missing table) blocks inside the sink until fixed: in both cases the runner stops fetching
+ * meanwhile, so memory stays bounded and nothing is lost or dead-lettered. Only when the server refuses
+ * the data of a batch are the bad rows isolated, by bisection (isolateRejected), and returned.
  */
 export async function writeDurably<T>(
   sink: ClickHouseSink<T>,
   items: readonly T[],
-  logger: Logger,
-  outageRetryDelayMs: number,
-): Promise<Refused<T>[]> {
+  options: DurableWriteOptions,
+): Promise<Rejected<T>[]> {
+  try {
+    await throughOutages(sink, items, () => sink.write(items), options);
+    return [];
+  } catch (error) {
+    if (!(error instanceof UnrecoverableError)) throw error;
+    // The batch (which may hold other writes' rows too) was refused for its data: find ours.
+    options.logger.warn(
+      { table: sink.table, rows: items.length, err: errorMessage(error) },
+      'batch refused for its data; isolating the bad rows by bisection',
+    );
+    return isolateRejected(
+      items,
+      (part) => throughOutages(sink, part, () => sink.insertNow(part), options),
+      (e) => e instanceof UnrecoverableError,
+    );
+  }
+}
+
+async function throughOutages<T>(
+  sink: ClickHouseSink<T>,
+  items: readonly T[],
+  write: () => Promise<void>,
+  options: DurableWriteOptions,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await sink.write(items);
-      return [];
+      await write();
+      return;
     } catch (error) {
-      if (isRetryable(error)) {
-        logger.warn(
-          { table: sink.table, rows: items.length, attempt, err: errorMessage(error) },
-          'ClickHouse unavailable; retrying',
-        );
-        await new Promise((resolve) => setTimeout(resolve, outageRetryDelayMs));
-        continue;
-      }
-      if (items.length === 1) return [{ item: items[0]!, error }];
-      logger.warn(
-        { table: sink.table, rows: items.length, err: errorMessage(error) },
-        'batch refused; isolating bad rows',
+      if (!isRetryable(error) || options.stopping()) throw error;
+      options.logger.warn(
+        { table: sink.table, rows: items.length, attempt, err: errorMessage(error) },
+        'ClickHouse unavailable; retrying',
       );
-      const refused: Refused<T>[] = [];
-      for (const item of items)
-        refused.push(...(await writeDurably(sink, [item], logger, outageRetryDelayMs)));
-      return refused;
+      await new Promise((resolve) => setTimeout(resolve, options.outageRetryDelayMs));
     }
   }
 }

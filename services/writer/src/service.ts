@@ -6,6 +6,7 @@ import {
   createClickHouseClient,
   eventToRow,
   migrate,
+  type SinkListener,
   TABLES,
   windowAggregateToRow,
 } from '@aiops/clickhouse';
@@ -50,10 +51,40 @@ export async function startWriter(
     const result = await migrate(executor, { dir: config.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, database });
     log.info({ database, migrations: result.migrations.length }, 'ClickHouse schema up to date');
   }
-  const listener = {
-    onInserted: (info: { table: string; rows: number; durationMs: number }) => {
+  // Tables whose sink holds its rows because of an operator error, by reason: one error line per cause
+  // (the first table it stops), not one per table or per retry.
+  const blocked = new Map<string, string>();
+  const listener: SinkListener = {
+    onInserted: (info) => {
       metrics.insertedRows.inc({ service: SERVICE, table: info.table }, info.rows);
       metrics.insertLatency.observe({ service: SERVICE, table: info.table }, info.durationMs / 1000);
+    },
+    onBlocked: (info) => {
+      const previous = blocked.get(info.table);
+      if (previous !== undefined)
+        metrics.sinkBlocked.set({ service: SERVICE, table: info.table, reason: previous }, 0);
+      const known = [...blocked.values()].includes(info.reason);
+      blocked.set(info.table, info.reason);
+      metrics.sinkBlocked.set({ service: SERVICE, table: info.table, reason: info.reason }, 1);
+      const fields = {
+        table: info.table,
+        reason: info.reason,
+        code: info.code,
+        retryEveryMs: info.retryDelayMs,
+      };
+      const message =
+        'ClickHouse refuses every write until an operator fixes the cause; consumption paused, ' +
+        'nothing dead-lettered or committed, retrying';
+      if (known) log.warn(fields, message);
+      else log.error({ ...fields, err: errorMessage(info.error).trim() }, message);
+    },
+    onResumed: (info) => {
+      blocked.delete(info.table);
+      metrics.sinkBlocked.set({ service: SERVICE, table: info.table, reason: info.reason }, 0);
+      log.info(
+        { table: info.table, reason: info.reason, blockedMs: info.blockedMs },
+        'ClickHouse takes writes again; resumed',
+      );
     },
   };
   const sinkFor = <T>(table: string, toRow: (item: T) => Record<string, unknown>, settings = config.sink) =>
@@ -94,6 +125,12 @@ export async function startWriter(
   const producer = createOutputProducer(kafka);
   await producer.connect();
 
+  let stopping = false;
+  const writeOptions = {
+    logger: log,
+    outageRetryDelayMs: config.outageRetryDelayMs,
+    stopping: () => stopping,
+  };
   const handler: BatchHandler = {
     async handleBatch(batch, heartbeat) {
       const route = routes.get(batch.topic)!;
@@ -101,7 +138,7 @@ export async function startWriter(
       if (route.sink.isSaturated()) {
         // Fetching stops while this handler waits: say so where operators look (aiops_consumer_paused).
         metrics.paused.set({ service: SERVICE }, 1);
-        while (route.sink.isSaturated()) {
+        while (route.sink.isSaturated() && !stopping) {
           await Promise.race([route.sink.whenWritable(), new Promise((r) => setTimeout(r, 2000))]);
           await heartbeat();
         }
@@ -117,7 +154,7 @@ export async function startWriter(
         },
       );
       const durable = (async () => {
-        const refused = await writeDurably(route.sink, items, log, config.outageRetryDelayMs);
+        const refused = await writeDurably(route.sink, items, writeOptions);
         for (const r of refused) {
           const message = origins[items.indexOf(r.item)]!;
           metrics.deadLettered.inc({ service: SERVICE, reason: 'clickhouse_rejected' });
@@ -153,9 +190,20 @@ export async function startWriter(
   });
   await runner.start();
   log.info({ topics: [...routes.keys()], database, groupId: config.groupId }, 'writer started');
-  return composeService(SERVICE, [runner], async () => {
+  const service = composeService(SERVICE, [runner], async () => {
     await Promise.all([...routes.values()].map((r) => r.sink.close()));
     await producer.disconnect();
     await client.close();
   });
+  return {
+    ...service,
+    // Not ready while a table's rows wait for an operator: /readyz says so next to the log and metric.
+    isReady: () => service.isReady() && blocked.size === 0,
+    stop(deadlineMs) {
+      // A blocked write gives up instead of holding the shutdown: its offsets stay uncommitted.
+      stopping = true;
+      for (const route of routes.values()) route.sink.stopRetrying();
+      return service.stop(deadlineMs);
+    },
+  };
 }
