@@ -244,9 +244,10 @@ export class ClickHouseSink<T> {
     while (this.draining !== null) await this.draining;
   }
 
-  /** Flushes, then refuses further writes. */
+  /** Flushes, then refuses further writes. A blocked write gives up (see stopRetrying) instead of hanging. */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopRetrying();
     await this.flush();
   }
 

@@ -287,6 +287,23 @@ describe('ClickHouseSink', () => {
     await s.close();
   });
 
+  it('close gives up on a blocked write instead of hanging', async () => {
+    const inserter = new ScriptedInserter();
+    for (let i = 0; i < 100; i++) inserter.failures.push(serverError(60));
+    const s = new ClickHouseSink<number>({
+      executor: inserter,
+      database: 'aiops',
+      table: 'events',
+      toRow,
+      settings: { maxBatchRows: 1, blockedRetryDelayMs: 600_000 },
+    });
+    const write = s.write([1]);
+    write.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await s.close();
+    await expect(write).rejects.toBeInstanceOf(RetryableError);
+  });
+
   it('insertNow sends exactly its rows as one request, outside the batching queue', async () => {
     const inserter = new ScriptedInserter();
     const s = sink(inserter, { maxBatchRows: 100, maxBatchDelayMs: 60_000 });
