@@ -77,8 +77,10 @@ async function passwordWorks(password: string): Promise<boolean> {
 }
 
 /** A writer on its own topics and database, with an ops server for /readyz and a captured log. */
-async function startBlockableWriter(clickhouse: { url: string; username?: string; password?: string }) {
-  const id = uniqueName('it-blocked');
+async function startBlockableWriter(
+  clickhouse: { url: string; username?: string; password?: string },
+  id = uniqueName('it-blocked'),
+) {
   const topics = { events: `${id}.events`, dlq: `${id}.dlq` };
   const database = id.replaceAll('-', '_');
   const captured = capturedLogger('it-writer-blocked', 'info');
@@ -257,6 +259,40 @@ describe('the writer pauses on an operator error and resumes with nothing lost',
       await waitFor(() => w!.writer.isReady(), 30_000, 'writer ready again');
       await assertNothingDeadLettered(w);
       expect(w.logLevels().errors).toHaveLength(1);
+    });
+
+    it('stopped while blocked: stops promptly, commits nothing, and a restarted writer stores every event', {
+      timeout: 180_000,
+    }, async () => {
+      const first = await startBlockableWriter({ url: clickhouseUrl() });
+      const ch = client!;
+      const table = `${first.database}.events`;
+      try {
+        await waitFor(() => first.writer.isReady(), 60_000, 'writer ready');
+        await first.send(50);
+        await waitFor(async () => (await count(ch, table)) === 50, 60_000, 'first 50 events');
+        await ch.command({ query: `RENAME TABLE ${table} TO ${first.database}.events_away` });
+        await first.send(80);
+        await waitBlocked(first, 'UNKNOWN_TABLE');
+        const stopping = Date.now();
+        await first.writer.stop(20_000);
+        const stopMs = Date.now() - stopping;
+        console.log(`[writer-blocked] stopped while blocked in ${stopMs} ms`);
+        expect(stopMs).toBeLessThan(10_000);
+        await assertNothingDeadLettered(first);
+      } finally {
+        await first.ops.close();
+      }
+      // The operator fixes the table and restarts the writer: it replays from the last commit.
+      await ch.command({ query: `RENAME TABLE ${first.database}.events_away TO ${table}` });
+      const second = await startBlockableWriter({ url: clickhouseUrl() }, first.id);
+      try {
+        await waitFor(async () => (await count(ch, table)) === first.sent(), 60_000, 'every event stored');
+        await assertNothingDeadLettered(second);
+      } finally {
+        await stopWriter(second);
+        await ch.command({ query: `DROP DATABASE IF EXISTS ${first.database}` });
+      }
     });
   });
 });
