@@ -267,18 +267,18 @@ describe('ClickHouseSink', () => {
     await s.close();
   });
 
-  it('stopRetrying (shutdown) makes a blocked write reject with a RetryableError, promptly', async () => {
+  /** A sink whose server refuses every insert with `code`, its retry a long way off, and one write in it. */
+  async function blockedSink(code: number) {
     const inserter = new ScriptedInserter();
-    for (let i = 0; i < 100; i++) inserter.failures.push(serverError(193));
-    const s = new ClickHouseSink<number>({
-      executor: inserter,
-      database: 'aiops',
-      table: 'events',
-      toRow,
-      settings: { maxBatchRows: 1, blockedRetryDelayMs: 600_000 },
-    });
+    for (let i = 0; i < 100; i++) inserter.failures.push(serverError(code));
+    const s = sink(inserter, { maxBatchRows: 1, blockedRetryDelayMs: 600_000 }, { sleep: undefined });
     const write = s.write([1]);
     await new Promise((resolve) => setTimeout(resolve, 10));
+    return { s, write };
+  }
+
+  it('stopRetrying (shutdown) makes a blocked write reject with a RetryableError, promptly', async () => {
+    const { s, write } = await blockedSink(193);
     expect(s.blocked()?.reason).toBe('WRONG_PASSWORD');
     const started = Date.now();
     s.stopRetrying();
@@ -288,20 +288,11 @@ describe('ClickHouseSink', () => {
   });
 
   it('close gives up on a blocked write instead of hanging', async () => {
-    const inserter = new ScriptedInserter();
-    for (let i = 0; i < 100; i++) inserter.failures.push(serverError(60));
-    const s = new ClickHouseSink<number>({
-      executor: inserter,
-      database: 'aiops',
-      table: 'events',
-      toRow,
-      settings: { maxBatchRows: 1, blockedRetryDelayMs: 600_000 },
-    });
-    const write = s.write([1]);
-    write.catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    const { s, write } = await blockedSink(60);
+    expect(s.blocked()?.reason).toBe('UNKNOWN_TABLE');
+    const outcome = expect(write).rejects.toBeInstanceOf(RetryableError);
     await s.close();
-    await expect(write).rejects.toBeInstanceOf(RetryableError);
+    await outcome;
   });
 
   it('insertNow sends exactly its rows as one request, outside the batching queue', async () => {
