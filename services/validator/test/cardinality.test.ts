@@ -1,3 +1,4 @@
+import { alertFingerprint, alertId } from '@aiops/alerts';
 import {
   alertCodec,
   createParseContext,
@@ -113,6 +114,23 @@ describe('CardinalityTracker', () => {
     replay.admit(event({ model: 'b' }), T0 + 5);
     expect(replay.admit(event({ model: 'q' }), T0 + 60_000).alert?.alert_id).toBe(alert.alert_id);
     expect(replay.admit(event({ tenant_id: 'other', model: 'q' }), T0).alert).toBeNull();
+  });
+
+  it('names its alert with the one fingerprint and id scheme every alert uses', () => {
+    const tracker = new CardinalityTracker({ maxSeriesPerTenant: 1, periodMs: HOUR });
+    tracker.admit(event({ model: 'a' }), T0);
+    const alert = tracker.admit(event({ model: 'b' }), T0 + 10).alert!;
+    const labels = {
+      tenant_id: 'acme',
+      application: null,
+      environment: null,
+      provider: null,
+      model: null,
+      operation: null,
+    };
+    const fingerprint = alertFingerprint('cardinality', 'series_limit', labels);
+    expect(alert.fingerprint).toBe(fingerprint);
+    expect(alert.alert_id).toBe(alertId(fingerprint, Math.floor((T0 + 10) / HOUR) * HOUR));
   });
 
   it('alerts again only after a whole period, while the tenant keeps exceeding', () => {
