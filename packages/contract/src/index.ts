@@ -76,7 +76,8 @@ export type {
   WindowAggregateSchema,
 } from './schemas.js';
 export { alertSchema, schemasFor, telemetryEventSchema, windowAggregateSchema } from './schemas.js';
-export { parseSeriesKey, seriesKey, seriesOf } from './series.js';
+export type { SeriesFilter } from './series.js';
+export { parseSeriesKey, seriesKey, seriesMatchesFilter, seriesOf } from './series.js';
 export { parseRfc3339 } from './timestamp.js';
 export type { TopicRole } from './topics.js';
 export { DEFAULT_PRICE_TABLE_URL, DEFAULT_TOPICS } from './topics.js';

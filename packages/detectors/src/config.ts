@@ -1,4 +1,4 @@
-import type { Series } from '@aiops/contract';
+import { type Series, type SeriesFilter, seriesMatchesFilter } from '@aiops/contract';
 import { z } from 'zod';
 
 /**
@@ -165,7 +165,7 @@ export interface DetectionRules {
   guardrail: GuardrailRules;
 }
 
-export type SeriesMatch = Partial<Series>;
+export type SeriesMatch = SeriesFilter;
 
 export type RulesOverride = { match: SeriesMatch } & {
   [S in keyof DetectionRules]?: Partial<DetectionRules[S]>;
@@ -391,14 +391,6 @@ export function parseDetectionConfig(input: unknown = {}): DetectionConfig {
   throw new DetectionConfigError(problems);
 }
 
-function matches(match: SeriesMatch, series: Series): boolean {
-  for (const key in match) {
-    const want = match[key as keyof Series];
-    if (want !== undefined && want !== series[key as keyof Series]) return false;
-  }
-  return true;
-}
-
 /** The rules for one series: the base config with every matching override applied in order. */
 export function resolveRules(config: DetectionConfig, series: Series): DetectionRules {
   const rules: DetectionRules = {
@@ -412,7 +404,7 @@ export function resolveRules(config: DetectionConfig, series: Series): Detection
     guardrail: config.guardrail,
   };
   for (const o of config.overrides) {
-    if (!matches(o.match, series)) continue;
+    if (!seriesMatchesFilter(o.match, series)) continue;
     for (const name of SECTION_NAMES) {
       const patch = o[name];
       if (patch !== undefined)

@@ -44,7 +44,6 @@ export type {
   ScenarioSpec,
   ScenarioTiming,
   ScheduleWindow,
-  SeriesFilter,
 } from './scenarios.js';
 export {
   activeLabels,
@@ -56,7 +55,6 @@ export {
   labelsOf,
   resolveScenarios,
   SCENARIO_KINDS,
-  seriesMatchesFilter,
 } from './scenarios.js';
 export type {
   ResolvedSimulationOptions,
