@@ -422,7 +422,8 @@ export class RequestGenerator {
       e.cache_read_input_tokens = cached;
       e.reasoning_output_tokens = profile.reasoningTokensMedian > 0 ? reasoningTokens : null;
       e.time_to_first_token_ms = shape.streaming ? Math.max(1, Math.round(durationMs * ttftShare)) : null;
-      if (costRoll < this.reportedCostShare) e.cost_usd = priceCall(profile, input, cached, outputTokens);
+      if (costRoll < this.reportedCostShare)
+        e.cost_usd = priceCall(profile, input, cached, outputTokens, e.reasoning_output_tokens ?? 0);
     } else {
       e.status = 'error';
       e.error_type = errorType;
