@@ -1,4 +1,5 @@
 import { createParseContext, parseTelemetryMessage } from '@aiops/contract';
+import { seededRandom } from '@aiops/core';
 import type { RunningService } from '@aiops/kafka';
 import { createLogger } from '@aiops/ops';
 import { startValidator, validatorConfigSchema } from '@aiops/service-validator';
@@ -6,7 +7,6 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { KafkaMessage, Message } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kafkaBrokers } from '../setup/endpoints.js';
-import { mulberry32 } from '../support/events.js';
 import {
   BROKER_MESSAGE_MAX_BYTES,
   topicCount as countMessages,
@@ -54,7 +54,7 @@ async function createRawTopic(topic: string): Promise<void> {
 const topicCount = (topic: string) => countMessages(testKafka(), topic);
 
 function spread(values: readonly (Buffer | null)[], seed: number): Message[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return values.map((value, i) => ({ key: `k${i}`, value, partition: Math.floor(random() * PARTITIONS) }));
 }
 
@@ -64,7 +64,7 @@ function interleave(
   bad: readonly FuzzMessage[],
   seed: number,
 ): (Buffer | null)[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const out: (Buffer | null)[] = [];
   let v = 0;
   let b = 0;

@@ -25,7 +25,6 @@ export {
 export type { DiurnalOptions } from './diurnal.js';
 export { DEFAULT_DIURNAL, diurnalFactor, TrafficNoise } from './diurnal.js';
 export { parseDuration, parseRate, parseScenarioKinds, parseSpeed } from './options.js';
-export { cumulativeWeights, deriveSeed, Rng } from './random.js';
 export type {
   CostRunawaySpec,
   DetectorKind,

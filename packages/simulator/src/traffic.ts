@@ -1,4 +1,5 @@
 import type { EventType, TelemetryEvent } from '@aiops/contract';
+import type { Rng } from '@aiops/core';
 import {
   ATTACK_GUARDRAIL_MIX,
   BLOCKING_FLAGS,
@@ -9,7 +10,6 @@ import {
   type ToolSpec,
 } from './catalog.js';
 import type { AppEffects, Effects } from './effects.js';
-import type { Rng } from './random.js';
 import type { WorldApp } from './world.js';
 
 export type EventSink = (event: TelemetryEvent) => void;
