@@ -8,6 +8,7 @@ import {
   type TelemetryEvent,
   validateTelemetryEvent,
 } from '@aiops/contract';
+import { telemetryEvent } from '@aiops/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -24,42 +25,15 @@ const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-20T12:00:00Z');
 
 function event(overrides: Partial<TelemetryEvent> = {}): TelemetryEvent {
-  return {
-    event_id: 'e-1',
-    event_type: 'llm_call',
+  return telemetryEvent({
     timestamp: T0,
-    tenant_id: 'acme',
     application: 'bot',
-    environment: 'production',
-    provider: 'openai',
-    model: 'gpt-4o',
-    response_model: null,
-    operation: 'chat',
-    trace_id: null,
-    span_id: null,
-    parent_span_id: null,
-    session_id: null,
-    user_id: null,
-    agent_name: null,
-    tool_name: null,
-    prompt_name: null,
-    prompt_version: null,
-    status: 'ok',
-    error_type: null,
     duration_ms: 100,
     time_to_first_token_ms: null,
     input_tokens: 10,
     output_tokens: 5,
-    cache_read_input_tokens: null,
-    reasoning_output_tokens: null,
-    cost_usd: 0.001,
-    cost_source: 'reported',
-    scores: {},
-    feedback: null,
-    guardrail_flags: [],
-    attributes: {},
     ...overrides,
-  };
+  });
 }
 
 describe('CardinalityTracker', () => {
