@@ -1,4 +1,4 @@
-import type { Series, SeriesDimension, SeriesFilter } from '@aiops/contract';
+import type { SeriesDimension, SeriesFilter } from '@aiops/contract';
 import { seriesMatchesFilter } from '@aiops/contract';
 import type { World, WorldApp } from './world.js';
 
