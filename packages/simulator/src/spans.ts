@@ -312,15 +312,7 @@ export class SpanEmitter {
     else if (errorType !== null) duration = 20 + 0.3 * baseDuration;
     const durationMs = Math.max(1, Math.round(duration));
     const end = t + durationMs;
-    const e = this.event(
-      'embedding',
-      Math.round(end),
-      profile.provider,
-      profile.model,
-      'embeddings',
-      spanId,
-      null,
-    );
+    const e = this.rootSpan('embedding', end, profile, 'embeddings', spanId);
     e.duration_ms = durationMs;
     if (errorType === null) {
       e.response_model = profile.responseModel;
@@ -334,27 +326,24 @@ export class SpanEmitter {
     this.setOutcome(errorType, end, spanId);
   }
 
+  /** A retrieval's or guardrail's duration: one lognormal draw, scaled by any latency incident. */
+  private serviceDuration(profile: ModelProfile, t: number): number {
+    const drawn = this.rng.lognormal(profile.latencyMedianMs, profile.latencySigma);
+    return Math.max(1, Math.round(drawn * this.effects.latencyFactor(profile.provider, profile.model, t)));
+  }
+
+  /** A span of the request with no parent, of `profile`'s provider and model, ending at `end`. */
+  private rootSpan(type: EventType, end: number, profile: ModelProfile, operation: string, spanId: string) {
+    return this.event(type, Math.round(end), profile.provider, profile.model, operation, spanId, null);
+  }
+
   retrieval(profile: ModelProfile, t: number): void {
     const rng = this.rng;
     const spanId = rng.hex16();
     const failed = rng.next() < 0.001;
-    const durationMs = Math.max(
-      1,
-      Math.round(
-        rng.lognormal(profile.latencyMedianMs, profile.latencySigma) *
-          this.effects.latencyFactor(profile.provider, profile.model, t),
-      ),
-    );
+    const durationMs = this.serviceDuration(profile, t);
     const end = t + durationMs;
-    const e = this.event(
-      'retrieval',
-      Math.round(end),
-      profile.provider,
-      profile.model,
-      'retrieval',
-      spanId,
-      null,
-    );
+    const e = this.rootSpan('retrieval', end, profile, 'retrieval', spanId);
     e.duration_ms = durationMs;
     e.attributes = { top_k: String(this.template.retrieval?.topK ?? 0) };
     if (failed) {
@@ -372,23 +361,9 @@ export class SpanEmitter {
     const u = rng.next();
     const outage = this.effects.outageErrorRate(profile.provider, t);
     const failed = outage > 0 && rng.next() < outage;
-    const durationMs = Math.max(
-      1,
-      Math.round(
-        rng.lognormal(profile.latencyMedianMs, profile.latencySigma) *
-          this.effects.latencyFactor(profile.provider, profile.model, t),
-      ),
-    );
+    const durationMs = this.serviceDuration(profile, t);
     const end = t + durationMs;
-    const e = this.event(
-      'guardrail',
-      Math.round(end),
-      profile.provider,
-      profile.model,
-      'guardrail',
-      spanId,
-      null,
-    );
+    const e = this.rootSpan('guardrail', end, profile, 'guardrail', spanId);
     e.duration_ms = durationMs;
     let blocked = false;
     if (failed) {
