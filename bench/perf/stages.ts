@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { PipelineTopicNames } from '@aiops/harness';
 import type { Admin } from 'kafkajs';
 import {
   type Endpoints,
@@ -16,15 +17,12 @@ import {
 
 export type StageName = 'validator' | 'aggregator' | 'writer' | 'detector';
 
-/** Topics and groups of one benchmark run; every name starts with `bench.` (the shared broker is shared). */
-export interface RunNames {
+/**
+ * Topics and groups of one benchmark run (the harness's topic set); every name starts with `bench.` (the
+ * shared broker is shared), so a later run can remove what an earlier one left.
+ */
+export interface RunNames extends PipelineTopicNames {
   readonly prefix: string;
-  readonly raw: string;
-  readonly events: string;
-  readonly dlq: string;
-  readonly windows: string;
-  readonly alerts: string;
-  readonly detectorState: string;
   readonly database: string;
 }
 

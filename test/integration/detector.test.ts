@@ -1,4 +1,4 @@
-import { type Alert, alertCodec, seriesKey, windowCodec } from '@aiops/contract';
+import { type Alert, alertCodec, SERIES_HEADER, seriesKey, windowCodec } from '@aiops/contract';
 import { watermarkMarkers } from '@aiops/kafka';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Message } from 'kafkajs';
@@ -21,7 +21,7 @@ const PARTITIONS = 3;
 /** The windows as one aggregator partition sends them: each followed by its watermark marker. */
 function asMessages(windows: ReturnType<typeof latencyIncident>): Message[] {
   return windows.flatMap((w) => [
-    { key: w.tenant_id, value: windowCodec.encode(w, 'avro'), headers: { 'aiops.series': seriesKey(w) } },
+    { key: w.tenant_id, value: windowCodec.encode(w, 'avro'), headers: { [SERIES_HEADER]: seriesKey(w) } },
     ...watermarkMarkers(PARTITIONS, { source: { id: '0', count: 1 }, watermarkMs: w.window_end }),
   ]);
 }
@@ -67,11 +67,16 @@ describe('detector against the real broker', () => {
     // Up to the middle of the spike, then restart the detector (state comes back from its checkpoint).
     const cut = (SHAPE.normal + Math.floor(SHAPE.spike / 2)) * (1 + PARTITIONS);
     await produce(pipeline.topics.windows, messages.slice(0, cut));
-    await consumeUntil(
-      pipeline.topics.alerts,
-      (m) => decodeAlerts(m).some((a) => a.status === 'firing'),
-      90_000,
-    ).catch(() => []);
+    // The restart must fall mid-incident: the latency alert has fired (and not resolved) before it.
+    const beforeRestart = decodeAlerts(
+      await consumeUntil(
+        pipeline.topics.alerts,
+        (m) => latencyNotifications(decodeAlerts(m), 'firing').length > 0,
+        90_000,
+      ),
+    );
+    expect(latencyNotifications(beforeRestart, 'firing').length).toBeGreaterThan(0);
+    expect(latencyNotifications(beforeRestart, 'resolved')).toEqual([]);
     await pipeline.stop('detector');
     await pipeline.start('detector');
     await pipeline.waitReady();

@@ -1,3 +1,4 @@
+import { seededRandom } from '@aiops/core';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,6 @@ import {
   exactQuantile,
   exactWindows,
   generateEvents,
-  mulberry32,
   type RawEvent,
   seriesLabel,
 } from '../support/events.js';
@@ -72,7 +72,7 @@ function rawStream(
   seed: number,
   partitions: number,
 ): { messages: Message[]; malformed: number; duplicates: number } {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const shuffled = boundedShuffle(events, 3000, seed);
   const messages: Message[] = [];
   let malformed = 0;

@@ -1,4 +1,11 @@
-import { runCli, ScenarioPipeline, scenarioLabels, tailAlerts } from '@aiops/cli';
+import {
+  checkTargets,
+  runCli,
+  SCENARIO_TARGETS,
+  ScenarioPipeline,
+  scenarioLabels,
+  tailAlerts,
+} from '@aiops/cli';
 import type { Alert } from '@aiops/contract';
 import { scoreScenarioAlerts } from '@aiops/detectors';
 import { createSimulation } from '@aiops/simulator';
@@ -50,9 +57,12 @@ describe('scenario runner, alerts tail and demo against the real stack', () => {
     expect(pipeline.alerts.length).toBeGreaterThan(0);
 
     const score = scoreScenarioAlerts(scenarioLabels(sim), pipeline.alerts, { windowMs: pipeline.windowMs });
+    // The stated targets (bench/scenarios/README.md), not a looser bar: recall and precision, overall and
+    // per detector. (The median-delay target is a benchmark number, not met by quality: not asserted here.)
     expect(score.total.labels).toBe(6);
-    expect(score.total.detected).toBeGreaterThanOrEqual(5);
-    expect(score.total.precision).toBeGreaterThanOrEqual(0.8);
+    expect(score.total.recall).toBeGreaterThanOrEqual(SCENARIO_TARGETS.recall);
+    expect(score.total.precision).toBeGreaterThanOrEqual(SCENARIO_TARGETS.precision);
+    expect(checkTargets(score).misses.filter((miss) => !miss.includes(' delay '))).toEqual([]);
 
     const tailed: Alert[] = [];
     const read = await tailAlerts({

@@ -1,3 +1,4 @@
+import { seededRandom } from '@aiops/core';
 /** Deterministic test traffic with exact expected aggregates computed independently of the pipeline. */
 
 export interface RawEvent {
@@ -19,17 +20,6 @@ export interface RawEvent {
   cost_usd: number;
   scores?: Record<string, number>;
   feedback?: 1 | -1;
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SERIES = [
@@ -67,7 +57,7 @@ const SERIES = [
 
 /** `count` events spread over `minutes` whole minutes from `startMs`, in event-time order. */
 export function generateEvents(seed: number, count: number, startMs: number, minutes: number): RawEvent[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const events: RawEvent[] = [];
   for (let i = 0; i < count; i++) {
     const s = SERIES[Math.floor(random() * SERIES.length)]!;
@@ -163,7 +153,7 @@ export function boundedShuffle<T extends { timestamp: number }>(
   maxShiftMs: number,
   seed: number,
 ): T[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return events
     .map((e) => ({ e, at: e.timestamp + random() * maxShiftMs }))
     .sort((a, b) => a.at - b.at)

@@ -10,8 +10,10 @@
  * accepted as an event, and the counters add up).
  */
 import { encodeEventAvroSingleObject, encodeEventConfluent, type TelemetryEvent } from '@aiops/contract';
+import { seededRandom } from '@aiops/core';
+import { telemetryEvent } from '@aiops/testkit';
 import type { Kafka } from 'kafkajs';
-import { generateEvents, mulberry32, type RawEvent } from './events.js';
+import { generateEvents, type RawEvent } from './events.js';
 
 /** The broker's limit (infra/kafka/server.properties message.max.bytes): a record batch, not a value. */
 export const BROKER_MESSAGE_MAX_BYTES = 2_097_152;
@@ -68,42 +70,18 @@ function baseInput(i: number, nowMs: number, random: Random): Record<string, unk
 
 /** A complete canonical event, for Avro encodings. */
 export function canonicalEvent(overrides: Partial<TelemetryEvent>): TelemetryEvent {
-  return {
+  return telemetryEvent({
     event_id: 'e',
-    event_type: 'llm_call',
     timestamp: 0,
-    tenant_id: 'acme',
     application: 'fuzzed-app',
-    environment: 'production',
-    provider: 'openai',
-    model: 'gpt-4o',
-    response_model: null,
-    operation: 'chat',
-    trace_id: null,
-    span_id: null,
-    parent_span_id: null,
-    session_id: null,
-    user_id: null,
-    agent_name: null,
-    tool_name: null,
-    prompt_name: null,
-    prompt_version: null,
-    status: 'ok',
-    error_type: null,
     duration_ms: 250,
     time_to_first_token_ms: null,
     input_tokens: 100,
     output_tokens: 20,
-    cache_read_input_tokens: null,
-    reasoning_output_tokens: null,
     cost_usd: null,
     cost_source: null,
-    scores: {},
-    feedback: null,
-    guardrail_flags: [],
-    attributes: {},
     ...overrides,
-  };
+  });
 }
 
 function avroOf(i: number, nowMs: number, overrides: Partial<TelemetryEvent> = {}): Buffer {
@@ -499,7 +477,7 @@ export interface MalformedSet {
 
 /** At least `count` small malformed messages spread over every class by weight, plus the large ones. */
 export function generateMalformed(seed: number, count: number, nowMs: number): MalformedSet {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const totalWeight = SMALL_CLASSES.reduce((sum, c) => sum + c.weight, 0);
   const small: FuzzMessage[] = [];
   let i = 0;
@@ -557,7 +535,7 @@ export function generateValid(seed: number, count: number, nowMs: number, duplic
     ...e,
     event_id: `valid-${seed}-${e.event_id}`,
   }));
-  const random = mulberry32(seed ^ 0x5eed);
+  const random = seededRandom(seed ^ 0x5eed);
   const messages = events.map((e, k) => {
     const user_id = k % 3 === 0 ? rawUserId(k) : null;
     if (k % 5 === 0) {

@@ -1,5 +1,5 @@
 import type { Series, WindowAggregate } from '@aiops/contract';
-import { mulberry32 } from './events.js';
+import { seededRandom } from '@aiops/core';
 
 export const WINDOW_MS = 60_000;
 
@@ -57,7 +57,7 @@ export function latencyIncident(
   shape: { normal: number; spike: number; after: number; factor: number },
   seed = 1,
 ): WindowAggregate[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const out: WindowAggregate[] = [];
   const total = shape.normal + shape.spike + shape.after;
   for (let i = 0; i < total; i++) {

@@ -1,4 +1,5 @@
 import type { Alert, TelemetryEvent, WindowAggregate } from '@aiops/contract';
+import { telemetryEvent } from '@aiops/testkit';
 import { alertToRow, eventToRow, TABLES, windowAggregateToRow } from '../src/rows.js';
 
 /**
@@ -14,40 +15,18 @@ export function fixtureBase(nowMs: number = Date.now()): number {
 export function event(
   overrides: Partial<TelemetryEvent> & Pick<TelemetryEvent, 'event_id' | 'timestamp'>,
 ): TelemetryEvent {
-  return {
+  return telemetryEvent({
     tenant_id: 't1',
     application: 'chat',
     environment: 'prod',
-    provider: 'openai',
-    model: 'gpt-4o',
-    operation: 'chat',
-    event_type: 'llm_call',
-    response_model: null,
-    trace_id: null,
-    span_id: null,
-    parent_span_id: null,
-    session_id: null,
-    user_id: null,
-    agent_name: null,
-    tool_name: null,
-    prompt_name: null,
-    prompt_version: null,
-    status: 'ok',
-    error_type: null,
     duration_ms: null,
     time_to_first_token_ms: null,
     input_tokens: null,
     output_tokens: null,
-    cache_read_input_tokens: null,
-    reasoning_output_tokens: null,
     cost_usd: null,
     cost_source: null,
-    scores: {},
-    feedback: null,
-    guardrail_flags: [],
-    attributes: {},
     ...overrides,
-  };
+  });
 }
 
 export function window(

@@ -39,6 +39,7 @@ export type { DecodedMessage, DecoderOptions, TelemetryDecoder } from './decoder
 export { createDecoder, SchemaNotLoadedError } from './decoder.js';
 export type { ContractErrorReason } from './errors.js';
 export { CONTRACT_ERROR_REASONS, ContractError, formatPath, isContractError } from './errors.js';
+export { SERIES_HEADER, SOURCE_HEADER } from './headers.js';
 export type { TelemetryEventInput } from './input.js';
 export { telemetryEventInputSchema } from './input.js';
 export type { ContractLimits, TimeRange } from './limits.js';
@@ -75,7 +76,8 @@ export type {
   WindowAggregateSchema,
 } from './schemas.js';
 export { alertSchema, schemasFor, telemetryEventSchema, windowAggregateSchema } from './schemas.js';
-export { parseSeriesKey, seriesKey, seriesOf } from './series.js';
+export type { SeriesFilter } from './series.js';
+export { parseSeriesKey, seriesKey, seriesMatchesFilter, seriesOf } from './series.js';
 export { parseRfc3339 } from './timestamp.js';
 export type { TopicRole } from './topics.js';
 export { DEFAULT_PRICE_TABLE_URL, DEFAULT_TOPICS } from './topics.js';

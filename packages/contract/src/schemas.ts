@@ -5,13 +5,10 @@ import { parseRfc3339 } from './timestamp.js';
 import {
   ALERT_SEVERITIES,
   ALERT_STATUSES,
-  type Alert,
   COST_SOURCES,
   EVENT_STATUSES,
   EVENT_TYPES,
   SCORE_HISTOGRAM_BINS,
-  type TelemetryEvent,
-  type WindowAggregate,
 } from './types.js';
 
 /** Matches a lone UTF-16 surrogate, which no UTF-8 encoding (hence no Avro string) can carry. */
@@ -207,6 +204,7 @@ function buildEventSchema(limits: ContractLimits) {
   return z.strictObject({
     event_id: id,
     event_type: z.enum(EVENT_TYPES),
+    /** Event time (when the operation ended), epoch milliseconds. */
     timestamp: epochMs,
     tenant_id: id,
     application: id,
@@ -233,7 +231,9 @@ function buildEventSchema(limits: ContractLimits) {
     cache_read_input_tokens: tokens,
     reasoning_output_tokens: tokens,
     cost_usd: costUsd(limits).nullable(),
+    /** Set by the validator; producers leave it null. */
     cost_source: z.enum(COST_SOURCES).nullable(),
+    /** evaluator name → score in [0, 1] */
     scores: scores(limits),
     feedback: feedbackValue.nullable(),
     guardrail_flags: guardrailFlags(limits),
@@ -303,6 +303,7 @@ function buildWindowSchema(limits: ContractLimits) {
     operation: id,
     window_start: epochMs,
     window_end: epochMs,
+    /** 0 for the first emission; each late correction emits the whole window again with revision + 1. */
     revision: boundedCount(INT32_MAX),
     events: count,
     errors: count,
@@ -315,6 +316,7 @@ function buildWindowSchema(limits: ContractLimits) {
     latency_p90_ms: optionalMs,
     latency_p95_ms: optionalMs,
     latency_p99_ms: optionalMs,
+    /** The serialised latency sketch, so that windows can be merged downstream without losing accuracy. */
     latency_sketch: z
       .custom<Uint8Array>((v) => v instanceof Uint8Array, 'must be bytes (Uint8Array)')
       .nullable(),
@@ -325,24 +327,29 @@ function buildWindowSchema(limits: ContractLimits) {
     cache_read_input_tokens: count,
     reasoning_output_tokens: count,
     cost_usd: nonNegative,
+    /** Events whose cost the pipeline priced from the price table. */
     cost_estimated_events: count,
     quality: boundedRecord(
       mapKey(limits.maxScoreNameLength),
       z.strictObject({
         count,
         sum: nonNegative,
+        /** SCORE_HISTOGRAM_BINS counts over [0, 1]; a score of exactly 1 goes in the last bin. */
         histogram: ruled(z.array(count), (a) =>
           a.length === SCORE_HISTOGRAM_BINS ? null : `must have ${SCORE_HISTOGRAM_BINS} bins`,
         ),
       }),
       limits.maxScores,
     ),
+    /** Mean over every score of every evaluator in the window; null when there was none. */
     quality_mean: score01.nullable(),
     feedback_positive: count,
     feedback_negative: count,
     feedback_total: count,
     guardrail_flags: counts,
+    /** Events that arrived after the window first closed and were folded into a later revision. */
     late_events: count,
+    /** Wall-clock ms when this revision was emitted (for latency measurement, not for results). */
     emitted_at: epochMs,
   });
 }
@@ -352,7 +359,9 @@ function buildAlertSchema(limits: ContractLimits) {
   const optionalId = id.nullable();
   const finite = z.number();
   return z.strictObject({
+    /** Deterministic: hash of fingerprint + start window, so a replay never creates a second alert. */
     alert_id: id,
+    /** Deterministic: hash of detector + series (+ signal), the dedup key. */
     fingerprint: id,
     status: z.enum(ALERT_STATUSES),
     severity: z.enum(ALERT_SEVERITIES),
@@ -368,15 +377,18 @@ function buildAlertSchema(limits: ContractLimits) {
     observed: finite,
     expected: finite,
     threshold: finite,
+    /** Anomaly score in [0, 1]. */
     score: score01,
     started_at: epochMs,
     resolved_at: epochMs.nullable(),
+    /** One human sentence. */
     summary: ruled(z.string(), stringRule(0, 4096)),
     evidence: boundedRecord(
       mapKey(limits.maxAttributeKeyLength),
       attributeValue(limits),
       limits.maxAttributes,
     ),
+    /** Event time (window end) at which this notification was produced; repeats of a long incident advance it. */
     notified_at: epochMs,
   });
 }
@@ -424,10 +436,3 @@ export const telemetryEventSchema: TelemetryEventSchema = defaults.event;
 export const windowAggregateSchema: WindowAggregateSchema = defaults.window;
 /** Canonical Alert. */
 export const alertSchema: AlertSchema = defaults.alert;
-
-// Compile-time proof that the zod outputs are the contract's types.
-type Assert<T extends true> = T;
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type _EventMatches = Assert<Same<z.output<TelemetryEventSchema>, TelemetryEvent>>;
-type _AlertMatches = Assert<Same<z.output<AlertSchema>, Alert>>;
-type _WindowMatches = Assert<Same<z.output<WindowAggregateSchema>, WindowAggregate>>;

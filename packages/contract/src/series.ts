@@ -1,5 +1,5 @@
 import { ContractError } from './errors.js';
-import { SERIES_DIMENSIONS, type Series } from './types.js';
+import { SERIES_DIMENSIONS, type Series, type SeriesDimension } from './types.js';
 
 /**
  * A series key joins the six dimensions in SERIES_DIMENSIONS order with "|", escaping "\" as "\\" and
@@ -69,4 +69,26 @@ export function seriesOf(value: Series): Series {
     model: value.model,
     operation: value.operation,
   };
+}
+
+/** Some of the six dimensions: a label's or a rule override's choice of series. */
+export type SeriesFilter = Partial<Series>;
+
+/**
+ * Whether a series is compatible with a filter: no dimension present on both sides differs. The series
+ * may be an event's or a window's (all six dimensions) or an alert's, whose aggregated-away dimensions are
+ * null or absent: an alert on a full series matches a provider-level filter, and a tenant/app-level alert
+ * matches an app-level filter.
+ */
+export function seriesMatchesFilter(
+  filter: SeriesFilter,
+  series: { readonly [D in SeriesDimension]?: string | null },
+): boolean {
+  for (const dimension of SERIES_DIMENSIONS) {
+    const wanted = filter[dimension];
+    if (wanted === undefined) continue;
+    const actual = series[dimension];
+    if (actual !== undefined && actual !== null && actual !== wanted) return false;
+  }
+  return true;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseSeriesKey, seriesKey, seriesOf } from '../src/series.js';
+import { parseSeriesKey, seriesKey, seriesMatchesFilter, seriesOf } from '../src/series.js';
 import { validEvent } from './fixtures.js';
 
 const series = {
@@ -56,5 +56,31 @@ describe('series keys', () => {
       model: event.model,
       operation: event.operation,
     });
+  });
+});
+
+describe('seriesMatchesFilter', () => {
+  it('matches when no dimension present on both sides differs', () => {
+    const full = {
+      tenant_id: 'acme',
+      application: 'a',
+      environment: 'production',
+      provider: 'openai',
+      model: 'm',
+      operation: 'chat',
+    };
+    expect(seriesMatchesFilter({ provider: 'openai' }, full)).toBe(true);
+    expect(seriesMatchesFilter({ provider: 'anthropic' }, full)).toBe(false);
+    // a tenant/app-level alert (other dimensions aggregated away)
+    expect(
+      seriesMatchesFilter(
+        { tenant_id: 'acme', application: 'a', environment: 'production' },
+        { tenant_id: 'acme', application: 'a', environment: null },
+      ),
+    ).toBe(true);
+    expect(
+      seriesMatchesFilter({ tenant_id: 'acme', application: 'a' }, { tenant_id: 'acme', application: 'b' }),
+    ).toBe(false);
+    expect(seriesMatchesFilter({}, full)).toBe(true);
   });
 });

@@ -11,9 +11,8 @@ export type {
   RecordMetadata,
   Snapshotable,
 } from './processor.js';
+export { cumulativeWeights, deriveSeed, Rng, seededRandom } from './random.js';
 export type { RecordHeaders, StreamRecord } from './record.js';
 export { makeRecord } from './record.js';
 export type { RecordSource } from './source.js';
 export { formatSource, parseSource } from './source.js';
-export type { KeyValueStore } from './store.js';
-export { InMemoryKeyValueStore } from './store.js';

@@ -2,6 +2,7 @@
 //   npx tsc -b packages/detectors && node packages/detectors/bench/throughput.mjs [windows] [series] [slo]
 // Windows carry latency, errors, tokens, cost, one evaluator's score histogram, feedback and guardrail flags,
 // with a daily cycle and noise (seeded). `slo` adds a 99% error SLO (burn-rate alerts on every series).
+import { seededRandom } from '@aiops/core';
 import { createDetectionEngine } from '../dist/index.js';
 
 const MIN = 60_000;
@@ -11,14 +12,7 @@ const total = Number(process.argv[2] ?? 200_000);
 const seriesCount = Number(process.argv[3] ?? 20);
 const config = process.argv[4] === 'slo' ? { errors: { slo: { objective: 0.99 } } } : undefined;
 
-let seed = 1;
-const random = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const random = seededRandom(1);
 const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 
 const windows = [];

@@ -1,6 +1,6 @@
 import type { AlertLabels, LifecycleSnapshot, LifecycleStats } from '@aiops/alerts';
 import { createAlertLifecycle } from '@aiops/alerts';
-import type { Alert, Series, WindowAggregate } from '@aiops/contract';
+import { type Alert, type Series, seriesKey, seriesOf, type WindowAggregate } from '@aiops/contract';
 import type { DetectionConfig } from './config.js';
 import { parseDetectionConfig, resolveRules } from './config.js';
 import type { DetectorContext } from './context.js';
@@ -123,22 +123,8 @@ export interface SeriesInspection {
   guardrail: Record<string, { expected_rate: number }>;
 }
 
+/** Separates the dimensions of the group (tenant, application) and peer (… environment) keys. */
 const SEP = '\u001f';
-
-function seriesKeyOf(s: Series): string {
-  return `${s.tenant_id}${SEP}${s.application}${SEP}${s.environment}${SEP}${s.provider}${SEP}${s.model}${SEP}${s.operation}`;
-}
-
-function seriesOf(w: Series): Series {
-  return {
-    tenant_id: w.tenant_id,
-    application: w.application,
-    environment: w.environment,
-    provider: w.provider,
-    model: w.model,
-    operation: w.operation,
-  };
-}
 
 function emptyCounters(): EngineCounters {
   return { windows: 0, revisions: 0, duplicates: 0, late_ignored: 0, ticks: 0, notifications: 0 };
@@ -221,7 +207,7 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
     config: cfg,
 
     process(w) {
-      const key = seriesKeyOf(w);
+      const key = seriesKey(w);
       let s = series.get(key);
       if (s === undefined) {
         s = {
@@ -300,7 +286,8 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
       if (snapshot.version !== 1)
         throw new Error(`unsupported detection snapshot version ${snapshot.version}`);
       const copy = structuredClone(snapshot);
-      series = new Map(copy.series.map((s) => [s.key, s]));
+      // Keyed by the contract's series key, recomputed so checkpoints written with an older key still match.
+      series = new Map(copy.series.map((s) => [seriesKey(s.series), { ...s, key: seriesKey(s.series) }]));
       groups = new Map(copy.groups.map((g) => [g.key, g]));
       peers = new Map(copy.peers.map((p) => [p.key, p]));
       counters = copy.counters;
@@ -326,7 +313,7 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
     },
 
     inspect(x) {
-      const s = series.get(seriesKeyOf(x));
+      const s = series.get(seriesKey(x));
       if (s === undefined) return null;
       const warmup = runtimeOf(s).ctx.compiled.warmup;
       const quality: SeriesInspection['quality'] = {};

@@ -72,7 +72,6 @@ export type {
 } from './scenarios/score.js';
 export {
   alertKind,
-  alertMatchesSeries,
   median,
   mergeScenarioScores,
   scoreScenarioAlerts,

@@ -1,4 +1,4 @@
-import type { Alert, WindowAggregate } from '@aiops/contract';
+import { type Alert, seriesKey, type WindowAggregate } from '@aiops/contract';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DetectionSnapshot } from '../src/index.js';
@@ -89,6 +89,21 @@ describe('detection engine', () => {
       }),
       { numRuns: 12, seed: 3, examples: [[MID_INCIDENT]] },
     );
+  });
+
+  it('keys its series by the contract series key, and restores checkpoints keyed the older way', () => {
+    const engine = createDetectionEngine();
+    const before = play(engine, STEPS.slice(0, MID_INCIDENT));
+    const snapshot = JSON.parse(JSON.stringify(engine.snapshot())) as DetectionSnapshot;
+    expect(snapshot.series.map((s) => s.key)).toEqual(snapshot.series.map((s) => seriesKey(s.series)));
+    // A checkpoint from before the one series key (dimensions joined by U+001F) goes on where it stopped.
+    for (const s of snapshot.series) {
+      const x = s.series;
+      s.key = [x.tenant_id, x.application, x.environment, x.provider, x.model, x.operation].join('\u001f');
+    }
+    const restored = createDetectionEngine();
+    restored.restore(snapshot);
+    expect([...before, ...play(restored, STEPS.slice(MID_INCIDENT))]).toEqual(reference);
   });
 
   it('(the mid-incident cut of the property above does fall inside a firing alert)', () => {

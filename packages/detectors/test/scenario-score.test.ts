@@ -1,9 +1,8 @@
-import type { Alert } from '@aiops/contract';
+import { type Alert, seriesMatchesFilter } from '@aiops/contract';
 import { alertNotification } from '@aiops/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   alertKind,
-  alertMatchesSeries,
   median,
   mergeScenarioScores,
   type ScenarioLabel,
@@ -31,12 +30,12 @@ describe('scenario scoring', () => {
     expect(alertKind(alert({ detector: 'quality' }))).toBe('quality');
   });
 
-  it('matches series as the simulator does: dimensions present on both sides must agree', () => {
-    expect(alertMatchesSeries({ provider: 'openai' }, alert({}))).toBe(true);
-    expect(alertMatchesSeries({ provider: 'anthropic' }, alert({}))).toBe(false);
+  it('matches an alert to a label with the contract filter: dimensions present on both sides must agree', () => {
+    expect(seriesMatchesFilter({ provider: 'openai' }, alert({}))).toBe(true);
+    expect(seriesMatchesFilter({ provider: 'anthropic' }, alert({}))).toBe(false);
     // a tenant/application-level alert (other dimensions null) matches an application label
     expect(
-      alertMatchesSeries(
+      seriesMatchesFilter(
         { tenant_id: 'acme', application: 'support-bot', environment: 'production' },
         alert({ environment: null, provider: null, model: null, operation: null }),
       ),

@@ -28,6 +28,7 @@ export type { PipelineTopics } from './topics-config.js';
 export { pipelineTopicsSchema, topicsFromEnv } from './topics-config.js';
 export type { WatermarkMarker } from './watermark-marker.js';
 export {
+  headerText,
   readWatermarkMarker,
   SOURCE_HEADER,
   WATERMARK_HEADER,

@@ -1,8 +1,9 @@
+import { SOURCE_HEADER } from '@aiops/contract';
 import { formatSource, parseSource, type RecordSource } from '@aiops/core';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 
-/** Names the upstream source of a record as `id/count` (see RecordSource). */
-export const SOURCE_HEADER = 'aiops.source';
+// Re-exported for the services that read it through this package; its one definition is in the contract.
+export { SOURCE_HEADER };
 /** On a watermark marker: the source's watermark, in epoch milliseconds. */
 export const WATERMARK_HEADER = 'aiops.watermark';
 
@@ -30,7 +31,8 @@ export function watermarkMarkers(partitions: number, marker: WatermarkMarker): M
   return messages;
 }
 
-function headerText(headers: IHeaders | undefined, name: string): string | undefined {
+/** A header's (first) value as text, or undefined when the record lacks it. */
+export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
   if (value === undefined) return undefined;
   return (Array.isArray(value) ? value[0] : value)?.toString();

@@ -1,14 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_PRICE_TABLE_URL, loadPriceTable, type PriceTable } from '@aiops/contract';
 /**
  * The simulated world, as data: providers and models (latency, token and price profiles), application
  * templates and tenants. Fixed on purpose, so that scenario targets and labels are stable and documented;
  * the seed only changes the traffic drawn from it.
  *
- * Prices match schemas/pricing/prices.v1.json, so a cost the simulator reports equals the one the pipeline
- * would compute from the price table.
- *
- * Token convention (OpenAI / OpenTelemetry GenAI): `input_tokens` includes `cache_read_input_tokens`, and
- * `output_tokens` includes `reasoning_output_tokens`. Cost = (input − cached) × input price + cached × cached
- * price + output × output price.
+ * Prices are not here: a cost the simulator reports comes from the one price table
+ * (schemas/pricing/prices.v1.json, read through @aiops/contract), so it equals the one the validator would
+ * compute for the same usage.
  */
 
 export type ModelKind = 'chat' | 'reasoning' | 'embedding' | 'guardrail' | 'retrieval';
@@ -27,10 +26,6 @@ export interface ModelProfile {
   readonly ttftFraction: readonly [number, number];
   /** Client timeout: a call never lasts longer; timeouts last this long. */
   readonly timeoutMs: number;
-  /** USD per million tokens. */
-  readonly inputPerMTok: number;
-  readonly cachedInputPerMTok: number;
-  readonly outputPerMTok: number;
   /** Chance that a call reuses a cached prompt prefix (provider prefix caching). */
   readonly cacheHitProbability: number;
   /** Median reasoning tokens per call for reasoning models (0 otherwise). */
@@ -43,8 +38,6 @@ function model(p: Omit<ModelProfile, 'reasoningTokensMedian' | 'qualityOffset'> 
   return Object.freeze({ reasoningTokensMedian: 0, qualityOffset: 0, ...p }) as ModelProfile;
 }
 
-const NO_PRICE = { inputPerMTok: 0, cachedInputPerMTok: 0, outputPerMTok: 0 } as const;
-
 /** Every provider/model the simulator emits, keyed `provider/model`. */
 export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
   model({
@@ -56,9 +49,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.5,
     ttftFraction: [0.12, 0.3],
     timeoutMs: 60_000,
-    inputPerMTok: 2.5,
-    cachedInputPerMTok: 1.25,
-    outputPerMTok: 10,
     cacheHitProbability: 0.45,
   }),
   model({
@@ -70,9 +60,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.5,
     ttftFraction: [0.15, 0.35],
     timeoutMs: 60_000,
-    inputPerMTok: 0.15,
-    cachedInputPerMTok: 0.075,
-    outputPerMTok: 0.6,
     cacheHitProbability: 0.45,
     qualityOffset: -0.05,
   }),
@@ -85,9 +72,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.6,
     ttftFraction: [0.65, 0.9],
     timeoutMs: 120_000,
-    inputPerMTok: 1.1,
-    cachedInputPerMTok: 0.275,
-    outputPerMTok: 4.4,
     cacheHitProbability: 0.45,
     reasoningTokensMedian: 1200,
     qualityOffset: 0.03,
@@ -101,9 +85,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.4,
     ttftFraction: [0, 0],
     timeoutMs: 10_000,
-    inputPerMTok: 0.02,
-    cachedInputPerMTok: 0.02,
-    outputPerMTok: 0,
     cacheHitProbability: 0,
   }),
   model({
@@ -115,7 +96,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.4,
     ttftFraction: [0, 0],
     timeoutMs: 5_000,
-    ...NO_PRICE,
     cacheHitProbability: 0,
   }),
   model({
@@ -127,9 +107,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.5,
     ttftFraction: [0.1, 0.25],
     timeoutMs: 90_000,
-    inputPerMTok: 3,
-    cachedInputPerMTok: 0.3,
-    outputPerMTok: 15,
     cacheHitProbability: 0.35,
     qualityOffset: 0.02,
   }),
@@ -142,9 +119,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.5,
     ttftFraction: [0.12, 0.3],
     timeoutMs: 60_000,
-    inputPerMTok: 0.8,
-    cachedInputPerMTok: 0.08,
-    outputPerMTok: 4,
     cacheHitProbability: 0.35,
     qualityOffset: -0.04,
   }),
@@ -157,9 +131,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.5,
     ttftFraction: [0.12, 0.3],
     timeoutMs: 60_000,
-    inputPerMTok: 0.8,
-    cachedInputPerMTok: 0.2,
-    outputPerMTok: 3.2,
     cacheHitProbability: 0.2,
     qualityOffset: -0.03,
   }),
@@ -172,7 +143,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.4,
     ttftFraction: [0, 0],
     timeoutMs: 5_000,
-    ...NO_PRICE,
     cacheHitProbability: 0,
   }),
   model({
@@ -184,9 +154,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.5,
     ttftFraction: [0.15, 0.35],
     timeoutMs: 60_000,
-    inputPerMTok: 0.15,
-    cachedInputPerMTok: 0.0375,
-    outputPerMTok: 0.6,
     cacheHitProbability: 0.3,
     qualityOffset: -0.03,
   }),
@@ -199,9 +166,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.5,
     ttftFraction: [0.12, 0.3],
     timeoutMs: 60_000,
-    inputPerMTok: 2.5,
-    cachedInputPerMTok: 1.25,
-    outputPerMTok: 10,
     cacheHitProbability: 0.4,
   }),
   model({
@@ -213,9 +177,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.5,
     ttftFraction: [0.15, 0.35],
     timeoutMs: 60_000,
-    inputPerMTok: 0.15,
-    cachedInputPerMTok: 0.075,
-    outputPerMTok: 0.6,
     cacheHitProbability: 0.4,
     qualityOffset: -0.05,
   }),
@@ -228,7 +189,6 @@ export const MODEL_CATALOG: readonly ModelProfile[] = Object.freeze([
     latencySigma: 0.6,
     ttftFraction: [0, 0],
     timeoutMs: 5_000,
-    ...NO_PRICE,
     cacheHitProbability: 0,
   }),
 ]);
@@ -245,19 +205,33 @@ export function findModel(provider: string, model: string): ModelProfile | undef
   return MODEL_INDEX.get(modelKey(provider, model));
 }
 
-/** Cost in USD of one call under the catalog's prices (the price the simulator reports when it reports one). */
+let priceTable: PriceTable | null = null;
+
+/** The repository's price table, read once on first use. */
+function prices(): PriceTable {
+  priceTable ??= loadPriceTable(JSON.parse(readFileSync(DEFAULT_PRICE_TABLE_URL, 'utf8')) as unknown);
+  return priceTable;
+}
+
+/**
+ * Cost in USD of one call at the price table's prices (the cost the simulator reports when it reports
+ * one). Throws for a model the table does not list: the simulator only reports costs it can price.
+ */
 export function priceCall(
   profile: ModelProfile,
   inputTokens: number,
   cachedTokens: number,
   outputTokens: number,
+  reasoningTokens = 0,
 ): number {
-  return (
-    ((inputTokens - cachedTokens) * profile.inputPerMTok +
-      cachedTokens * profile.cachedInputPerMTok +
-      outputTokens * profile.outputPerMTok) /
-    1_000_000
-  );
+  const cost = prices().costUsd(profile.provider, profile.model, {
+    input_tokens: inputTokens,
+    cache_read_input_tokens: cachedTokens,
+    output_tokens: outputTokens,
+    reasoning_output_tokens: reasoningTokens,
+  });
+  if (cost === null) throw new Error(`the price table lists no ${profile.provider}/${profile.model}`);
+  return cost;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { Rng } from './random.js';
+import { Rng } from '@aiops/core';
 
 export interface DiurnalOptions {
   /** Relative swing around the daily mean: the rate goes from (1 − a) at the trough to (1 + a) at the peak. */

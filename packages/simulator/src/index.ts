@@ -25,7 +25,6 @@ export {
 export type { DiurnalOptions } from './diurnal.js';
 export { DEFAULT_DIURNAL, diurnalFactor, TrafficNoise } from './diurnal.js';
 export { parseDuration, parseRate, parseScenarioKinds, parseSpeed } from './options.js';
-export { cumulativeWeights, deriveSeed, Rng } from './random.js';
 export type {
   CostRunawaySpec,
   DetectorKind,
@@ -44,7 +43,6 @@ export type {
   ScenarioSpec,
   ScenarioTiming,
   ScheduleWindow,
-  SeriesFilter,
 } from './scenarios.js';
 export {
   activeLabels,
@@ -56,7 +54,6 @@ export {
   labelsOf,
   resolveScenarios,
   SCENARIO_KINDS,
-  seriesMatchesFilter,
 } from './scenarios.js';
 export type {
   ResolvedSimulationOptions,

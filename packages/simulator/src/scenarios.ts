@@ -1,5 +1,5 @@
-import type { Series, SeriesDimension } from '@aiops/contract';
-import { SERIES_DIMENSIONS } from '@aiops/contract';
+import type { SeriesDimension, SeriesFilter } from '@aiops/contract';
+import { seriesMatchesFilter } from '@aiops/contract';
 import type { World, WorldApp } from './world.js';
 
 export const SCENARIO_KINDS = [
@@ -14,8 +14,6 @@ export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
 /** The detectors a label can name; the scenario benchmark scores each one separately. */
 export const DETECTOR_KINDS = ['latency', 'error_rate', 'outage', 'cost', 'quality', 'guardrail'] as const;
 export type DetectorKind = (typeof DETECTOR_KINDS)[number];
-
-export type SeriesFilter = Partial<Series>;
 
 /** When a scenario runs; omitted fields are filled by the default schedule. */
 export interface ScenarioTiming {
@@ -495,24 +493,6 @@ export function labelsOf(scenario: ResolvedScenario): IncidentLabel[] {
 
 function appSeries(target: ResolvedAppTarget): SeriesFilter {
   return { tenant_id: target.tenant_id, application: target.application, environment: target.environment };
-}
-
-/**
- * Whether a series (an event's, a window's, or an alert's, whose aggregated-away dimensions are null or
- * absent) is compatible with a label's filter: no dimension present on both sides differs. So an alert on a
- * full series matches a provider-level label, and a tenant/app-level cost alert matches an app-level label.
- */
-export function seriesMatchesFilter(
-  filter: SeriesFilter,
-  series: { readonly [D in SeriesDimension]?: string | null },
-): boolean {
-  for (const dimension of SERIES_DIMENSIONS) {
-    const wanted = filter[dimension];
-    if (wanted === undefined) continue;
-    const actual = series[dimension];
-    if (actual !== undefined && actual !== null && actual !== wanted) return false;
-  }
-  return true;
 }
 
 /** Labels naming `detector` whose filter matches `series` and whose interval contains event time `timeMs`. */

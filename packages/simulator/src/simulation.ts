@@ -1,8 +1,8 @@
 import type { TelemetryEvent } from '@aiops/contract';
+import { deriveSeed, Rng } from '@aiops/core';
 import { DEFAULT_DIURNAL, type DiurnalOptions, diurnalFactor, TrafficNoise } from './diurnal.js';
 import { appEffects, Effects } from './effects.js';
 import { TimeQueue } from './queue.js';
-import { deriveSeed, Rng } from './random.js';
 import {
   DEFAULT_WARMUP_MS,
   type IncidentLabel,

@@ -1,3 +1,4 @@
+import { cumulativeWeights } from '@aiops/core';
 import {
   APP_TEMPLATES,
   type AppTemplate,
@@ -8,7 +9,6 @@ import {
   type ModelProfile,
   TENANT_CATALOG,
 } from './catalog.js';
-import { cumulativeWeights } from './random.js';
 
 /** One application of one tenant, with everything the generator needs precomputed. */
 export interface WorldApp {

@@ -1,4 +1,4 @@
-import type { TelemetryEvent } from '@aiops/contract';
+import { seriesMatchesFilter, type TelemetryEvent } from '@aiops/contract';
 import { describe, expect, it, vi } from 'vitest';
 import {
   activeLabels,
@@ -13,7 +13,6 @@ import {
   resolveScenarios,
   SCENARIO_KINDS,
   type ScenarioSpec,
-  seriesMatchesFilter,
 } from '../src/index.js';
 import { byId, HOUR, MINUTE, mean, percentile, run, T0, within } from './helpers.js';
 
@@ -153,32 +152,6 @@ describe('default schedule and labels', () => {
     expect(
       activeLabels(sim.labels, 'latency', { ...series, model: 'gpt-4o-mini' }, latency.startMs + 1),
     ).toEqual([]);
-  });
-});
-
-describe('seriesMatchesFilter', () => {
-  it('matches when no dimension present on both sides differs', () => {
-    const full = {
-      tenant_id: 'acme',
-      application: 'a',
-      environment: 'production',
-      provider: 'openai',
-      model: 'm',
-      operation: 'chat',
-    };
-    expect(seriesMatchesFilter({ provider: 'openai' }, full)).toBe(true);
-    expect(seriesMatchesFilter({ provider: 'anthropic' }, full)).toBe(false);
-    // a tenant/app-level alert (other dimensions aggregated away)
-    expect(
-      seriesMatchesFilter(
-        { tenant_id: 'acme', application: 'a', environment: 'production' },
-        { tenant_id: 'acme', application: 'a', environment: null },
-      ),
-    ).toBe(true);
-    expect(
-      seriesMatchesFilter({ tenant_id: 'acme', application: 'a' }, { tenant_id: 'acme', application: 'b' }),
-    ).toBe(false);
-    expect(seriesMatchesFilter({}, full)).toBe(true);
   });
 });
 

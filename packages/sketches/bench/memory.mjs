@@ -1,20 +1,10 @@
 // Heap cost of one latency sketch, ours against @datadog/sketches-js' DDSketch.
 // Run: npx tsc -b packages/sketches && node --expose-gc packages/sketches/bench/memory.mjs
+import { seededRandom as prng } from '@aiops/core';
 import { DDSketch } from '@datadog/sketches-js';
 import { QuantileSketch } from '../dist/index.js';
 
 const SKETCHES = 2000;
-
-function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Latencies spread log-uniformly over 200 ms – 20 s, the first two pinned to the ends of the spread. */
 function latencies(n, random) {

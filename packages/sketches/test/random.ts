@@ -1,14 +1,7 @@
-/** Seeded PRNG (mulberry32) and the distributions the accuracy tests draw from. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The distributions the accuracy tests draw from, over the project's one seeded PRNG. */
+import { seededRandom } from '@aiops/core';
+
+export const prng = seededRandom;
 
 export function normal(random: () => number): number {
   const u = 1 - random();

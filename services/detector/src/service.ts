@@ -1,4 +1,11 @@
-import { type Alert, alertCodec, seriesKey, type WindowAggregate, windowCodec } from '@aiops/contract';
+import {
+  type Alert,
+  alertCodec,
+  SERIES_HEADER,
+  seriesKey,
+  type WindowAggregate,
+  windowCodec,
+} from '@aiops/contract';
 import { errorMessage } from '@aiops/core';
 import { createDetectionEngine, type DetectionEngine, parseDetectionConfig } from '@aiops/detectors';
 import {
@@ -11,6 +18,7 @@ import {
   deadLetter,
   decodeBatch,
   ensureTopics,
+  headerText,
   type RunningService,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
@@ -33,6 +41,8 @@ const SERVICE = 'detector';
  */
 interface HeldWindow {
   readonly window: WindowAggregate;
+  /** Its series key: the aggregator's `aiops.series` header, computed only when a record lacks it. */
+  readonly series: string;
   readonly value: Buffer;
   readonly offset: string;
 }
@@ -47,9 +57,7 @@ function compareHeld(a: HeldWindow, b: HeldWindow): number {
   const x = a.window;
   const y = b.window;
   if (x.window_start !== y.window_start) return x.window_start - y.window_start;
-  const kx = seriesKey(x);
-  const ky = seriesKey(y);
-  if (kx !== ky) return kx < ky ? -1 : 1;
+  if (a.series !== b.series) return a.series < b.series ? -1 : 1;
   return x.revision - y.revision;
 }
 
@@ -60,7 +68,8 @@ const heldToJson = (held: HeldWindow): HeldWindowJson => ({
 
 const heldFromJson = (json: HeldWindowJson): HeldWindow => {
   const value = Buffer.from(json.value, 'base64');
-  return { offset: json.offset, value, window: windowCodec.decodeTrusted(value) };
+  const window = windowCodec.decodeTrusted(value);
+  return { offset: json.offset, value, window, series: seriesKey(window) };
 };
 
 /**
@@ -186,7 +195,8 @@ export async function startDetector(
       });
       decoded.items.forEach((window, index) => {
         const origin = decoded.origins[index]!;
-        entry.aligner.add({ window, value: origin.value!, offset: origin.offset });
+        const series = headerText(origin.headers, SERIES_HEADER) ?? seriesKey(window);
+        entry.aligner.add({ window, series, value: origin.value!, offset: origin.offset });
       });
       for (const marker of decoded.markers)
         entry.aligner.observeWatermark(marker.source, marker.watermarkMs, now);

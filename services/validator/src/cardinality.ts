@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { type AlertLabels, alertFingerprint, alertId } from '@aiops/alerts';
 import { type Alert, DEFAULT_LIMITS, seriesKey, type TelemetryEvent } from '@aiops/contract';
 
 /**
@@ -29,6 +29,12 @@ export const OTHER = '__other__';
 export const FOLDED_MODEL_ATTRIBUTE = 'aiops.folded_model';
 export const FOLDED_SERIES_ATTRIBUTE = 'aiops.folded_series';
 export const CARDINALITY_DETECTOR = 'cardinality';
+/** The condition a cardinality alert is about: the tenant passed its series limit. */
+export const CARDINALITY_SIGNAL = 'series_limit';
+
+function tenantLabels(tenant_id: string): AlertLabels {
+  return { tenant_id, application: null, environment: null, provider: null, model: null, operation: null };
+}
 
 export interface CardinalityLimits {
   readonly maxSeriesPerTenant: number;
@@ -68,10 +74,6 @@ const HOUR_MS = 3_600_000;
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
   return value;
-}
-
-function shortHash(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
 }
 
 function describeSpan(ms: number): string {
@@ -206,11 +208,16 @@ export class CardinalityTracker {
     if (tenant.lastAlertMs !== null && nowMs - tenant.lastAlertMs < this.periodMs) return null;
     tenant.lastAlertMs = nowMs;
     const hour = Math.floor(nowMs / HOUR_MS) * HOUR_MS;
-    const fingerprint = shortHash(`${CARDINALITY_DETECTOR}\u0000${event.tenant_id}`);
+    // The same fingerprint and id scheme as every other alert (@aiops/alerts), with a tenant-wide scope.
+    const fingerprint = alertFingerprint(
+      CARDINALITY_DETECTOR,
+      CARDINALITY_SIGNAL,
+      tenantLabels(event.tenant_id),
+    );
     const limit = this.maxSeriesPerTenant;
     const maxId = DEFAULT_LIMITS.maxAttributeValueLength;
     return {
-      alert_id: shortHash(`${fingerprint}\u0000${hour}`),
+      alert_id: alertId(fingerprint, hour),
       fingerprint,
       status: 'firing',
       severity: 'warning',

@@ -1,3 +1,4 @@
+import { alertFingerprint, alertId } from '@aiops/alerts';
 import {
   alertCodec,
   createParseContext,
@@ -7,6 +8,7 @@ import {
   type TelemetryEvent,
   validateTelemetryEvent,
 } from '@aiops/contract';
+import { telemetryEvent } from '@aiops/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -23,42 +25,15 @@ const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-20T12:00:00Z');
 
 function event(overrides: Partial<TelemetryEvent> = {}): TelemetryEvent {
-  return {
-    event_id: 'e-1',
-    event_type: 'llm_call',
+  return telemetryEvent({
     timestamp: T0,
-    tenant_id: 'acme',
     application: 'bot',
-    environment: 'production',
-    provider: 'openai',
-    model: 'gpt-4o',
-    response_model: null,
-    operation: 'chat',
-    trace_id: null,
-    span_id: null,
-    parent_span_id: null,
-    session_id: null,
-    user_id: null,
-    agent_name: null,
-    tool_name: null,
-    prompt_name: null,
-    prompt_version: null,
-    status: 'ok',
-    error_type: null,
     duration_ms: 100,
     time_to_first_token_ms: null,
     input_tokens: 10,
     output_tokens: 5,
-    cache_read_input_tokens: null,
-    reasoning_output_tokens: null,
-    cost_usd: 0.001,
-    cost_source: 'reported',
-    scores: {},
-    feedback: null,
-    guardrail_flags: [],
-    attributes: {},
     ...overrides,
-  };
+  });
 }
 
 describe('CardinalityTracker', () => {
@@ -113,6 +88,23 @@ describe('CardinalityTracker', () => {
     replay.admit(event({ model: 'b' }), T0 + 5);
     expect(replay.admit(event({ model: 'q' }), T0 + 60_000).alert?.alert_id).toBe(alert.alert_id);
     expect(replay.admit(event({ tenant_id: 'other', model: 'q' }), T0).alert).toBeNull();
+  });
+
+  it('names its alert with the one fingerprint and id scheme every alert uses', () => {
+    const tracker = new CardinalityTracker({ maxSeriesPerTenant: 1, periodMs: HOUR });
+    tracker.admit(event({ model: 'a' }), T0);
+    const alert = tracker.admit(event({ model: 'b' }), T0 + 10).alert!;
+    const labels = {
+      tenant_id: 'acme',
+      application: null,
+      environment: null,
+      provider: null,
+      model: null,
+      operation: null,
+    };
+    const fingerprint = alertFingerprint('cardinality', 'series_limit', labels);
+    expect(alert.fingerprint).toBe(fingerprint);
+    expect(alert.alert_id).toBe(alertId(fingerprint, Math.floor((T0 + 10) / HOUR) * HOUR));
   });
 
   it('alerts again only after a whole period, while the tenant keeps exceeding', () => {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
-import { clickhouseConfigFromEnv, createClickHouseClient } from '@aiops/clickhouse';
 import {
   type Alert,
   alertCodec,
@@ -12,27 +11,18 @@ import {
   type TelemetryEvent,
   windowCodec,
 } from '@aiops/contract';
-import { errorMessage } from '@aiops/core';
-import {
-  createKafka,
-  ensureTopics,
-  kafkaConfigFromEnv,
-  kafkaConfigSchema,
-  type RunningService,
-} from '@aiops/kafka';
-import { createLogger, createPipelineMetrics, type Logger, type PipelineMetrics } from '@aiops/ops';
-import { aggregatorConfigSchema, startAggregator } from '@aiops/service-aggregator';
-import { detectorConfigSchema, startDetector } from '@aiops/service-detector';
-import { startValidator, validatorConfigSchema } from '@aiops/service-validator';
-import { startWriter, writerConfigSchema } from '@aiops/service-writer';
+import { PipelineHarness, type PipelineTopicNames, waitFor } from '@aiops/harness';
+import { kafkaConfigSchema } from '@aiops/kafka';
+import { createLogger, type Logger, type PipelineMetrics } from '@aiops/ops';
 import type { Simulation } from '@aiops/simulator';
 import type { Admin, Consumer, Kafka, Message, Producer } from 'kafkajs';
 import kafkajs from 'kafkajs';
 
 /**
- * One isolated pipeline of the real services (validator, aggregator, writer, detector), started in this
- * process on topics, consumer groups and a ClickHouse database of its own, plus the producer that feeds it
- * a simulation and the consumer that reads its alerts. Used by the scenario benchmark and `aiops demo`.
+ * The shared pipeline harness (@aiops/harness: the four real services in this process on topics, groups
+ * and a database of their own) plus what a scenario needs around it: the producer that feeds it a
+ * simulation, the readers of its windows and alerts, and the drain that waits until everything went
+ * through. Used by the scenario benchmark, the scenario integration test and `aiops demo`.
  */
 
 export interface ScenarioPipelineOptions {
@@ -63,14 +53,7 @@ export interface ScenarioPipelineOptions {
   readonly onAlert?: (alert: Alert) => void;
 }
 
-export interface PipelineTopicsNames {
-  readonly raw: string;
-  readonly events: string;
-  readonly dlq: string;
-  readonly windows: string;
-  readonly alerts: string;
-  readonly detectorState: string;
-}
+export type PipelineTopicsNames = PipelineTopicNames;
 
 export interface PipelineCounts {
   /** Events this producer sent to the raw topic (sentinels excluded). */
@@ -97,8 +80,6 @@ export interface ProduceOptions {
   readonly stopped?: () => boolean;
 }
 
-const SERVICE_ORDER = ['validator', 'aggregator', 'writer', 'detector'] as const;
-
 /** Whether a TCP connection to `host:port` opens within `timeoutMs`. */
 function canConnect(address: string, timeoutMs: number): Promise<boolean> {
   const colon = address.lastIndexOf(':');
@@ -116,10 +97,6 @@ function canConnect(address: string, timeoutMs: number): Promise<boolean> {
   });
 }
 
-function uniqueId(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-}
-
 async function counterTotal(
   metric: PipelineMetrics['produced'],
   match: Record<string, string>,
@@ -134,18 +111,18 @@ async function counterTotal(
 }
 
 export class ScenarioPipeline {
+  readonly harness: PipelineHarness;
   readonly id: string;
   readonly topics: PipelineTopicsNames;
   readonly database: string;
   readonly partitions: number;
   readonly windowMs: number;
   readonly maxOutOfOrdernessMs: number;
-  readonly metrics: PipelineMetrics = createPipelineMetrics({ defaultMetrics: false });
+  readonly metrics: PipelineMetrics;
   /** Every alert notification read from the alerts topic (committed transactions only), in order. */
   readonly alerts: Alert[] = [];
   private readonly logger: Logger;
   private readonly kafka: Kafka;
-  private readonly services: RunningService[] = [];
   private admin: Admin | null = null;
   private producer: Producer | null = null;
   private alertConsumer: Consumer | null = null;
@@ -157,44 +134,36 @@ export class ScenarioPipeline {
   private producedUpTo: number | null = null;
   /** Last event seen per series (the sentinels copy them). */
   private readonly lastBySeries = new Map<string, TelemetryEvent>();
-  private readonly groups: Record<(typeof SERVICE_ORDER)[number], string>;
 
   constructor(private readonly options: ScenarioPipelineOptions) {
-    this.id = uniqueId(options.prefix ?? 'scenario');
-    const p = this.id;
-    this.topics = {
-      raw: `${p}.raw`,
-      events: `${p}.events`,
-      dlq: `${p}.dlq`,
-      windows: `${p}.windows`,
-      alerts: `${p}.alerts`,
-      detectorState: `${p}.detector-state`,
-    };
-    this.database = p;
-    this.partitions = options.partitions ?? 3;
-    this.windowMs = options.windowMs ?? 60_000;
-    this.maxOutOfOrdernessMs = options.maxOutOfOrdernessMs ?? 5_000;
-    this.groups = {
-      validator: `${p}-validator`,
-      aggregator: `${p}-aggregator`,
-      writer: `${p}-writer`,
-      detector: `${p}-detector`,
-    };
     this.logger = createLogger({
       service: 'scenario',
       level: options.logLevel ?? 'error',
       destination: options.logDestination ?? process.stderr,
     });
-    this.kafka = createKafka(kafkaConfigSchema.parse(this.kafkaConfig('client')), this.logger);
-  }
-
-  /** Kafka settings from the environment (brokers, SASL, TLS), with a client id per role. */
-  private kafkaConfig(role: string): Record<string, unknown> {
-    return kafkaConfigFromEnv(this.options.env as NodeJS.ProcessEnv, `${this.id}-${role}`);
-  }
-
-  private clickhouseConfig() {
-    return clickhouseConfigFromEnv(this.options.env, { database: this.database });
+    this.windowMs = options.windowMs ?? 60_000;
+    this.harness = new PipelineHarness({
+      env: options.env,
+      logger: this.logger,
+      prefix: options.prefix ?? 'scenario',
+      ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
+      ...(options.eventsPartitions === undefined ? {} : { eventsPartitions: options.eventsPartitions }),
+      windowSizesMs: [this.windowMs],
+      ...(options.maxOutOfOrdernessMs === undefined
+        ? {}
+        : { maxOutOfOrdernessMs: options.maxOutOfOrdernessMs }),
+      ...(options.allowedLatenessMs === undefined ? {} : { allowedLatenessMs: options.allowedLatenessMs }),
+      rules: options.rules ?? {},
+      alertsFormat: options.alertsFormat ?? 'avro',
+    });
+    const h = this.harness;
+    this.id = h.id;
+    this.topics = h.topics;
+    this.database = h.database;
+    this.partitions = h.partitions;
+    this.maxOutOfOrdernessMs = h.maxOutOfOrdernessMs;
+    this.metrics = h.metrics;
+    this.kafka = h.kafka();
   }
 
   /**
@@ -202,14 +171,14 @@ export class ScenarioPipeline {
    * otherwise retry for minutes).
    */
   async preflight(timeoutMs = 5_000): Promise<void> {
-    const brokers = (kafkaConfigSchema.parse(this.kafkaConfig('preflight')) as { brokers: string[] }).brokers;
+    const brokers = kafkaConfigSchema.parse(this.harness.kafkaConfig('preflight')).brokers;
     const reachable = await Promise.all(brokers.map((b) => canConnect(b, timeoutMs)));
     if (!reachable.some((ok) => ok)) {
       throw new Error(
         `no Kafka broker answers at ${brokers.join(', ')}: start the local stack (aiops stack up) or set KAFKA_BROKERS`,
       );
     }
-    const url = this.clickhouseConfig().url;
+    const url = this.harness.clickhouseConfig().url;
     const ping = await fetch(new URL('/ping', url), { signal: AbortSignal.timeout(timeoutMs) }).catch(
       (error: unknown) => error as Error,
     );
@@ -221,87 +190,18 @@ export class ScenarioPipeline {
     }
   }
 
-  /** Starts the four services (each creates the topics it needs), the producer and the alerts reader. */
+  /** Starts the four services, the producer and the alerts and windows readers. */
   async start(): Promise<void> {
-    const common = { topics: this.topics, partitions: this.partitions };
     await this.preflight();
     try {
-      const t = this.topics;
-      await ensureTopics(this.kafka, [
-        { topic: t.raw, partitions: this.partitions },
-        { topic: t.events, partitions: this.options.eventsPartitions ?? this.partitions },
-        { topic: t.windows, partitions: this.partitions },
-        { topic: t.alerts, partitions: this.partitions },
-        { topic: t.dlq, partitions: this.partitions },
-      ]);
-      for (const name of SERVICE_ORDER) {
-        const kafka = this.kafkaConfig(name);
-        const groupId = this.groups[name];
-        switch (name) {
-          case 'validator':
-            this.services.push(
-              await startValidator(
-                validatorConfigSchema.parse({ ...common, kafka, groupId, userIdSalt: `${this.id}-salt` }),
-                this.logger,
-                this.metrics,
-              ),
-            );
-            break;
-          case 'aggregator':
-            this.services.push(
-              await startAggregator(
-                aggregatorConfigSchema.parse({
-                  ...common,
-                  kafka,
-                  groupId,
-                  windowSizesMs: [this.windowMs],
-                  maxOutOfOrdernessMs: this.maxOutOfOrdernessMs,
-                  allowedLatenessMs: this.options.allowedLatenessMs ?? 60_000,
-                }),
-                this.logger,
-                this.metrics,
-              ),
-            );
-            break;
-          case 'writer':
-            this.services.push(
-              await startWriter(
-                writerConfigSchema.parse({
-                  ...common,
-                  kafka,
-                  groupId,
-                  clickhouse: this.clickhouseConfig(),
-                  sink: { maxBatchDelayMs: 500 },
-                }),
-                this.logger,
-                this.metrics,
-              ),
-            );
-            break;
-          case 'detector':
-            this.services.push(
-              await startDetector(
-                detectorConfigSchema.parse({
-                  ...common,
-                  kafka,
-                  groupId,
-                  rules: this.options.rules ?? {},
-                  alertsFormat: this.options.alertsFormat ?? 'avro',
-                  instanceId: `${this.id}-0`,
-                }),
-                this.logger,
-                this.metrics,
-              ),
-            );
-            break;
-        }
-      }
+      await this.harness.createTopics();
+      await this.harness.startAll();
       this.admin = this.kafka.admin();
       await this.admin.connect();
       this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
       await this.producer.connect();
       await this.startReaders();
-      await this.waitFor(() => this.services.every((s) => s.isReady()), 60_000, 'the services to join');
+      await this.harness.waitReady();
     } catch (error) {
       await this.stop();
       throw error;
@@ -345,7 +245,7 @@ export class ScenarioPipeline {
 
   /** Resolves when any service fails for good. */
   crashed(): Promise<Error> {
-    return Promise.race(this.services.map((s) => s.crashed));
+    return this.harness.crashed();
   }
 
   /** What a producer would send: the canonical event (costs left to the validator's price table). */
@@ -480,26 +380,6 @@ export class ScenarioPipeline {
     return counterTotal(this.metrics.insertedRows, { table: `${this.database}.${table}` });
   }
 
-  private async waitFor(
-    condition: () => boolean | Promise<boolean>,
-    timeoutMs: number,
-    what: string,
-  ): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    while (Date.now() < deadline) {
-      try {
-        if (await condition()) return;
-      } catch (error) {
-        lastError = error;
-      }
-      await sleep(250);
-    }
-    throw new Error(
-      `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${lastError ? ` (${errorMessage(lastError)})` : ''}`,
-    );
-  }
-
   /**
    * Waits until everything produced so far went through: the validator consumed the raw topic, the
    * aggregator's watermark passed `untilMs` everywhere, the detector consumed every window (its
@@ -509,27 +389,33 @@ export class ScenarioPipeline {
   async drain(untilMs: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const left = (): number => Math.max(1_000, deadline - Date.now());
-    await this.waitFor(() => this.caughtUp(this.groups.validator, this.topics.raw), left(), 'the validator');
-    await this.waitFor(() => this.windowsClosed(untilMs), left(), 'the aggregator to close the last windows');
+    await waitFor(
+      () => this.caughtUp(this.harness.groups.validator, this.topics.raw),
+      left(),
+      'the validator',
+    );
+    await waitFor(() => this.windowsClosed(untilMs), left(), 'the aggregator to close the last windows');
     // Windows are in the topic; let a moment pass so a batch in flight is on the broker before comparing.
     await sleep(500);
-    await this.waitFor(
-      () => this.caughtUp(this.groups.detector, this.topics.windows),
+    await waitFor(
+      () => this.caughtUp(this.harness.groups.detector, this.topics.windows),
       left(),
       'the detector to judge every window',
     );
-    await this.waitFor(
+    // Every alert the detector committed must be read before anything is scored: a partial set would
+    // score as missed incidents, so a reader that falls behind fails the drain instead.
+    await waitFor(
       async () => this.alerts.length >= (await counterTotal(this.metrics.alerts, { service: 'detector' })),
-      Math.min(left(), 15_000),
-      'the alerts reader',
-    ).catch(() => undefined);
+      left(),
+      'the alerts reader to see every alert the detector published',
+    );
     // The writer: every validated event, window and alert acknowledged by ClickHouse (the alerts topic is
     // transactional, so its end offset counts commit markers: compare rows, not offsets).
     const validated = await counterTotal(this.metrics.produced, {
       service: 'validator',
       topic: this.topics.events,
     });
-    await this.waitFor(
+    await waitFor(
       async () =>
         (await this.rowsInserted('events')) >= validated &&
         (await this.rowsInserted('window_aggregates')) >= this.windowsRead &&
@@ -569,7 +455,7 @@ export class ScenarioPipeline {
 
   /** Rows in the pipeline's ClickHouse tables (FINAL: after deduplication). */
   async tableCounts(): Promise<Record<string, number>> {
-    const client = createClickHouseClient(this.clickhouseConfig());
+    const client = this.harness.clickhouse();
     try {
       const out: Record<string, number> = {};
       for (const table of ['events', 'window_aggregates', 'alerts']) {
@@ -588,31 +474,15 @@ export class ScenarioPipeline {
 
   /** Stops everything this pipeline started; with `cleanup`, deletes its topics and drops its database. */
   async stop(options: { cleanup?: boolean; deadlineMs?: number } = {}): Promise<void> {
-    const deadline = options.deadlineMs ?? 20_000;
     await this.alertConsumer?.disconnect().catch(() => undefined);
     this.alertConsumer = null;
     await this.windowConsumer?.disconnect().catch(() => undefined);
     this.windowConsumer = null;
-    // Downstream first, so nothing waits on a stopped upstream.
-    for (const service of [...this.services].reverse()) {
-      await service.stop(deadline).catch((error: unknown) => {
-        this.logger.warn({ err: errorMessage(error), service: service.name }, 'stop failed');
-      });
-    }
-    this.services.length = 0;
+    await this.harness.stopAll(options.deadlineMs ?? 20_000);
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = null;
-    if (options.cleanup && this.admin !== null) {
-      await this.admin
-        .deleteTopics({ topics: Object.values(this.topics), timeout: 10_000 })
-        .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'topic cleanup failed'));
-      const client = createClickHouseClient(clickhouseConfigFromEnv(this.options.env, {}));
-      await client
-        .command({ query: `DROP DATABASE IF EXISTS ${this.database}` })
-        .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'database cleanup failed'))
-        .finally(() => client.close());
-    }
     await this.admin?.disconnect().catch(() => undefined);
     this.admin = null;
+    if (options.cleanup) await this.harness.cleanup();
   }
 }

@@ -1,5 +1,4 @@
-import type { Alert, SeriesDimension } from '@aiops/contract';
-import { SERIES_DIMENSIONS } from '@aiops/contract';
+import { type Alert, type SeriesFilter, seriesMatchesFilter } from '@aiops/contract';
 import { ERRORS } from '../errors/errors.js';
 
 /**
@@ -23,7 +22,7 @@ export interface ScenarioLabel {
   /** Kind of detector that should fire: latency, error_rate, outage, cost, quality, guardrail. */
   readonly detector: string;
   /** Dimensions that identify the affected series; absent dimensions are "any". */
-  readonly series: { readonly [D in SeriesDimension]?: string };
+  readonly series: SeriesFilter;
   readonly startMs: number;
   readonly endMs: number;
   readonly description?: string;
@@ -90,17 +89,6 @@ export function alertKind(alert: Alert): string {
   return alert.detector === ERRORS ? 'error_rate' : alert.detector;
 }
 
-/** Whether an alert's series is compatible with a label's filter: no dimension present on both sides differs. */
-export function alertMatchesSeries(filter: ScenarioLabel['series'], alert: Alert): boolean {
-  for (const dimension of SERIES_DIMENSIONS) {
-    const wanted = filter[dimension];
-    if (wanted === undefined) continue;
-    const actual = alert[dimension];
-    if (actual !== null && actual !== wanted) return false;
-  }
-  return true;
-}
-
 export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -146,7 +134,7 @@ export function scoreScenarioAlerts(
           h.kind === label.detector &&
           h.first.started_at >= from &&
           h.first.started_at <= to &&
-          alertMatchesSeries(label.series, h.first),
+          seriesMatchesFilter(label.series, h.first),
       )
       .sort((a, b) => a.first.window_end - b.first.window_end);
     for (const h of matching) matchedIds.add(h.first.alert_id);

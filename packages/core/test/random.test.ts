@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { cumulativeWeights, deriveSeed, Rng } from '../src/index.js';
-import { mean, percentile } from './helpers.js';
+import { cumulativeWeights, deriveSeed, Rng, seededRandom } from '../src/random.js';
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((s, v) => s + v, 0) / values.length;
+}
 
 describe('Rng', () => {
   it('gives the same sequence for the same seed and a different one for another seed', () => {
@@ -77,5 +85,18 @@ describe('Rng', () => {
     expect(deriveSeed(7, 'app:acme/support-bot')).not.toBe(deriveSeed(7, 'app:acme/code-agent'));
     expect(deriveSeed(7, 'noise')).not.toBe(deriveSeed(8, 'noise'));
     expect(deriveSeed(2 ** 40, 'x')).not.toBe(deriveSeed(0, 'x'));
+  });
+});
+
+describe('seededRandom', () => {
+  it('is the Rng stream as a plain function: same seed, same sequence', () => {
+    const a = seededRandom(7);
+    const rng = new Rng(7);
+    const b = seededRandom(7);
+    for (let i = 0; i < 100; i++) {
+      const x = a();
+      expect(x).toBe(rng.next());
+      expect(x).toBe(b());
+    }
   });
 });

@@ -1,7 +1,7 @@
 /**
- * A small seeded PRNG (xoshiro128**, seeded through splitmix32) and the few distributions the simulator
- * draws from. Deterministic: the same seed gives the same sequence on every platform, so a simulation can be
- * replayed exactly. Not for cryptography.
+ * The project's one seeded PRNG (xoshiro128**, seeded through splitmix32) and the few distributions the
+ * simulator, the tests and the benchmarks draw from. Deterministic: the same seed gives the same sequence
+ * on every platform, so a simulation or a property test can be replayed exactly. Not for cryptography.
  */
 
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -153,6 +153,12 @@ export class Rng {
     const d = this.uint32();
     return `${hex8(a)}-${hex4(b >>> 16)}-${hex4(b)}-${hex4(c >>> 16)}-${hex4(c)}${hex8(d)}`;
   }
+}
+
+/** Uniform in [0, 1) from a seeded Rng, as a plain function (where code wants `() => number`). */
+export function seededRandom(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 function rotl(x: number, k: number): number {

@@ -1,0 +1,9 @@
+/**
+ * Kafka record headers the pipeline's services read from each other: one name each, here, so that a
+ * producer and its consumers cannot drift apart.
+ */
+
+/** Names the upstream source of a record as `id/count` (see RecordSource in @aiops/core). */
+export const SOURCE_HEADER = 'aiops.source';
+/** On a window aggregate: its series key (seriesKey), so a consumer orders by it without recomputing. */
+export const SERIES_HEADER = 'aiops.series';

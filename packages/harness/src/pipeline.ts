@@ -1,0 +1,285 @@
+import { clickhouseConfigFromEnv, createClickHouseClient } from '@aiops/clickhouse';
+import { errorMessage } from '@aiops/core';
+import {
+  createKafka,
+  ensureTopics,
+  kafkaConfigFromEnv,
+  kafkaConfigSchema,
+  type RunningService,
+} from '@aiops/kafka';
+import { createPipelineMetrics, type Logger, type PipelineMetrics } from '@aiops/ops';
+import { aggregatorConfigSchema, startAggregator } from '@aiops/service-aggregator';
+import { detectorConfigSchema, startDetector } from '@aiops/service-detector';
+import { startValidator, validatorConfigSchema } from '@aiops/service-validator';
+import { startWriter, writerConfigSchema } from '@aiops/service-writer';
+import { uniqueId, waitFor } from './wait.js';
+
+/**
+ * One isolated pipeline of the real services (validator, aggregator, writer, detector), each started in
+ * this process with the config a deployment would parse, on topics, consumer groups and a ClickHouse
+ * database of its own. The one harness of the integration tests, the scenario benchmark and `aiops demo`;
+ * what each adds (producers, readers, drains, counters) sits on top of it.
+ */
+
+export type ServiceName = 'validator' | 'aggregator' | 'writer' | 'detector';
+
+/** Upstream first: the order to start in (and, reversed, to stop in). */
+export const SERVICE_ORDER: readonly ServiceName[] = ['validator', 'aggregator', 'writer', 'detector'];
+
+export interface PipelineTopicNames {
+  readonly raw: string;
+  readonly events: string;
+  readonly dlq: string;
+  readonly windows: string;
+  readonly alerts: string;
+  readonly detectorState: string;
+}
+
+export interface PipelineHarnessOptions {
+  /** Connection settings (KAFKA_*, CLICKHOUSE_*), as the services read them. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logger: Logger;
+  /** Prefix of the topics, groups and database (a unique suffix is added). */
+  readonly prefix?: string;
+  /** Partitions of the raw, windows, alerts and dead-letter topics (default 3). */
+  readonly partitions?: number;
+  /** Partitions of the canonical events topic, i.e. aggregator sources (default: `partitions`). */
+  readonly eventsPartitions?: number;
+  readonly windowSizesMs?: readonly number[];
+  readonly maxOutOfOrdernessMs?: number;
+  readonly allowedLatenessMs?: number;
+  /** Detection rules (see @aiops/detectors); {} = defaults. */
+  readonly rules?: unknown;
+  readonly alertsFormat?: 'avro' | 'json';
+  /** The validator's user-id salt (default: one per pipeline). */
+  readonly userIdSalt?: string;
+  /** How long the writer waits to fill a batch (default 500 ms). */
+  readonly writerMaxBatchDelayMs?: number;
+  /** Where the services count (default: a registry of this pipeline's own). */
+  readonly metrics?: PipelineMetrics;
+}
+
+export class PipelineHarness {
+  readonly id: string;
+  readonly topics: PipelineTopicNames;
+  readonly database: string;
+  readonly partitions: number;
+  readonly windowSizesMs: readonly number[];
+  readonly maxOutOfOrdernessMs: number;
+  readonly metrics: PipelineMetrics;
+  readonly groups: Readonly<Record<ServiceName, string>>;
+  protected readonly logger: Logger;
+  private readonly running = new Map<ServiceName, RunningService>();
+  private detectorStarts = 0;
+
+  constructor(readonly options: PipelineHarnessOptions) {
+    this.id = uniqueId(options.prefix ?? 'pipeline');
+    const p = this.id;
+    this.topics = {
+      raw: `${p}.raw`,
+      events: `${p}.events`,
+      dlq: `${p}.dlq`,
+      windows: `${p}.windows`,
+      alerts: `${p}.alerts`,
+      detectorState: `${p}.detector-state`,
+    };
+    this.database = p;
+    this.partitions = options.partitions ?? 3;
+    this.windowSizesMs = options.windowSizesMs ?? [60_000];
+    this.maxOutOfOrdernessMs = options.maxOutOfOrdernessMs ?? 5_000;
+    this.groups = {
+      validator: `${p}-validator`,
+      aggregator: `${p}-aggregator`,
+      writer: `${p}-writer`,
+      detector: `${p}-detector`,
+    };
+    this.logger = options.logger;
+    this.metrics = options.metrics ?? createPipelineMetrics({ defaultMetrics: false });
+  }
+
+  /** Kafka settings from the environment (brokers, SASL, TLS), with a client id per role. */
+  kafkaConfig(role: string): Record<string, unknown> {
+    return kafkaConfigFromEnv(this.options.env as NodeJS.ProcessEnv, `${this.id}-${role}`);
+  }
+
+  /** A Kafka client for this pipeline's own producers, readers and admin work. */
+  kafka(role = 'client') {
+    return createKafka(kafkaConfigSchema.parse(this.kafkaConfig(role)), this.logger);
+  }
+
+  clickhouseConfig() {
+    return clickhouseConfigFromEnv(this.options.env, { database: this.database });
+  }
+
+  /** A ClickHouse client on this pipeline's database; the caller closes it. */
+  clickhouse(): ReturnType<typeof createClickHouseClient> {
+    return createClickHouseClient(this.clickhouseConfig());
+  }
+
+  /** The config one service of this pipeline starts with, parsed by that service's own schema. */
+  validatorConfig() {
+    return validatorConfigSchema.parse({
+      ...this.common('validator'),
+      userIdSalt: this.options.userIdSalt ?? `${this.id}-salt`,
+    });
+  }
+
+  aggregatorConfig() {
+    return aggregatorConfigSchema.parse({
+      ...this.common('aggregator'),
+      windowSizesMs: this.windowSizesMs,
+      maxOutOfOrdernessMs: this.maxOutOfOrdernessMs,
+      allowedLatenessMs: this.options.allowedLatenessMs ?? 60_000,
+    });
+  }
+
+  writerConfig() {
+    return writerConfigSchema.parse({
+      ...this.common('writer'),
+      clickhouse: this.clickhouseConfig(),
+      sink: { maxBatchDelayMs: this.options.writerMaxBatchDelayMs ?? 500 },
+    });
+  }
+
+  /** Each start has an instance id of its own (a restart is a new transactional producer). */
+  detectorConfig() {
+    return detectorConfigSchema.parse({
+      ...this.common('detector'),
+      rules: this.options.rules ?? {},
+      alertsFormat: this.options.alertsFormat ?? 'avro',
+      instanceId: `${this.id}-${this.detectorStarts}`,
+    });
+  }
+
+  private common(name: ServiceName) {
+    return {
+      kafka: this.kafkaConfig(name),
+      groupId: this.groups[name],
+      topics: this.topics,
+      partitions: this.partitions,
+    };
+  }
+
+  /**
+   * The environment `aiops run <service>` reads to join this same pipeline as a child process (the
+   * benchmarks and the fault suite run services that way): connection settings, topic, group and database
+   * names, and the settings the in-process services get. `instance` names the detector's transactional
+   * slot: a restarted detector with the same slot fences its predecessor.
+   */
+  serviceEnv(instance = 0): Record<string, string> {
+    const t = this.topics;
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.options.env)) if (value !== undefined) env[key] = value;
+    return {
+      ...env,
+      CLICKHOUSE_DATABASE: this.database,
+      USER_ID_SALT: this.options.userIdSalt ?? `${this.id}-salt`,
+      TOPIC_RAW: t.raw,
+      TOPIC_EVENTS: t.events,
+      TOPIC_DLQ: t.dlq,
+      TOPIC_WINDOWS: t.windows,
+      TOPIC_ALERTS: t.alerts,
+      TOPIC_DETECTOR_STATE: t.detectorState,
+      TOPIC_PARTITIONS: String(this.partitions),
+      VALIDATOR_GROUP_ID: this.groups.validator,
+      AGGREGATOR_GROUP_ID: this.groups.aggregator,
+      WRITER_GROUP_ID: this.groups.writer,
+      DETECTOR_GROUP_ID: this.groups.detector,
+      DETECTOR_INSTANCE_ID: `${this.id}-${instance}`,
+      WINDOW_SIZES_MS: this.windowSizesMs.join(','),
+      MAX_OUT_OF_ORDERNESS_MS: String(this.maxOutOfOrdernessMs),
+      ALLOWED_LATENESS_MS: String(this.options.allowedLatenessMs ?? 60_000),
+      ALERTS_FORMAT: this.options.alertsFormat ?? 'avro',
+      WRITER_BATCH_DELAY_MS: String(this.options.writerMaxBatchDelayMs ?? 500),
+    };
+  }
+
+  /** Creates the pipeline's topics up front (the events topic with its own partition count). */
+  async createTopics(): Promise<void> {
+    const t = this.topics;
+    await ensureTopics(this.kafka('admin'), [
+      { topic: t.raw, partitions: this.partitions },
+      { topic: t.events, partitions: this.options.eventsPartitions ?? this.partitions },
+      { topic: t.windows, partitions: this.partitions },
+      { topic: t.alerts, partitions: this.partitions },
+      { topic: t.dlq, partitions: this.partitions },
+    ]);
+  }
+
+  async start(name: ServiceName): Promise<RunningService> {
+    if (this.running.has(name)) throw new Error(`${name} already runs`);
+    let service: RunningService;
+    switch (name) {
+      case 'validator':
+        service = await startValidator(this.validatorConfig(), this.logger, this.metrics);
+        break;
+      case 'aggregator':
+        service = await startAggregator(this.aggregatorConfig(), this.logger, this.metrics);
+        break;
+      case 'writer':
+        service = await startWriter(this.writerConfig(), this.logger, this.metrics);
+        break;
+      case 'detector':
+        service = await startDetector(this.detectorConfig(), this.logger, this.metrics);
+        this.detectorStarts++;
+        break;
+    }
+    this.running.set(name, service);
+    return service;
+  }
+
+  async startAll(names: readonly ServiceName[] = SERVICE_ORDER): Promise<void> {
+    for (const name of names) await this.start(name);
+  }
+
+  async stop(name: ServiceName, deadlineMs = 20_000): Promise<void> {
+    const service = this.running.get(name);
+    if (!service) return;
+    this.running.delete(name);
+    await service.stop(deadlineMs);
+  }
+
+  /** Stops every running service, downstream first, so nothing waits on a stopped upstream. */
+  async stopAll(deadlineMs = 20_000): Promise<void> {
+    const names = [...this.running.keys()].sort(
+      (a, b) => SERVICE_ORDER.indexOf(b) - SERVICE_ORDER.indexOf(a),
+    );
+    for (const name of names) {
+      await this.stop(name, deadlineMs).catch((error: unknown) => {
+        this.logger.warn({ err: errorMessage(error), service: name }, 'stop failed');
+      });
+    }
+  }
+
+  /** Whether every running service consumes (its group joined and partitions assigned). */
+  isReady(): boolean {
+    return [...this.running.values()].every((s) => s.isReady());
+  }
+
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    await waitFor(() => this.isReady(), timeoutMs, 'the services to join their groups');
+  }
+
+  /** Resolves when any running service fails for good. */
+  crashed(): Promise<Error> {
+    return Promise.race([...this.running.values()].map((s) => s.crashed));
+  }
+
+  /** Deletes the pipeline's topics and drops its database (after stopAll). */
+  async cleanup(): Promise<void> {
+    const admin = this.kafka('admin').admin();
+    await admin.connect();
+    try {
+      await admin
+        .deleteTopics({ topics: Object.values(this.topics), timeout: 10_000 })
+        .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'topic cleanup failed'));
+    } finally {
+      await admin.disconnect();
+    }
+    const client = createClickHouseClient(clickhouseConfigFromEnv(this.options.env, {}));
+    await client
+      .command({ query: `DROP DATABASE IF EXISTS ${this.database}` })
+      .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'database cleanup failed'))
+      .finally(() => client.close());
+  }
+}

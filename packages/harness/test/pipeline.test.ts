@@ -1,0 +1,42 @@
+import { createLogger } from '@aiops/ops';
+import { aggregatorConfigFromEnv } from '@aiops/service-aggregator';
+import { detectorConfigFromEnv } from '@aiops/service-detector';
+import { validatorConfigFromEnv } from '@aiops/service-validator';
+import { writerConfigFromEnv } from '@aiops/service-writer';
+import { describe, expect, it } from 'vitest';
+import { PipelineHarness } from '../src/index.js';
+
+const harness = new PipelineHarness({
+  env: { KAFKA_BROKERS: '127.0.0.1:19092', CLICKHOUSE_URL: 'http://127.0.0.1:18123' },
+  logger: createLogger({ service: 'test', level: 'silent' }),
+  prefix: 'unit',
+  partitions: 2,
+  windowSizesMs: [60_000, 300_000],
+  allowedLatenessMs: 30_000,
+  userIdSalt: 'unit-test-salt',
+  writerMaxBatchDelayMs: 200,
+});
+
+/** The configs without the Kafka client id, which differs by design (one per role and process). */
+function withoutClientId<T extends { kafka: { clientId?: string } }>(config: T) {
+  return { ...config, kafka: { ...config.kafka, clientId: undefined } };
+}
+
+describe('pipeline harness', () => {
+  it('names everything after one unique id', () => {
+    expect(harness.id).toMatch(/^unit_/);
+    expect(Object.values(harness.topics).every((t) => t.startsWith(`${harness.id}.`))).toBe(true);
+    expect(harness.database).toBe(harness.id);
+    expect(new PipelineHarness({ ...harness.options }).id).not.toBe(harness.id);
+  });
+
+  it('gives a service started as a child process (aiops run) the same config as one started in process', () => {
+    const env = harness.serviceEnv();
+    expect(withoutClientId(validatorConfigFromEnv(env))).toEqual(withoutClientId(harness.validatorConfig()));
+    expect(withoutClientId(aggregatorConfigFromEnv(env))).toEqual(
+      withoutClientId(harness.aggregatorConfig()),
+    );
+    expect(withoutClientId(writerConfigFromEnv(env))).toEqual(withoutClientId(harness.writerConfig()));
+    expect(withoutClientId(detectorConfigFromEnv(env))).toEqual(withoutClientId(harness.detectorConfig()));
+  });
+});
