@@ -3,11 +3,17 @@ import type { RunningService } from '@aiops/kafka';
 import { createLogger, createPipelineMetrics, type PipelineMetrics } from '@aiops/ops';
 import { aggregatorConfigSchema, startAggregator } from '@aiops/service-aggregator';
 import { detectorConfigSchema, startDetector } from '@aiops/service-detector';
+import {
+  otlpReceiverConfigSchema,
+  type RunningReceiver,
+  startOtlpReceiver,
+} from '@aiops/service-otlp-receiver';
 import { startValidator, validatorConfigSchema } from '@aiops/service-validator';
 import { startWriter, writerConfigSchema } from '@aiops/service-writer';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
+import { writeTokensFile } from './otlp.js';
 
-export type ServiceName = 'validator' | 'aggregator' | 'writer' | 'detector';
+export type ServiceName = 'validator' | 'aggregator' | 'writer' | 'detector' | 'otlp-receiver';
 
 export interface TestPipelineOptions {
   partitions?: number;
@@ -16,6 +22,9 @@ export interface TestPipelineOptions {
   allowedLatenessMs?: number;
   rules?: unknown;
   alertsFormat?: 'avro' | 'json';
+  /** otlp-receiver: tenant id → bearer token (default acme → "acme-token"), and config overrides. */
+  otlpTenants?: Record<string, string>;
+  otlp?: Record<string, unknown>;
 }
 
 /** One isolated pipeline (own topics, groups and database) of real services on the real broker/server. */
@@ -93,6 +102,18 @@ export class TestPipeline {
       case 'writer':
         service = await startWriter(this.writerConfig(), this.logger, this.metrics);
         break;
+      case 'otlp-receiver':
+        service = await startOtlpReceiver(
+          otlpReceiverConfigSchema.parse({
+            ...base,
+            port: 0,
+            tokensFile: writeTokensFile(this.options.otlpTenants ?? { acme: 'acme-token' }),
+            ...this.options.otlp,
+          }),
+          this.logger,
+          this.metrics,
+        );
+        break;
       case 'detector':
         service = await startDetector(
           detectorConfigSchema.parse({
@@ -108,6 +129,13 @@ export class TestPipeline {
         break;
     }
     this.running.set(name, service);
+  }
+
+  /** The running otlp-receiver (its port, its in-flight bytes). */
+  receiver(): RunningReceiver {
+    const service = this.running.get('otlp-receiver');
+    if (service === undefined) throw new Error('otlp-receiver is not running');
+    return service as RunningReceiver;
   }
 
   async startAll(names: ServiceName[] = ['validator', 'aggregator', 'writer', 'detector']): Promise<void> {
