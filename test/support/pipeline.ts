@@ -11,7 +11,7 @@ import {
 import { startValidator, validatorConfigSchema } from '@aiops/service-validator';
 import { startWriter, writerConfigSchema } from '@aiops/service-writer';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
-import { writeTokensFile } from './otlp.js';
+import { type TestTenant, writeTokensFile } from './otlp.js';
 
 export type ServiceName = 'validator' | 'aggregator' | 'writer' | 'detector' | 'otlp-receiver';
 
@@ -23,7 +23,7 @@ export interface TestPipelineOptions {
   rules?: unknown;
   alertsFormat?: 'avro' | 'json';
   /** otlp-receiver: tenant id → bearer token (default acme → "acme-token"), and config overrides. */
-  otlpTenants?: Record<string, string>;
+  otlpTenants?: Record<string, TestTenant>;
   otlp?: Record<string, unknown>;
 }
 
