@@ -89,6 +89,7 @@ describe('otlp-receiver with the real OpenTelemetry SDK', () => {
           'gen_ai.usage.input_tokens': 1200,
           'gen_ai.usage.output_tokens': 300,
           'gen_ai.usage.cache_read.input_tokens': 800,
+          'gen_ai.usage.cache_creation.input_tokens': 128,
           'gen_ai.response.time_to_first_chunk': 0.25,
           'gen_ai.conversation.id': 'conv-7',
           'gen_ai.input.messages': '[{"role":"user","parts":[{"type":"text","content":"SECRET PROMPT"}]}]',
@@ -222,7 +223,7 @@ describe('otlp-receiver with the real OpenTelemetry SDK', () => {
     const rs = await ch.query({
       query: `SELECT event_type, tenant_id, application, environment, provider, model, operation, response_model,
                      trace_id, span_id, parent_span_id, session_id, agent_name, tool_name, status, error_type,
-                     duration_ms, time_to_first_token_ms, input_tokens, output_tokens, cache_read_input_tokens,
+                     duration_ms, time_to_first_token_ms, input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens,
                      cost_source, scores.name AS score_names, scores.value AS score_values, attributes.key AS attribute_keys
               FROM ${db}.events FINAL WHERE span_id IN ('${ids.chat}', '${ids.tool}', '${ids.agent}', '${ids.bad}')
               ORDER BY event_type`,
@@ -248,6 +249,7 @@ describe('otlp-receiver with the real OpenTelemetry SDK', () => {
       input_tokens: '1200',
       output_tokens: '300',
       cache_read_input_tokens: '800',
+      cache_creation_input_tokens: '128',
     });
     expect(byType.tool_call).toMatchObject({
       operation: 'execute_tool',

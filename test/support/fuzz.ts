@@ -96,6 +96,7 @@ export function canonicalEvent(overrides: Partial<TelemetryEvent>): TelemetryEve
     output_tokens: 20,
     cache_read_input_tokens: null,
     reasoning_output_tokens: null,
+    cache_creation_input_tokens: null,
     cost_usd: null,
     cost_source: null,
     scores: {},

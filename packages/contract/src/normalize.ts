@@ -135,6 +135,7 @@ export function completeEvent(d: ValidatedEventInput): TelemetryEvent {
     output_tokens: d.output_tokens ?? null,
     cache_read_input_tokens: d.cache_read_input_tokens ?? null,
     reasoning_output_tokens: d.reasoning_output_tokens ?? null,
+    cache_creation_input_tokens: d.cache_creation_input_tokens ?? null,
     cost_usd: d.cost_usd ?? null,
     cost_source: null,
     scores: d.scores ?? {},

@@ -232,6 +232,7 @@ function buildEventSchema(limits: ContractLimits) {
     output_tokens: tokens,
     cache_read_input_tokens: tokens,
     reasoning_output_tokens: tokens,
+    cache_creation_input_tokens: tokens,
     cost_usd: costUsd(limits).nullable(),
     cost_source: z.enum(COST_SOURCES).nullable(),
     scores: scores(limits),
@@ -279,6 +280,7 @@ function buildInputSchema(limits: ContractLimits) {
     output_tokens: tokens,
     cache_read_input_tokens: tokens,
     reasoning_output_tokens: tokens,
+    cache_creation_input_tokens: tokens,
     cost_usd: costUsd(limits).nullish(),
     /** Ignored: the validator sets it. */
     cost_source: z.enum(COST_SOURCES).nullish(),

@@ -58,6 +58,8 @@ export interface TelemetryEvent extends Series {
   output_tokens: number | null;
   cache_read_input_tokens: number | null;
   reasoning_output_tokens: number | null;
+  /** Tokens written to the provider's prompt cache (gen_ai.usage.cache_creation.input_tokens); since schema v1.1. */
+  cache_creation_input_tokens: number | null;
   cost_usd: number | null;
   /** Set by the validator; producers leave it null. */
   cost_source: CostSource | null;

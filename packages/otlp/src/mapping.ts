@@ -47,6 +47,11 @@ export const SPAN_ATTRIBUTE_RULES: readonly AttributeRule[] = [
   { field: 'cache_read_input_tokens', keys: ['gen_ai.usage.cache_read.input_tokens'], kind: 'count' },
   { field: 'reasoning_output_tokens', keys: ['gen_ai.usage.reasoning.output_tokens'], kind: 'count' },
   {
+    field: 'cache_creation_input_tokens',
+    keys: ['gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_write.input_tokens'],
+    kind: 'count',
+  },
+  {
     field: 'cost_usd',
     keys: ['gen_ai.usage.cost.amount', 'gen_ai.usage.cost', 'llm.cost.total'],
     kind: 'number',

@@ -68,6 +68,7 @@ describe('mapTraceRequest: span → event, field by field', () => {
       'gen_ai.usage.output_tokens': 300,
       'gen_ai.usage.cache_read.input_tokens': 800,
       'gen_ai.usage.reasoning.output_tokens': 64,
+      'gen_ai.usage.cache_creation.input_tokens': 256,
       'gen_ai.usage.cost.amount': 0.0123,
       'gen_ai.response.time_to_first_chunk': 0.35,
       'gen_ai.conversation.id': 'conv-1',
@@ -82,6 +83,7 @@ describe('mapTraceRequest: span → event, field by field', () => {
       output_tokens: 300,
       cache_read_input_tokens: 800,
       reasoning_output_tokens: 64,
+      cache_creation_input_tokens: 256,
       cost_usd: 0.0123,
       time_to_first_token_ms: 350,
       session_id: 'conv-1',
@@ -90,6 +92,10 @@ describe('mapTraceRequest: span → event, field by field', () => {
       prompt_name: 'answer-v2',
       user_id: 'u-42',
     });
+  });
+
+  it('cache_write is the alias of cache_creation', () => {
+    expect(one({ 'gen_ai.usage.cache_write.input_tokens': 32 }).cache_creation_input_tokens).toBe(32);
   });
 
   it('prompt_tokens/completion_tokens are the aliases of input/output tokens', () => {

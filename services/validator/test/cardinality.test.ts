@@ -51,6 +51,7 @@ function event(overrides: Partial<TelemetryEvent> = {}): TelemetryEvent {
     output_tokens: 5,
     cache_read_input_tokens: null,
     reasoning_output_tokens: null,
+    cache_creation_input_tokens: null,
     cost_usd: 0.001,
     cost_source: 'reported',
     scores: {},
