@@ -209,10 +209,10 @@ describe('otlp-receiver: Kafka too slow', () => {
   let pipeline: TestPipeline;
 
   beforeAll(async () => {
-    // An acknowledgement deadline no broker meets stands in for a slow Kafka; a small in-flight bound for memory.
+    // An acknowledgement deadline no broker meets stands in for a slow Kafka (the in-flight bound: receiver.test.ts).
     pipeline = new TestPipeline({
       partitions: 1,
-      otlp: { produceTimeoutMs: 1, maxInFlightBytes: 4096, retryAfterSeconds: 3 },
+      otlp: { produceTimeoutMs: 1, retryAfterSeconds: 3 },
     });
     await pipeline.start('otlp-receiver');
   });
@@ -229,9 +229,6 @@ describe('otlp-receiver: Kafka too slow', () => {
       expect(r.status).toBe(503);
       expect(r.headers.get('retry-after')).toBe('3');
     }
-    expect(responses.map((r) => decodeStatus(r.body, 'protobuf').message).some((m) => /busy/.test(m))).toBe(
-      true,
-    );
     const receiver = pipeline.receiver().receiver;
     for (let i = 0; i < 100 && receiver.bytesInFlight > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(receiver.bytesInFlight).toBe(0);

@@ -6,6 +6,7 @@ import { createKafka, createOutputProducer, ensureTopics, type RunningService } 
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import { RecentCalls, TenantDirectory, TenantRateLimiter } from '@aiops/otlp';
 import { loadTenantTokens, type OtlpReceiverConfig } from './config.js';
+import { groupSend } from './group-send.js';
 import { receiverMetrics } from './metrics.js';
 import { OtlpReceiver, SERVICE } from './receiver.js';
 
@@ -42,7 +43,7 @@ export async function startOtlpReceiver(
     directory,
     limiter,
     recent: new RecentCalls(config.recentCalls),
-    send: (output) => producer.send(output),
+    send: groupSend((output) => producer.send(output)),
     metrics: receiverMetrics(metrics.registry),
     pipelineMetrics: metrics,
     log,
