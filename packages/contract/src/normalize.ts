@@ -16,6 +16,8 @@ export const EVENT_TYPE_BY_OPERATION: Readonly<Record<string, EventType>> = Obje
   execute_tool: 'tool_call',
   invoke_agent: 'agent_step',
   create_agent: 'agent_step',
+  retrieval: 'retrieval',
+  apply_guardrail: 'guardrail',
 });
 
 const EVENT_TYPE_INDEX: ReadonlyMap<string, EventType> = new Map(Object.entries(EVENT_TYPE_BY_OPERATION));

@@ -1,4 +1,4 @@
-import type { EventType, TelemetryEventInput } from '@aiops/contract';
+import { EVENT_TYPE_BY_OPERATION, type EventType, type TelemetryEventInput } from '@aiops/contract';
 import type { Attributes, AttributeValue } from './model.js';
 
 /**
@@ -6,18 +6,12 @@ import type { Attributes, AttributeValue } from './model.js';
  * OpenLLMetry, OpenLIT and OpenInference) → contract fields. The README's mapping table lists the same.
  */
 
-/** gen_ai.operation.name → event_type; the operation name itself becomes the contract's `operation`. */
-export const EVENT_TYPE_BY_GEN_AI_OPERATION: Readonly<Record<string, EventType>> = Object.freeze({
-  chat: 'llm_call',
-  text_completion: 'llm_call',
-  generate_content: 'llm_call',
-  embeddings: 'embedding',
-  execute_tool: 'tool_call',
-  invoke_agent: 'agent_step',
-  create_agent: 'agent_step',
-  retrieval: 'retrieval',
-  apply_guardrail: 'guardrail',
-});
+/**
+ * gen_ai.operation.name → event_type: the contract's table (chat, text_completion, generate_content →
+ * llm_call; embeddings; execute_tool; invoke_agent/create_agent; retrieval; apply_guardrail). The operation
+ * name itself becomes the contract's `operation`.
+ */
+export const EVENT_TYPE_BY_GEN_AI_OPERATION: Readonly<Record<string, EventType>> = EVENT_TYPE_BY_OPERATION;
 
 type Kind = 'string' | 'count' | 'number' | 'seconds_to_ms';
 
