@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { mapLogsRequest, mapTraceRequest, UNKNOWN, UNKNOWN_SERVICE } from '../src/mapper.js';
-import { EVENT_TYPE_BY_GEN_AI_OPERATION } from '../src/mapping.js';
 import type { AttributeValue, OtlpSpan } from '../src/model.js';
 import { RecentCalls } from '../src/recent-calls.js';
 import { attrs, END_NS, evaluationRecord, NOW_MS, span, TRACE } from './helpers.js';
@@ -43,14 +42,21 @@ describe('mapTraceRequest: span → event, field by field', () => {
     });
   });
 
-  it.each(Object.entries(EVENT_TYPE_BY_GEN_AI_OPERATION))(
-    'operation %s → event_type %s',
-    (operation, type) => {
-      const event = one({ 'gen_ai.operation.name': operation });
-      expect(event.operation).toBe(operation);
-      expect(event.event_type).toBe(type);
-    },
-  );
+  it.each([
+    ['chat', 'llm_call'],
+    ['text_completion', 'llm_call'],
+    ['generate_content', 'llm_call'],
+    ['embeddings', 'embedding'],
+    ['execute_tool', 'tool_call'],
+    ['invoke_agent', 'agent_step'],
+    ['create_agent', 'agent_step'],
+    ['retrieval', 'retrieval'],
+    ['apply_guardrail', 'guardrail'],
+  ])('operation %s → event_type %s', (operation, type) => {
+    const event = one({ 'gen_ai.operation.name': operation });
+    expect(event.operation).toBe(operation);
+    expect(event.event_type).toBe(type);
+  });
 
   it('gen_ai.system is the alias of gen_ai.provider.name (the current name wins)', () => {
     const base = span();
