@@ -1,9 +1,14 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { decodeStatus, OTLP_MESSAGES } from '@aiops/otlp';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postOtlp } from '../support/otlp.js';
 import { TestPipeline } from '../support/pipeline.js';
+import { createTestCertificates, type TestCertificates } from '../support/tls.js';
 
 /** Bad requests of every kind against a real receiver on the real broker: right status, no crash, counters add up. */
 const PROTO = { 'content-type': 'application/x-protobuf', authorization: 'Bearer acme-token' };
@@ -232,5 +237,53 @@ describe('otlp-receiver: Kafka too slow', () => {
     const receiver = pipeline.receiver().receiver;
     for (let i = 0; i < 100 && receiver.bytesInFlight > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(receiver.bytesInFlight).toBe(0);
+  });
+});
+
+describe('otlp-receiver: TLS', () => {
+  let pipeline: TestPipeline;
+  let dir: string;
+  let certs: TestCertificates;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aiops-otlp-tls-'));
+    certs = createTestCertificates(dir);
+    pipeline = new TestPipeline({
+      partitions: 1,
+      otlp: { tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile } },
+    });
+    await pipeline.start('otlp-receiver');
+  });
+  afterAll(async () => {
+    await pipeline?.stopAll();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const postTls = (ca: string, body: Uint8Array) =>
+    new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: pipeline.receiver().port,
+          path: '/v1/traces',
+          method: 'POST',
+          headers: PROTO,
+          ca,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  it('serves HTTPS with the configured certificate; a client that does not trust it, or plain HTTP, gets nowhere', async () => {
+    expect(await postTls(readFileSync(certs.caFile, 'utf8'), chatSpans(2))).toBe(200);
+    await expect(postTls(readFileSync(certs.otherCaFile, 'utf8'), chatSpans(2))).rejects.toThrow(
+      /certificate/,
+    );
+    await expect(postOtlp(pipeline.receiver().port, '/v1/traces', chatSpans(1), PROTO)).rejects.toThrow();
   });
 });
