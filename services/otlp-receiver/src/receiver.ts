@@ -96,7 +96,12 @@ export class OtlpReceiver {
     try {
       answer = await this.answer(request, signal, encoding);
     } catch (error) {
-      this.parts.log.error({ err: (error as Error).message, path }, 'OTLP request failed');
+      if (request.destroyed || (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        // The client went away mid-body: nothing for a human to do.
+        this.parts.log.debug({ err: (error as Error).message, path }, 'OTLP client disconnected');
+      } else {
+        this.parts.log.error({ err: (error as Error).message, path }, 'OTLP request failed');
+      }
       answer = this.failure(500, STATUS_CODE.internal, 'internal error', encoding);
     }
     const headers: Record<string, string> = {
