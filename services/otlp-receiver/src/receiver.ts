@@ -214,6 +214,7 @@ export class OtlpReceiver {
       );
     }
     this.reserve(reserved);
+    let held = reserved;
     let handedToKafka = false;
     try {
       const body = await readBody(request, config.maxBodyBytes);
@@ -238,6 +239,11 @@ export class OtlpReceiver {
             encoding,
           );
         }
+        // What the body inflated to is held too, so the bound counts what is really in memory.
+        if (bytes.length > held) {
+          this.reserve(bytes.length - held);
+          held = bytes.length;
+        }
       }
       const options = { tenantId, applicationKey: config.applicationAttribute, nowMs: this.parts.now() };
       let mapped: MappedBatch;
@@ -253,7 +259,7 @@ export class OtlpReceiver {
       const sending = this.parts.send(this.output(mapped, path(signal)));
       handedToKafka = true;
       // The reservation lasts until Kafka settles, even when the client was already answered 503.
-      const release = () => this.reserve(-reserved);
+      const release = () => this.reserve(-held);
       sending.then(release, release);
       const acked = await this.withTimeout(sending);
       if (acked !== true) {
@@ -273,7 +279,7 @@ export class OtlpReceiver {
       return { status: 200, body: exportResponseBody(signal, mapped.refused.length, message, encoding) };
     } finally {
       // Answered before anything went to Kafka: the reservation ends with the request.
-      if (!handedToKafka) this.reserve(-reserved);
+      if (!handedToKafka) this.reserve(-held);
     }
   }
 
