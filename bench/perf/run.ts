@@ -4,7 +4,7 @@
  * appends a dated section to bench/RESULTS.md. See bench/README.md.
  *
  *   node bench/dist/perf/run.js [--events 1000000] [--regenerate] [--only a,b] [--stages a,b] [--no-results-md]
- *   sections: ceilings, stages, e2e, latency, state, score
+ *   sections: ceilings, stages, e2e, latency, state, score, otlp
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import {
 import { endpoints, kafkaClient, RESULTS_DIR, ROOT, round, say } from './common.js';
 import { type Dataset, ensureDataset, RAW_TOPICS } from './dataset.js';
 import { type LatencyResult, measureLatency } from './latency.js';
+import { measureOtlp, type OtlpResult } from './otlp.js';
 import { measureScoreSeries, type ScoreSeriesResult } from './score.js';
 import {
   type EndToEndResult,
@@ -36,7 +37,7 @@ import {
 } from './stages.js';
 import { measureState, type StatePoint } from './state.js';
 
-const SECTIONS = ['ceilings', 'stages', 'e2e', 'latency', 'state', 'score'] as const;
+const SECTIONS = ['ceilings', 'stages', 'e2e', 'latency', 'state', 'score', 'otlp'] as const;
 type Section = (typeof SECTIONS)[number];
 const STAGE_CHOICES = ['validator', 'validator_json', 'aggregator', 'writer', 'writer_batch50k', 'detector'];
 
@@ -84,6 +85,8 @@ const BUDGET_S = {
   detector: 45,
   e2e: 150,
   latency: 60,
+  /** Each of the two OTLP phases (closed loop, then paced). */
+  otlp: 20,
 };
 const STAGE_PORT = 19_641;
 
@@ -193,6 +196,7 @@ async function main(): Promise<void> {
   let latency: LatencyResult | null = null;
   let state: StatePoint[] = [];
   let score: ScoreSeriesResult | null = null;
+  let otlp: OtlpResult | null = null;
   const errors: string[] = [];
   const attempt = async (what: string, work: () => Promise<void>) => {
     try {
@@ -305,6 +309,17 @@ async function main(): Promise<void> {
         score = measureScoreSeries();
       });
     }
+    if (flags.only.has('otlp')) {
+      await attempt('otlp receiver', async () => {
+        // Paced at half the validator's rate of this run: the receiver must not be the bottleneck.
+        const validatorRate = stages.validator?.messagesPerSecond ?? null;
+        otlp = await measureOtlp(ep, { raw: `${prefix}.o.raw`, dlq: `${prefix}.o.dlq` }, STAGE_PORT, {
+          seconds: BUDGET_S.otlp,
+          concurrency: 8,
+          targetSpansPerSecond: validatorRate === null ? null : validatorRate / 2,
+        });
+      });
+    }
   } finally {
     await cleanupStale(admin, ep.clickhouseUrl).catch(() => undefined);
     await admin.disconnect();
@@ -322,6 +337,7 @@ async function main(): Promise<void> {
     latency,
     state,
     score,
+    otlp,
     errors,
     minutes,
     runId,
@@ -347,6 +363,7 @@ interface ReportInput {
   latency: LatencyResult | null;
   state: StatePoint[];
   score: ScoreSeriesResult | null;
+  otlp: OtlpResult | null;
   errors: string[];
   minutes: number;
   runId: string;
@@ -403,6 +420,15 @@ function buildReport(r: ReportInput): { json: unknown; text: string; markdown: s
     rss_bytes_per_series: rssPerSeries,
     score_series_points_per_s: round(r.score?.scorerPointsPerSecond ?? null),
     score_series_pipeline_points_per_s: round(r.score?.pipelinePointsPerSecond ?? null),
+    otlp_spans_per_s_accepted: round(r.otlp?.maxRate.spansPerSecond ?? null),
+    otlp_vs_validator: round(
+      r.otlp && r.stages.validator
+        ? r.otlp.maxRate.spansPerSecond / r.stages.validator.messagesPerSecond
+        : null,
+      3,
+    ),
+    otlp_paced_spans_per_s: r.otlp?.paced.targetSpansPerSecond ?? null,
+    otlp_paced_p99_ms: r.otlp?.paced.p99Ms ?? null,
     details: {
       client: r.client,
       broker: r.broker,
@@ -412,6 +438,7 @@ function buildReport(r: ReportInput): { json: unknown; text: string; markdown: s
       latency: r.latency,
       state: r.state,
       score: r.score,
+      otlp: r.otlp,
     },
     errors: r.errors,
   };
@@ -495,6 +522,16 @@ function buildReport(r: ReportInput): { json: unknown; text: string; markdown: s
           : '.'),
     );
   } else lines.push('score-series: not measured.');
+  lines.push('');
+  if (r.otlp) {
+    const o = r.otlp;
+    lines.push(
+      `otlp-receiver (loopback, protobuf batches of 100 spans, 8 requests in flight): ${fmt(o.maxRate.spansPerSecond)} spans/s accepted ` +
+        `(validator ${fmt(r.stages.validator?.messagesPerSecond)} ev/s in this run), p50 ${fmt(o.maxRate.p50Ms, 1)} / p99 ${fmt(o.maxRate.p99Ms, 1)} ms; ` +
+        `paced at ${fmt(o.paced.targetSpansPerSecond)} spans/s: p50 ${fmt(o.paced.p50Ms, 1)} / p99 ${fmt(o.paced.p99Ms, 1)} ms, ` +
+        `${fmt(o.paced.refusedOrFailed)} of ${fmt(o.paced.requests)} requests not fully accepted; peak RSS ${fmt(o.peakRssMb)} MB.`,
+    );
+  } else lines.push('otlp-receiver: not measured.');
   if (r.errors.length > 0) {
     lines.push('');
     lines.push(`Errors: ${r.errors.join('; ')}`);

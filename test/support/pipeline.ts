@@ -1,6 +1,7 @@
 import { PipelineHarness, type ServiceName } from '@aiops/harness';
 import { createLogger } from '@aiops/ops';
 import { clickhouseUrl, kafkaBrokers } from '../setup/endpoints.js';
+import { type TestTenant, writeTokensFile } from './otlp.js';
 
 export { waitFor } from '@aiops/harness';
 export type { ServiceName };
@@ -12,6 +13,9 @@ export interface TestPipelineOptions {
   allowedLatenessMs?: number;
   rules?: unknown;
   alertsFormat?: 'avro' | 'json';
+  /** otlp-receiver: tenant id → bearer token (default acme → "acme-token"), and config overrides. */
+  otlpTenants?: Record<string, TestTenant>;
+  otlp?: Record<string, unknown>;
 }
 
 /** The shared pipeline harness on the test stack's endpoints (own topics, groups and database). */
@@ -24,6 +28,7 @@ export class TestPipeline extends PipelineHarness {
       prefix: 'it',
       userIdSalt: 'integration-salt',
       writerMaxBatchDelayMs: 200,
+      otlpTokensFile: writeTokensFile(options.otlpTenants ?? { acme: 'acme-token' }),
     });
   }
 }

@@ -2,6 +2,7 @@ import type { RunningService } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import { aggregatorConfigFromEnv, startAggregator } from '@aiops/service-aggregator';
 import { detectorConfigFromEnv, startDetector } from '@aiops/service-detector';
+import { otlpReceiverConfigFromEnv, startOtlpReceiver } from '@aiops/service-otlp-receiver';
 import { startValidator, validatorConfigFromEnv } from '@aiops/service-validator';
 import { startWriter, writerConfigFromEnv } from '@aiops/service-writer';
 
@@ -16,6 +17,7 @@ function define<C>(definition: ServiceDefinition<C>): ServiceDefinition<unknown>
 
 /** Every service `aiops run` knows, in pipeline order (downstream first would only add lag at start). */
 export const SERVICES = {
+  'otlp-receiver': define({ configFromEnv: otlpReceiverConfigFromEnv, start: startOtlpReceiver }),
   validator: define({ configFromEnv: validatorConfigFromEnv, start: startValidator }),
   aggregator: define({ configFromEnv: aggregatorConfigFromEnv, start: startAggregator }),
   detector: define({ configFromEnv: detectorConfigFromEnv, start: startDetector }),

@@ -53,6 +53,7 @@ export function eventToRow(event: TelemetryEvent, ingestedAtMs: number): Record<
     output_tokens: event.output_tokens,
     cache_read_input_tokens: event.cache_read_input_tokens,
     reasoning_output_tokens: event.reasoning_output_tokens,
+    cache_creation_input_tokens: event.cache_creation_input_tokens,
     cost_usd: event.cost_usd,
     cost_source: event.cost_source,
     'scores.name': scoreNames,

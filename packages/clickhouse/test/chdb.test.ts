@@ -86,6 +86,7 @@ describe('migrations on chDB', () => {
     expect(types.provider).toBe('LowCardinality(String)');
     expect(types.response_model).toBe('LowCardinality(Nullable(String))');
     expect(types['scores.name']).toBe('Array(String)');
+    expect(types.cache_creation_input_tokens).toBe('Nullable(UInt64)');
     const ddl = (
       await executor.queryRows<{ s: string }>(
         `SELECT create_table_query AS s FROM system.tables WHERE database = '${database}' AND name = 'events'`,
@@ -98,7 +99,7 @@ describe('migrations on chDB', () => {
   it('is idempotent: a second run applies nothing and keeps the records', async () => {
     const again = await migrate(executor, { dir: MIGRATIONS, database });
     expect(again.migrations.filter((m) => m.outcome === 'applied')).toEqual([]);
-    expect(again.migrations.filter((m) => m.outcome === 'already-applied')).toHaveLength(7);
+    expect(again.migrations.filter((m) => m.outcome === 'already-applied')).toHaveLength(8);
     const recorded = await executor.queryRows<{ version: number; status: string }>(
       `SELECT version, argMax(status, recorded_at_ms) AS status FROM ${database}.schema_migrations GROUP BY version ORDER BY version`,
     );
@@ -112,6 +113,7 @@ describe('migrations on chDB', () => {
       'applied',
       'skipped',
       'skipped',
+      'applied',
     ]);
   });
 });

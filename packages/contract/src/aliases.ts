@@ -17,6 +17,7 @@ import { forbiddenKeyReason, PRIVACY_NOTE } from './privacy.js';
  * | output_tokens            | gen_ai.usage.output_tokens, gen_ai.usage.completion_tokens                         |
  * | cache_read_input_tokens  | gen_ai.usage.cache_read.input_tokens, gen_ai.usage.cache_read_input_tokens         |
  * | reasoning_output_tokens  | gen_ai.usage.reasoning.output_tokens, gen_ai.usage.reasoning_tokens                |
+ * | cache_creation_input_tokens | gen_ai.usage.cache_creation.input_tokens, gen_ai.usage.cache_write.input_tokens |
  * | agent_name               | gen_ai.agent.name                                                                  |
  * | tool_name                | gen_ai.tool.name                                                                   |
  * | session_id               | session.id, gen_ai.conversation.id                                                 |
@@ -36,6 +37,10 @@ export const FIELD_ALIASES: Readonly<Record<string, readonly string[]>> = Object
   output_tokens: ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens'],
   cache_read_input_tokens: ['gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens'],
   reasoning_output_tokens: ['gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoning_tokens'],
+  cache_creation_input_tokens: [
+    'gen_ai.usage.cache_creation.input_tokens',
+    'gen_ai.usage.cache_write.input_tokens',
+  ],
   agent_name: ['gen_ai.agent.name'],
   tool_name: ['gen_ai.tool.name'],
   session_id: ['session.id', 'gen_ai.conversation.id'],
@@ -95,6 +100,7 @@ export const EVENT_FIELDS = [
   'output_tokens',
   'cache_read_input_tokens',
   'reasoning_output_tokens',
+  'cache_creation_input_tokens',
   'cost_usd',
   'cost_source',
   'scores',

@@ -1,5 +1,10 @@
 import { AvroRecordCodec, SINGLE_OBJECT_MAGIC_0, SINGLE_OBJECT_MAGIC_1 } from './avro/codec.js';
-import { ALERT_V1_SCHEMA, TELEMETRY_EVENT_V1_SCHEMA, WINDOW_AGGREGATE_V1_SCHEMA } from './avro/schemas.js';
+import {
+  ALERT_V1_SCHEMA,
+  TELEMETRY_EVENT_OLDER_SCHEMAS,
+  TELEMETRY_EVENT_SCHEMA,
+  WINDOW_AGGREGATE_V1_SCHEMA,
+} from './avro/schemas.js';
 import { ContractError } from './errors.js';
 import { type ContractLimits, DEFAULT_LIMITS } from './limits.js';
 import { schemasFor } from './schemas.js';
@@ -79,8 +84,8 @@ export function createEventCodec(options: EventCodecOptions = {}): RecordCodec<T
   const limits = options.limits ?? DEFAULT_LIMITS;
   const schema = schemasFor(limits).event;
   return createRecordCodec<TelemetryEvent>({
-    readerSchema: TELEMETRY_EVENT_V1_SCHEMA,
-    writerSchemas: options.knownSchemas ?? [],
+    readerSchema: TELEMETRY_EVENT_SCHEMA,
+    writerSchemas: [...TELEMETRY_EVENT_OLDER_SCHEMAS, ...(options.knownSchemas ?? [])],
     limits,
     validate: (value) => {
       const parsed = schema.safeParse(value);
@@ -156,14 +161,14 @@ export function encodeEventJson(event: TelemetryEvent): Buffer {
   return Buffer.from(JSON.stringify(event), 'utf8');
 }
 
-/** A canonical event as Avro single-object encoding with the v1 schema. Throws ContractError when Avro cannot carry it. */
+/** A canonical event as Avro single-object encoding with the current (v1.1) schema. Throws ContractError when Avro cannot carry it. */
 export function encodeEventAvroSingleObject(event: TelemetryEvent): Buffer {
   return eventCodec.avro.encodeSingleObject(event);
 }
 
 /**
- * A canonical event in Confluent framing: 00, `schemaId` big-endian, the Avro body with the v1 schema.
- * `schemaId` must be the id under which the v1 schema is registered.
+ * A canonical event in Confluent framing: 00, `schemaId` big-endian, the Avro body with the current (v1.1) schema.
+ * `schemaId` must be the id under which the v1.1 schema is registered.
  */
 export function encodeEventConfluent(event: TelemetryEvent, schemaId: number): Buffer {
   if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0xffffffff) {

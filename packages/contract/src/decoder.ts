@@ -1,6 +1,6 @@
 import { RetryableError } from '@aiops/core';
 import { AvroRecordCodec, type AvroWriterVersion } from './avro/codec.js';
-import { TELEMETRY_EVENT_V1_SCHEMA } from './avro/schemas.js';
+import { TELEMETRY_EVENT_OLDER_SCHEMAS, TELEMETRY_EVENT_SCHEMA } from './avro/schemas.js';
 import { ContractError } from './errors.js';
 import { type ContractLimits, DEFAULT_LIMITS } from './limits.js';
 import type { SchemaRegistryClient } from './registry.js';
@@ -49,18 +49,21 @@ export interface TelemetryDecoder {
   prefetch(messages: Iterable<Uint8Array>): Promise<void>;
   /** Adds a writer schema for single-object messages at run time; returns its fingerprint. */
   registerSchema(schema: unknown): bigint;
-  /** The codec of the v1 reader schema (encoding, fingerprints). */
+  /** The codec of the current reader schema (encoding, fingerprints). */
   readonly avro: AvroRecordCodec;
 }
 
 /**
  * A telemetry decoder for one set of limits and known schemas: JSON, Avro single-object (writer schema
- * by fingerprint among the known versions, resolved to the v1 reader schema) and, with a registry,
+ * by fingerprint among the known versions, resolved to the current (v1.1) reader schema) and, with a registry,
  * Confluent framing. The returned object is raw: canonicalize/normalize it next.
  */
 export function createDecoder(options: DecoderOptions = {}): TelemetryDecoder {
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const avro = new AvroRecordCodec(TELEMETRY_EVENT_V1_SCHEMA, options.knownSchemas ?? []);
+  const avro = new AvroRecordCodec(TELEMETRY_EVENT_SCHEMA, [
+    ...TELEMETRY_EVENT_OLDER_SCHEMAS,
+    ...(options.knownSchemas ?? []),
+  ]);
   const registry = options.registry;
   /** Confluent schema id → resolved writer version, or the ContractError that id always yields. */
   const byId = new Map<number, AvroWriterVersion | ContractError>();

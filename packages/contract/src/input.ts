@@ -43,6 +43,7 @@ export interface TelemetryEventInput {
   output_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   reasoning_output_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
   cost_usd?: number | null;
   scores?: Record<string, number> | null;
   feedback?: -1 | 1 | null;

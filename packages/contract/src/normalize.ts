@@ -16,6 +16,8 @@ export const EVENT_TYPE_BY_OPERATION: Readonly<Record<string, EventType>> = Obje
   execute_tool: 'tool_call',
   invoke_agent: 'agent_step',
   create_agent: 'agent_step',
+  retrieval: 'retrieval',
+  apply_guardrail: 'guardrail',
 });
 
 const EVENT_TYPE_INDEX: ReadonlyMap<string, EventType> = new Map(Object.entries(EVENT_TYPE_BY_OPERATION));
@@ -135,6 +137,7 @@ export function completeEvent(d: ValidatedEventInput): TelemetryEvent {
     output_tokens: d.output_tokens ?? null,
     cache_read_input_tokens: d.cache_read_input_tokens ?? null,
     reasoning_output_tokens: d.reasoning_output_tokens ?? null,
+    cache_creation_input_tokens: d.cache_creation_input_tokens ?? null,
     cost_usd: d.cost_usd ?? null,
     cost_source: null,
     scores: d.scores ?? {},

@@ -230,6 +230,7 @@ function buildEventSchema(limits: ContractLimits) {
     output_tokens: tokens,
     cache_read_input_tokens: tokens,
     reasoning_output_tokens: tokens,
+    cache_creation_input_tokens: tokens,
     cost_usd: costUsd(limits).nullable(),
     /** Set by the validator; producers leave it null. */
     cost_source: z.enum(COST_SOURCES).nullable(),
@@ -279,6 +280,7 @@ function buildInputSchema(limits: ContractLimits) {
     output_tokens: tokens,
     cache_read_input_tokens: tokens,
     reasoning_output_tokens: tokens,
+    cache_creation_input_tokens: tokens,
     cost_usd: costUsd(limits).nullish(),
     /** Ignored: the validator sets it. */
     cost_source: z.enum(COST_SOURCES).nullish(),

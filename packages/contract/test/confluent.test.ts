@@ -22,9 +22,10 @@ class LoadOnDemandRegistry implements SchemaRegistryClient {
 
 describe('Confluent framing (00 + schema id)', () => {
   const event = validEvent();
+  // 7: the current schema (v1.1), what encodeEventConfluent writes; 8: v1, what older producers write.
   const registry = new StaticSchemaRegistry([
-    [7, TELEMETRY_EVENT_V1_SCHEMA],
-    [8, JSON.stringify(TELEMETRY_EVENT_V1_1_SCHEMA)],
+    [7, TELEMETRY_EVENT_V1_1_SCHEMA],
+    [8, JSON.stringify(TELEMETRY_EVENT_V1_SCHEMA)],
     [9, { type: 'string' }],
   ]);
 
@@ -35,11 +36,13 @@ describe('Confluent framing (00 + schema id)', () => {
     expect(decoder.decodeMessage(message)).toEqual({ format: 'confluent', value: event });
   });
 
-  it('resolves a newer registered version to v1', () => {
-    // The body of a v1 event is a valid v1.1 body minus the trailing optional field: write it with v1.1.
+  it('resolves an older registered version (v1) to the current one', () => {
+    // A v1.1 body whose trailing optional field is null (one 0 byte) is a v1 body plus that byte.
     const decoder = createDecoder({ registry });
-    const v1_1Body = Buffer.concat([encodeEventConfluent(event, 8), Buffer.from([0])]);
-    expect(decoder.decode(v1_1Body)).toEqual(event);
+    const v1_1Frame = encodeEventConfluent(event, 8);
+    const v1Frame = v1_1Frame.subarray(0, v1_1Frame.length - 1);
+    expect(v1_1Frame[v1_1Frame.length - 1]).toBe(0);
+    expect(decoder.decode(v1Frame)).toEqual(event);
   });
 
   it('refuses an id the registry does not know (unknown_schema_id)', () => {

@@ -2,51 +2,91 @@ import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { AvroRecordCodec } from '../src/avro/codec.js';
 import { schemaFingerprint, singleObjectHeader } from '../src/avro/fingerprint.js';
-import { TELEMETRY_EVENT_V1_1_SCHEMA, TELEMETRY_EVENT_V1_SCHEMA } from '../src/avro/schemas.js';
+import {
+  AVRO_NAMESPACE,
+  TELEMETRY_EVENT_SCHEMA,
+  TELEMETRY_EVENT_V1_1_SCHEMA,
+  TELEMETRY_EVENT_V1_SCHEMA,
+} from '../src/avro/schemas.js';
 import { encodeEventAvroSingleObject } from '../src/codecs.js';
 import { createDecoder } from '../src/decoder.js';
 import { createParseContext, parseTelemetryMessage } from '../src/parse.js';
 import { NOW_MS, validEvent } from './fixtures.js';
 
-/** What a producer on v1.1 writes: single-object encoding with the v1.1 schema. */
-function encodeV1_1(value: object): Buffer {
-  const type = avro.Type.forSchema(TELEMETRY_EVENT_V1_1_SCHEMA as avro.Schema, { registry: {} });
+/** What a producer still on v1 writes: single-object encoding with the v1 schema. */
+function encodeV1(value: object): Buffer {
+  const type = avro.Type.forSchema(TELEMETRY_EVENT_V1_SCHEMA as avro.Schema, { registry: {} });
   return Buffer.concat([
-    singleObjectHeader(schemaFingerprint(TELEMETRY_EVENT_V1_1_SCHEMA)),
+    singleObjectHeader(schemaFingerprint(TELEMETRY_EVENT_V1_SCHEMA)),
     type.toBuffer(value),
   ]);
 }
 
-describe('schema evolution', () => {
-  const event = validEvent();
+/** A future minor version nobody told the decoder about (a fixture). */
+const V1_2_FIXTURE = {
+  type: 'record',
+  name: 'TelemetryEvent',
+  namespace: AVRO_NAMESPACE,
+  doc: 'Test fixture: v1.1 plus one optional field.',
+  fields: [
+    ...(TELEMETRY_EVENT_V1_1_SCHEMA.fields as object[]),
+    { name: 'fixture_field', type: ['null', 'long'], default: null },
+  ],
+};
 
-  it('a v1 reader reads a v1.1 event (the added field is skipped)', () => {
-    const message = encodeV1_1({ ...event, cache_creation_input_tokens: 512 });
-    const decoder = createDecoder({ knownSchemas: [TELEMETRY_EVENT_V1_1_SCHEMA] });
-    expect(decoder.decode(message)).toEqual(event);
+function encodeV1_2(value: object): Buffer {
+  const type = avro.Type.forSchema(V1_2_FIXTURE as avro.Schema, { registry: {} });
+  return Buffer.concat([singleObjectHeader(schemaFingerprint(V1_2_FIXTURE)), type.toBuffer(value)]);
+}
+
+describe('schema evolution: v1 → v1.1 (cache_creation_input_tokens)', () => {
+  const event = validEvent({ cache_creation_input_tokens: 512 });
+  const { cache_creation_input_tokens: _added, ...v1Event } = event;
+
+  it('producers write v1.1, the current schema', () => {
+    expect(TELEMETRY_EVENT_SCHEMA).toBe(TELEMETRY_EVENT_V1_1_SCHEMA);
+    const message = encodeEventAvroSingleObject(event);
+    expect(message.subarray(0, 10)).toEqual(
+      singleObjectHeader(schemaFingerprint(TELEMETRY_EVENT_V1_1_SCHEMA)),
+    );
   });
 
-  it('a v1.1 reader reads a v1 event (the added field takes its default)', () => {
-    const v1_1Reader = new AvroRecordCodec(TELEMETRY_EVENT_V1_1_SCHEMA, [TELEMETRY_EVENT_V1_SCHEMA]);
-    const decoded = v1_1Reader.decodeSingleObject(encodeEventAvroSingleObject(event));
-    expect(decoded).toEqual({ ...event, cache_creation_input_tokens: null });
+  it('a v1 reader (a consumer not yet upgraded) reads a v1.1 event: the added field is skipped', () => {
+    const v1Reader = new AvroRecordCodec(TELEMETRY_EVENT_V1_SCHEMA, [TELEMETRY_EVENT_V1_1_SCHEMA]);
+    expect(v1Reader.decodeSingleObject(encodeEventAvroSingleObject(event))).toEqual(v1Event);
   });
 
-  it('a v1.1 event goes through the validator path and comes out as a v1 event', () => {
-    const ctx = {
-      ...createParseContext({
-        priceTable: null,
-        userIdSalt: null,
-        knownSchemas: [TELEMETRY_EVENT_V1_1_SCHEMA],
-      }),
-      nowMs: NOW_MS,
-    };
-    const result = parseTelemetryMessage(encodeV1_1({ ...event, cache_creation_input_tokens: 512 }), ctx);
-    expect(result).toEqual({ ok: true, format: 'avro', event: { ...event, cost_source: 'unpriced' } });
+  it('the current reader reads a v1 event: the added field takes its default', () => {
+    expect(createDecoder().decode(encodeV1(v1Event))).toEqual({
+      ...event,
+      cache_creation_input_tokens: null,
+    });
+  });
+
+  it('v1 and v1.1 events go through the validator path', () => {
+    const ctx = { ...createParseContext({ priceTable: null, userIdSalt: null }), nowMs: NOW_MS };
+    expect(parseTelemetryMessage(encodeV1(v1Event), ctx)).toEqual({
+      ok: true,
+      format: 'avro',
+      event: { ...event, cache_creation_input_tokens: null, cost_source: 'unpriced' },
+    });
+    expect(parseTelemetryMessage(encodeEventAvroSingleObject(event), ctx)).toEqual({
+      ok: true,
+      format: 'avro',
+      event: { ...event, cost_source: 'unpriced' },
+    });
+  });
+
+  it('the OpenTelemetry name is an alias in JSON input', () => {
+    const { cache_creation_input_tokens: _c, ...rest } = event;
+    const json = Buffer.from(JSON.stringify({ ...rest, 'gen_ai.usage.cache_creation.input_tokens': 64 }));
+    const ctx = { ...createParseContext({ priceTable: null, userIdSalt: null }), nowMs: NOW_MS };
+    const result = parseTelemetryMessage(json, ctx);
+    expect(result.ok && result.event.cache_creation_input_tokens).toBe(64);
   });
 
   it('a writer schema the decoder was not told about is refused as unknown_fingerprint', () => {
-    const result = parseTelemetryMessage(encodeV1_1({ ...event, cache_creation_input_tokens: 1 }), {
+    const result = parseTelemetryMessage(encodeV1_2({ ...event, fixture_field: 1 }), {
       ...createParseContext({ priceTable: null, userIdSalt: null }),
       nowMs: NOW_MS,
     });
@@ -54,16 +94,16 @@ describe('schema evolution', () => {
     if (!result.ok) {
       expect(result.error.reason).toBe('unknown_fingerprint');
       expect(result.error.message).toContain(
-        `0x${schemaFingerprint(TELEMETRY_EVENT_V1_1_SCHEMA).toString(16).padStart(16, '0')}`,
+        `0x${schemaFingerprint(V1_2_FIXTURE).toString(16).padStart(16, '0')}`,
       );
     }
   });
 
   it('registers a writer schema at run time', () => {
     const decoder = createDecoder();
-    const fingerprint = decoder.registerSchema(TELEMETRY_EVENT_V1_1_SCHEMA);
-    expect(fingerprint).toBe(schemaFingerprint(TELEMETRY_EVENT_V1_1_SCHEMA));
-    expect(decoder.decode(encodeV1_1({ ...event, cache_creation_input_tokens: null }))).toEqual(event);
+    const fingerprint = decoder.registerSchema(V1_2_FIXTURE);
+    expect(fingerprint).toBe(schemaFingerprint(V1_2_FIXTURE));
+    expect(decoder.decode(encodeV1_2({ ...event, fixture_field: null }))).toEqual(event);
   });
 
   it('refuses to register a schema that cannot be read as a TelemetryEvent', () => {

@@ -35,6 +35,7 @@ export function validEvent(overrides: Partial<TelemetryEvent> = {}): TelemetryEv
     output_tokens: 340,
     cache_read_input_tokens: 1024,
     reasoning_output_tokens: null,
+    cache_creation_input_tokens: null,
     cost_usd: null,
     cost_source: null,
     scores: { faithfulness: 0.92, relevance: 1 },
@@ -82,6 +83,7 @@ export const arbitraryEvent: fc.Arbitrary<TelemetryEvent> = fc.record({
   output_tokens: tokens,
   cache_read_input_tokens: tokens,
   reasoning_output_tokens: tokens,
+  cache_creation_input_tokens: tokens,
   cost_usd: fc.option(fc.double({ min: 0, max: 1_000_000, noNaN: true }), { nil: null }),
   cost_source: fc.constantFrom(null, 'reported' as const, 'price_table' as const, 'unpriced' as const),
   scores: fc.dictionary(mapKey, fc.double({ min: 0, max: 1, noNaN: true }), {

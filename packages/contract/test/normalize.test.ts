@@ -56,6 +56,7 @@ describe('canonicalizeEvent', () => {
       output_tokens: null,
       cache_read_input_tokens: null,
       reasoning_output_tokens: null,
+      cache_creation_input_tokens: null,
       cost_usd: null,
       cost_source: null,
       scores: {},

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TELEMETRY_EVENT_V1_SCHEMA } from '../src/avro/schemas.js';
+import { TELEMETRY_EVENT_SCHEMA } from '../src/avro/schemas.js';
 import {
   encodeEventAvroSingleObject,
   encodeEventConfluent,
@@ -17,7 +17,7 @@ const ctx = {
   ...createParseContext({
     priceTable: null,
     userIdSalt: null,
-    registry: new StaticSchemaRegistry([[1, TELEMETRY_EVENT_V1_SCHEMA]]),
+    registry: new StaticSchemaRegistry([[1, TELEMETRY_EVENT_SCHEMA]]),
   }),
   nowMs: NOW_MS,
 };

@@ -10,6 +10,11 @@ import {
 import { createPipelineMetrics, type Logger, type PipelineMetrics } from '@aiops/ops';
 import { aggregatorConfigSchema, startAggregator } from '@aiops/service-aggregator';
 import { detectorConfigSchema, startDetector } from '@aiops/service-detector';
+import {
+  otlpReceiverConfigSchema,
+  type RunningReceiver,
+  startOtlpReceiver,
+} from '@aiops/service-otlp-receiver';
 import { startValidator, validatorConfigSchema } from '@aiops/service-validator';
 import { startWriter, writerConfigSchema } from '@aiops/service-writer';
 import { uniqueId, waitFor } from './wait.js';
@@ -21,10 +26,20 @@ import { uniqueId, waitFor } from './wait.js';
  * what each adds (producers, readers, drains, counters) sits on top of it.
  */
 
-export type ServiceName = 'validator' | 'aggregator' | 'writer' | 'detector';
+export type ConsumerName = 'validator' | 'aggregator' | 'writer' | 'detector';
+/** The consumers plus the OTLP receiver, which produces to the raw topic (started only when asked for). */
+export type ServiceName = 'otlp-receiver' | ConsumerName;
 
 /** Upstream first: the order to start in (and, reversed, to stop in). */
-export const SERVICE_ORDER: readonly ServiceName[] = ['validator', 'aggregator', 'writer', 'detector'];
+export const SERVICE_ORDER: readonly ServiceName[] = [
+  'otlp-receiver',
+  'validator',
+  'aggregator',
+  'writer',
+  'detector',
+];
+/** What startAll() starts by default: the four consumers. */
+export const CONSUMERS: readonly ConsumerName[] = ['validator', 'aggregator', 'writer', 'detector'];
 
 export interface PipelineTopicNames {
   readonly raw: string;
@@ -57,6 +72,9 @@ export interface PipelineHarnessOptions {
   readonly writerMaxBatchDelayMs?: number;
   /** Where the services count (default: a registry of this pipeline's own). */
   readonly metrics?: PipelineMetrics;
+  /** The otlp-receiver's tokens file and config overrides (needed only to start it). */
+  readonly otlpTokensFile?: string;
+  readonly otlp?: Readonly<Record<string, unknown>>;
 }
 
 export class PipelineHarness {
@@ -67,7 +85,7 @@ export class PipelineHarness {
   readonly windowSizesMs: readonly number[];
   readonly maxOutOfOrdernessMs: number;
   readonly metrics: PipelineMetrics;
-  readonly groups: Readonly<Record<ServiceName, string>>;
+  readonly groups: Readonly<Record<ConsumerName, string>>;
   protected readonly logger: Logger;
   private readonly running = new Map<ServiceName, RunningService>();
   private detectorStarts = 0;
@@ -151,7 +169,19 @@ export class PipelineHarness {
     });
   }
 
-  private common(name: ServiceName) {
+  /** Listens on a free port (see receiver().port). */
+  otlpReceiverConfig() {
+    return otlpReceiverConfigSchema.parse({
+      kafka: this.kafkaConfig('otlp-receiver'),
+      topics: this.topics,
+      partitions: this.partitions,
+      port: 0,
+      tokensFile: this.options.otlpTokensFile ?? '',
+      ...this.options.otlp,
+    });
+  }
+
+  private common(name: ConsumerName) {
     return {
       kafka: this.kafkaConfig(name),
       groupId: this.groups[name],
@@ -223,12 +253,22 @@ export class PipelineHarness {
         service = await startDetector(this.detectorConfig(), this.logger, this.metrics);
         this.detectorStarts++;
         break;
+      case 'otlp-receiver':
+        service = await startOtlpReceiver(this.otlpReceiverConfig(), this.logger, this.metrics);
+        break;
     }
     this.running.set(name, service);
     return service;
   }
 
-  async startAll(names: readonly ServiceName[] = SERVICE_ORDER): Promise<void> {
+  /** The running otlp-receiver (its port, its in-flight bytes). */
+  receiver(): RunningReceiver {
+    const service = this.running.get('otlp-receiver');
+    if (service === undefined) throw new Error('otlp-receiver is not running');
+    return service as RunningReceiver;
+  }
+
+  async startAll(names: readonly ServiceName[] = CONSUMERS): Promise<void> {
     for (const name of names) await this.start(name);
   }
 

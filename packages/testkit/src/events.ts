@@ -33,6 +33,7 @@ export function telemetryEvent(overrides: Partial<TelemetryEvent> = {}): Telemet
     output_tokens: 200,
     cache_read_input_tokens: null,
     reasoning_output_tokens: null,
+    cache_creation_input_tokens: null,
     cost_usd: 0.001,
     cost_source: 'reported',
     scores: {},

@@ -44,6 +44,7 @@ export function makeEvent(overrides: Partial<TelemetryEvent> = {}): TelemetryEve
     output_tokens: 50,
     cache_read_input_tokens: null,
     reasoning_output_tokens: null,
+    cache_creation_input_tokens: null,
     cost_usd: 0.001,
     cost_source: 'reported',
     scores: {},

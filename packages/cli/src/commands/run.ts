@@ -31,10 +31,18 @@ export async function startServices(
   }
 }
 
-export function parseServiceNames(requested: readonly string[]): ServiceName[] {
+/**
+ * `all` is every consumer, plus the OTLP receiver where it is configured (OTLP_TOKENS_FILE): a pipeline fed
+ * only through Kafka needs no tokens file, while naming `otlp-receiver` without one fails on that key.
+ */
+export function parseServiceNames(
+  requested: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ServiceName[] {
   const known = Object.keys(SERVICES) as ServiceName[];
   if (requested.length === 0) throw new CliError(`name a service (${known.join(', ')}) or all`, EXIT.usage);
-  const names = requested.includes('all') ? known : requested;
+  const all = env.OTLP_TOKENS_FILE ? known : known.filter((name) => name !== 'otlp-receiver');
+  const names = requested.includes('all') ? all : requested;
   for (const name of names) {
     if (!known.includes(name as ServiceName)) {
       throw new CliError(`unknown service ${name}; expected one of ${known.join(', ')} or all`, EXIT.usage);
@@ -62,7 +70,7 @@ export const runCommand: CliCommand = {
         intOption('--shutdown-deadline'),
       )
       .action(async (requested: string[], flags: RunFlags & { ops?: boolean }) => {
-        const names = parseServiceNames(requested);
+        const names = parseServiceNames(requested, process.env);
         const env = context.env as NodeJS.ProcessEnv;
         const logger = createLogger({ service: names.length === 1 ? names[0]! : 'aiops' });
         const metrics = createPipelineMetrics();

@@ -85,19 +85,30 @@ export const TELEMETRY_EVENT_V1_SCHEMA: AvroSchema = {
 };
 
 /**
- * Test fixture for schema evolution: v1 plus one optional field with a default. A v1 reader reads v1.1
- * events (the field is skipped) and a v1.1 reader reads v1 events (the default fills it).
+ * The current event schema: v1 plus `cache_creation_input_tokens` (OpenTelemetry's
+ * gen_ai.usage.cache_creation.input_tokens), optional with a default, so that a v1 reader reads v1.1
+ * events (the field is skipped) and a v1.1 reader reads v1 events (the default fills it). Readers take
+ * both; producers write v1.1. (This was the evolution fixture before it became real: same canonical form.)
  */
 export const TELEMETRY_EVENT_V1_1_SCHEMA: AvroSchema = {
   type: 'record',
   name: 'TelemetryEvent',
   namespace: AVRO_NAMESPACE,
-  doc: 'Test fixture: TelemetryEvent v1 plus one optional field (schema evolution).',
+  doc: 'One LLM call, agent step, tool call, retrieval, embedding, evaluation, feedback or guardrail verdict (v1.1).',
   fields: [
     ...eventFieldsV1,
-    { name: 'cache_creation_input_tokens', ...nullable('long'), doc: 'Added in v1.1 (fixture).' },
+    {
+      name: 'cache_creation_input_tokens',
+      ...nullable('long'),
+      doc: 'Tokens written to the prompt cache. Added in v1.1.',
+    },
   ],
 };
+
+/** The event schema producers write and readers resolve to. */
+export const TELEMETRY_EVENT_SCHEMA: AvroSchema = TELEMETRY_EVENT_V1_1_SCHEMA;
+/** Older event schemas every reader still accepts. */
+export const TELEMETRY_EVENT_OLDER_SCHEMAS: readonly AvroSchema[] = [TELEMETRY_EVENT_V1_SCHEMA];
 
 const optionalMs = nullable('double');
 

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { parseServiceNames } from '../src/commands/run.js';
+
+describe('aiops run: service names', () => {
+  it('`all` is the four consumers when no OTLP tokens file is configured', () => {
+    expect(parseServiceNames(['all'], {})).toEqual(['validator', 'aggregator', 'detector', 'writer']);
+  });
+
+  it('`all` includes the OTLP receiver once OTLP_TOKENS_FILE is set', () => {
+    expect(parseServiceNames(['all'], { OTLP_TOKENS_FILE: '/etc/aiops/tokens.json' })).toContain(
+      'otlp-receiver',
+    );
+  });
+
+  it('names the receiver explicitly whatever the environment, and refuses unknown names', () => {
+    expect(parseServiceNames(['otlp-receiver'], {})).toEqual(['otlp-receiver']);
+    expect(() => parseServiceNames(['gateway'], {})).toThrow(/unknown service gateway/);
+  });
+});
