@@ -1,3 +1,12 @@
+export type { IncidentText } from './describe.js';
+export { describeIncident } from './describe.js';
+export type { IncidentEngineSnapshot } from './engine.js';
+export { IncidentEngine, incidentEngineSnapshotSchema } from './engine.js';
+export type { FiringAlert } from './inhibit.js';
+export { isInhibited } from './inhibit.js';
+export type { Labels } from './labels.js';
+export { alertLabels, DETECTOR_FAMILIES, detectorFamily, formatLabels, seriesIdentity } from './labels.js';
+export { formatMatcher, matches, matchesAll } from './matchers.js';
 export type {
   Incident,
   IncidentAction,
@@ -34,3 +43,6 @@ export {
   SERIES_LABELS,
   silenceSchema,
 } from './model.js';
+export type { Route } from './routing.js';
+export { allRoutes, compileRoutes, groupLabelsOf, matchRoutes } from './routing.js';
+export { silenceActive, silenceOver, silencesMuting } from './silences.js';
