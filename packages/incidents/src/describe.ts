@@ -125,7 +125,7 @@ export function describeIncident(
     const minutes = Math.max(0, Math.round((resolved.resolvedAt - resolved.openedAt) / 60_000));
     return {
       title: `Resolved: ${resolved.peakTitle}`,
-      summary: `All ${members.length} alert${members.length === 1 ? '' : 's'} resolved after ${minutes} min.`,
+      summary: `${members.length === 1 ? 'The alert' : `All ${members.length} alerts`} resolved after ${minutes} min.`,
     };
   }
   const alerts = firing.length > 0 ? firing : members;
