@@ -1,4 +1,5 @@
 import type { Alert } from '@aiops/contract';
+import { SERIES_DIMENSIONS } from '@aiops/contract';
 import { SERIES_LABELS } from './model.js';
 
 /** A label set: name -> value. A label that is absent is "" for matchers and group keys (Alertmanager). */
@@ -30,9 +31,9 @@ export function detectorFamily(detector: string): string {
  */
 export function alertLabels(alert: Alert): Labels {
   const labels: Record<string, string> = {};
-  for (const name of SERIES_LABELS) {
-    const value = alert[name as keyof Alert];
-    if (typeof value === 'string') labels[name] = value;
+  for (const name of SERIES_DIMENSIONS) {
+    const value = alert[name];
+    if (value !== null) labels[name] = value;
   }
   labels.detector = alert.detector;
   labels.alertname = alert.detector;

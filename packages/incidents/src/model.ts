@@ -2,7 +2,7 @@
  * The shapes of alert delivery: matchers, silences, actions, the routing config, incidents and notifications.
  * Every type is z.infer of its schema; the shell parses config files, silences and actions with these schemas.
  */
-import { ALERT_SEVERITIES, ALERT_STATUSES, alertSchema } from '@aiops/contract';
+import { ALERT_SEVERITIES, ALERT_STATUSES, alertSchema, SERIES_DIMENSIONS } from '@aiops/contract';
 import { z } from 'zod';
 
 export const MATCHER_OPS = ['=', '!=', '=~', '!~'] as const;
@@ -157,15 +157,8 @@ export const inhibitRuleSchema = z.strictObject({
 });
 export type InhibitRule = z.infer<typeof inhibitRuleSchema>;
 
-/** The labels that name one series: equal on all of them means "the same series". */
-export const SERIES_LABELS: readonly string[] = [
-  'tenant_id',
-  'application',
-  'environment',
-  'provider',
-  'model',
-  'operation',
-];
+/** The labels that name one series (the contract's six series dimensions): equal on all means "the same series". */
+export const SERIES_LABELS: readonly string[] = SERIES_DIMENSIONS;
 
 /** Default: an outage or no-data alert on a series mutes error-rate and latency notifications on that series. */
 export const DEFAULT_INHIBIT_RULES: InhibitRule[] = [
