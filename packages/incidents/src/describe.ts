@@ -149,7 +149,7 @@ export function describeIncident(
     .slice(0, MAX_LISTED)
     .map((a) => `- [${a.severity}] ${a.summary}`);
   if (alerts.length > MAX_LISTED) listed.push(`- … and ${alerts.length - MAX_LISTED} more alerts`);
-  return { title, summary: [`${title}.`, ...listed].join('\n') };
+  return { title, summary: listed.join('\n') };
 }
 
 function cmp(a: Alert, b: Alert): number {

@@ -98,10 +98,13 @@ export function allRoutes(root: Route): Route[] {
   return out;
 }
 
-/** The group labels of an alert under a route: its values of the route's group_by (absent ones ""). */
+/** The group labels of an alert under a route: its labels named in the route's group_by (absent ones left out). */
 export function groupLabelsOf(route: Route, labels: Labels): Record<string, string> {
   if (route.groupBy === null) return { ...labels };
   const out: Record<string, string> = {};
-  for (const name of route.groupBy) out[name] = labels[name] ?? '';
+  for (const name of route.groupBy) {
+    const value = labels[name];
+    if (value !== undefined) out[name] = value;
+  }
   return out;
 }

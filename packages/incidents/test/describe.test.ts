@@ -53,7 +53,7 @@ describe('describeIncident', () => {
       seriesAlert(m, { severity: m === 'g' ? 'critical' : 'warning', summary: `series ${m} is down.` }),
     );
     const lines = describeIncident(group, alerts, alerts, null).summary.split('\n');
-    expect(lines.slice(1)).toEqual([
+    expect(lines).toEqual([
       '- [critical] series g is down.',
       '- [warning] series a is down.',
       '- [warning] series b is down.',

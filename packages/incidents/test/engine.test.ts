@@ -38,7 +38,7 @@ describe('grouping and correlation', () => {
     expect(summarise(first)).toEqual([{ receiver: 'oncall', kind: 'opened', at: 30 * SEC, alerts: 4 }]);
     const incident = first[0]?.incident;
     expect(incident?.title).toBe('anthropic looks down for acme: 4 series, 92 % of calls failing');
-    expect(incident?.summary.split('\n')[1]).toMatch(/^- \[critical\] anthropic\/claude-/);
+    expect(incident?.summary.split('\n')[0]).toMatch(/^- \[critical\] anthropic\/claude-/);
     expect(incident?.group_labels).toEqual({
       detector_family: 'availability',
       provider: 'anthropic',
