@@ -62,6 +62,29 @@ export const incidentEngineSnapshotSchema = z.strictObject({
 });
 export type IncidentEngineSnapshot = z.infer<typeof incidentEngineSnapshotSchema>;
 
+/**
+ * One entry of the engine's changelog (a compacted topic: `key` is the record key, a null `value` a tombstone).
+ * State that grows with incidents is checkpointed per group, per resolved incident and per silence;
+ * `meta` holds the clock and the notifications not yet returned by advance().
+ */
+export const incidentChangeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('meta'),
+    key: z.literal('meta'),
+    value: z.strictObject({
+      version: z.literal(SNAPSHOT_VERSION),
+      clock: z.number(),
+      outbox: z.array(notificationSchema),
+    }),
+  }),
+  z.strictObject({ kind: z.literal('group'), key: z.string(), value: groupSnapshotSchema.nullable() }),
+  z.strictObject({ kind: z.literal('closed'), key: z.string(), value: closedSnapshotSchema.nullable() }),
+  z.strictObject({ kind: z.literal('silence'), key: z.string(), value: silenceSchema.nullable() }),
+]);
+export type IncidentChange = z.infer<typeof incidentChangeSchema>;
+type GroupSnapshot = z.infer<typeof groupSnapshotSchema>;
+type ChangeKind = Exclude<IncidentChange['kind'], 'meta'>;
+
 /** One aggregation group (route + group labels) while its incident is open. */
 interface Group {
   readonly key: string;
@@ -114,6 +137,11 @@ export class IncidentEngine {
   private readonly closed = new Map<string, Closed>();
   /** alert_id -> the closed incident it resolved in: a stale firing copy of it opens nothing. */
   private readonly resolvedAlerts = new Map<string, string>();
+  /** Changelog keys changed since takeChanges(), with what they name. */
+  private readonly dirty = new Map<string, { kind: ChangeKind; id: string }>();
+  private metaDirty = false;
+  /** Incidents changed since takeChangedIncidents(). */
+  private readonly changedIncidents = new Set<string>();
 
   constructor(config: IncidentsConfig, snapshot?: IncidentEngineSnapshot) {
     this.config = config;
@@ -144,6 +172,7 @@ export class IncidentEngine {
   putSilence(silence: Silence): void {
     if (silenceOver(silence, this.clock)) this.silences.delete(silence.silence_id);
     else this.silences.set(silence.silence_id, structuredClone(silence));
+    this.mark('silence', silence.silence_id);
   }
 
   applyAction(action: IncidentAction): { incident: Incident } | { error: string } {
@@ -179,14 +208,103 @@ export class IncidentEngine {
         break;
     }
     target.actionIds.push(a.action_id);
+    if (group !== undefined) this.markGroup(group);
+    else this.mark('closed', incident.incident_id);
+    this.changedIncidents.add(incident.incident_id);
     return { incident: structuredClone(incident) };
   }
 
   advance(now: number): Notification[] {
     this.runTimers(now);
     const out = this.outbox;
+    if (out.length > 0) this.metaDirty = true;
     this.outbox = [];
     return out;
+  }
+
+  /**
+   * The changelog entries since the last call (keys sorted): write them to a compacted topic before committing
+   * the input offsets, and `IncidentEngine.fromChanges(config, entries)` rebuilds the engine from that topic.
+   */
+  takeChanges(): IncidentChange[] {
+    const out: IncidentChange[] = [];
+    if (this.metaDirty) {
+      out.push({
+        kind: 'meta',
+        key: 'meta',
+        value: { version: SNAPSHOT_VERSION, clock: this.clock, outbox: structuredClone(this.outbox) },
+      });
+    }
+    for (const key of [...this.dirty.keys()].sort()) {
+      const { kind, id } = this.dirty.get(key) as { kind: ChangeKind; id: string };
+      if (kind === 'group') {
+        const group = this.groups.get(id);
+        out.push({ kind, key, value: group === undefined ? null : groupSnapshot(group) });
+      } else if (kind === 'closed') {
+        const closed = this.closed.get(id);
+        out.push({
+          kind,
+          key,
+          value:
+            closed === undefined
+              ? null
+              : { incident: structuredClone(closed.incident), action_ids: [...closed.actionIds] },
+        });
+      } else {
+        const silence = this.silences.get(id);
+        out.push({ kind, key, value: silence === undefined ? null : structuredClone(silence) });
+      }
+    }
+    this.dirty.clear();
+    this.metaDirty = false;
+    return out;
+  }
+
+  /** Rebuilds an engine from changelog entries in the order they were written (later entries of a key win). */
+  static fromChanges(config: IncidentsConfig, changes: Iterable<IncidentChange>): IncidentEngine {
+    const latest = new Map<string, IncidentChange>();
+    for (const change of changes) latest.set(change.key, incidentChangeSchema.parse(change));
+    const snapshot: IncidentEngineSnapshot = {
+      version: SNAPSHOT_VERSION,
+      clock: 0,
+      outbox: [],
+      silences: [],
+      groups: [],
+      closed: [],
+    };
+    for (const change of latest.values()) {
+      switch (change.kind) {
+        case 'meta':
+          snapshot.clock = change.value.clock;
+          snapshot.outbox = change.value.outbox;
+          break;
+        case 'group':
+          if (change.value !== null) snapshot.groups.push(change.value);
+          break;
+        case 'closed':
+          if (change.value !== null) snapshot.closed.push(change.value);
+          break;
+        case 'silence':
+          if (change.value !== null) snapshot.silences.push(change.value);
+          break;
+      }
+    }
+    return new IncidentEngine(config, snapshot);
+  }
+
+  /**
+   * The incidents that changed since the last call (opened, new members, status, severity, silenced_by, ack,
+   * owner), in opening order: what the shell writes to the incidents table. Dropped ones are not listed.
+   */
+  takeChangedIncidents(): Incident[] {
+    const out: Incident[] = [];
+    for (const id of this.changedIncidents) {
+      const key = this.openById.get(id);
+      const incident = key !== undefined ? this.groups.get(key)?.incident : this.closed.get(id)?.incident;
+      if (incident !== undefined) out.push(structuredClone(incident));
+    }
+    this.changedIncidents.clear();
+    return out.sort((a, b) => a.opened_at - b.opened_at || byString(a.incident_id, b.incident_id));
   }
 
   /** Open incidents, then the recently resolved ones, each in the order they opened. */
@@ -200,22 +318,7 @@ export class IncidentEngine {
   }
 
   snapshot(): IncidentEngineSnapshot {
-    const groups = [...this.groups.values()].map((g) => ({
-      route_path: g.routePath,
-      group_interval_ms: g.groupIntervalMs,
-      repeat_interval_ms: g.repeatIntervalMs,
-      incident: structuredClone(g.incident),
-      members: [...g.members.values()].map((m) => structuredClone(m.alert)),
-      next_flush_at: g.nextFlushAt,
-      announced: g.announced,
-      last_notified_at: g.lastNotifiedAt,
-      notified_firing: [...g.notifiedFiring],
-      notified_severity: g.notifiedSeverity,
-      sequence: g.sequence,
-      peak_title: g.peakTitle,
-      peak_firing: g.peakFiring,
-      action_ids: [...g.actionIds],
-    }));
+    const groups = [...this.groups.values()].map(groupSnapshot);
     return {
       version: SNAPSHOT_VERSION,
       clock: this.clock,
@@ -258,6 +361,15 @@ export class IncidentEngine {
     }
     for (const c of s.closed)
       this.addClosed({ incident: structuredClone(c.incident), actionIds: [...c.action_ids] });
+  }
+
+  private mark(kind: ChangeKind, id: string): void {
+    this.dirty.set(`${kind}/${id}`, { kind, id });
+  }
+
+  private markGroup(group: Group): void {
+    this.mark('group', group.key);
+    this.changedIncidents.add(group.incident.incident_id);
   }
 
   private addGroup(group: Group): void {
@@ -321,6 +433,7 @@ export class IncidentEngine {
       actionIds: [],
     };
     this.addGroup(group);
+    this.markGroup(group);
     return group;
   }
 
@@ -335,6 +448,7 @@ export class IncidentEngine {
     group.members.set(alert.alert_id, { alert: structuredClone(alert), labels });
     this.index(alert.alert_id, group.key);
     this.refresh(group);
+    this.markGroup(group);
   }
 
   /** Recomputes the incident's derived fields from its members. */
@@ -387,11 +501,17 @@ export class IncidentEngine {
         }
       }
       if (next === undefined) break;
-      this.clock = Math.max(this.clock, next.nextFlushAt);
+      this.moveClock(next.nextFlushAt);
       this.flush(next);
     }
-    this.clock = Math.max(this.clock, target);
+    this.moveClock(target);
     this.dropExpired();
+  }
+
+  private moveClock(to: number): void {
+    if (to <= this.clock) return;
+    this.clock = to;
+    this.metaDirty = true;
   }
 
   private firingAlerts(): FiringAlert[] {
@@ -409,6 +529,7 @@ export class IncidentEngine {
 
   /** One flush of a group (Alertmanager's notification pipeline): mute by inhibition and silences, then decide. */
   private flush(group: Group): void {
+    this.markGroup(group);
     const at = this.clock;
     const incident = group.incident;
     const sources = this.config.inhibit_rules.length > 0 ? this.firingAlerts() : [];
@@ -463,6 +584,7 @@ export class IncidentEngine {
     const incident = group.incident;
     const sequence = group.sequence++;
     group.lastNotifiedAt = at;
+    this.metaDirty = true;
     this.outbox.push({
       notification_id: fnv1a64(`${incident.incident_id}\u001f${incident.route_receiver}\u001f${sequence}`),
       receiver: incident.route_receiver,
@@ -484,6 +606,7 @@ export class IncidentEngine {
       if (keys !== undefined && keys.size === 0) this.groupsOfAlert.delete(id);
     }
     this.addClosed({ incident: group.incident, actionIds: group.actionIds });
+    this.mark('closed', group.incident.incident_id);
   }
 
   private addClosed(closed: Closed): void {
@@ -498,12 +621,36 @@ export class IncidentEngine {
       if ((c.incident.resolved_at ?? c.incident.updated_at) + this.config.resolved_retention_ms > this.clock)
         continue;
       this.closed.delete(id);
+      this.mark('closed', id);
       for (const alertId of c.incident.member_alert_ids) {
         if (this.resolvedAlerts.get(alertId) === id) this.resolvedAlerts.delete(alertId);
       }
     }
-    for (const [id, s] of this.silences) if (silenceOver(s, this.clock)) this.silences.delete(id);
+    for (const [id, s] of this.silences) {
+      if (!silenceOver(s, this.clock)) continue;
+      this.silences.delete(id);
+      this.mark('silence', id);
+    }
   }
+}
+
+function groupSnapshot(g: Group): GroupSnapshot {
+  return {
+    route_path: g.routePath,
+    group_interval_ms: g.groupIntervalMs,
+    repeat_interval_ms: g.repeatIntervalMs,
+    incident: structuredClone(g.incident),
+    members: [...g.members.values()].map((m) => structuredClone(m.alert)),
+    next_flush_at: g.nextFlushAt,
+    announced: g.announced,
+    last_notified_at: g.lastNotifiedAt,
+    notified_firing: [...g.notifiedFiring],
+    notified_severity: g.notifiedSeverity,
+    sequence: g.sequence,
+    peak_title: g.peakTitle,
+    peak_firing: g.peakFiring,
+    action_ids: [...g.actionIds],
+  };
 }
 
 function groupMapKey(routePath: string, groupKey: string): string {

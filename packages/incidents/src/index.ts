@@ -1,7 +1,7 @@
 export type { IncidentText } from './describe.js';
 export { describeIncident } from './describe.js';
-export type { IncidentEngineSnapshot } from './engine.js';
-export { IncidentEngine, incidentEngineSnapshotSchema } from './engine.js';
+export type { IncidentChange, IncidentEngineSnapshot } from './engine.js';
+export { IncidentEngine, incidentChangeSchema, incidentEngineSnapshotSchema } from './engine.js';
 export type { FiringAlert } from './inhibit.js';
 export { isInhibited } from './inhibit.js';
 export type { Labels } from './labels.js';

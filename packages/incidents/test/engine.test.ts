@@ -371,6 +371,16 @@ describe('ack and assign', () => {
     expect(result).toEqual({ error: reason });
   });
 
+  it('lists the incidents that changed since last asked, for the incidents table', () => {
+    const { engine, id } = opened();
+    expect(engine.takeChangedIncidents().map((i) => i.incident_id)).toEqual([id]);
+    expect(engine.takeChangedIncidents()).toEqual([]);
+    engine.applyAction(action({ incident_id: id, kind: 'assign', to: 'lee' }));
+    expect(engine.takeChangedIncidents().map((i) => [i.incident_id, i.owner])).toEqual([[id, 'lee']]);
+    for (const a of outage()) engine.observeAlert(resolvedAt(a, T0 + 2 * MIN));
+    expect(engine.takeChangedIncidents().map((i) => i.status)).toEqual(['resolved']);
+  });
+
   it('applies an action once (replays of the actions topic are idempotent) and refuses to ack a resolved incident', () => {
     const { engine, id } = opened();
     engine.applyAction(action({ incident_id: id, kind: 'assign', to: 'lee' }));
