@@ -31,10 +31,18 @@ export async function startServices(
   }
 }
 
-export function parseServiceNames(requested: readonly string[]): ServiceName[] {
+/**
+ * `all` is every service; the notifier only when it has its routing file (NOTIFIER_CONFIG_FILE), since
+ * without routes and receivers there is nobody to notify.
+ */
+export function parseServiceNames(
+  requested: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): ServiceName[] {
   const known = Object.keys(SERVICES) as ServiceName[];
   if (requested.length === 0) throw new CliError(`name a service (${known.join(', ')}) or all`, EXIT.usage);
-  const names = requested.includes('all') ? known : requested;
+  const all = known.filter((name) => name !== 'notifier' || Boolean(env.NOTIFIER_CONFIG_FILE));
+  const names = requested.includes('all') ? all : requested;
   for (const name of names) {
     if (!known.includes(name as ServiceName)) {
       throw new CliError(`unknown service ${name}; expected one of ${known.join(', ')} or all`, EXIT.usage);
@@ -48,7 +56,9 @@ export const runCommand: CliCommand = {
   register(program, context) {
     program
       .command('run')
-      .description('run pipeline services in this process until SIGTERM/SIGINT (all = every service)')
+      .description(
+        'run pipeline services in this process until SIGTERM/SIGINT (all = every service; the notifier when NOTIFIER_CONFIG_FILE is set)',
+      )
       .argument('<services...>', `${Object.keys(SERVICES).join(' | ')} | all`)
       .option(
         '--ops-port <port>',
@@ -62,8 +72,8 @@ export const runCommand: CliCommand = {
         intOption('--shutdown-deadline'),
       )
       .action(async (requested: string[], flags: RunFlags & { ops?: boolean }) => {
-        const names = parseServiceNames(requested);
         const env = context.env as NodeJS.ProcessEnv;
+        const names = parseServiceNames(requested, env);
         const logger = createLogger({ service: names.length === 1 ? names[0]! : 'aiops' });
         const metrics = createPipelineMetrics();
         const services = await startServices(names, env, logger, metrics);
