@@ -105,6 +105,8 @@ interface Group {
   /** The title at the most firing alerts so far: a resolved incident keeps the words of its worst moment. */
   peakTitle: string;
   peakFiring: number;
+  /** Members changed since the derived fields (status, severity, title...) were computed. */
+  stale: boolean;
   actionIds: string[];
 }
 
@@ -186,7 +188,7 @@ export class IncidentEngine {
     const groupKey = this.openById.get(a.incident_id);
     const group = groupKey === undefined ? undefined : this.groups.get(groupKey);
     const target: { incident: Incident; actionIds: string[] } | undefined =
-      group ?? this.closed.get(a.incident_id);
+      group === undefined ? this.closed.get(a.incident_id) : this.fresh(group);
     if (target === undefined) return { error: `unknown incident ${a.incident_id}` };
     if (target.actionIds.includes(a.action_id)) return { incident: structuredClone(target.incident) };
     const incident = target.incident;
@@ -227,6 +229,7 @@ export class IncidentEngine {
    * the input offsets, and `IncidentEngine.fromChanges(config, entries)` rebuilds the engine from that topic.
    */
   takeChanges(): IncidentChange[] {
+    this.refreshAll();
     const out: IncidentChange[] = [];
     if (this.metaDirty) {
       out.push({
@@ -297,6 +300,7 @@ export class IncidentEngine {
    * owner), in opening order: what the shell writes to the incidents table. Dropped ones are not listed.
    */
   takeChangedIncidents(): Incident[] {
+    this.refreshAll();
     const out: Incident[] = [];
     for (const id of this.changedIncidents) {
       const key = this.openById.get(id);
@@ -309,6 +313,7 @@ export class IncidentEngine {
 
   /** Open incidents, then the recently resolved ones, each in the order they opened. */
   incidents(): Incident[] {
+    this.refreshAll();
     const open = [...this.groups.values()].map((g) => g.incident);
     const closed = [...this.closed.values()].map((c) => c.incident);
     const ordered = [...open, ...closed].sort(
@@ -318,6 +323,7 @@ export class IncidentEngine {
   }
 
   snapshot(): IncidentEngineSnapshot {
+    this.refreshAll();
     const groups = [...this.groups.values()].map(groupSnapshot);
     return {
       version: SNAPSHOT_VERSION,
@@ -355,6 +361,7 @@ export class IncidentEngine {
         sequence: g.sequence,
         peakTitle: g.peak_title,
         peakFiring: g.peak_firing,
+        stale: false,
         actionIds: [...g.action_ids],
       };
       this.addGroup(group);
@@ -430,6 +437,7 @@ export class IncidentEngine {
       sequence: 0,
       peakTitle: '',
       peakFiring: 0,
+      stale: false,
       actionIds: [],
     };
     this.addGroup(group);
@@ -447,16 +455,17 @@ export class IncidentEngine {
     }
     group.members.set(alert.alert_id, { alert: structuredClone(alert), labels });
     this.index(alert.alert_id, group.key);
-    this.refresh(group);
+    group.stale = true;
+    group.incident.updated_at = this.clock;
     this.markGroup(group);
   }
 
   /** Recomputes the incident's derived fields from its members. */
   private refresh(group: Group): void {
+    group.stale = false;
     const incident = group.incident;
     const members = [...group.members.values()].map((m) => m.alert).sort(byAlert);
     const firing = members.filter((a) => a.status === 'firing');
-    const wasResolved = incident.status === 'resolved';
     incident.member_alert_ids = members.map((a) => a.alert_id);
     incident.firing_alert_ids = firing.map((a) => a.alert_id);
     incident.status = firing.length > 0 ? 'firing' : 'resolved';
@@ -465,25 +474,34 @@ export class IncidentEngine {
     for (const a of ranked) if (severityRank(a.severity) > severityRank(severity)) severity = a.severity;
     incident.severity = severity;
     incident.common_labels = commonLabels([...group.members.values()].map((m) => m.labels));
-    incident.updated_at = this.clock;
-    if (incident.status === 'resolved') {
-      if (!wasResolved) incident.resolved_at = this.clock;
-    } else incident.resolved_at = null;
-    const resolved =
-      incident.status === 'resolved'
-        ? {
-            peakTitle: group.peakTitle,
+    // Resolved when the last member did, in event time.
+    incident.resolved_at =
+      incident.status === 'resolved' ? Math.max(...members.map((a) => a.resolved_at ?? a.notified_at)) : null;
+    const text = describeIncident(
+      incident.group_labels,
+      firing,
+      members,
+      incident.resolved_at === null
+        ? null
+        : {
+            peakTitle:
+              group.peakTitle || describeIncident(incident.group_labels, members, members, null).title,
             openedAt: incident.opened_at,
-            resolvedAt: incident.resolved_at ?? this.clock,
-          }
-        : null;
-    const text = describeIncident(incident.group_labels, firing, members, resolved);
+            resolvedAt: incident.resolved_at,
+          },
+    );
     incident.title = text.title;
     incident.summary = text.summary;
-    if (resolved === null && firing.length >= group.peakFiring) {
-      group.peakFiring = firing.length;
-      group.peakTitle = text.title;
-    }
+  }
+
+  /** Derived fields are recomputed once per batch of member changes, before anything reads them. */
+  private fresh(group: Group): Group {
+    if (group.stale) this.refresh(group);
+    return group;
+  }
+
+  private refreshAll(): void {
+    for (const g of this.groups.values()) this.fresh(g);
   }
 
   /** Fires every group timer due at or before `target`, in due-time order, then moves the clock to `target`. */
@@ -529,9 +547,14 @@ export class IncidentEngine {
 
   /** One flush of a group (Alertmanager's notification pipeline): mute by inhibition and silences, then decide. */
   private flush(group: Group): void {
+    this.fresh(group);
     this.markGroup(group);
     const at = this.clock;
     const incident = group.incident;
+    if (incident.status === 'firing' && incident.firing_alert_ids.length >= group.peakFiring) {
+      group.peakFiring = incident.firing_alert_ids.length;
+      group.peakTitle = incident.title;
+    }
     const sources = this.config.inhibit_rules.length > 0 ? this.firingAlerts() : [];
     const silencedBy = new Set<string>();
     const visible: Alert[] = [];
