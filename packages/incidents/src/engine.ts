@@ -476,7 +476,9 @@ export class IncidentEngine {
     incident.common_labels = commonLabels([...group.members.values()].map((m) => m.labels));
     // Resolved when the last member did, in event time.
     incident.resolved_at =
-      incident.status === 'resolved' ? Math.max(...members.map((a) => a.resolved_at ?? a.notified_at)) : null;
+      incident.status === 'resolved'
+        ? members.reduce((last, a) => Math.max(last, a.resolved_at ?? a.notified_at), 0)
+        : null;
     const text = describeIncident(
       incident.group_labels,
       firing,
