@@ -29,7 +29,9 @@ import {
   decodeBatch,
   ensureTopics,
   type InputBatch,
+  type PipelineTopics,
   type RunningService,
+  type TopicSpec,
 } from '@aiops/kafka';
 import { buildReceivers, type DeliveryOutcome, Dispatcher, realDeliveryEnvironment } from '@aiops/notify';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
@@ -40,6 +42,16 @@ import { notifierMetrics } from './metrics.js';
 import { deliveryMessage, engineChangeMessage, loadState } from './state-store.js';
 
 const SERVICE = 'notifier';
+
+/** The topics of alert delivery (also created by the CLI's silence and incidents commands). */
+export function notifierTopicSpecs(topics: PipelineTopics, partitions: number): TopicSpec[] {
+  return [
+    { topic: topics.silences, partitions: 1, config: { 'cleanup.policy': 'compact' } },
+    { topic: topics.incidentActions, partitions },
+    { topic: topics.deliveryDlq, partitions },
+    { topic: topics.notifierState, partitions: 1, config: { 'cleanup.policy': 'compact' } },
+  ];
+}
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../schemas/clickhouse/migrations', import.meta.url));
 
 /** A silence or action record: JSON of its schema; anything else is dead-lettered with the reason. */
@@ -73,12 +85,9 @@ export async function startNotifier(
   const kafka = createKafka(config.kafka, log);
   const eventTopics = routing.receivers.flatMap((r) => (r.type === 'cloudevents' ? [r.topic] : []));
   await ensureTopics(kafka, [
+    ...notifierTopicSpecs(topics, config.partitions),
     { topic: topics.alerts, partitions: config.partitions },
     { topic: topics.dlq, partitions: config.partitions },
-    { topic: topics.silences, partitions: 1, config: { 'cleanup.policy': 'compact' } },
-    { topic: topics.incidentActions, partitions: config.partitions },
-    { topic: topics.deliveryDlq, partitions: config.partitions },
-    { topic: topics.notifierState, partitions: 1, config: { 'cleanup.policy': 'compact' } },
     ...eventTopics.map((topic) => ({ topic, partitions: config.partitions })),
   ]);
   const client = createClickHouseClient(config.clickhouse);
@@ -263,14 +272,17 @@ export async function startNotifier(
             log.warn({ offset: message.offset, reason: result.error }, 'incident action not applied');
         }
       } catch (error) {
+        const reason = batch.topic === topics.silences ? 'invalid_silence' : 'invalid_incident_action';
         log.warn(
           { topic: batch.topic, offset: message.offset, reason: errorMessage(error) },
-          'malformed record skipped',
+          'malformed record dead-lettered',
         );
-        metrics.deadLettered.inc({ service: SERVICE, reason: 'malformed_record' });
+        metrics.deadLettered.inc({ service: SERVICE, reason });
+        const source = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+        deadLetters.push(deadLetter(message, source, { reason, message: errorMessage(error) }, SERVICE, now));
       }
     }
-    return [];
+    return deadLetters;
   };
 
   const handler: BatchHandler = {
