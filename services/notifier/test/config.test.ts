@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { notifierConfigFromEnv, readRoutingFile } from '../src/index.js';
 
@@ -23,6 +24,13 @@ const valid = {
 };
 
 describe('routing file', () => {
+  it('accepts the example in examples/routing.json (the README shows it)', () => {
+    const routing = readRoutingFile(fileURLToPath(new URL('../examples/routing.json', import.meta.url)));
+    expect(routing.receivers.map((r) => r.type)).toEqual(['pagerduty', 'slack', 'webhook', 'cloudevents']);
+    expect(routing.receivers[1]).toMatchObject({ min_interval_ms: 1000 });
+    expect(routing.route.routes?.[1]?.matchers).toEqual([{ name: 'severity', op: '=', value: 'critical' }]);
+  });
+
   it('accepts routes, receivers and the incidents defaults', () => {
     const routing = readRoutingFile(file('ok.json', valid));
     expect(routing.receivers.map((r) => r.name)).toEqual(['platform', 'pager']);
