@@ -4,16 +4,15 @@ import {
   parseClickHouseConfig,
   type SqlExecutor,
 } from '@aiops/clickhouse';
-import { type Alert, alertCodec } from '@aiops/contract';
 import type { RunningService } from '@aiops/kafka';
 import { createLogger, createPipelineMetrics } from '@aiops/ops';
 import { notifierConfigSchema, startNotifier } from '@aiops/service-notifier';
-import { alertNotification } from '@aiops/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../packages/cli/src/program.js';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
 import { HttpRecorder } from '../support/http-recorder.js';
 import { produce } from '../support/kafka.js';
+import { alertMessages, notifierTopicEnv, notifierTopics, outageAlerts } from '../support/notifier.js';
 import { waitFor } from '../support/pipeline.js';
 
 /**
@@ -23,22 +22,12 @@ import { waitFor } from '../support/pipeline.js';
  */
 
 const id = uniqueName('itp');
-const topics = {
-  alerts: `${id}.alerts`,
-  dlq: `${id}.dlq`,
-  silences: `${id}.silences`,
-  incidentActions: `${id}.actions`,
-  deliveryDlq: `${id}.delivery-dlq`,
-  notifierState: `${id}.notifier-state`,
-};
+const topics = notifierTopics(id);
 const cliEnv = {
   KAFKA_BROKERS: kafkaBrokers().join(','),
   CLICKHOUSE_URL: clickhouseUrl(),
   CLICKHOUSE_DATABASE: id,
-  TOPIC_SILENCES: topics.silences,
-  TOPIC_INCIDENT_ACTIONS: topics.incidentActions,
-  TOPIC_DELIVERY_DLQ: topics.deliveryDlq,
-  TOPIC_NOTIFIER_STATE: topics.notifierState,
+  ...notifierTopicEnv(id),
 };
 
 async function aiops(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -52,19 +41,8 @@ async function aiops(...args: string[]): Promise<{ code: number; out: string[]; 
   return { code, out, err };
 }
 
-function outage(at: number): Alert[] {
-  return ['claude-opus-4', 'claude-sonnet-4'].map((model, i) =>
-    alertNotification({
-      alert_id: `itp-${model}`,
-      fingerprint: `fp-${model}`,
-      detector: 'outage',
-      provider: 'anthropic',
-      model,
-      started_at: at - 60_000,
-      notified_at: at + i,
-    }),
-  );
-}
+const outage = (at: number) =>
+  outageAlerts({ tenants: ['acme'], models: ['claude-opus-4', 'claude-sonnet-4'], status: 'firing', at });
 
 let hook: HttpRecorder;
 let notifier: RunningService;
@@ -138,10 +116,7 @@ describe('silences, acknowledgement and the audit trail', () => {
     const listed = await aiops('silence', 'list');
     expect(listed.out.join('\n')).toMatch(new RegExp(`${silenceId}\\s+active`));
 
-    await produce(
-      topics.alerts,
-      outage(Date.now()).map((a) => ({ key: a.fingerprint, value: alertCodec.encode(a, 'json') })),
-    );
+    await produce(topics.alerts, alertMessages(outage(Date.now())));
     await waitFor(
       async () => (await incidentRow())?.silenced_by.includes(silenceId) === true,
       30_000,

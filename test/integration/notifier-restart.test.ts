@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouseClient, parseClickHouseConfig } from '@aiops/clickhouse';
-import { type Alert, alertCodec } from '@aiops/contract';
-import { alertNotification } from '@aiops/testkit';
+import type { Alert } from '@aiops/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
 import { HttpRecorder, type RecordedRequest } from '../support/http-recorder.js';
 import { produce } from '../support/kafka.js';
+import { alertMessages, notifierTopicEnv, outageAlerts } from '../support/notifier.js';
 import { waitFor } from '../support/pipeline.js';
 import { REPO_ROOT, type SupervisedProcess, Supervisor } from '../support/processes.js';
 
@@ -20,30 +20,10 @@ import { REPO_ROOT, type SupervisedProcess, Supervisor } from '../support/proces
 const id = uniqueName('itr');
 const TENANTS = ['acme', 'globex'];
 
-function outage(status: 'firing' | 'resolved', at: number): Alert[] {
-  return TENANTS.flatMap((tenant) =>
-    ['claude-opus-4', 'claude-sonnet-4'].map((model, i) =>
-      alertNotification({
-        alert_id: `itr-${tenant}-${model}`,
-        fingerprint: `fp-${tenant}-${model}`,
-        tenant_id: tenant,
-        detector: 'outage',
-        provider: 'anthropic',
-        model,
-        status,
-        started_at: at - 60_000,
-        resolved_at: status === 'resolved' ? at : null,
-        notified_at: at + i,
-      }),
-    ),
-  );
-}
+const outage = (status: 'firing' | 'resolved', at: number) =>
+  outageAlerts({ tenants: TENANTS, models: ['claude-opus-4', 'claude-sonnet-4'], status, at });
 
-const send = (alerts: Alert[]) =>
-  produce(
-    `${id}.alerts`,
-    alerts.map((a) => ({ key: a.fingerprint, value: alertCodec.encode(a, 'json') })),
-  );
+const send = (alerts: Alert[]) => produce(`${id}.alerts`, alertMessages(alerts));
 
 const delivered = (requests: readonly RecordedRequest[]) => requests.filter((r) => r.status < 300);
 
@@ -93,12 +73,7 @@ beforeAll(async () => {
       NOTIFIER_GROUP_ID: `${id}-notifier`,
       NOTIFIER_TICK_INTERVAL_MS: '200',
       TOPIC_PARTITIONS: '3',
-      TOPIC_ALERTS: `${id}.alerts`,
-      TOPIC_DLQ: `${id}.dlq`,
-      TOPIC_SILENCES: `${id}.silences`,
-      TOPIC_INCIDENT_ACTIONS: `${id}.actions`,
-      TOPIC_DELIVERY_DLQ: `${id}.delivery-dlq`,
-      TOPIC_NOTIFIER_STATE: `${id}.notifier-state`,
+      ...notifierTopicEnv(id),
       PD_KEY: 'it-key',
       LOG_LEVEL: 'info',
     },

@@ -1,13 +1,13 @@
 import { clickhouseExecutor, createClickHouseClient, parseClickHouseConfig } from '@aiops/clickhouse';
-import { type Alert, alertCodec } from '@aiops/contract';
+import type { Alert } from '@aiops/contract';
 import type { RunningService } from '@aiops/kafka';
 import { createLogger, createPipelineMetrics } from '@aiops/ops';
 import { type NotifierConfig, notifierConfigSchema, startNotifier } from '@aiops/service-notifier';
-import { alertNotification } from '@aiops/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
 import { HttpRecorder, type RecordedRequest } from '../support/http-recorder.js';
 import { consumeUntil, header, produce } from '../support/kafka.js';
+import { alertMessages, notifierTopics, outageAlerts } from '../support/notifier.js';
 import { waitFor } from '../support/pipeline.js';
 
 /**
@@ -18,27 +18,8 @@ import { waitFor } from '../support/pipeline.js';
 
 const MODELS = ['claude-opus-4', 'claude-sonnet-4', 'claude-haiku-4', 'claude-3-5-haiku'];
 
-/** acme's anthropic outage: one firing outage alert per model (the testkit builder, our overrides). */
-function outage(startedAt: number, status: 'firing' | 'resolved', at: number): Alert[] {
-  return MODELS.map((model, i) =>
-    alertNotification({
-      alert_id: `it-outage-${model}`,
-      fingerprint: `fp-${model}`,
-      detector: 'outage',
-      provider: 'anthropic',
-      model,
-      status,
-      started_at: startedAt,
-      resolved_at: status === 'resolved' ? at : null,
-      notified_at: at + i,
-      summary: `anthropic/${model}: 23 of 25 calls failing`,
-      evidence: { errors: '23', events: '25' },
-    }),
-  );
-}
-
-const alertMessages = (alerts: Alert[]) =>
-  alerts.map((a) => ({ key: a.fingerprint, value: alertCodec.encode(a, 'json') }));
+const outage = (startedAt: number, status: 'firing' | 'resolved', at: number): Alert[] =>
+  outageAlerts({ tenants: ['acme'], models: MODELS, status, at, startedAt });
 
 const ids = (requests: readonly RecordedRequest[]) =>
   requests.map((r) => String(r.headers['idempotency-key']));
@@ -50,14 +31,7 @@ describe('notifier against the real broker, ClickHouse and HTTP receivers', () =
   let config: NotifierConfig;
   const metrics = createPipelineMetrics({ defaultMetrics: false });
   const logger = createLogger({ service: 'it-notifier', level: process.env.TEST_LOG_LEVEL ?? 'warn' });
-  const topics = {
-    alerts: `${id}.alerts`,
-    dlq: `${id}.dlq`,
-    silences: `${id}.silences`,
-    incidentActions: `${id}.actions`,
-    deliveryDlq: `${id}.delivery-dlq`,
-    notifierState: `${id}.notifier-state`,
-  };
+  const topics = notifierTopics(id);
 
   beforeAll(async () => {
     for (const name of ['hook', 'pager', 'flaky', 'limited', 'down'] as const)
