@@ -44,6 +44,12 @@ export const notifierConfigSchema = z.strictObject({
   routingSource: z.string().default('(inline)'),
   /** Wall-clock tick: group_wait / group_interval / repeat decisions when no alert arrives. */
   tickIntervalMs: z.number().int().positive().default(1000),
+  /**
+   * What a tick moves the engine clock to. `wall`: the wall clock (live operation: decisions are timely
+   * even when the detector is quiet). `event`: the last alert's event time plus the wall time since it
+   * arrived, so a replay of hours of alerts in minutes (demo, backfill) is judged at its own pace.
+   */
+  clock: z.enum(['wall', 'event']).default('wall'),
 });
 export type NotifierConfig = z.output<typeof notifierConfigSchema>;
 
@@ -77,5 +83,6 @@ export function notifierConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Not
   if (env.NOTIFIER_GROUP_ID) input.groupId = env.NOTIFIER_GROUP_ID;
   if (env.TOPIC_PARTITIONS) input.partitions = Number(env.TOPIC_PARTITIONS);
   if (env.NOTIFIER_TICK_INTERVAL_MS) input.tickIntervalMs = Number(env.NOTIFIER_TICK_INTERVAL_MS);
+  if (env.NOTIFIER_CLOCK) input.clock = env.NOTIFIER_CLOCK;
   return parseConfig(notifierConfigSchema, input, 'notifier configuration');
 }

@@ -116,6 +116,8 @@ export async function startNotifier(
   const receivers = buildReceivers(routing.receivers, { producer: eventsProducer });
   for (const r of receivers) m.pending.set({ receiver: r.name }, 0);
   let engine: IncidentEngine | null = null;
+  /** For `clock: event`: the engine clock after the last batch, and when (wall) that batch came. */
+  let lastBatch = { clock: 0, wallMs: 0 };
   let transactions: Promise<void> = Promise.resolve();
 
   /** Rows to ClickHouse are a record, not the delivery: a failed write is logged, never blocks a notification. */
@@ -291,6 +293,7 @@ export async function startNotifier(
       if (engine !== null) return; // same process: the in-memory engine is what the last transaction holds
       const restored = await loadState(kafka, topics.notifierState, groupId, routing);
       engine = restored.engine;
+      lastBatch = { clock: engine.now(), wallMs: Date.now() };
       log.info(
         {
           records: restored.records,
@@ -307,6 +310,7 @@ export async function startNotifier(
       const deadLetters = consume(batch, e, Date.now());
       // Event time only: a replay of the same records after a restart makes the same notifications.
       const notifications = e.advance(e.now());
+      lastBatch = { clock: e.now(), wallMs: Date.now() };
       const next = String(Number(batch.messages[batch.messages.length - 1]!.offset) + 1);
       return step(notifications, {
         inputDeadLetters: deadLetters,
@@ -316,7 +320,8 @@ export async function startNotifier(
     async onTick(wallNowMs) {
       if (engine === null) return undefined;
       // The wall clock moves group_wait / group_interval / repeat along when no alert arrives.
-      const notifications = engine.advance(wallNowMs);
+      const now = config.clock === 'wall' ? wallNowMs : lastBatch.clock + (wallNowMs - lastBatch.wallMs);
+      const notifications = engine.advance(now);
       // A flush may change incidents without notifying (all muted): their state is committed all the same.
       return step(notifications, {});
     },
