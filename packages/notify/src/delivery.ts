@@ -7,6 +7,8 @@ export interface DeliveryOutcome {
   readonly notification: Notification;
   readonly receiver: string;
   readonly status: 'delivered' | 'dead_lettered';
+  /** Why it was dead-lettered: the receiver refused it (4xx), or it was not delivered in time. */
+  readonly failure: 'refused' | 'timed_out' | null;
   readonly attempts: number;
   /** Why it was dead-lettered, or the last retried failure before it went through; null when clean. */
   readonly reason: string | null;
@@ -111,11 +113,12 @@ export class ReceiverQueue {
     const deadline = firstAttemptAt + settings.maxDeliveryMs;
     let attempts = 0;
     let reason: string | null = null;
-    const finish = (status: DeliveryOutcome['status']): DeliveryOutcome => {
-      const outcome = {
+    const finish = (failure: DeliveryOutcome['failure']): DeliveryOutcome => {
+      const outcome: DeliveryOutcome = {
         notification,
         receiver: name,
-        status,
+        status: failure === null ? 'delivered' : 'dead_lettered',
+        failure,
         attempts,
         reason,
         firstAttemptAt,
@@ -127,16 +130,16 @@ export class ReceiverQueue {
     for (;;) {
       const verdict = await this.attempt(notification);
       attempts += 1;
-      if (verdict.kind === 'delivered') return finish('delivered');
+      if (verdict.kind === 'delivered') return finish(null);
       if (verdict.kind === 'permanent') {
         reason = `refused: ${verdict.reason}`;
-        return finish('dead_lettered');
+        return finish('refused');
       }
       reason = verdict.reason;
       const delayMs = retryDelayMs(attempts, verdict, settings, this.env.random);
       if (this.env.now() + delayMs > deadline) {
         reason = `gave up after ${attempts} attempts in ${this.env.now() - firstAttemptAt} ms: ${verdict.reason}`;
-        return finish('dead_lettered');
+        return finish('timed_out');
       }
       this.listener.onRetry?.({
         receiver: name,

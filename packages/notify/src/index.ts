@@ -6,6 +6,7 @@ export type { DeliveryEnvironment, DeliveryListener, DeliveryOutcome } from './d
 export { Dispatcher, ReceiverQueue, realDeliveryEnvironment, retryDelayMs } from './delivery.js';
 export type { HttpRequest } from './http.js';
 export { sendHttp } from './http.js';
+export { deadLetterReason, deliveryDeadLetter, deliveryRecord } from './outcome.js';
 export type { PagerDutyConfig } from './pagerduty/config.js';
 export { PAGERDUTY_EVENTS_URL, pagerdutyConfigSchema } from './pagerduty/config.js';
 export type { PagerDutyAction, PagerDutyEvent, PagerDutyTarget } from './pagerduty/request.js';

@@ -3,6 +3,8 @@ import {
   type DeliveryEnvironment,
   type DeliveryVerdict,
   Dispatcher,
+  deliveryDeadLetter,
+  deliveryRecord,
   type Receiver,
   ReceiverQueue,
   retryDelayMs,
@@ -70,7 +72,14 @@ describe('receiver queue', () => {
     const env = virtualTime();
     const { receiver, attempts } = scripted('hook', [retry('http_500')]);
     const outcome = await new ReceiverQueue(receiver, env).enqueue(notification());
-    expect(outcome).toMatchObject({ status: 'delivered', attempts: 2, reason: 'http_500' });
+    expect(outcome).toMatchObject({ status: 'delivered', failure: null, attempts: 2, reason: 'http_500' });
+    expect(deliveryRecord(outcome)).toMatchObject({
+      notification_id: 'n-1',
+      incident_id: 'inc-1',
+      outcome: 'delivered',
+      attempts: 2,
+      error: 'http_500',
+    });
     expect(attempts.map((a) => a.id)).toEqual(['n-1', 'n-1']);
     expect(env.slept).toEqual([750]);
   });
@@ -88,6 +97,7 @@ describe('receiver queue', () => {
     const refused = scripted('hook', [{ kind: 'permanent', reason: 'http_404' }]);
     expect(await new ReceiverQueue(refused.receiver, env).enqueue(notification())).toMatchObject({
       status: 'dead_lettered',
+      failure: 'refused',
       attempts: 1,
       reason: 'refused: http_404',
     });
@@ -101,6 +111,15 @@ describe('receiver queue', () => {
     expect(outcome.reason).toMatch(/^gave up after \d+ attempts in \d+ ms: ECONNREFUSED$/);
     expect(env.now() - started).toBeLessThanOrEqual(settings.maxDeliveryMs);
     expect(outcome.attempts).toBe(down.attempts.length);
+    const dead = deliveryDeadLetter(outcome, 'notifier');
+    expect(dead.key).toBe('inc-1');
+    expect(dead.headers).toMatchObject({
+      'aiops.dlq.reason': 'delivery_timeout',
+      'aiops.dlq.receiver': 'down',
+      'aiops.dlq.service': 'notifier',
+      'aiops.dlq.attempts': String(outcome.attempts),
+    });
+    expect(JSON.parse(String(dead.value))).toMatchObject({ notification_id: 'n-1' });
   });
 
   it('rate-limits: attempts to one receiver are at least min_interval_ms apart, in order', async () => {

@@ -6,7 +6,6 @@ import {
   DELIVERY_TABLES,
   incidentToRow,
   migrate,
-  type NotificationRecord,
   notificationToRow,
 } from '@aiops/clickhouse';
 import { alertCodec } from '@aiops/contract';
@@ -24,7 +23,6 @@ import {
   composeService,
   createKafka,
   createStreamRunner,
-  DLQ_HEADERS,
   deadLetter,
   decodeBatch,
   ensureTopics,
@@ -32,8 +30,17 @@ import {
   type PipelineTopics,
   type RunningService,
   type TopicSpec,
+  TransactionChain,
 } from '@aiops/kafka';
-import { buildReceivers, type DeliveryOutcome, Dispatcher, realDeliveryEnvironment } from '@aiops/notify';
+import {
+  buildReceivers,
+  type DeliveryOutcome,
+  Dispatcher,
+  deadLetterReason,
+  deliveryDeadLetter,
+  deliveryRecord,
+  realDeliveryEnvironment,
+} from '@aiops/notify';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { z } from 'zod';
@@ -118,7 +125,7 @@ export async function startNotifier(
   let engine: IncidentEngine | null = null;
   /** For `clock: event`: the engine clock after the last batch, and when (wall) that batch came. */
   let lastBatch = { clock: 0, wallMs: 0 };
-  let transactions: Promise<void> = Promise.resolve();
+  const transactions = new TransactionChain(producer, groupId);
 
   /** Rows to ClickHouse are a record, not the delivery: a failed write is logged, never blocks a notification. */
   const record = (write: Promise<void>) =>
@@ -143,84 +150,36 @@ export async function startNotifier(
     const changed = engine?.takeChangedIncidents() ?? [];
     if (changed.length > 0) record(incidentRows.write(changed));
     if (engine !== null) m.incidentsOpen.set(engine.incidents().filter((i) => i.status === 'firing').length);
-    const sends = [
-      { topic: topics.notifierState, messages: state },
-      { topic: topics.deliveryDlq, messages: [...(step.deliveryDeadLetters ?? [])] },
-      { topic: topics.dlq, messages: [...(step.inputDeadLetters ?? [])] },
-    ].filter((s) => s.messages.length > 0);
-    const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
-    for (const o of step.offsets ?? [])
-      byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
-    const run = async () => {
-      if (sends.length === 0 && byTopic.size === 0) return;
-      const transaction = await producer.transaction();
-      try {
-        for (const send of sends) await transaction.send({ ...send, acks: -1 });
-        if (byTopic.size > 0)
-          await transaction.sendOffsets({
-            consumerGroupId: groupId,
-            topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-          });
-        await transaction.commit();
-      } catch (error) {
-        await transaction.abort().catch(() => undefined);
-        throw error;
-      }
-    };
-    transactions = transactions.then(run);
-    return transactions;
+    return transactions.write({
+      sends: [
+        { topic: topics.notifierState, messages: state },
+        { topic: topics.deliveryDlq, messages: step.deliveryDeadLetters ?? [] },
+        { topic: topics.dlq, messages: step.inputDeadLetters ?? [] },
+      ],
+      offsets: step.offsets ?? [],
+    });
   };
 
   const onOutcome = (outcome: DeliveryOutcome) => {
     const { notification: n, receiver } = outcome;
     m.pending.dec({ receiver });
-    const row: NotificationRecord = {
-      notification_id: n.notification_id,
-      incident_id: n.incident.incident_id,
+    record(notificationRows.write([deliveryRecord(outcome)]));
+    const context = {
       receiver,
+      incident_id: n.incident.incident_id,
       kind: n.kind,
-      status: n.status,
-      outcome: outcome.status,
       attempts: outcome.attempts,
-      error: outcome.reason,
-      notified_at: n.at,
-      sent_at: outcome.finishedAt,
     };
-    record(notificationRows.write([row]));
-    const deliveryDeadLetters: Message[] = [];
     if (outcome.status === 'delivered') {
       m.sent.inc({ receiver });
-      log.info(
-        { receiver, incident_id: n.incident.incident_id, kind: n.kind, attempts: outcome.attempts },
-        'notification delivered',
-      );
+      log.info(context, 'notification delivered');
     } else {
-      const reason = outcome.reason?.startsWith('refused') ? 'delivery_refused' : 'delivery_timeout';
+      const reason = deadLetterReason(outcome);
       m.failed.inc({ receiver, reason });
       metrics.deadLettered.inc({ service: SERVICE, reason });
-      log.warn(
-        {
-          receiver,
-          incident_id: n.incident.incident_id,
-          kind: n.kind,
-          attempts: outcome.attempts,
-          reason: outcome.reason,
-        },
-        'notification dead-lettered',
-      );
-      deliveryDeadLetters.push({
-        key: n.incident.incident_id,
-        value: JSON.stringify(n),
-        headers: {
-          [DLQ_HEADERS.reason]: reason,
-          [DLQ_HEADERS.message]: (outcome.reason ?? '').slice(0, 1000),
-          [DLQ_HEADERS.service]: SERVICE,
-          [DLQ_HEADERS.failedAt]: String(outcome.finishedAt),
-          'aiops.dlq.receiver': receiver,
-          'aiops.dlq.attempts': String(outcome.attempts),
-        },
-      });
+      log.warn({ ...context, reason: outcome.reason }, 'notification dead-lettered');
     }
+    const deliveryDeadLetters = outcome.status === 'delivered' ? [] : [deliveryDeadLetter(outcome, SERVICE)];
     commit({ outbox: [deliveryMessage(groupId, n, true)], deliveryDeadLetters }).catch((error) =>
       log.error({ err: errorMessage(error) }, 'could not record a delivery outcome'),
     );
@@ -289,7 +248,7 @@ export async function startNotifier(
 
   const handler: BatchHandler = {
     async onAssigned() {
-      await transactions.catch(() => undefined);
+      await transactions.settled();
       if (engine !== null) return; // same process: the in-memory engine is what the last transaction holds
       const restored = await loadState(kafka, topics.notifierState, groupId, routing);
       engine = restored.engine;
@@ -344,7 +303,7 @@ export async function startNotifier(
     'notifier started',
   );
   return composeService(SERVICE, [runner], async () => {
-    await transactions.catch(() => undefined);
+    await transactions.settled();
     await Promise.allSettled([incidentRows.close(), notificationRows.close()]);
     await Promise.allSettled([producer.disconnect(), eventsProducer.disconnect(), client.close()]);
   });
