@@ -6,13 +6,19 @@ import {
 } from '@aiops/clickhouse';
 import type { RunningService } from '@aiops/kafka';
 import { createLogger, createPipelineMetrics } from '@aiops/ops';
-import { notifierConfigSchema, startNotifier } from '@aiops/service-notifier';
+import { startNotifier } from '@aiops/service-notifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../packages/cli/src/program.js';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
 import { HttpRecorder } from '../support/http-recorder.js';
 import { produce } from '../support/kafka.js';
-import { alertMessages, notifierTopicEnv, notifierTopics, outageAlerts } from '../support/notifier.js';
+import {
+  alertMessages,
+  notifierTestConfig,
+  notifierTopicEnv,
+  notifierTopics,
+  outageAlerts,
+} from '../support/notifier.js';
 import { waitFor } from '../support/pipeline.js';
 
 /**
@@ -51,17 +57,9 @@ let closeClient: () => Promise<void>;
 
 beforeAll(async () => {
   hook = await HttpRecorder.start();
-  const config = notifierConfigSchema.parse({
-    kafka: { brokers: kafkaBrokers(), clientId: id },
-    clickhouse: { url: clickhouseUrl(), database: id },
-    topics,
-    groupId: `${id}-notifier`,
-    partitions: 3,
-    tickIntervalMs: 200,
-    routing: {
-      route: { receiver: 'hook', group_wait_ms: 3000, group_interval_ms: 1500 },
-      receivers: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook` }],
-    },
+  const config = notifierTestConfig(id, {
+    route: { receiver: 'hook', group_wait_ms: 3000, group_interval_ms: 1500 },
+    receivers: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook` }],
   });
   const logger = createLogger({ service: 'it-people', level: process.env.TEST_LOG_LEVEL ?? 'warn' });
   notifier = await startNotifier(config, logger, createPipelineMetrics({ defaultMetrics: false }));

@@ -2,12 +2,12 @@ import { clickhouseExecutor, createClickHouseClient, parseClickHouseConfig } fro
 import type { Alert } from '@aiops/contract';
 import type { RunningService } from '@aiops/kafka';
 import { createLogger, createPipelineMetrics } from '@aiops/ops';
-import { type NotifierConfig, notifierConfigSchema, startNotifier } from '@aiops/service-notifier';
+import { type NotifierConfig, startNotifier } from '@aiops/service-notifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
+import { clickhouseUrl, uniqueName } from '../setup/endpoints.js';
 import { HttpRecorder, type RecordedRequest } from '../support/http-recorder.js';
 import { consumeUntil, header, produce } from '../support/kafka.js';
-import { alertMessages, notifierTopics, outageAlerts } from '../support/notifier.js';
+import { alertMessages, notifierTestConfig, notifierTopics, outageAlerts } from '../support/notifier.js';
 import { waitFor } from '../support/pipeline.js';
 
 /**
@@ -41,49 +41,41 @@ describe('notifier against the real broker, ClickHouse and HTTP receivers', () =
     recorders.limited.reply({ status: 429, headers: { 'retry-after': '2' }, body: 'slow down' });
     process.env.IT_NOTIFIER_PD_KEY = 'it-routing-key';
     const fast = { backoff_base_ms: 200, backoff_max_ms: 1000 };
-    config = notifierConfigSchema.parse({
-      kafka: { brokers: kafkaBrokers(), clientId: id },
-      clickhouse: { url: clickhouseUrl(), database: id },
-      topics,
-      groupId: `${id}-notifier`,
-      partitions: 3,
-      tickIntervalMs: 200,
-      routing: {
-        route: {
-          receiver: 'hook',
-          group_wait_ms: 1000,
-          group_interval_ms: 1500,
-          routes: ['hook', 'pager', 'flaky', 'limited', 'down'].map((receiver) => ({
-            receiver,
-            continue: true,
-          })),
-        },
-        receivers: [
-          {
-            name: 'hook',
-            type: 'webhook',
-            url: `${recorders.hook.url}/hook`,
-            hmac_key: { env: 'IT_NOTIFIER_PD_KEY' },
-            ...fast,
-          },
-          {
-            name: 'pager',
-            type: 'pagerduty',
-            url: `${recorders.pager.url}/v2/enqueue`,
-            routing_key: { env: 'IT_NOTIFIER_PD_KEY' },
-            ...fast,
-          },
-          { name: 'flaky', type: 'webhook', url: `${recorders.flaky.url}/hook`, ...fast },
-          { name: 'limited', type: 'webhook', url: `${recorders.limited.url}/hook`, ...fast },
-          {
-            name: 'down',
-            type: 'webhook',
-            url: `${recorders.down.url}/hook`,
-            max_delivery_ms: 4000,
-            ...fast,
-          },
-        ],
+    config = notifierTestConfig(id, {
+      route: {
+        receiver: 'hook',
+        group_wait_ms: 1000,
+        group_interval_ms: 1500,
+        routes: ['hook', 'pager', 'flaky', 'limited', 'down'].map((receiver) => ({
+          receiver,
+          continue: true,
+        })),
       },
+      receivers: [
+        {
+          name: 'hook',
+          type: 'webhook',
+          url: `${recorders.hook.url}/hook`,
+          hmac_key: { env: 'IT_NOTIFIER_PD_KEY' },
+          ...fast,
+        },
+        {
+          name: 'pager',
+          type: 'pagerduty',
+          url: `${recorders.pager.url}/v2/enqueue`,
+          routing_key: { env: 'IT_NOTIFIER_PD_KEY' },
+          ...fast,
+        },
+        { name: 'flaky', type: 'webhook', url: `${recorders.flaky.url}/hook`, ...fast },
+        { name: 'limited', type: 'webhook', url: `${recorders.limited.url}/hook`, ...fast },
+        {
+          name: 'down',
+          type: 'webhook',
+          url: `${recorders.down.url}/hook`,
+          max_delivery_ms: 4000,
+          ...fast,
+        },
+      ],
     });
     notifier = await startNotifier(config, logger, metrics);
     await waitFor(() => notifier.isReady(), 60_000, 'notifier ready');

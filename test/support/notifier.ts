@@ -1,6 +1,8 @@
 import { type Alert, alertCodec } from '@aiops/contract';
+import { type NotifierConfig, notifierConfigSchema } from '@aiops/service-notifier';
 import { alertNotification } from '@aiops/testkit';
 import type { Message } from 'kafkajs';
+import { clickhouseUrl, kafkaBrokers } from '../setup/endpoints.js';
 
 /** The notifier's topics under a test's own prefix (alerts in, people's topics, DLQs, state). */
 export function notifierTopics(prefix: string) {
@@ -65,4 +67,17 @@ export function outageAlerts(options: OutageOptions): Alert[] {
 /** Alerts as the detector publishes them (keyed by fingerprint), here as JSON. */
 export function alertMessages(alerts: readonly Alert[]): Message[] {
   return alerts.map((a) => ({ key: a.fingerprint, value: alertCodec.encode(a, 'json') }));
+}
+
+/** The in-process notifier of a test: its own topics, group and database on the real broker and server. */
+export function notifierTestConfig(prefix: string, routing: Record<string, unknown>): NotifierConfig {
+  return notifierConfigSchema.parse({
+    kafka: { brokers: kafkaBrokers(), clientId: prefix },
+    clickhouse: { url: clickhouseUrl(), database: prefix },
+    topics: notifierTopics(prefix),
+    groupId: `${prefix}-notifier`,
+    partitions: 3,
+    tickIntervalMs: 200,
+    routing,
+  });
 }
