@@ -54,12 +54,28 @@ describe('migrations on the real server', () => {
     const result = await migrate(executor, { dir: MIGRATIONS, database });
     expect(result.serverVersion).toBe(version);
     const outcomes = Object.fromEntries(result.migrations.map((m) => [m.name, m.outcome]));
-    for (const name of ['database', 'events', 'window_aggregates', 'alerts'])
+    for (const name of [
+      'database',
+      'events',
+      'window_aggregates',
+      'alerts',
+      'incidents',
+      'notifications',
+      'audit_log',
+    ])
       expect(outcomes[name]).toBe('applied');
     const tables = await executor.queryRows<{ name: string }>(
       `SELECT name FROM system.tables WHERE database = '${database}' ORDER BY name`,
     );
-    expect(tables.map((t) => t.name)).toEqual(['alerts', 'events', 'schema_migrations', 'window_aggregates']);
+    expect(tables.map((t) => t.name)).toEqual([
+      'alerts',
+      'audit_log',
+      'events',
+      'incidents',
+      'notifications',
+      'schema_migrations',
+      'window_aggregates',
+    ]);
     if (version.startsWith('18.')) {
       // The Debian server: LowCardinality, codecs, TTL and roles wait for an upgrade.
       for (const name of ['lowcardinality', 'codecs', 'events_ttl', 'analyst_role'])

@@ -2,6 +2,7 @@ import type { RunningService } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import { aggregatorConfigFromEnv, startAggregator } from '@aiops/service-aggregator';
 import { detectorConfigFromEnv, startDetector } from '@aiops/service-detector';
+import { notifierConfigFromEnv, startNotifier } from '@aiops/service-notifier';
 import { otlpReceiverConfigFromEnv, startOtlpReceiver } from '@aiops/service-otlp-receiver';
 import { startValidator, validatorConfigFromEnv } from '@aiops/service-validator';
 import { startWriter, writerConfigFromEnv } from '@aiops/service-writer';
@@ -22,6 +23,7 @@ export const SERVICES = {
   aggregator: define({ configFromEnv: aggregatorConfigFromEnv, start: startAggregator }),
   detector: define({ configFromEnv: detectorConfigFromEnv, start: startDetector }),
   writer: define({ configFromEnv: writerConfigFromEnv, start: startWriter }),
+  notifier: define({ configFromEnv: notifierConfigFromEnv, start: startNotifier }),
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;

@@ -13,6 +13,8 @@ export {
 export type { SqlTarget } from './executor.js';
 export { toExecutor } from './executor.js';
 export { assertIdentifier, isIdentifier, qualifiedTable } from './identifiers.js';
+export type { AuditEntry, NotificationRecord } from './incident-rows.js';
+export { auditEntryToRow, DELIVERY_TABLES, incidentToRow, notificationToRow } from './incident-rows.js';
 export type { Decision, Migration, RecordedMigration, RecordedStatus } from './migrations/parse.js';
 export { decide, isMigrationFileName, orderMigrations, parseMigration } from './migrations/parse.js';
 export type {

@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Incident } from '@aiops/incidents';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlExecutor } from '../src/client.js';
+import { auditEntryToRow, incidentToRow, notificationToRow } from '../src/incident-rows.js';
 import { migrate } from '../src/migrations/runner.js';
 import { loadAnalystQueries, runAnalystQuery } from '../src/queries.js';
 import { ClickHouseSink } from '../src/sink.js';
@@ -71,6 +73,9 @@ describe('migrations on chDB', () => {
       'lowcardinality',
       'codecs',
       'events_ttl',
+      'incidents',
+      'notifications',
+      'audit_log',
     ]) {
       expect(byName[name]?.outcome, name).toBe('applied');
     }
@@ -99,7 +104,7 @@ describe('migrations on chDB', () => {
   it('is idempotent: a second run applies nothing and keeps the records', async () => {
     const again = await migrate(executor, { dir: MIGRATIONS, database });
     expect(again.migrations.filter((m) => m.outcome === 'applied')).toEqual([]);
-    expect(again.migrations.filter((m) => m.outcome === 'already-applied')).toHaveLength(8);
+    expect(again.migrations.filter((m) => m.outcome === 'already-applied')).toHaveLength(11);
     const recorded = await executor.queryRows<{ version: number; status: string }>(
       `SELECT version, argMax(status, recorded_at_ms) AS status FROM ${database}.schema_migrations GROUP BY version ORDER BY version`,
     );
@@ -114,7 +119,104 @@ describe('migrations on chDB', () => {
       'skipped',
       'skipped',
       'applied',
+      'applied',
+      'applied',
+      'applied',
     ]);
+  });
+
+  it('stores incidents (latest version wins), notifications and audit entries through their row mappings', async () => {
+    const incident: Incident = {
+      incident_id: 'inc-1',
+      group_key: '{}:{provider="anthropic",tenant_id="acme"}',
+      route_receiver: 'oncall',
+      status: 'firing',
+      severity: 'critical',
+      title: 'anthropic looks down for acme',
+      summary: 'anthropic looks down for acme: 4 series',
+      group_labels: { tenant_id: 'acme', provider: 'anthropic' },
+      common_labels: { tenant_id: 'acme', provider: 'anthropic', detector: 'outage' },
+      member_alert_ids: ['a1', 'a2'],
+      firing_alert_ids: ['a1', 'a2'],
+      opened_at: Date.UTC(2026, 11, 6, 3, 0, 0),
+      updated_at: Date.UTC(2026, 11, 6, 3, 0, 30),
+      acknowledged_at: null,
+      acknowledged_by: null,
+      owner: null,
+      resolved_at: null,
+      silenced_by: [],
+    };
+    const acked = {
+      ...incident,
+      acknowledged_at: incident.updated_at + 60_000,
+      acknowledged_by: 'dana',
+      owner: 'dana',
+    };
+    await executor.insertRows(`${database}.incidents`, [incidentToRow(incident, 1), incidentToRow(acked, 2)]);
+    const sent = {
+      notification_id: 'n-1',
+      incident_id: 'inc-1',
+      receiver: 'oncall',
+      kind: 'opened',
+      status: 'firing',
+    };
+    await executor.insertRows(`${database}.notifications`, [
+      notificationToRow({
+        ...sent,
+        outcome: 'delivered',
+        attempts: 2,
+        error: 'http_500',
+        notified_at: incident.updated_at,
+        sent_at: incident.updated_at + 900,
+      }),
+    ]);
+    await executor.insertRows(`${database}.audit_log`, [
+      auditEntryToRow({
+        audit_id: 'x1',
+        at: acked.acknowledged_at,
+        actor: 'dana',
+        action: 'incident.ack',
+        target: 'inc-1',
+        before: { owner: null },
+        after: { owner: 'dana' },
+        comment: 'looking',
+      }),
+    ]);
+    const rows = await executor.queryRows<Record<string, unknown>>(
+      `SELECT owner, acknowledged_by, group_labels.name AS names, member_alert_ids FROM ${database}.incidents FINAL`,
+    );
+    expect(rows).toEqual([
+      {
+        owner: 'dana',
+        acknowledged_by: 'dana',
+        names: ['provider', 'tenant_id'],
+        member_alert_ids: ['a1', 'a2'],
+      },
+    ]);
+    const notifications = await executor.queryRows<Record<string, unknown>>(
+      `SELECT receiver, outcome, attempts, error FROM ${database}.notifications FINAL`,
+    );
+    expect(notifications).toEqual([
+      { receiver: 'oncall', outcome: 'delivered', attempts: 2, error: 'http_500' },
+    ]);
+    const audit = await executor.queryRows<Record<string, unknown>>(
+      `SELECT actor, action, before, after FROM ${database}.audit_log`,
+    );
+    expect(audit).toEqual([
+      { actor: 'dana', action: 'incident.ack', before: '{"owner":null}', after: '{"owner":"dana"}' },
+    ]);
+    expect(() =>
+      auditEntryToRow({
+        audit_id: 'x2',
+        at: 0,
+        actor: ' ',
+        action: 'silence.add',
+        target: 's',
+        before: null,
+        after: null,
+        comment: '',
+      }),
+    ).toThrow('has no actor');
   });
 });
 

@@ -1,4 +1,5 @@
 export { createKafka } from './client.js';
+export { readCompactedTopic } from './compacted.js';
 export type { KafkaConfig } from './config.js';
 export { kafkaConfigFromEnv, kafkaConfigSchema, resolveSaslPassword } from './config.js';
 export type { DeadLetterReason, SourcePosition } from './dead-letter.js';
@@ -26,6 +27,8 @@ export type { TopicSpec } from './topics.js';
 export { ensureTopics, topicPartitionCounts } from './topics.js';
 export type { PipelineTopics } from './topics-config.js';
 export { pipelineTopicsSchema, topicsFromEnv } from './topics-config.js';
+export type { TransactionalWrite } from './transaction-chain.js';
+export { TransactionChain } from './transaction-chain.js';
 export type { WatermarkMarker } from './watermark-marker.js';
 export {
   headerText,

@@ -8,6 +8,14 @@ export const pipelineTopicsSchema = z.strictObject({
   windows: z.string().min(1).default('aiops.telemetry.windows.v1'),
   alerts: z.string().min(1).default('aiops.alerts.v1'),
   detectorState: z.string().min(1).default('aiops.detector.state.v1'),
+  /** Silences, compacted: key = silence id, value = the silence as JSON (its latest version wins). */
+  silences: z.string().min(1).default('aiops.silences.v1'),
+  /** Acknowledgements and assignments: key = incident id, value = the action as JSON. */
+  incidentActions: z.string().min(1).default('aiops.incident.actions.v1'),
+  /** Notifications no receiver took within the bounded delivery time, with the reason in headers. */
+  deliveryDlq: z.string().min(1).default('aiops.notifications.dlq.v1'),
+  /** Notifier checkpoints and notification log (compacted). */
+  notifierState: z.string().min(1).default('aiops.notifier.state.v1'),
 });
 export type PipelineTopics = z.output<typeof pipelineTopicsSchema>;
 
@@ -20,6 +28,10 @@ export function topicsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     windows: env.TOPIC_WINDOWS,
     alerts: env.TOPIC_ALERTS,
     detectorState: env.TOPIC_DETECTOR_STATE,
+    silences: env.TOPIC_SILENCES,
+    incidentActions: env.TOPIC_INCIDENT_ACTIONS,
+    deliveryDlq: env.TOPIC_DELIVERY_DLQ,
+    notifierState: env.TOPIC_NOTIFIER_STATE,
   };
   for (const [key, value] of Object.entries(map)) if (value) out[key] = value;
   return out;

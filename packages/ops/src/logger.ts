@@ -3,7 +3,18 @@ import { type Logger, type LoggerOptions, pino } from 'pino';
 export type { Logger } from 'pino';
 
 /** Keys whose values are secrets wherever they appear. */
-const SECRET_KEYS = ['password', 'token', 'secret', 'salt', 'userIdSalt', 'authorization'];
+const SECRET_KEYS = [
+  'password',
+  'token',
+  'secret',
+  'salt',
+  'userIdSalt',
+  'authorization',
+  // Alert delivery: a Slack webhook URL, a PagerDuty routing key and a webhook signing key are credentials.
+  'webhook_url',
+  'routing_key',
+  'hmac_key',
+];
 /** Nesting covered: `{ services: { validator: { kafka: { sasl: { password } } } } }` is depth 4. */
 const MAX_SECRET_DEPTH = 5;
 

@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DetectionSnapshot } from '@aiops/detectors';
+import { readCompactedTopic } from '@aiops/kafka';
 import type { AlignerSnapshot } from '@aiops/windowing';
 import type { Kafka } from 'kafkajs';
 
@@ -52,11 +53,7 @@ export function decodeCheckpoint(bytes: Buffer): PartitionCheckpoint {
   throw new Error(`unsupported detector checkpoint version ${String((parsed as { v: unknown }).v)}`);
 }
 
-/**
- * Reads the compacted state topic to its end and returns the latest checkpoint of each wanted key.
- * kafkajs has no manual assignment, so a throw-away consumer group reads it; only committed
- * transactions are visible (read_committed), which is what keeps state and offsets in step.
- */
+/** Reads the compacted state topic to its end and returns the latest checkpoint of each wanted key. */
 export async function loadCheckpoints(
   kafka: Kafka,
   topic: string,
@@ -65,54 +62,15 @@ export async function loadCheckpoints(
 ): Promise<Map<string, PartitionCheckpoint>> {
   const found = new Map<string, PartitionCheckpoint>();
   if (wanted.size === 0) return found;
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map<number, number>();
-  for (const end of ends)
-    if (Number(end.high) > Number(end.low)) remaining.set(end.partition, Number(end.high));
-  if (remaining.size === 0) return found;
-
-  const consumer = kafka.consumer({
-    groupId: `aiops-state-reader-${process.pid}-${Date.now()}`,
-    maxWaitTimeInMs: 100,
-  });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`reading ${topic} took longer than ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      // END_BATCH_PROCESS fires for every fetched batch, also those holding only transaction markers,
-      // so it is where "this partition is read to its end" can be seen.
-      consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
-        const high = remaining.get(event.payload.partition);
-        if (high !== undefined && Number(event.payload.lastOffset) >= high - 1)
-          remaining.delete(event.payload.partition);
-        if (remaining.size === 0) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            for (const message of batch.messages) {
-              const key = message.key?.toString('utf8');
-              if (key === undefined || !wanted.has(key)) continue;
-              if (message.value === null) found.delete(key);
-              else found.set(key, decodeCheckpoint(message.value));
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
+  await readCompactedTopic(
+    kafka,
+    topic,
+    (key, value) => {
+      if (!wanted.has(key)) return;
+      if (value === null) found.delete(key);
+      else found.set(key, decodeCheckpoint(value));
+    },
+    timeoutMs,
+  );
   return found;
 }

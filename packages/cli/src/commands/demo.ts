@@ -1,7 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Alert } from '@aiops/contract';
 import { errorMessage } from '@aiops/core';
 import { scoreScenarioAlerts } from '@aiops/detectors';
 import {
@@ -15,14 +14,12 @@ import {
 } from '@aiops/simulator';
 import type { Command } from 'commander';
 import { asUsage, type CliCommand, type CliContext, CliError, EXIT, intOption } from '../command.js';
+import { connect } from '../people.js';
+import { type DemoNotifier, startDemoNotifier } from '../scenarios/demo-notifier.js';
 import { ScenarioPipeline } from '../scenarios/pipeline.js';
-import {
-  formatAlertLine,
-  formatIncidentTable,
-  formatScoreTable,
-  SCENARIO_KINDS_ORDER,
-} from '../scenarios/report.js';
+import { formatIncidentTable, formatScoreTable, SCENARIO_KINDS_ORDER } from '../scenarios/report.js';
 import { formatProgress, scenarioLabels } from '../scenarios/runner.js';
+import { readIncidents } from './incidents.js';
 
 interface DemoFlags {
   duration: string;
@@ -96,19 +93,24 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
     alertsFormat: flags.alertsFormat,
     logLevel: flags.logLevel,
     logDestination: logs,
-    onAlert: (alert: Alert) => say(`  ${formatAlertLine(alert)}`),
   });
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   let healthy = false;
+  let people: DemoNotifier | undefined;
   try {
     say(
       `starting validator, aggregator, writer and detector (topics ${pipeline.id}.*, database ${pipeline.database}; ` +
         `service logs at ${flags.logLevel} level in ${logFile})`,
     );
     await pipeline.start();
+    people = await startDemoNotifier(pipeline, context.env, logs, flags.logLevel, say);
     say(
-      `producing ${Math.round(durationMs / MINUTE_MS)} min of event time at ${speed === Number.POSITIVE_INFINITY ? 'full speed' : `${Math.round(speed)}× real time`}; alerts appear as the detector publishes them:`,
+      `the notifier groups the alerts into incidents and tells a webhook this demo serves (${people.webhookUrl}); ` +
+        `raw alerts: npx aiops alerts tail --topic ${pipeline.topics.alerts} --from-beginning`,
+    );
+    say(
+      `producing ${Math.round(durationMs / MINUTE_MS)} min of event time at ${speed === Number.POSITIVE_INFINITY ? 'full speed' : `${Math.round(speed)}× real time`}; one line per incident as the webhook hears of it:`,
     );
     timer = setInterval(() => {
       pipeline
@@ -125,16 +127,19 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
       say('all events produced; closing the last windows and waiting for the detector and the writer');
       await pipeline.sendSentinels(simulation.options.endMs);
       await Promise.race([pipeline.drain(simulation.options.endMs, timeoutMs), crash, signalled]);
+      // The last resolves go out at the next group_interval (20 s in the demo).
+      await people.settle(22_000, 60_000);
     }
     clearInterval(timer);
     timer = undefined;
-    healthy = await report(pipeline, simulation, Date.now() - started, context);
+    healthy = await report(pipeline, simulation, Date.now() - started, context, people);
     if (flags.keepRunning && !stopping)
       await keepRunning(pipeline, simulation, progressEveryMs, signalled, context);
   } finally {
     if (timer !== undefined) clearInterval(timer);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    await people?.stop(flags.cleanup === true);
     await pipeline.stop({ cleanup: flags.cleanup === true });
     await new Promise<void>((resolve) => logs.end(() => resolve()));
   }
@@ -155,6 +160,7 @@ async function report(
   simulation: Simulation,
   wallMs: number,
   context: CliContext,
+  people: DemoNotifier,
 ): Promise<boolean> {
   const say = context.out;
   const counts = await pipeline.counts();
@@ -180,9 +186,43 @@ async function report(
   for (const line of formatIncidentTable(score)) say(`  ${line}`);
   say('');
   for (const line of formatScoreTable(score)) say(`  ${line}`);
+  await incidentReport(pipeline, counts.alertsFiring + counts.alertsResolved, people, context);
   const healthy = (tables.events ?? 0) > 0 && (tables.window_aggregates ?? 0) > 0 && counts.windows > 0;
   if (!healthy) context.err('aiops: the pipeline wrote no events or no windows');
   return healthy;
+}
+
+/** Alerts in vs incidents out, what the webhook received, and the notifier's incident table. */
+async function incidentReport(
+  pipeline: ScenarioPipeline,
+  alertsIn: number,
+  people: DemoNotifier,
+  context: CliContext,
+): Promise<void> {
+  const say = context.out;
+  const kinds = new Map<string, number>();
+  for (const p of people.received) kinds.set(p.incident.kind, (kinds.get(p.incident.kind) ?? 0) + 1);
+  const c = await connect({ ...context.env, CLICKHOUSE_DATABASE: pipeline.database }, 'demo');
+  try {
+    const incidents = await readIncidents(c);
+    say('');
+    say(
+      `alerts in: ${alertsIn} notifications from the detector; incidents out: ${incidents.length}, ` +
+        `${people.received.length} webhook notifications (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'})`,
+    );
+    say("incidents (the notifier's table in ClickHouse; opened in event time, UTC):");
+    for (const i of incidents) {
+      const opened = new Date(Number(i.opened_at_ms)).toISOString().slice(11, 16);
+      say(`  ${i.incident_id}  ${i.status.padEnd(8)} ${i.severity.padEnd(8)} opened ${opened}  ${i.title}`);
+    }
+    say(
+      '  act on one: npx aiops incidents ack <id> --by <you> (with CLICKHOUSE_DATABASE and the TOPIC_* of this run)',
+    );
+  } catch (error) {
+    context.err(`aiops: cannot read the incidents table: ${errorMessage(error)}`);
+  } finally {
+    await c.close();
+  }
 }
 
 /** After the bounded run: live traffic in real time, alerts as they come, until a signal. */

@@ -1,9 +1,11 @@
 import type { CliCommand } from '../command.js';
 import { alertsCommand } from './alerts.js';
 import { demoCommand } from './demo.js';
+import { incidentsCommand } from './incidents.js';
 import { migrateCommand } from './migrate.js';
 import { runCommand } from './run.js';
 import { scoreSeriesCommand } from './score-series.js';
+import { silenceCommand } from './silence.js';
 import { simulateCommand } from './simulate.js';
 import { stackCommand } from './stack.js';
 
@@ -18,5 +20,7 @@ export const commands: readonly CliCommand[] = [
   simulateCommand,
   scoreSeriesCommand,
   alertsCommand,
+  silenceCommand,
+  incidentsCommand,
   demoCommand,
 ];

@@ -32,16 +32,26 @@ export async function startServices(
 }
 
 /**
- * `all` is every consumer, plus the OTLP receiver where it is configured (OTLP_TOKENS_FILE): a pipeline fed
- * only through Kafka needs no tokens file, while naming `otlp-receiver` without one fails on that key.
+ * `all` is every consumer, plus the services that need a file of their own where it is configured: the OTLP
+ * receiver (OTLP_TOKENS_FILE: who may send) and the notifier (NOTIFIER_CONFIG_FILE: routes and receivers).
+ * A pipeline fed only through Kafka runs without either; naming one explicitly without its file fails on
+ * that key.
  */
+const NEEDS_FILE: Partial<Record<ServiceName, string>> = {
+  'otlp-receiver': 'OTLP_TOKENS_FILE',
+  notifier: 'NOTIFIER_CONFIG_FILE',
+};
+
 export function parseServiceNames(
   requested: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<Record<string, string | undefined>> = {},
 ): ServiceName[] {
   const known = Object.keys(SERVICES) as ServiceName[];
   if (requested.length === 0) throw new CliError(`name a service (${known.join(', ')}) or all`, EXIT.usage);
-  const all = env.OTLP_TOKENS_FILE ? known : known.filter((name) => name !== 'otlp-receiver');
+  const all = known.filter((name) => {
+    const key = NEEDS_FILE[name];
+    return key === undefined || Boolean(env[key]);
+  });
   const names = requested.includes('all') ? all : requested;
   for (const name of names) {
     if (!known.includes(name as ServiceName)) {
@@ -56,7 +66,9 @@ export const runCommand: CliCommand = {
   register(program, context) {
     program
       .command('run')
-      .description('run pipeline services in this process until SIGTERM/SIGINT (all = every service)')
+      .description(
+        'run pipeline services in this process until SIGTERM/SIGINT (all = every service; the notifier when NOTIFIER_CONFIG_FILE is set)',
+      )
       .argument('<services...>', `${Object.keys(SERVICES).join(' | ')} | all`)
       .option(
         '--ops-port <port>',
@@ -70,8 +82,8 @@ export const runCommand: CliCommand = {
         intOption('--shutdown-deadline'),
       )
       .action(async (requested: string[], flags: RunFlags & { ops?: boolean }) => {
-        const names = parseServiceNames(requested, process.env);
         const env = context.env as NodeJS.ProcessEnv;
+        const names = parseServiceNames(requested, env);
         const logger = createLogger({ service: names.length === 1 ? names[0]! : 'aiops' });
         const metrics = createPipelineMetrics();
         const services = await startServices(names, env, logger, metrics);
