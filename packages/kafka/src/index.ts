@@ -1,4 +1,4 @@
-export { createKafka } from './client.js';
+export { createKafka, kafkaLogLevel, producerDefaults } from './client.js';
 export type { KafkaConfig } from './config.js';
 export { kafkaConfigFromEnv, kafkaConfigSchema, resolveSaslPassword } from './config.js';
 export type { DeadLetterReason, SourcePosition } from './dead-letter.js';
@@ -26,6 +26,13 @@ export type { TopicSpec } from './topics.js';
 export { ensureTopics, topicPartitionCounts } from './topics.js';
 export type { PipelineTopics } from './topics-config.js';
 export { pipelineTopicsSchema, topicsFromEnv } from './topics-config.js';
+export type {
+  MergedTransaction,
+  TransactionQueue,
+  TransactionQueueOptions,
+  TransactionWork,
+} from './transactions.js';
+export { createTransactionQueue, mergeTransactionWork } from './transactions.js';
 export type { WatermarkMarker } from './watermark-marker.js';
 export {
   readWatermarkMarker,
