@@ -206,7 +206,8 @@ const SMALL_CLASSES: readonly ClassSpec[] = [
     weight: 1,
     build: (random, i, now) => {
       const bytes = Buffer.from(avroOf(i, now));
-      bytes[2 + Math.floor(random() * 8)] ^= 1 + Math.floor(random() * 255);
+      const at = 2 + Math.floor(random() * 8);
+      bytes[at] = bytes[at]! ^ (1 + Math.floor(random() * 255));
       return bytes;
     },
   },
