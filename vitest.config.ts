@@ -14,6 +14,10 @@ for (const name of readdirSync(`${root}services`)) {
 export default defineConfig({
   resolve: { alias },
   test: {
+    // One real broker and server on two cores: integration and chaos files run one after another. Vitest
+    // reads this option only here, not per project (a project's `fileParallelism` is ignored); unit files
+    // are quick enough one at a time.
+    fileParallelism: false,
     projects: [
       {
         extends: true,
@@ -32,8 +36,6 @@ export default defineConfig({
           globalSetup: ['test/setup/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          // One real broker and server on two cores: run integration files one after another.
-          fileParallelism: false,
         },
       },
       {
@@ -47,7 +49,6 @@ export default defineConfig({
           globalSetup: ['test/setup/global-setup.ts'],
           testTimeout: 3 * 60 * 60_000,
           hookTimeout: 30 * 60_000,
-          fileParallelism: false,
         },
       },
     ],

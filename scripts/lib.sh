@@ -30,11 +30,10 @@ print_timings() {
 # Installs dependencies when node_modules is missing or older than package-lock.json. A stamp (hash of
 # the lockfile) avoids reinstalling when only the lockfile's mtime moved. Never installs over a tree that
 # npm itself wrote after the lockfile last changed.
-# `npm install` rather than `npm ci`: npm 11 here writes lockfiles without other platforms' optional
-# packages (biome, rollup, chdb binaries) and its `npm ci` then refuses that same lockfile as out of sync.
-# `npm install` installs the locked versions and leaves the lockfile as it is.
+# `npm ci`: installs exactly the committed lockfile and never rewrites it, so the tree stays clean. The
+# lockfile is complete for every platform (scripts/lockfile.sh regenerates it after a dependency change).
 npm_install() {
-  npm install --no-audit --no-fund
+  npm ci --no-audit --no-fund
 }
 
 ensure_dependencies() {
@@ -42,14 +41,14 @@ ensure_dependencies() {
   local lock_hash
   lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
   if [ ! -d node_modules ]; then
-    echo "node_modules is missing: npm install (from package-lock.json)"
+    echo "node_modules is missing: npm ci (from package-lock.json)"
     npm_install || return $?
   elif [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_hash" ]; then
     echo "dependencies up to date (lockfile unchanged)"
   elif [ node_modules/.package-lock.json -nt package-lock.json ]; then
     echo "dependencies up to date (installed after the lockfile last changed)"
   else
-    echo "package-lock.json changed since the last install: npm install"
+    echo "package-lock.json changed since the last install: npm ci"
     npm_install || return $?
   fi
   echo "$lock_hash" >"$stamp"

@@ -60,7 +60,7 @@ describe('detection engine', () => {
 
   it('ignores duplicated windows (replays): no second alert, counted as duplicates', () => {
     const engine = createDetectionEngine();
-    const doubled = STEPS.flatMap((s) => (s.kind === 'window' ? [s, s] : [s]));
+    const doubled = STEPS.flatMap((s): Step[] => (s.kind === 'window' ? [s, s] : [s]));
     expect(play(engine, doubled)).toEqual(reference);
     const windows = STEPS.filter((s) => s.kind === 'window').length;
     expect(engine.stats()).toMatchObject({ windows, duplicates: windows });

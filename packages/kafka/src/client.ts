@@ -1,22 +1,79 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@aiops/ops';
-import type { Kafka, KafkaConfig as KafkaJsConfig, LogEntry, SASLOptions } from 'kafkajs';
+import type {
+  Kafka,
+  KafkaConfig as KafkaJsConfig,
+  LogEntry,
+  Producer,
+  ProducerConfig,
+  SASLOptions,
+} from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { type KafkaConfig, resolveSaslPassword } from './config.js';
 
-const { Kafka: KafkaClient, logLevel } = kafkajs;
+const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs;
+
+/**
+ * Every producer of the project is made with these settings (the caller's win where it sets them):
+ * - the partitioner named explicitly: kafkajs' default since 2.0, the Java client's murmur2 on the key's
+ *   bytes, so a key lands on the partition any other Kafka client would choose;
+ * - an idempotent (or transactional) producer retries a retriable send without limit, as the Java client
+ *   does: giving up after N attempts would let a later batch overtake a failed one with the next sequence
+ *   numbers (kafkajs warns "Limiting retries for the idempotent producer may invalidate EoS guarantees").
+ *   The wait between attempts stays bounded by the client's maxRetryTime, and non-retriable errors still fail
+ *   at once; a broker that stays away holds the send (and so the consumer's backpressure) until it returns.
+ */
+export function producerDefaults(config: ProducerConfig = {}): ProducerConfig {
+  const idempotent = config.idempotent === true || config.transactionalId !== undefined;
+  return {
+    createPartitioner: Partitioners.DefaultPartitioner,
+    ...config,
+    ...(idempotent ? { retry: { ...config.retry, retries: Number.MAX_SAFE_INTEGER } } : {}),
+  };
+}
+
+/**
+ * kafkajs errors that it retries itself and that resolve on their own: the coordinator still writing the
+ * previous commit's markers, leaders moving, a coordinator loading. If the retries run out, the caller's
+ * error says so at error level; the attempts are debug.
+ */
+const TRANSIENT_KAFKA_ERRORS = [
+  'another concurrent operation on the same transaction',
+  'There is no leader for this topic-partition',
+  'This server is not the leader for that topic-partition',
+  'The coordinator is loading',
+  'This is not the correct coordinator',
+  'The coordinator is not available',
+];
+
+/** The pino level for one kafkajs log entry (exported for its unit test). */
+export function kafkaLogLevel(
+  level: number,
+  message: string,
+  error?: unknown,
+): 'error' | 'warn' | 'debug' | 'trace' {
+  if (level === logLevel.ERROR || level === logLevel.WARN) {
+    const text = `${message} ${typeof error === 'string' ? error : ''}`;
+    if (TRANSIENT_KAFKA_ERRORS.some((fragment) => text.includes(fragment))) return 'debug';
+    return level === logLevel.ERROR ? 'error' : 'warn';
+  }
+  return level === logLevel.INFO ? 'debug' : 'trace';
+}
 
 /** kafkajs logs through our pino logger, at levels mapped once. */
 function logCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...extra } = log;
-      const fields = { ...extra, component: 'kafkajs' };
-      if (level === logLevel.ERROR) logger.error(fields, message);
-      else if (level === logLevel.WARN) logger.warn(fields, message);
-      else if (level === logLevel.INFO) logger.debug(fields, message);
-      else logger.trace(fields, message);
+      logger[kafkaLogLevel(level, message, extra.error)]({ ...extra, component: 'kafkajs' }, message);
     };
+}
+
+/** A kafkajs client whose producers get {@link producerDefaults}. */
+class ProjectKafka extends KafkaClient {
+  override producer(config?: ProducerConfig): Producer {
+    return super.producer(producerDefaults(config));
+  }
 }
 
 export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
@@ -46,5 +103,5 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
       ...(config.tls.keyFile ? { key: readFileSync(config.tls.keyFile, 'utf8') } : {}),
     };
   }
-  return new KafkaClient(options);
+  return new ProjectKafka(options);
 }

@@ -1,4 +1,4 @@
-export { createKafka } from './client.js';
+export { createKafka, kafkaLogLevel, producerDefaults } from './client.js';
 export { readCompactedTopic } from './compacted.js';
 export type { KafkaConfig } from './config.js';
 export { kafkaConfigFromEnv, kafkaConfigSchema, resolveSaslPassword } from './config.js';
@@ -29,6 +29,13 @@ export type { PipelineTopics } from './topics-config.js';
 export { pipelineTopicsSchema, topicsFromEnv } from './topics-config.js';
 export type { TransactionalWrite } from './transaction-chain.js';
 export { TransactionChain } from './transaction-chain.js';
+export type {
+  MergedTransaction,
+  TransactionQueue,
+  TransactionQueueOptions,
+  TransactionWork,
+} from './transactions.js';
+export { createTransactionQueue, mergeTransactionWork } from './transactions.js';
 export type { WatermarkMarker } from './watermark-marker.js';
 export {
   headerText,

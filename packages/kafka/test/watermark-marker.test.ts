@@ -12,7 +12,7 @@ import {
 
 /** A marker as a consumer receives it: header values as Buffers. */
 function received(
-  message: { value?: Buffer | null; headers?: Record<string, unknown> },
+  message: { value?: Buffer | string | null; headers?: Record<string, unknown> },
   offset = 0,
 ): KafkaMessage {
   const headers: Record<string, Buffer> = {};
@@ -20,7 +20,7 @@ function received(
     headers[name] = Buffer.from(String(value));
   return {
     key: null,
-    value: message.value ?? null,
+    value: typeof message.value === 'string' ? Buffer.from(message.value) : (message.value ?? null),
     headers,
     offset: String(offset),
   } as unknown as KafkaMessage;

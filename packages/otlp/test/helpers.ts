@@ -8,9 +8,7 @@ export function attrs(record: Record<string, AttributeValue>): Map<string, Attri
   return new Map(Object.entries(record));
 }
 
-export function span(
-  overrides: Partial<OtlpSpan> & { attributes?: Map<string, AttributeValue> } = {},
-): OtlpSpan {
+export function span(overrides: Partial<OtlpSpan> = {}): OtlpSpan {
   return {
     traceId: TRACE,
     spanId: 'b7ad6b7169203331',

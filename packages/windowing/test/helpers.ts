@@ -83,7 +83,8 @@ export class Harness {
     this.offsets.set(partition, offset + 1);
     if (options.wallMs !== undefined) this.context.setWallTimeMs(options.wallMs);
     this.context.setRecordMetadata({ topic: 'events', partition, offset });
-    const headers = options.source === undefined ? {} : { [SOURCE_HEADER]: options.source };
+    const headers: Record<string, string> =
+      options.source === undefined ? {} : { [SOURCE_HEADER]: options.source };
     this.operator.process(makeRecord(seriesKey(event), event, event.timestamp, headers));
   }
 

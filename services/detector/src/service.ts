@@ -15,6 +15,7 @@ import {
   composeService,
   createKafka,
   createStreamRunner,
+  createTransactionQueue,
   deadLetter,
   decodeBatch,
   ensureTopics,
@@ -113,8 +114,8 @@ export async function startDetector(
   await producer.connect();
 
   const engines = new Map<number, PartitionEngine>();
-  /** Transactions of one producer run one at a time. */
-  let transactions: Promise<void> = Promise.resolve();
+  /** Transactions of one producer run one at a time; work arriving meanwhile shares the next one. */
+  const transactions = createTransactionQueue(producer);
 
   const newAligner = () =>
     new EventTimeAligner<HeldWindow>(
@@ -161,7 +162,7 @@ export async function startDetector(
   const handler: BatchHandler = {
     async onAssigned(assignment: readonly AssignedPartition[]) {
       // Checkpoints of the previous generation must be committed (or aborted) before they are read.
-      await transactions.catch(() => undefined);
+      await transactions.settled();
       engines.clear();
       const keys = new Map(assignment.map((a) => [checkpointKey(config.groupId, a.partition), a]));
       const checkpoints = await loadCheckpoints(kafka, topics.detectorState, new Set(keys.keys()));
@@ -279,25 +280,14 @@ export async function startDetector(
       key: checkpointKey(config.groupId, partition),
       value: encodeCheckpoint(checkpoint),
     };
-    const run = async () => {
-      const transaction = await producer.transaction();
-      try {
-        if (alerts.length > 0)
-          await transaction.send({ topic: topics.alerts, acks: -1, messages: alerts.map(toMessage) });
-        if (deadLetters.length > 0)
-          await transaction.send({ topic: topics.dlq, acks: -1, messages: deadLetters });
-        await transaction.send({ topic: topics.detectorState, acks: -1, messages: [stateMessage] });
-        if (consumed !== null) {
-          await transaction.sendOffsets({
-            consumerGroupId: config.groupId,
-            topics: [{ topic: consumed.topic, partitions: [{ partition, offset: consumed.offset }] }],
-          });
-        }
-        await transaction.commit();
-      } catch (error) {
-        await transaction.abort().catch(() => undefined);
-        throw error;
-      }
+    const messages = [
+      { topic: topics.alerts, messages: alerts.map(toMessage) },
+      { topic: topics.dlq, messages: deadLetters },
+      { topic: topics.detectorState, messages: [stateMessage] },
+    ];
+    const offsets =
+      consumed === null ? undefined : { consumerGroupId: config.groupId, partition, ...consumed };
+    const durable = transactions.publish({ messages, ...(offsets ? { offsets } : {}) }).then(() => {
       if (alerts.length > 0) {
         metrics.produced.inc({ service: SERVICE, topic: topics.alerts }, alerts.length);
         for (const alert of alerts) {
@@ -312,9 +302,8 @@ export async function startDetector(
           );
         }
       }
-    };
-    transactions = transactions.then(run);
-    return { durable: transactions, commits: [] };
+    });
+    return { durable, commits: [] };
   };
 
   const runner = createStreamRunner({
@@ -333,7 +322,7 @@ export async function startDetector(
     'detector started',
   );
   return composeService(SERVICE, [runner], async () => {
-    await transactions.catch(() => undefined);
+    await transactions.settled();
     await producer.disconnect();
   });
 }

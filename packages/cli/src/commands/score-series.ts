@@ -15,6 +15,9 @@ interface ScoreSeriesFlags {
  * `aiops score-series <in.csv> [--out scores.csv]`: streams a `timestamp,value` CSV through the same
  * streaming scorer the detectors use (createSeriesScorer: causal, a row's score uses only earlier rows)
  * and writes `timestamp,value,anomaly_score`, one line per input row, to --out or stdout.
+ * Rows are scored in arrival order, as NAB does: real series have clock steps back (DST, NTP, merged
+ * sources; NAB's machine_temperature_system_failure.csv has one), so a step back is counted and reported
+ * once at the end, not refused.
  */
 export const scoreSeriesCommand: CliCommand = {
   name: 'score-series',
@@ -34,11 +37,27 @@ export function registerScoreSeries(program: Command, context: CliContext = proc
     .option('--options <json>', 'scorer options as JSON, e.g. {"suppressPoints":30}')
     .action(async (input: string, flags: ScoreSeriesFlags) => {
       const rows = await scoreSeries(input, flags, context);
-      if (flags.out) context.err(`scored ${rows} rows → ${flags.out}`);
+      if (rows.stepsBack > 0) {
+        context.err(
+          `aiops: warning: ${input}: ${rows.stepsBack} row(s) earlier than the row before them (first at line ${rows.firstStepBackLine}); scored in arrival order`,
+        );
+      }
+      if (flags.out) context.err(`scored ${rows.rows} rows → ${flags.out}`);
     });
 }
 
-async function scoreSeries(input: string, flags: ScoreSeriesFlags, context: CliContext): Promise<number> {
+interface ScoreSeriesResult {
+  readonly rows: number;
+  /** Rows whose timestamp is earlier than the previous row's. */
+  readonly stepsBack: number;
+  readonly firstStepBackLine: number | null;
+}
+
+async function scoreSeries(
+  input: string,
+  flags: ScoreSeriesFlags,
+  context: CliContext,
+): Promise<ScoreSeriesResult> {
   let options: Partial<SeriesScorerOptions> = {};
   if (flags.options) {
     try {
@@ -62,6 +81,8 @@ async function scoreSeries(input: string, flags: ScoreSeriesFlags, context: CliC
   let lineNo = 0;
   let rows = 0;
   let last = Number.NEGATIVE_INFINITY;
+  let stepsBack = 0;
+  let firstStepBackLine: number | null = null;
   try {
     for await (const line of createInterface({ input: source, crlfDelay: Number.POSITIVE_INFINITY })) {
       lineNo++;
@@ -73,7 +94,8 @@ async function scoreSeries(input: string, flags: ScoreSeriesFlags, context: CliC
       }
       if (row === null) continue;
       if (row.timestampMs < last) {
-        throw new CliError(`${input}:${lineNo}: timestamps must not go back (${row.timestampText})`);
+        stepsBack++;
+        firstStepBackLine ??= lineNo;
       }
       last = row.timestampMs;
       await write(formatScoredRow(row, scorer.score(row.timestampMs, row.value)));
@@ -85,5 +107,5 @@ async function scoreSeries(input: string, flags: ScoreSeriesFlags, context: CliC
       await once(sink, 'finish');
     }
   }
-  return rows;
+  return { rows, stepsBack, firstStepBackLine };
 }

@@ -1,0 +1,143 @@
+import type { Message, Producer, TopicMessages } from 'kafkajs';
+import kafkajs from 'kafkajs';
+
+const { CompressionTypes } = kafkajs;
+
+/** What one caller wants in a transaction: records and, optionally, consumed offsets to commit with them. */
+export interface TransactionWork {
+  readonly messages: readonly { readonly topic: string; readonly messages: readonly Message[] }[];
+  readonly offsets?: {
+    readonly consumerGroupId: string;
+    readonly topic: string;
+    readonly partition: number;
+    /** The next offset to consume (last consumed + 1). */
+    readonly offset: string;
+  };
+}
+
+export interface MergedTransaction {
+  readonly topicMessages: TopicMessages[];
+  readonly offsets: {
+    consumerGroupId: string;
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  }[];
+}
+
+/**
+ * Several callers' work as one transaction: records keep their order per topic (and so per partition),
+ * and of the offsets given for one group and partition the last one wins (work arrives in consumption order).
+ */
+export function mergeTransactionWork(works: readonly TransactionWork[]): MergedTransaction {
+  const byTopic = new Map<string, Message[]>();
+  const offsets = new Map<string, Map<string, Map<number, string>>>();
+  const entry = <K, V>(map: Map<K, V>, key: K, create: () => V): V => {
+    const found = map.get(key);
+    if (found !== undefined) return found;
+    const created = create();
+    map.set(key, created);
+    return created;
+  };
+  for (const work of works) {
+    for (const { topic, messages } of work.messages) {
+      if (messages.length > 0) entry(byTopic, topic, () => []).push(...messages);
+    }
+    const consumed = work.offsets;
+    if (consumed !== undefined) {
+      const topics = entry(offsets, consumed.consumerGroupId, () => new Map<string, Map<number, string>>());
+      entry(topics, consumed.topic, () => new Map<number, string>()).set(consumed.partition, consumed.offset);
+    }
+  }
+  return {
+    topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    offsets: [...offsets].map(([consumerGroupId, topics]) => ({
+      consumerGroupId,
+      topics: [...topics].map(([topic, partitions]) => ({
+        topic,
+        partitions: [...partitions].map(([partition, offset]) => ({ partition, offset })),
+      })),
+    })),
+  };
+}
+
+export interface TransactionQueue {
+  /** Resolves when the transaction holding this work committed; rejects if it (or an earlier one) failed. */
+  publish(work: TransactionWork): Promise<void>;
+  /** Resolves when everything published so far has committed or failed. Never rejects. */
+  settled(): Promise<void>;
+}
+
+export interface TransactionQueueOptions {
+  /**
+   * Time between a commit's acknowledgement and the next transaction's first request. The coordinator
+   * acknowledges EndTxn before it has written the commit markers; a transaction begun in that gap is refused
+   * with CONCURRENT_TRANSACTIONS and retried after kafkajs' backoff (~200 ms). Waiting a few ms is cheaper.
+   */
+  readonly commitSettleMs?: number;
+}
+
+/**
+ * Group commit over one transactional producer: work published while a transaction is running waits and
+ * then goes out together in the next one, so one transaction carries as much as arrived meanwhile and
+ * transactions never overlap. The first failure (after the transaction was aborted) fails every later
+ * publish too: work after a lost transaction must not commit offsets past it; the owner restarts from the
+ * last committed state.
+ */
+export function createTransactionQueue(
+  producer: Producer,
+  options: TransactionQueueOptions = {},
+): TransactionQueue {
+  const commitSettleMs = options.commitSettleMs ?? 25;
+  let pending: { work: TransactionWork; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  let running: Promise<void> | null = null;
+  let failure: { error: unknown } | null = null;
+  let lastCommitAt = 0;
+
+  const runOne = async (): Promise<void> => {
+    // At least one turn of the event loop, so work published in the same turn (a tick over every
+    // partition) joins this transaction.
+    const wait = Math.max(0, lastCommitAt + commitSettleMs - Date.now());
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    const batch = pending;
+    pending = [];
+    const merged = mergeTransactionWork(batch.map((entry) => entry.work));
+    try {
+      const transaction = await producer.transaction();
+      try {
+        if (merged.topicMessages.length > 0)
+          await transaction.sendBatch({
+            topicMessages: merged.topicMessages,
+            acks: -1,
+            compression: CompressionTypes.None,
+          });
+        for (const offsets of merged.offsets) await transaction.sendOffsets(offsets);
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        throw error;
+      }
+      lastCommitAt = Date.now();
+      for (const entry of batch) entry.resolve();
+    } catch (error) {
+      failure = { error };
+      for (const entry of [...batch, ...pending]) entry.reject(error);
+      pending = [];
+    }
+  };
+
+  const drain = async (): Promise<void> => {
+    while (pending.length > 0 && failure === null) await runOne();
+    running = null;
+  };
+
+  return {
+    publish(work) {
+      if (failure !== null) return Promise.reject(failure.error);
+      const done = new Promise<void>((resolve, reject) => pending.push({ work, resolve, reject }));
+      if (running === null) running = drain();
+      return done;
+    },
+    async settled() {
+      while (running !== null) await running;
+    },
+  };
+}
