@@ -27,9 +27,8 @@ export type { TopicSpec } from './topics.js';
 export { ensureTopics, topicPartitionCounts } from './topics.js';
 export type { PipelineTopics } from './topics-config.js';
 export { pipelineTopicsSchema, topicsFromEnv } from './topics-config.js';
-export type { TransactionalWrite } from './transaction-chain.js';
-export { TransactionChain } from './transaction-chain.js';
 export type {
+  ConsumedOffset,
   MergedTransaction,
   TransactionQueue,
   TransactionQueueOptions,

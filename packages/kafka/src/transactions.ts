@@ -3,16 +3,19 @@ import kafkajs from 'kafkajs';
 
 const { CompressionTypes } = kafkajs;
 
+/** A consumed position committed with a transaction's records. */
+export interface ConsumedOffset {
+  readonly consumerGroupId: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to consume (last consumed + 1). */
+  readonly offset: string;
+}
+
 /** What one caller wants in a transaction: records and, optionally, consumed offsets to commit with them. */
 export interface TransactionWork {
   readonly messages: readonly { readonly topic: string; readonly messages: readonly Message[] }[];
-  readonly offsets?: {
-    readonly consumerGroupId: string;
-    readonly topic: string;
-    readonly partition: number;
-    /** The next offset to consume (last consumed + 1). */
-    readonly offset: string;
-  };
+  readonly offsets?: readonly ConsumedOffset[];
 }
 
 export interface MergedTransaction {
@@ -41,8 +44,7 @@ export function mergeTransactionWork(works: readonly TransactionWork[]): MergedT
     for (const { topic, messages } of work.messages) {
       if (messages.length > 0) entry(byTopic, topic, () => []).push(...messages);
     }
-    const consumed = work.offsets;
-    if (consumed !== undefined) {
+    for (const consumed of work.offsets ?? []) {
       const topics = entry(offsets, consumed.consumerGroupId, () => new Map<string, Map<number, string>>());
       entry(topics, consumed.topic, () => new Map<number, string>()).set(consumed.partition, consumed.offset);
     }
@@ -100,6 +102,11 @@ export function createTransactionQueue(
     const batch = pending;
     pending = [];
     const merged = mergeTransactionWork(batch.map((entry) => entry.work));
+    if (merged.topicMessages.length === 0 && merged.offsets.length === 0) {
+      // Nothing to make durable: no transaction (an empty one would only cost the coordinator a round trip).
+      for (const entry of batch) entry.resolve();
+      return;
+    }
     try {
       const transaction = await producer.transaction();
       try {

@@ -285,9 +285,8 @@ export async function startDetector(
       { topic: topics.dlq, messages: deadLetters },
       { topic: topics.detectorState, messages: [stateMessage] },
     ];
-    const offsets =
-      consumed === null ? undefined : { consumerGroupId: config.groupId, partition, ...consumed };
-    const durable = transactions.publish({ messages, ...(offsets ? { offsets } : {}) }).then(() => {
+    const offsets = consumed === null ? [] : [{ consumerGroupId: config.groupId, partition, ...consumed }];
+    const durable = transactions.publish({ messages, offsets }).then(() => {
       if (alerts.length > 0) {
         metrics.produced.inc({ service: SERVICE, topic: topics.alerts }, alerts.length);
         for (const alert of alerts) {

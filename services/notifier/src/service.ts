@@ -23,6 +23,7 @@ import {
   composeService,
   createKafka,
   createStreamRunner,
+  createTransactionQueue,
   deadLetter,
   decodeBatch,
   ensureTopics,
@@ -30,7 +31,6 @@ import {
   type PipelineTopics,
   type RunningService,
   type TopicSpec,
-  TransactionChain,
 } from '@aiops/kafka';
 import {
   buildReceivers,
@@ -125,7 +125,7 @@ export async function startNotifier(
   let engine: IncidentEngine | null = null;
   /** For `clock: event`: the engine clock after the last batch, and when (wall) that batch came. */
   let lastBatch = { clock: 0, wallMs: 0 };
-  const transactions = new TransactionChain(producer, groupId);
+  const transactions = createTransactionQueue(producer);
 
   /** Rows to ClickHouse are a record, not the delivery: a failed write is logged, never blocks a notification. */
   const record = (write: Promise<void>) =>
@@ -150,13 +150,13 @@ export async function startNotifier(
     const changed = engine?.takeChangedIncidents() ?? [];
     if (changed.length > 0) record(incidentRows.write(changed));
     if (engine !== null) m.incidentsOpen.set(engine.incidents().filter((i) => i.status === 'firing').length);
-    return transactions.write({
-      sends: [
+    return transactions.publish({
+      messages: [
         { topic: topics.notifierState, messages: state },
         { topic: topics.deliveryDlq, messages: step.deliveryDeadLetters ?? [] },
         { topic: topics.dlq, messages: step.inputDeadLetters ?? [] },
       ],
-      offsets: step.offsets ?? [],
+      offsets: (step.offsets ?? []).map((o) => ({ consumerGroupId: groupId, ...o })),
     });
   };
 
