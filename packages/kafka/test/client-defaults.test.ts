@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { kafkaLogLevel, mergeTransactionWork, producerDefaults } from '../src/index.js';
+import { kafkaLogLevel, producerDefaults } from '../src/index.js';
 
 const { Partitioners, logLevel } = kafkajs;
 
@@ -44,53 +44,5 @@ describe('kafkaLogLevel', () => {
     expect(kafkaLogLevel(logLevel.WARN, 'something odd')).toBe('warn');
     expect(kafkaLogLevel(logLevel.INFO, 'Starting')).toBe('debug');
     expect(kafkaLogLevel(logLevel.DEBUG, 'Request Fetch')).toBe('trace');
-  });
-});
-
-describe('mergeTransactionWork', () => {
-  const message = (value: string) => ({ key: null, value });
-
-  it('keeps record order per topic across callers and drops empty lists', () => {
-    const merged = mergeTransactionWork([
-      {
-        messages: [
-          { topic: 'alerts', messages: [message('a1')] },
-          { topic: 'dlq', messages: [] },
-        ],
-      },
-      {
-        messages: [
-          { topic: 'state', messages: [message('s1')] },
-          { topic: 'alerts', messages: [message('a2')] },
-        ],
-      },
-    ]);
-    expect(merged.topicMessages).toEqual([
-      { topic: 'alerts', messages: [message('a1'), message('a2')] },
-      { topic: 'state', messages: [message('s1')] },
-    ]);
-    expect(merged.offsets).toEqual([]);
-  });
-
-  it('commits the last offset given per group and partition', () => {
-    const merged = mergeTransactionWork([
-      { messages: [], offsets: { consumerGroupId: 'g', topic: 'w', partition: 0, offset: '10' } },
-      { messages: [], offsets: { consumerGroupId: 'g', topic: 'w', partition: 1, offset: '4' } },
-      { messages: [], offsets: { consumerGroupId: 'g', topic: 'w', partition: 0, offset: '12' } },
-    ]);
-    expect(merged.offsets).toEqual([
-      {
-        consumerGroupId: 'g',
-        topics: [
-          {
-            topic: 'w',
-            partitions: [
-              { partition: 0, offset: '12' },
-              { partition: 1, offset: '4' },
-            ],
-          },
-        ],
-      },
-    ]);
   });
 });
