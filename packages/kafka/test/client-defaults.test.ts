@@ -74,9 +74,9 @@ describe('mergeTransactionWork', () => {
 
   it('commits the last offset given per group and partition', () => {
     const merged = mergeTransactionWork([
-      { messages: [], offsets: { consumerGroupId: 'g', topic: 'w', partition: 0, offset: '10' } },
-      { messages: [], offsets: { consumerGroupId: 'g', topic: 'w', partition: 1, offset: '4' } },
-      { messages: [], offsets: { consumerGroupId: 'g', topic: 'w', partition: 0, offset: '12' } },
+      { messages: [], offsets: [{ consumerGroupId: 'g', topic: 'w', partition: 0, offset: '10' }] },
+      { messages: [], offsets: [{ consumerGroupId: 'g', topic: 'w', partition: 1, offset: '4' }] },
+      { messages: [], offsets: [{ consumerGroupId: 'g', topic: 'w', partition: 0, offset: '12' }] },
     ]);
     expect(merged.offsets).toEqual([
       {
