@@ -13,6 +13,7 @@ export function notifierTopics(prefix: string) {
     incidentActions: `${prefix}.actions`,
     deliveryDlq: `${prefix}.delivery-dlq`,
     notifierState: `${prefix}.notifier-state`,
+    audit: `${prefix}.audit`,
   };
 }
 
@@ -26,6 +27,7 @@ export function notifierTopicEnv(prefix: string): Record<string, string> {
     TOPIC_INCIDENT_ACTIONS: t.incidentActions,
     TOPIC_DELIVERY_DLQ: t.deliveryDlq,
     TOPIC_NOTIFIER_STATE: t.notifierState,
+    TOPIC_AUDIT: t.audit,
   };
 }
 

@@ -1,5 +1,5 @@
-import type { NotificationRecord } from '@aiops/clickhouse';
-import { alertCodec } from '@aiops/contract';
+import type { AuditEntry, NotificationRecord } from '@aiops/clickhouse';
+import { alertCodec, auditRecordSchema } from '@aiops/contract';
 import { errorMessage } from '@aiops/core';
 import {
   type Incident,
@@ -28,7 +28,7 @@ import { deliveryMessage, engineChangeMessage, type RestoredState } from './stat
 
 export type NotifierTopics = Pick<
   PipelineTopics,
-  'alerts' | 'silences' | 'incidentActions' | 'notifierState' | 'deliveryDlq' | 'dlq'
+  'alerts' | 'silences' | 'incidentActions' | 'audit' | 'notifierState' | 'deliveryDlq' | 'dlq'
 >;
 
 /** Where the notifier's rows go; a ClickHouseSink fits. */
@@ -50,6 +50,8 @@ export interface NotifierCoreOptions {
   readonly deliveryEnvironment: DeliveryEnvironment;
   readonly incidentRows: RowWriter<Incident>;
   readonly notificationRows: RowWriter<NotificationRecord>;
+  /** audit_log: records from the audit topic are written before their offsets are committed. */
+  readonly auditRows: RowWriter<AuditEntry>;
   readonly logger: Logger;
   readonly metrics: PipelineMetrics;
   readonly notifierMetrics: NotifierMetrics;
@@ -58,7 +60,7 @@ export interface NotifierCoreOptions {
 }
 
 export interface NotifierCore {
-  /** The stream runner's handler over the alerts, silences and incident-actions topics. */
+  /** The stream runner's handler over the alerts, silences, incident-actions and audit topics. */
   readonly handler: BatchHandler;
   receiverNames(): string[];
 }
@@ -178,8 +180,18 @@ export function createNotifierCore(options: NotifierCoreOptions): NotifierCore {
     return { durable, commits: [] };
   };
 
-  /** Feeds a batch to the engine; returns the dead letters of the records it could not read. */
-  const consume = (batch: InputBatch, e: IncidentEngine, now: number): Message[] => {
+  /** Records that are not the engine's input: audit records of other services, for audit_log. */
+  const INVALID: Record<string, string> = {
+    [topics.silences]: 'invalid_silence',
+    [topics.incidentActions]: 'invalid_incident_action',
+    [topics.audit]: 'invalid_audit_record',
+  };
+
+  /**
+   * Feeds a batch to the engine (or collects its audit records); returns the dead letters of the records
+   * it could not read.
+   */
+  const consume = (batch: InputBatch, e: IncidentEngine, audit: AuditEntry[], now: number): Message[] => {
     if (batch.topic === topics.alerts) {
       const decoded = decodeBatch(batch, (bytes) => alertCodec.decode(bytes), {
         service,
@@ -194,13 +206,14 @@ export function createNotifierCore(options: NotifierCoreOptions): NotifierCore {
       if (message.value === null) continue;
       try {
         if (batch.topic === topics.silences) e.putSilence(parseJson(silenceSchema, message));
+        else if (batch.topic === topics.audit) audit.push(parseJson(auditRecordSchema, message));
         else {
           const result = e.applyAction(parseJson(incidentActionSchema, message));
           if ('error' in result)
             log.warn({ offset: message.offset, reason: result.error }, 'incident action not applied');
         }
       } catch (error) {
-        const reason = batch.topic === topics.silences ? 'invalid_silence' : 'invalid_incident_action';
+        const reason = INVALID[batch.topic] ?? 'invalid_record';
         log.warn(
           { topic: batch.topic, offset: message.offset, reason: errorMessage(error) },
           'malformed record dead-lettered',
@@ -233,7 +246,10 @@ export function createNotifierCore(options: NotifierCoreOptions): NotifierCore {
     async handleBatch(batch) {
       const e = engine;
       if (e === null) throw new Error('batch before assignment');
-      const deadLetters = consume(batch, e, wallClock());
+      const audit: AuditEntry[] = [];
+      const deadLetters = consume(batch, e, audit, wallClock());
+      // The trail is not a best-effort record: stored before the offset moves past it (at least once).
+      if (audit.length > 0) await options.auditRows.write(audit);
       // Event time only: a replay of the same records after a restart makes the same notifications.
       const notifications = e.advance(e.now());
       lastBatch = { clock: e.now(), wallMs: wallClock() };

@@ -1,3 +1,4 @@
+import type { AuditEntry } from '@aiops/clickhouse';
 import { alertCodec } from '@aiops/contract';
 import { type Incident, IncidentEngine, incidentsConfigSchema, type Silence } from '@aiops/incidents';
 import { DLQ_HEADERS, type InputBatch, type TransactionQueue, type TransactionWork } from '@aiops/kafka';
@@ -24,6 +25,7 @@ const topics: NotifierTopics = {
   alerts: 't.alerts',
   silences: 't.silences',
   incidentActions: 't.actions',
+  audit: 't.audit',
   notifierState: 't.state',
   deliveryDlq: 't.delivery-dlq',
   dlq: 't.dlq',
@@ -46,6 +48,7 @@ function setup() {
   const transactions = recordingQueue();
   const incidentRows: Incident[][] = [];
   const delivered: string[] = [];
+  const auditRows: AuditEntry[] = [];
   const hook: Receiver = {
     name: 'hook',
     type: 'webhook',
@@ -68,12 +71,13 @@ function setup() {
     deliveryEnvironment: immediate,
     incidentRows: { write: async (rows) => void incidentRows.push(rows) },
     notificationRows: { write: async () => undefined },
+    auditRows: { write: async (rows) => void auditRows.push(...rows) },
     logger: createLogger({ service: 'test', level: 'silent' }),
     metrics,
     notifierMetrics: notifierMetrics(metrics.registry),
     wallClock: () => T0,
   });
-  return { core, transactions, incidentRows, delivered, metrics };
+  return { core, transactions, incidentRows, delivered, metrics, auditRows };
 }
 
 function message(offset: number, value: Buffer | string | null): KafkaMessage {
@@ -161,6 +165,32 @@ describe('createNotifierCore', () => {
         ['invalid_incident_action', 1],
       ]),
     );
+  });
+
+  it('stores audit records in audit_log before committing past them; a malformed one is dead-lettered', async () => {
+    const { core, transactions, auditRows } = setup();
+    await core.handler.onAssigned?.([]);
+    const record = {
+      audit_id: 'rules.change/g/none/sha256:b',
+      at: T0,
+      actor: 'dana',
+      action: 'rules.change',
+      target: 'detector/g',
+      before: null,
+      after: { hash: 'sha256:b', changes: ['+ latency.z_threshold = 5'] },
+      comment: '1 rule setting(s) changed',
+    };
+    const audit = batch(topics.audit, [
+      message(0, JSON.stringify(record)),
+      message(1, JSON.stringify({ ...record, actor: ' ' })),
+    ]);
+    await (await core.handler.handleBatch(audit, async () => undefined)).durable;
+    expect(auditRows).toEqual([record]);
+    const work = transactions.works[0]!;
+    const dlq = work.messages.find((t) => t.topic === topics.dlq)?.messages ?? [];
+    expect(dlq.map((m) => header(m, DLQ_HEADERS.reason))).toEqual(['invalid_audit_record']);
+    expect(header(dlq[0]!, DLQ_HEADERS.message)).toContain('an audit record needs an actor');
+    expect(work.offsets).toEqual([{ consumerGroupId: 'g', topic: topics.audit, partition: 0, offset: '2' }]);
   });
 
   it('a tick that notifies nobody still commits the incident it changed; a tick that changed nothing, nothing', async () => {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import {
+  auditEntryToRow,
   ClickHouseSink,
   clickhouseExecutor,
   createClickHouseClient,
@@ -38,6 +39,7 @@ export function notifierTopicSpecs(topics: PipelineTopics, partitions: number): 
     { topic: topics.incidentActions, partitions },
     { topic: topics.deliveryDlq, partitions },
     { topic: topics.notifierState, partitions: 1, config: { 'cleanup.policy': 'compact' } },
+    { topic: topics.audit, partitions: 1 },
   ];
 }
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../schemas/clickhouse/migrations', import.meta.url));
@@ -72,6 +74,7 @@ export async function startNotifier(
     new ClickHouseSink<T>({ executor, database, table, toRow, settings: { maxBatchDelayMs: 200 } });
   const incidentRows = sink(DELIVERY_TABLES.incidents, (i: Incident) => incidentToRow(i, Date.now()));
   const notificationRows = sink(DELIVERY_TABLES.notifications, notificationToRow);
+  const auditRows = sink(DELIVERY_TABLES.auditLog, auditEntryToRow);
 
   const producer = kafka.producer({
     transactionalId: groupId,
@@ -98,6 +101,7 @@ export async function startNotifier(
     deliveryEnvironment: realDeliveryEnvironment,
     incidentRows,
     notificationRows,
+    auditRows,
     logger: log,
     metrics,
     notifierMetrics: notifierMetrics(metrics.registry),
@@ -106,7 +110,7 @@ export async function startNotifier(
     kafka,
     service: SERVICE,
     groupId,
-    topics: [topics.alerts, topics.silences, topics.incidentActions],
+    topics: [topics.alerts, topics.silences, topics.incidentActions, topics.audit],
     handler: core.handler,
     logger: log,
     metrics,
@@ -117,7 +121,7 @@ export async function startNotifier(
   log.info({ routing: config.routingSource, receivers: core.receiverNames(), groupId }, 'notifier started');
   return composeService(SERVICE, [runner], async () => {
     await transactions.settled();
-    await Promise.allSettled([incidentRows.close(), notificationRows.close()]);
+    await Promise.allSettled([incidentRows.close(), notificationRows.close(), auditRows.close()]);
     await Promise.allSettled([producer.disconnect(), eventsProducer.disconnect(), client.close()]);
   });
 }
