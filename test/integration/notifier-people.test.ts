@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../packages/cli/src/program.js';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
 import { HttpRecorder } from '../support/http-recorder.js';
-import { produce } from '../support/kafka.js';
+import { consumeUntil, header, produce } from '../support/kafka.js';
 import {
   alertMessages,
   notifierTestConfig,
@@ -160,5 +160,29 @@ describe('silences, acknowledgement and the audit trail', () => {
       { actor: 'dana', action: 'incident.ack', target: incidentId, comment: 'looking' },
       { actor: 'dana', action: 'incident.assign', target: incidentId, comment: '' },
     ]);
+  });
+
+  it('dead-letters a malformed silence and action with the reason, and goes on', async () => {
+    await produce(topics.silences, [{ key: 'bad', value: '{"silence_id":"bad","matchers":[]}' }]);
+    await produce(topics.incidentActions, [{ key: incidentId, value: 'not json' }]);
+    const dead = await consumeUntil(topics.dlq, (m) => m.length >= 2, 30_000);
+    const reasons = dead.map((m) => [header(m, 'aiops.dlq.reason'), header(m, 'aiops.dlq.source.topic')]);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        ['invalid_silence', topics.silences],
+        ['invalid_incident_action', topics.incidentActions],
+      ]),
+    );
+    expect(dead).toHaveLength(2);
+    const silence = dead.find((m) => header(m, 'aiops.dlq.reason') === 'invalid_silence')!;
+    expect(header(silence, 'aiops.dlq.message')).toContain('matchers');
+    expect(header(silence, 'aiops.dlq.service')).toBe('notifier');
+    // The notifier is not stuck behind them: a valid action after them still lands.
+    expect((await aiops('incidents', 'assign', incidentId, '--to', 'frank', '--by', 'dana')).code).toBe(0);
+    await waitFor(
+      async () => (await incidentRow())?.owner === 'frank',
+      30_000,
+      'the assignment after the bad records',
+    );
   });
 });

@@ -67,7 +67,13 @@ export interface NotifierCore {
 
 /** A silence or action record: JSON of its schema; anything else throws the reason. */
 function parseJson<S extends z.ZodType>(schema: S, message: KafkaMessage): z.output<S> {
-  const parsed = schema.safeParse(JSON.parse(message.value?.toString('utf8') ?? 'null'));
+  let json: unknown;
+  try {
+    json = JSON.parse(message.value?.toString('utf8') ?? 'null');
+  } catch (error) {
+    throw new Error(`not JSON: ${errorMessage(error)}`);
+  }
+  const parsed = schema.safeParse(json);
   if (!parsed.success)
     throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return parsed.data;

@@ -149,6 +149,7 @@ describe('createNotifierCore', () => {
     ]);
     expect(header(dlq(first)[1]!, DLQ_HEADERS.message)).toContain('a silence needs at least one matcher');
     expect(String(dlq(first)[0]!.value)).toBe('not json');
+    expect(header(dlq(first)[0]!, DLQ_HEADERS.message)).toMatch(/^not JSON: /);
     expect(first?.offsets).toEqual([
       { consumerGroupId: 'g', topic: topics.silences, partition: 0, offset: '4' },
     ]);
