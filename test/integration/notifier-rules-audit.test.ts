@@ -1,17 +1,10 @@
-import {
-  clickhouseExecutor,
-  createClickHouseClient,
-  parseClickHouseConfig,
-  type SqlExecutor,
-} from '@aiops/clickhouse';
+import type { SqlExecutor } from '@aiops/clickhouse';
 import { detectionRulesHash } from '@aiops/detectors';
-import type { RunningService } from '@aiops/kafka';
 import { createLogger, createPipelineMetrics } from '@aiops/ops';
 import { detectorConfigSchema, startDetector } from '@aiops/service-detector';
-import { startNotifier } from '@aiops/service-notifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
-import { notifierTestConfig, notifierTopics } from '../support/notifier.js';
+import { kafkaBrokers, uniqueName } from '../setup/endpoints.js';
+import { notifierTopics, startTestNotifier, type TestNotifier } from '../support/notifier.js';
 import { waitFor } from '../support/pipeline.js';
 
 /**
@@ -44,27 +37,24 @@ async function runDetectorOnce(rules: unknown): Promise<void> {
   await detector.stop(10_000);
 }
 
-let notifier: RunningService;
+let running: TestNotifier;
 let executor: SqlExecutor;
-let closeClient: () => Promise<void>;
 
 beforeAll(async () => {
-  const config = notifierTestConfig(id, {
-    route: { receiver: 'nobody' },
-    // No alert is produced: never called.
-    receivers: [{ name: 'nobody', type: 'webhook', url: 'http://127.0.0.1:9/never' }],
-  });
-  notifier = await startNotifier(config, logger, createPipelineMetrics({ defaultMetrics: false }));
-  await waitFor(() => notifier.isReady(), 60_000, 'notifier ready');
-  const client = createClickHouseClient(parseClickHouseConfig({ url: clickhouseUrl(), database: id }));
-  executor = clickhouseExecutor(client);
-  closeClient = () => client.close();
+  running = await startTestNotifier(
+    id,
+    {
+      route: { receiver: 'nobody' },
+      // No alert is produced: never called.
+      receivers: [{ name: 'nobody', type: 'webhook', url: 'http://127.0.0.1:9/never' }],
+    },
+    logger,
+  );
+  executor = running.executor;
 });
 
 afterAll(async () => {
-  await notifier?.stop(10_000);
-  await executor?.command(`DROP DATABASE IF EXISTS ${id}`);
-  await closeClient?.();
+  await running?.stop();
 });
 
 interface AuditRow {

@@ -1,8 +1,18 @@
+import {
+  clickhouseExecutor,
+  createClickHouseClient,
+  parseClickHouseConfig,
+  type SqlExecutor,
+} from '@aiops/clickhouse';
 import { type Alert, alertCodec } from '@aiops/contract';
-import { type NotifierConfig, notifierConfigSchema } from '@aiops/service-notifier';
+import type { RunningService } from '@aiops/kafka';
+import type { Logger } from '@aiops/ops';
+import { createPipelineMetrics } from '@aiops/ops';
+import { type NotifierConfig, notifierConfigSchema, startNotifier } from '@aiops/service-notifier';
 import { alertNotification } from '@aiops/testkit';
 import type { Message } from 'kafkajs';
 import { clickhouseUrl, kafkaBrokers } from '../setup/endpoints.js';
+import { waitFor } from './pipeline.js';
 
 /** The notifier's topics under a test's own prefix (alerts in, people's topics, DLQs, state). */
 export function notifierTopics(prefix: string) {
@@ -82,4 +92,37 @@ export function notifierTestConfig(prefix: string, routing: Record<string, unkno
     tickIntervalMs: 200,
     routing,
   });
+}
+
+export interface TestNotifier {
+  readonly notifier: RunningService;
+  /** On the test's own database. */
+  readonly executor: SqlExecutor;
+  /** Stops the notifier, drops the test's database, closes the client. */
+  stop(): Promise<void>;
+}
+
+/** Starts the in-process notifier of a test (notifierTestConfig), ready, with a client on its database. */
+export async function startTestNotifier(
+  prefix: string,
+  routing: Record<string, unknown>,
+  logger: Logger,
+): Promise<TestNotifier> {
+  const notifier = await startNotifier(
+    notifierTestConfig(prefix, routing),
+    logger,
+    createPipelineMetrics({ defaultMetrics: false }),
+  );
+  await waitFor(() => notifier.isReady(), 60_000, 'notifier ready');
+  const client = createClickHouseClient(parseClickHouseConfig({ url: clickhouseUrl(), database: prefix }));
+  const executor = clickhouseExecutor(client);
+  return {
+    notifier,
+    executor,
+    async stop() {
+      await notifier.stop(10_000);
+      await executor.command(`DROP DATABASE IF EXISTS ${prefix}`);
+      await client.close();
+    },
+  };
 }
