@@ -35,6 +35,7 @@ export function runNames(prefix: string, raw: string): RunNames {
     windows: `${prefix}.windows`,
     alerts: `${prefix}.alerts`,
     detectorState: `${prefix}.detector-state`,
+    audit: `${prefix}.audit`,
     database: prefix.replace(/[^A-Za-z0-9_]/g, '_'),
   };
 }
@@ -58,6 +59,7 @@ export function serviceEnv(
     TOPIC_WINDOWS: names.windows,
     TOPIC_ALERTS: names.alerts,
     TOPIC_DETECTOR_STATE: names.detectorState,
+    TOPIC_AUDIT: names.audit,
     TOPIC_PARTITIONS: String(BENCH_PARTITIONS),
     VALIDATOR_GROUP_ID: `${names.prefix}.validator`,
     AGGREGATOR_GROUP_ID: `${names.prefix}.aggregator`,

@@ -86,6 +86,7 @@ export class ChaosRun {
       windows: `${this.id}.windows`,
       alerts: `${this.id}.alerts`,
       detectorState: `${this.id}.detector-state`,
+      audit: `${this.id}.audit`,
     };
     this.database = this.id;
     this.groups = {
@@ -126,6 +127,7 @@ export class ChaosRun {
       TOPIC_WINDOWS: this.topics.windows,
       TOPIC_ALERTS: this.topics.alerts,
       TOPIC_DETECTOR_STATE: this.topics.detectorState,
+      TOPIC_AUDIT: this.topics.audit,
       TOPIC_PARTITIONS: String(this.settings.partitions),
       VALIDATOR_GROUP_ID: this.groups.validator,
       AGGREGATOR_GROUP_ID: this.groups.aggregator,

@@ -1,23 +1,17 @@
-import {
-  clickhouseExecutor,
-  createClickHouseClient,
-  parseClickHouseConfig,
-  type SqlExecutor,
-} from '@aiops/clickhouse';
-import type { RunningService } from '@aiops/kafka';
-import { createLogger, createPipelineMetrics } from '@aiops/ops';
-import { startNotifier } from '@aiops/service-notifier';
+import type { SqlExecutor } from '@aiops/clickhouse';
+import { createLogger } from '@aiops/ops';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../packages/cli/src/program.js';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
 import { HttpRecorder } from '../support/http-recorder.js';
-import { produce } from '../support/kafka.js';
+import { consumeUntil, header, produce } from '../support/kafka.js';
 import {
   alertMessages,
-  notifierTestConfig,
   notifierTopicEnv,
   notifierTopics,
   outageAlerts,
+  startTestNotifier,
+  type TestNotifier,
 } from '../support/notifier.js';
 import { waitFor } from '../support/pipeline.js';
 
@@ -51,29 +45,23 @@ const outage = (at: number) =>
   outageAlerts({ tenants: ['acme'], models: ['claude-opus-4', 'claude-sonnet-4'], status: 'firing', at });
 
 let hook: HttpRecorder;
-let notifier: RunningService;
+let running: TestNotifier;
 let executor: SqlExecutor;
-let closeClient: () => Promise<void>;
 
 beforeAll(async () => {
   hook = await HttpRecorder.start();
-  const config = notifierTestConfig(id, {
+  const routing = {
     route: { receiver: 'hook', group_wait_ms: 3000, group_interval_ms: 1500 },
     receivers: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook` }],
-  });
+  };
   const logger = createLogger({ service: 'it-people', level: process.env.TEST_LOG_LEVEL ?? 'warn' });
-  notifier = await startNotifier(config, logger, createPipelineMetrics({ defaultMetrics: false }));
-  await waitFor(() => notifier.isReady(), 60_000, 'notifier ready');
-  const client = createClickHouseClient(parseClickHouseConfig({ url: clickhouseUrl(), database: id }));
-  executor = clickhouseExecutor(client);
-  closeClient = () => client.close();
+  running = await startTestNotifier(id, routing, logger);
+  executor = running.executor;
 });
 
 afterAll(async () => {
-  await notifier?.stop(10_000);
+  await running?.stop();
   await hook?.close();
-  await executor?.command(`DROP DATABASE IF EXISTS ${id}`);
-  await closeClient?.();
 });
 
 const incidentRow = async () =>
@@ -160,5 +148,29 @@ describe('silences, acknowledgement and the audit trail', () => {
       { actor: 'dana', action: 'incident.ack', target: incidentId, comment: 'looking' },
       { actor: 'dana', action: 'incident.assign', target: incidentId, comment: '' },
     ]);
+  });
+
+  it('dead-letters a malformed silence and action with the reason, and goes on', async () => {
+    await produce(topics.silences, [{ key: 'bad', value: '{"silence_id":"bad","matchers":[]}' }]);
+    await produce(topics.incidentActions, [{ key: incidentId, value: 'not json' }]);
+    const dead = await consumeUntil(topics.dlq, (m) => m.length >= 2, 30_000);
+    const reasons = dead.map((m) => [header(m, 'aiops.dlq.reason'), header(m, 'aiops.dlq.source.topic')]);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        ['invalid_silence', topics.silences],
+        ['invalid_incident_action', topics.incidentActions],
+      ]),
+    );
+    expect(dead).toHaveLength(2);
+    const silence = dead.find((m) => header(m, 'aiops.dlq.reason') === 'invalid_silence')!;
+    expect(header(silence, 'aiops.dlq.message')).toContain('matchers');
+    expect(header(silence, 'aiops.dlq.service')).toBe('notifier');
+    // The notifier is not stuck behind them: a valid action after them still lands.
+    expect((await aiops('incidents', 'assign', incidentId, '--to', 'frank', '--by', 'dana')).code).toBe(0);
+    await waitFor(
+      async () => (await incidentRow())?.owner === 'frank',
+      30_000,
+      'the assignment after the bad records',
+    );
   });
 });

@@ -1,8 +1,18 @@
+import {
+  clickhouseExecutor,
+  createClickHouseClient,
+  parseClickHouseConfig,
+  type SqlExecutor,
+} from '@aiops/clickhouse';
 import { type Alert, alertCodec } from '@aiops/contract';
-import { type NotifierConfig, notifierConfigSchema } from '@aiops/service-notifier';
+import type { RunningService } from '@aiops/kafka';
+import type { Logger } from '@aiops/ops';
+import { createPipelineMetrics } from '@aiops/ops';
+import { type NotifierConfig, notifierConfigSchema, startNotifier } from '@aiops/service-notifier';
 import { alertNotification } from '@aiops/testkit';
 import type { Message } from 'kafkajs';
 import { clickhouseUrl, kafkaBrokers } from '../setup/endpoints.js';
+import { waitFor } from './pipeline.js';
 
 /** The notifier's topics under a test's own prefix (alerts in, people's topics, DLQs, state). */
 export function notifierTopics(prefix: string) {
@@ -13,6 +23,7 @@ export function notifierTopics(prefix: string) {
     incidentActions: `${prefix}.actions`,
     deliveryDlq: `${prefix}.delivery-dlq`,
     notifierState: `${prefix}.notifier-state`,
+    audit: `${prefix}.audit`,
   };
 }
 
@@ -26,6 +37,7 @@ export function notifierTopicEnv(prefix: string): Record<string, string> {
     TOPIC_INCIDENT_ACTIONS: t.incidentActions,
     TOPIC_DELIVERY_DLQ: t.deliveryDlq,
     TOPIC_NOTIFIER_STATE: t.notifierState,
+    TOPIC_AUDIT: t.audit,
   };
 }
 
@@ -80,4 +92,37 @@ export function notifierTestConfig(prefix: string, routing: Record<string, unkno
     tickIntervalMs: 200,
     routing,
   });
+}
+
+export interface TestNotifier {
+  readonly notifier: RunningService;
+  /** On the test's own database. */
+  readonly executor: SqlExecutor;
+  /** Stops the notifier, drops the test's database, closes the client. */
+  stop(): Promise<void>;
+}
+
+/** Starts the in-process notifier of a test (notifierTestConfig), ready, with a client on its database. */
+export async function startTestNotifier(
+  prefix: string,
+  routing: Record<string, unknown>,
+  logger: Logger,
+): Promise<TestNotifier> {
+  const notifier = await startNotifier(
+    notifierTestConfig(prefix, routing),
+    logger,
+    createPipelineMetrics({ defaultMetrics: false }),
+  );
+  await waitFor(() => notifier.isReady(), 60_000, 'notifier ready');
+  const client = createClickHouseClient(parseClickHouseConfig({ url: clickhouseUrl(), database: prefix }));
+  const executor = clickhouseExecutor(client);
+  return {
+    notifier,
+    executor,
+    async stop() {
+      await notifier.stop(10_000);
+      await executor.command(`DROP DATABASE IF EXISTS ${prefix}`);
+      await client.close();
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import type { AuditRecord } from '@aiops/contract';
 import type { Incident } from '@aiops/incidents';
 
 /**
@@ -77,18 +78,7 @@ export function notificationToRow(record: NotificationRecord): Record<string, un
 }
 
 /** One line of the audit trail: who (`actor`, never anonymous) did what (`action`) to what (`target`). */
-export interface AuditEntry {
-  readonly audit_id: string;
-  readonly at: number;
-  readonly actor: string;
-  /** e.g. silence.add, silence.expire, incident.ack, incident.assign, rules.change */
-  readonly action: string;
-  readonly target: string;
-  /** JSON of the state before and after; null when there was none. */
-  readonly before: unknown;
-  readonly after: unknown;
-  readonly comment: string;
-}
+export type AuditEntry = AuditRecord;
 
 export function auditEntryToRow(entry: AuditEntry): Record<string, unknown> {
   if (entry.actor.trim() === '') throw new Error(`audit entry ${entry.audit_id} has no actor`);

@@ -6,6 +6,8 @@ export {
   PROVIDER_ALIASES,
   resolveAliases,
 } from './aliases.js';
+export type { AuditRecord } from './audit.js';
+export { auditRecordSchema } from './audit.js';
 export type { AvroWriterVersion } from './avro/codec.js';
 export { AvroRecordCodec, fingerprintHex } from './avro/codec.js';
 export {

@@ -63,6 +63,7 @@ export { OUTAGE } from './outage/outage.js';
 export { psiThreshold, QUALITY } from './quality/quality.js';
 export type { CompiledBurnAlert, CompiledRules } from './rules.js';
 export { compileRules } from './rules.js';
+export { detectionRulesDiff, detectionRulesHash } from './rules-change.js';
 export type {
   KindScore,
   LabelOutcome,

@@ -48,6 +48,7 @@ export interface PipelineTopicNames {
   readonly windows: string;
   readonly alerts: string;
   readonly detectorState: string;
+  readonly audit: string;
 }
 
 export interface PipelineHarnessOptions {
@@ -100,6 +101,7 @@ export class PipelineHarness {
       windows: `${p}.windows`,
       alerts: `${p}.alerts`,
       detectorState: `${p}.detector-state`,
+      audit: `${p}.audit`,
     };
     this.database = p;
     this.partitions = options.partitions ?? 3;
@@ -210,6 +212,7 @@ export class PipelineHarness {
       TOPIC_WINDOWS: t.windows,
       TOPIC_ALERTS: t.alerts,
       TOPIC_DETECTOR_STATE: t.detectorState,
+      TOPIC_AUDIT: t.audit,
       TOPIC_PARTITIONS: String(this.partitions),
       VALIDATOR_GROUP_ID: this.groups.validator,
       AGGREGATOR_GROUP_ID: this.groups.aggregator,

@@ -16,6 +16,8 @@ export const pipelineTopicsSchema = z.strictObject({
   deliveryDlq: z.string().min(1).default('aiops.notifications.dlq.v1'),
   /** Notifier checkpoints and notification log (compacted). */
   notifierState: z.string().min(1).default('aiops.notifier.state.v1'),
+  /** Audit records (JSON) of services without a ClickHouse connection; the notifier stores them in audit_log. */
+  audit: z.string().min(1).default('aiops.audit.v1'),
 });
 export type PipelineTopics = z.output<typeof pipelineTopicsSchema>;
 
@@ -32,6 +34,7 @@ export function topicsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     incidentActions: env.TOPIC_INCIDENT_ACTIONS,
     deliveryDlq: env.TOPIC_DELIVERY_DLQ,
     notifierState: env.TOPIC_NOTIFIER_STATE,
+    audit: env.TOPIC_AUDIT,
   };
   for (const [key, value] of Object.entries(map)) if (value) out[key] = value;
   return out;

@@ -40,10 +40,21 @@ describe('webhook: Alertmanager webhook v4 payload', () => {
       status: 'firing',
       receiver: 'oncall',
       groupLabels: { tenant_id: 'acme', provider: 'anthropic', detector_family: 'availability' },
-      commonLabels: { tenant_id: 'acme', provider: 'anthropic', detector: 'outage' },
       commonAnnotations: { error_ratio: '0.92', expected: '0', observed: '1', threshold: '0' },
       externalURL: 'https://aiops.example',
       incident: { id: 'inc-1', kind: 'opened', owner: null, notification_id: 'n-1' },
+    });
+    // Every label the two alerts share (they differ only in model), computed over the payload's alerts.
+    expect(body.commonLabels).toEqual({
+      tenant_id: 'acme',
+      application: 'support-bot',
+      environment: 'production',
+      provider: 'anthropic',
+      operation: 'chat',
+      detector: 'outage',
+      alertname: 'outage',
+      detector_family: 'availability',
+      severity: 'critical',
     });
     expect(body.alerts).toHaveLength(2);
     expect(body.alerts[0]).toEqual({
@@ -72,6 +83,15 @@ describe('webhook: Alertmanager webhook v4 payload', () => {
       generatorURL: 'https://aiops.example/alerts/a1',
       fingerprint: 'f1',
     });
+  });
+
+  it('computes commonLabels over the alerts in the payload, not over every member of the incident', () => {
+    // The incident also has a muted member on another model and detector: its common_labels are narrower.
+    const n = notification({}, { common_labels: { tenant_id: 'acme', provider: 'anthropic' } });
+    n.alerts = n.alerts.slice(0, 1);
+    const body = JSON.parse(buildWebhookRequest(n, webhookTarget).body);
+    expect(body.commonLabels).toEqual(body.alerts[0].labels);
+    expect(body.commonLabels.model).toBe('claude-opus-4');
   });
 
   it('gives a resolved alert its end time', () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { kafkaConfigFromEnv, kafkaConfigSchema, pipelineTopicsSchema, topicsFromEnv } from '@aiops/kafka';
 import { parseConfig } from '@aiops/ops';
 import { z } from 'zod';
@@ -26,7 +26,18 @@ export const detectorConfigSchema = z.strictObject({
   sourceIdleTimeoutMs: z.number().int().positive().default(120_000),
   /** Stable per instance: the transactional id that fences a zombie of the same instance. */
   instanceId: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  /** Who a rules change is recorded as in audit_log: DETECTION_RULES_CHANGED_BY, else the OS user. */
+  rulesChangedBy: z.string().trim().min(1).default(osUserName()),
 });
+/** The OS user running the detector; `uid:<n>` when the uid has no passwd entry (some containers). */
+function osUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid:${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
 export type DetectorConfig = z.output<typeof detectorConfigSchema>;
 
 export function detectorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DetectorConfig {
@@ -41,6 +52,7 @@ export function detectorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Det
   if (env.DETECTOR_TICK_STEP_MS) input.tickStepMs = Number(env.DETECTOR_TICK_STEP_MS);
   if (env.DETECTOR_SOURCE_IDLE_TIMEOUT_MS)
     input.sourceIdleTimeoutMs = Number(env.DETECTOR_SOURCE_IDLE_TIMEOUT_MS);
+  if (env.DETECTION_RULES_CHANGED_BY) input.rulesChangedBy = env.DETECTION_RULES_CHANGED_BY;
   if (env.DETECTION_RULES_FILE) {
     const file = env.DETECTION_RULES_FILE;
     let text: string;

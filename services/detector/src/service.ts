@@ -26,6 +26,7 @@ import type { Logger, PipelineMetrics } from '@aiops/ops';
 import { EventTimeAligner } from '@aiops/windowing';
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { DetectorConfig } from './config.js';
+import { recordRulesChange } from './rules-audit.js';
 import {
   checkpointKey,
   encodeCheckpoint,
@@ -116,6 +117,7 @@ export async function startDetector(
   const engines = new Map<number, PartitionEngine>();
   /** Transactions of one producer run one at a time; work arriving meanwhile shares the next one. */
   const transactions = createTransactionQueue(producer);
+  await recordRulesChange(kafka, transactions, config, log, Date.now());
 
   const newAligner = () =>
     new EventTimeAligner<HeldWindow>(

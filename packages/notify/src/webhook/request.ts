@@ -90,7 +90,9 @@ export function webhookPayload(notification: Notification, externalUrl: string):
     status: notification.status,
     receiver: notification.receiver,
     groupLabels: incident.group_labels,
-    commonLabels: incident.common_labels,
+    // Over the alerts in this payload (Alertmanager's), not the incident's members: a muted or
+    // another tenant's member is not in the payload and must not narrow or leak into its labels.
+    commonLabels: common(alerts.map((a) => a.labels)),
     commonAnnotations: common(alerts.map((a) => a.annotations)),
     externalURL: externalUrl,
     alerts,
