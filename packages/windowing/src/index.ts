@@ -16,7 +16,16 @@ export type {
   WindowOperatorStats,
   WindowOutput,
 } from './operator.js';
-export { LATE_HEADERS, LATE_OUTPUT, LATE_REASON, SOURCE_HEADER, WindowOperator } from './operator.js';
+export {
+  BEHIND_HEADER,
+  LATE_HEADERS,
+  LATE_OUTPUT,
+  LATE_REASON,
+  SOURCE_HEADER,
+  WindowOperator,
+} from './operator.js';
+export type { TenantClockOptions, TenantPosition } from './tenant-clock.js';
+export { TenantClocks } from './tenant-clock.js';
 export type { LateFiring, TriggerResult } from './trigger.js';
 export { EventTimeTrigger } from './trigger.js';
 export type { RecordSource, WatermarkOptions, WatermarkPosition, WatermarkSnapshot } from './watermark.js';

@@ -1,4 +1,5 @@
 import type { RecordSource } from '@aiops/core';
+import type { TenantPosition } from './tenant-clock.js';
 
 /** The watermark of a partition that has seen no record yet: before every event time. JSON-safe. */
 export const NO_WATERMARK = Number.MIN_SAFE_INTEGER;
@@ -36,6 +37,8 @@ export interface WatermarkPosition {
   expectedSources: number;
   /** The tracker had stopped waiting for announced sources it never saw. */
   unseenGivenUp: boolean;
+  /** The clocks of the partition's tenants (kept by the window operator, see TenantClocks). */
+  tenants?: TenantPosition[];
 }
 
 const SINGLE_SOURCE: RecordSource = Object.freeze({ id: '0', count: 1 });
