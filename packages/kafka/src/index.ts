@@ -30,6 +30,7 @@ export type { WatermarkMarker } from './watermark-marker.js';
 export {
   readWatermarkMarker,
   SOURCE_HEADER,
+  TENANT_WATERMARKS_HEADER,
   WATERMARK_HEADER,
   watermarkMarkers,
 } from './watermark-marker.js';

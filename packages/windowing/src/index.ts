@@ -1,7 +1,7 @@
 export type { AccumulatorSnapshot } from './accumulator.js';
 export { checkEvent, WindowAccumulator } from './accumulator.js';
 export type { AlignedStep, AlignerOptions, AlignerSnapshot } from './alignment.js';
-export { EventTimeAligner } from './alignment.js';
+export { DEFAULT_LANE, EventTimeAligner } from './alignment.js';
 export type { TimeWindow, WindowAssigner } from './assigner.js';
 export { tumblingWindows } from './assigner.js';
 export type { Lateness } from './lateness.js';

@@ -19,6 +19,7 @@ import {
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import {
+  BEHIND_HEADER,
   type Checkpoint,
   LATE_OUTPUT,
   NO_WATERMARK,
@@ -56,7 +57,18 @@ function isPosition(value: unknown): value is WatermarkPosition {
     typeof p.expectedSources === 'number' &&
     typeof p.unseenGivenUp === 'boolean' &&
     Array.isArray(p.sources) &&
-    p.sources.every((s: unknown) => Array.isArray(s) && typeof s[0] === 'string' && typeof s[1] === 'number')
+    p.sources.every(
+      (s: unknown) => Array.isArray(s) && typeof s[0] === 'string' && typeof s[1] === 'number',
+    ) &&
+    (p.tenants === undefined ||
+      (Array.isArray(p.tenants) &&
+        p.tenants.every(
+          (t: unknown) =>
+            Array.isArray(t) &&
+            t.length === 5 &&
+            typeof t[0] === 'string' &&
+            t.slice(1).every((n: unknown) => typeof n === 'number'),
+        )))
   );
 }
 
@@ -81,8 +93,15 @@ export function formatCommitMetadata(checkpoint: Checkpoint): string {
   if (checkpoint.position !== undefined) full.position = checkpoint.position;
   if (checkpoint.unseenGiveUp !== undefined) full.unseenGiveUp = checkpoint.unseenGiveUp;
   const text = JSON.stringify(full);
+  if (text.length <= MAX_METADATA_CHARS) return text;
+  // With very many tenants their clocks do not fit: they restart from the partition's position.
+  if (full.position?.tenants !== undefined) {
+    const { tenants: _dropped, ...sourcesOnly } = full.position;
+    const shorter = JSON.stringify({ ...full, position: sourcesOnly });
+    if (shorter.length <= MAX_METADATA_CHARS) return shorter;
+  }
   // With very many sources the position does not fit: resume from the watermark alone, as before.
-  return text.length <= MAX_METADATA_CHARS ? text : JSON.stringify({ v: 1, watermark: checkpoint.watermark });
+  return JSON.stringify({ v: 1, watermark: checkpoint.watermark });
 }
 
 /** Builds and starts the aggregator: canonical events → event-time window aggregates (+ late events → DLQ). */
@@ -118,8 +137,8 @@ export async function startAggregator(
     topics.events,
     topics.windows,
   ]);
-  /** Per input partition: the watermark last announced downstream, and when. */
-  const announced = new Map<number, { watermarkMs: number; wallMs: number }>();
+  /** Per input partition: the watermarks last announced downstream (its own, its lagging tenants'), and when. */
+  const announced = new Map<number, { watermarkMs: number; tenants: Map<string, number>; wallMs: number }>();
 
   const windowKey =
     config.windowsKey === 'tenant'
@@ -135,7 +154,11 @@ export async function startAggregator(
       windows.push({
         key: windowKey(aggregate, record.key),
         value: windowCodec.encode(aggregate, 'avro'),
-        headers: { 'aiops.series': record.key, 'aiops.revision': String(aggregate.revision) },
+        headers: {
+          'aiops.series': record.key,
+          'aiops.revision': String(aggregate.revision),
+          'aiops.behind-ms': record.headers[BEHIND_HEADER] ?? '0',
+        },
       });
     }
     const late: Message[] = [];
@@ -161,15 +184,21 @@ export async function startAggregator(
     for (const partition of partitions) {
       const watermarkMs = operator.watermark(partition);
       if (watermarkMs === null || watermarkMs === NO_WATERMARK) continue;
+      const lagging = operator.laggingTenants(partition);
       const last = announced.get(partition);
       const due =
         last === undefined ||
         crossesWindowBoundary(last.watermarkMs, watermarkMs) ||
+        lagging.length !== last.tenants.size ||
+        lagging.some(([tenant, ms]) => {
+          const before = last.tenants.get(tenant);
+          return before === undefined || crossesWindowBoundary(before, ms);
+        }) ||
         now - last.wallMs >= config.watermarkHeartbeatMs;
       if (!due) continue;
-      announced.set(partition, { watermarkMs, wallMs: now });
+      announced.set(partition, { watermarkMs, tenants: new Map(lagging), wallMs: now });
       const source = { id: String(partition), count: eventsPartitions };
-      markers.push(...watermarkMarkers(windowsPartitions, { source, watermarkMs }));
+      markers.push(...watermarkMarkers(windowsPartitions, { source, watermarkMs, tenants: lagging }));
     }
     return markers;
   };
