@@ -330,7 +330,7 @@ export class WindowOperator
       sourceOf(record),
     );
     if (waiting && p.watermark.gaveUpOnUnseen()) p.unseenGivenUpAt ??= { offset, beforeRecord: false };
-    const advanced = p.clocks.observe(tenant, event.timestamp, partitionAfter);
+    const advanced = p.clocks.observe(tenant, event.timestamp, partitionAfter, sourceOf(record));
     if (advanced > watermark) this.advance(p, t, advanced);
     if (partitionAfter > partitionBefore) this.partitionAdvanced(p, partitionBefore, partitionAfter);
   }

@@ -65,9 +65,17 @@ function isPosition(value: unknown): value is WatermarkPosition {
         p.tenants.every(
           (t: unknown) =>
             Array.isArray(t) &&
-            t.length === 5 &&
+            t.length === 8 &&
             typeof t[0] === 'string' &&
-            t.slice(1).every((n: unknown) => typeof n === 'number'),
+            t.slice(1, 7).every((n: unknown) => typeof n === 'number') &&
+            Array.isArray(t[7]) &&
+            t[7].every(
+              (x: unknown) =>
+                Array.isArray(x) &&
+                typeof x[0] === 'string' &&
+                typeof x[1] === 'number' &&
+                typeof x[2] === 'number',
+            ),
         )))
   );
 }
