@@ -24,7 +24,7 @@ export {
   SOURCE_HEADER,
   WindowOperator,
 } from './operator.js';
-export type { TenantClockOptions, TenantPosition } from './tenant-clock.js';
+export type { SourceFronts, TenantClockOptions, TenantPosition } from './tenant-clock.js';
 export { TenantClocks } from './tenant-clock.js';
 export type { LateFiring, TriggerResult } from './trigger.js';
 export { EventTimeTrigger } from './trigger.js';

@@ -561,16 +561,17 @@ export class WindowOperator
   }
 
   private newPartition(partition: number, watermark: number | WatermarkPosition): PartitionState {
+    const tracker = new WatermarkTracker(
+      { maxOutOfOrdernessMs: this.maxOutOfOrdernessMs, idleTimeoutMs: this.idleTimeoutMs },
+      watermark,
+    );
     return {
       partition,
-      watermark: new WatermarkTracker(
-        { maxOutOfOrdernessMs: this.maxOutOfOrdernessMs, idleTimeoutMs: this.idleTimeoutMs },
-        watermark,
+      watermark: tracker,
+      clocks: new TenantClocks(
+        { maxOutOfOrdernessMs: this.maxOutOfOrdernessMs, idleTimeoutMs: this.tenantIdleTimeoutMs },
+        { ids: () => tracker.sourceIds(), front: (id) => tracker.sourceMaxEventTimeMs(id) },
       ),
-      clocks: new TenantClocks({
-        maxOutOfOrdernessMs: this.maxOutOfOrdernessMs,
-        idleTimeoutMs: this.tenantIdleTimeoutMs,
-      }),
       tenants: new Map(),
       offsets: new SourceOffsets(),
       series: new Map(),

@@ -2,9 +2,9 @@ import { NO_WATERMARK } from './watermark.js';
 
 /**
  * One tenant's event-time clock inside a partition, as stored in a checkpoint: [tenant, highest event
- * time, watermark, partition watermark at its last record, its watermark then, partition watermark at
- * its first record, sources announced, per upstream source [id, highest event time, partition watermark
- * at its last record]]. About 60 bytes plus 40 per upstream source that carries the tenant.
+ * time, watermark, partition watermark at its last record, its watermark then, its first record's
+ * source's progress then, sources announced, per upstream source [id, highest event time of the tenant,
+ * the source's progress at its last record of it]]. About 60 bytes plus 40 per raw partition carrying it.
  */
 export type TenantPosition = [
   string,
@@ -19,7 +19,14 @@ export type TenantPosition = [
 
 interface TenantSourceState {
   maxEventTime: number;
-  partitionAtLast: number;
+  /** The source's own highest event time (all tenants) right after its last record of this tenant. */
+  frontAtLast: number;
+}
+
+/** The partition's upstream sources as its WatermarkTracker sees them: id → highest event time, all tenants. */
+export interface SourceFronts {
+  ids(): Iterable<string>;
+  front(id: string): number;
 }
 
 interface TenantClockState {
@@ -29,8 +36,8 @@ interface TenantClockState {
   partitionAtLast: number;
   /** This tenant's watermark right after its last record. */
   watermarkAtLast: number;
-  /** The partition's watermark when the tenant was first seen with one (the base of the unseen wait). */
-  partitionAtFirst: number;
+  /** Its first record's source's highest event time right after it (the base of the unseen wait). */
+  frontAtFirst: number;
   expectedSources: number;
   readonly sources: Map<string, TenantSourceState>;
 }
@@ -58,16 +65,16 @@ export interface TenantClockOptions {
  * backlog (a backfill is one) sends them chunk by chunk, so one tenant's event times from different raw
  * partitions interleave far beyond any out-of-orderness bound. As the partition's tracker does, the
  * tenant's bound is the minimum over the upstream sources that carry it (M_t above is that minimum):
- * a source counts until the partition's watermark moved `idleTimeoutMs` past its last record of the
- * tenant, and sources announced but not yet seen with the tenant are waited for until the partition's
- * watermark moved `idleTimeoutMs` past the tenant's first record (a tenant keyed to few raw partitions
- * is never seen on the others). Both in partition stream time, so a replay repeats them.
+ * a source counts until its own stream moved `idleTimeoutMs` past its last record of the tenant, and a
+ * source not yet seen with the tenant is waited for until its own stream moved `idleTimeoutMs` past the
+ * tenant's first record (a tenant keyed to few raw partitions is never seen on the others). Both are
+ * functions of the records (event times), so a replay repeats them.
  *
  * Idle tenants. A tenant that stops sending would never close its last windows. It counts as idle once
- * the partition's watermark moved `idleTimeoutMs` past where it stood at the tenant's last record; from
- * then on its clock moves with the partition's, keeping the lag it had (W_t at last record + W_p moved
- * since). This is measured in partition stream time, not wall time, so it is a function of the records:
- * a replay repeats it exactly (a wall-clock idle partition still moves W_p by the wall clock, as before).
+ * every upstream source moved on without it (as above); from then on its clock moves with the
+ * partition's, keeping the lag it had (W_t at last record + W_p moved since). This is measured in the
+ * sources' event time, not wall time, so it is a function of the records: a replay repeats it exactly
+ * (a wall-clock idle partition still moves W_p by the wall clock, as before, and carries it along).
  *
  * W_t is a monotone function of W_p for a given state, so evaluating it lazily (when the tenant's next
  * record comes, or when the partition's watermark crosses a window boundary) gives the same value as
@@ -76,7 +83,10 @@ export interface TenantClockOptions {
 export class TenantClocks {
   private readonly tenants = new Map<string, TenantClockState>();
 
-  constructor(private readonly options: TenantClockOptions) {}
+  constructor(
+    private readonly options: TenantClockOptions,
+    private readonly fronts: SourceFronts = { ids: () => [], front: () => NO_WATERMARK },
+  ) {}
 
   get size(): number {
     return this.tenants.size;
@@ -121,26 +131,25 @@ export class TenantClocks {
         watermark: NO_WATERMARK,
         partitionAtLast: NO_WATERMARK,
         watermarkAtLast: NO_WATERMARK,
-        partitionAtFirst: partitionWatermark,
+        frontAtFirst: Math.max(eventTimeMs, this.fronts.front(source.id)),
         expectedSources: source.count,
         sources: new Map(),
       };
       this.tenants.set(tenant, s);
     } else if (eventTimeMs > s.maxEventTime) s.maxEventTime = eventTimeMs;
     if (source.count > s.expectedSources) s.expectedSources = source.count;
-    if (s.partitionAtFirst === NO_WATERMARK) s.partitionAtFirst = partitionWatermark;
+    const front = Math.max(eventTimeMs, this.fronts.front(source.id));
     const from = s.sources.get(source.id);
-    if (from === undefined)
-      s.sources.set(source.id, { maxEventTime: eventTimeMs, partitionAtLast: partitionWatermark });
+    if (from === undefined) s.sources.set(source.id, { maxEventTime: eventTimeMs, frontAtLast: front });
     else {
       if (eventTimeMs > from.maxEventTime) from.maxEventTime = eventTimeMs;
-      from.partitionAtLast = partitionWatermark;
+      from.frontAtLast = front;
     }
     // The idle advance up to this record was taken by watermark() before it; the tenant is active now.
     const next =
       partitionWatermark === NO_WATERMARK
         ? s.watermark
-        : Math.max(s.watermark, Math.min(partitionWatermark, this.bounded(s, partitionWatermark)));
+        : Math.max(s.watermark, this.boundedNow(s, partitionWatermark));
     s.watermark = next;
     s.partitionAtLast = partitionWatermark;
     s.watermarkAtLast = next;
@@ -158,56 +167,65 @@ export class TenantClocks {
         const own = s.maxEventTime - this.options.maxOutOfOrdernessMs;
         s.watermarkAtLast = Math.max(s.watermark, Math.min(partitionWatermark, own));
       }
-      if (s.partitionAtFirst === NO_WATERMARK) s.partitionAtFirst = partitionWatermark;
-      for (const from of s.sources.values())
-        if (from.partitionAtLast === NO_WATERMARK) from.partitionAtLast = partitionWatermark;
     }
   }
 
   /**
-   * The lowest (highest event time − bound) over the sources that carry the tenant, or NO_WATERMARK
-   * while announced sources are still awaited or every source went quiet (then the idle rule applies).
+   * The lowest (highest event time − bound) over the upstream sources that carry the tenant, or
+   * NO_WATERMARK while a source may still bring the tenant's first records, or when every source moved
+   * on without it (then the idle rule applies). Measured on each source's own progress: a source counts
+   * as not carrying the tenant once it moved `idleTimeoutMs` past the tenant's first record (seen on
+   * another source) without it, and stops counting once it moved that far past its last record of it.
+   * A validator draining a backlog chunk by chunk therefore never makes the tenant's later chunks late.
    */
-  private bounded(s: TenantClockState, partitionWatermark: number): number {
+  private boundedNow(s: TenantClockState, partitionWatermark: number): number {
+    const bound = this.bounded(s, partitionWatermark);
+    return typeof bound === 'number' ? Math.min(partitionWatermark, bound) : s.watermark;
+  }
+
+  private bounded(s: TenantClockState, partitionWatermark: number): number | 'waiting' | 'idle' {
     const timeout = this.options.idleTimeoutMs;
-    const waiting =
-      s.sources.size < s.expectedSources &&
-      (s.partitionAtFirst === NO_WATERMARK || partitionWatermark - s.partitionAtFirst < timeout);
-    if (waiting) return NO_WATERMARK;
+    // A source's progress; a partition advanced by the wall clock (idle) carries its sources along.
+    const floor = partitionWatermark + this.options.maxOutOfOrdernessMs;
+    const front = (id: string) => Math.max(this.fronts.front(id), floor);
+    if (s.sources.size < s.expectedSources) {
+      for (const id of this.fronts.ids()) {
+        if (s.sources.has(id)) continue;
+        if (front(id) < s.frontAtFirst + timeout) return 'waiting';
+      }
+    }
     let lowest = Number.POSITIVE_INFINITY;
-    for (const from of s.sources.values()) {
-      const quiet =
-        from.partitionAtLast !== NO_WATERMARK && partitionWatermark - from.partitionAtLast >= timeout;
+    for (const [id, from] of s.sources) {
+      const quiet = front(id) - from.frontAtLast >= timeout;
       if (!quiet && from.maxEventTime < lowest) lowest = from.maxEventTime;
     }
-    if (lowest === Number.POSITIVE_INFINITY) return NO_WATERMARK;
+    if (lowest === Number.POSITIVE_INFINITY) return 'idle';
     return lowest - this.options.maxOutOfOrdernessMs;
   }
 
   private evaluate(s: TenantClockState, partitionWatermark: number): number {
     if (partitionWatermark === NO_WATERMARK) return s.watermark;
-    let next = Math.min(partitionWatermark, this.bounded(s, partitionWatermark));
-    if (s.partitionAtLast !== NO_WATERMARK) {
-      const quiet = partitionWatermark - s.partitionAtLast;
-      if (quiet >= this.options.idleTimeoutMs)
-        next = Math.max(next, Math.min(partitionWatermark, s.watermarkAtLast + quiet));
-    }
-    return next;
+    const bound = this.bounded(s, partitionWatermark);
+    if (typeof bound === 'number') return Math.min(partitionWatermark, bound);
+    // Every source moved on without the tenant: it stopped. Its clock moves with the partition's,
+    // keeping the lag it had at its last record.
+    if (bound === 'idle' && s.partitionAtLast !== NO_WATERMARK)
+      return Math.min(partitionWatermark, s.watermarkAtLast + (partitionWatermark - s.partitionAtLast));
+    return s.watermark;
   }
 
   position(): TenantPosition[] {
     const out: TenantPosition[] = [];
     for (const [id, s] of this.tenants) {
       const sources: Array<[string, number, number]> = [];
-      for (const [sourceId, from] of s.sources)
-        sources.push([sourceId, from.maxEventTime, from.partitionAtLast]);
+      for (const [sourceId, from] of s.sources) sources.push([sourceId, from.maxEventTime, from.frontAtLast]);
       out.push([
         id,
         s.maxEventTime,
         s.watermark,
         s.partitionAtLast,
         s.watermarkAtLast,
-        s.partitionAtFirst,
+        s.frontAtFirst,
         s.expectedSources,
         sources,
       ]);
@@ -232,10 +250,10 @@ export class TenantClocks {
         watermark,
         partitionAtLast,
         watermarkAtLast,
-        partitionAtFirst: first,
+        frontAtFirst: first,
         expectedSources: expected,
         sources: new Map(
-          sources.map(([sourceId, max, at]) => [sourceId, { maxEventTime: max, partitionAtLast: at }]),
+          sources.map(([sourceId, max, at]) => [sourceId, { maxEventTime: max, frontAtLast: at }]),
         ),
       });
     }

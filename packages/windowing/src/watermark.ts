@@ -133,6 +133,16 @@ export class WatermarkTracker {
     return this.watermark;
   }
 
+  /** Ids of the sources seen (restored ones included). */
+  sourceIds(): IterableIterator<string> {
+    return this.sources.keys();
+  }
+
+  /** Highest event time of one source (NO_WATERMARK when not seen). */
+  sourceMaxEventTimeMs(id: string): number {
+    return this.sources.get(id)?.maxEventTime ?? NO_WATERMARK;
+  }
+
   /** Highest event time seen (NO_WATERMARK before the first record). */
   maxEventTimeMs(): number {
     return this.maxEventTime;

@@ -131,6 +131,27 @@ describe('per-tenant clocks', () => {
     expect(liveWindowsBeforeEnd).toBeGreaterThan(0);
   });
 
+  it('a backfill drained raw partition by raw partition (a validator catching up) loses nothing', () => {
+    // Two raw partitions feed the partition; each carries the live tenant and half the backfill. The
+    // validator sends raw partition 0's whole backlog (history, then live) before raw partition 1's.
+    const now = 10 * 3_600_000;
+    const h = new Harness(OPTIONS);
+    const sent: Array<[TelemetryEvent, string]> = [];
+    for (const source of ['0/2', '1/2']) {
+      for (let i = 0; i < 600; i++) sent.push([eventFrom(detailsOf(0), now - 600_000 + i * 1_000), source]);
+      for (let i = 0; i < 2_000; i++)
+        sent.push([eventFrom(detailsOf(2), now - 2 * 3_600_000 + i * 3_600), source]);
+      for (let i = 0; i < 300; i++) sent.push([eventFrom(detailsOf(0), now + i * 1_000), source]);
+    }
+    for (const [event, source] of sent) h.feed(event, { source, wallMs: 0 });
+    h.context.advanceWallTimeMs(3_600_000);
+    expect(h.late()).toEqual([]);
+    let counted = 0;
+    for (const w of finalAggregates(h.aggregates()).values())
+      if (w.window_end - w.window_start === 10_000) counted += w.events;
+    expect(counted).toBe(sent.length);
+  });
+
   it('a tenant that stops closes its last windows once the partition moved the idle timeout past it', () => {
     const h = new Harness(OPTIONS);
     h.feed(eventFrom(detailsOf(2), 1_000_000));
