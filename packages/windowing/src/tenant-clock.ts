@@ -185,9 +185,13 @@ export class TenantClocks {
 
   private bounded(s: TenantClockState, partitionWatermark: number): number | 'waiting' | 'idle' {
     const timeout = this.options.idleTimeoutMs;
-    // A source's progress; a partition advanced by the wall clock (idle) carries its sources along.
+    // A source's progress. A partition the wall clock advanced past every source (it went idle as a
+    // whole) carries its sources along; one source left behind by the others' idle advance does not
+    // move: the tenant keeps waiting for it, so none of its events is late.
+    let highest = NO_WATERMARK;
+    for (const id of this.fronts.ids()) highest = Math.max(highest, this.fronts.front(id));
     const floor = partitionWatermark + this.options.maxOutOfOrdernessMs;
-    const front = (id: string) => Math.max(this.fronts.front(id), floor);
+    const front = (id: string) => (floor > highest ? floor : this.fronts.front(id));
     if (s.sources.size < s.expectedSources) {
       for (const id of this.fronts.ids()) {
         if (s.sources.has(id)) continue;

@@ -152,6 +152,28 @@ describe('per-tenant clocks', () => {
     expect(counted).toBe(sent.length);
   });
 
+  it('a raw partition left behind by the wall clock (idle) makes none of a tenant’s events late', () => {
+    // Raw partition 1 falls silent for 40 s of wall time while 0 runs 2 minutes ahead; the partition's
+    // watermark stops waiting for 1, but a tenant it carries keeps waiting for it.
+    const h = new Harness(OPTIONS);
+    const start = 1_000_000;
+    let wall = 0;
+    for (let t = start; t < start + 20_000; t += 1_000) {
+      h.feed(eventFrom(detailsOf(2), t), { source: '0/2', wallMs: wall });
+      h.feed(eventFrom(detailsOf(2), t), { source: '1/2', wallMs: wall });
+      wall += 100;
+    }
+    for (let t = start + 20_000; t < start + 140_000; t += 1_000) {
+      h.feed(eventFrom(detailsOf(2), t), { source: '0/2', wallMs: wall });
+      wall += 400;
+    }
+    expect(h.operator.watermark(0)).toBeGreaterThan(start + 60_000);
+    for (let t = start + 20_000; t < start + 140_000; t += 1_000)
+      h.feed(eventFrom(detailsOf(2), t), { source: '1/2', wallMs: wall });
+    h.context.advanceWallTimeMs(3_600_000);
+    expect(h.late()).toEqual([]);
+  });
+
   it('a tenant that stops closes its last windows once the partition moved the idle timeout past it', () => {
     const h = new Harness(OPTIONS);
     h.feed(eventFrom(detailsOf(2), 1_000_000));
