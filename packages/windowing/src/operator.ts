@@ -62,8 +62,9 @@ export const LATE_HEADERS = {
 export const LATE_REASON = 'late_event';
 
 /**
- * Header on every emitted aggregate: how many ms the partition's watermark (the newest tenants' clock)
- * was past the window's end when it was emitted. A function of the records, so a replay repeats it.
+ * Header on every emitted aggregate: how many ms its tenant was behind the other data of the raw
+ * partitions carrying it when it was emitted (TenantClocks.lag). A function of the records, so a replay
+ * repeats it.
  */
 export const BEHIND_HEADER = 'behind_ms';
 
@@ -732,8 +733,8 @@ export class WindowOperator
     const aggregate = state.accumulator.toAggregate(revision, context.currentSystemTimeMs());
     this.counters.emitted += 1;
     if (revision > 0) this.counters.corrections += 1;
-    // How far behind the partition's clock the window closed: a backfill is far behind, live data is not.
-    const behind = Math.max(0, p.watermark.current() - bucket.window.end);
+    // How far its tenant is behind the other data of its sources: a backfill is far behind, live data is not.
+    const behind = p.clocks.lag(bucket.tenant);
     context.forward(
       makeRecord<string, WindowOutput>(state.key, aggregate, bucket.window.end - 1, {
         [BEHIND_HEADER]: String(behind),

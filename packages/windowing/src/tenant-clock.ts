@@ -100,6 +100,23 @@ export class TenantClocks {
     return this.tenants.keys();
   }
 
+  /**
+   * How far the tenant is behind the other data on its own upstream sources: the least, over the raw
+   * partitions carrying it, of (that partition's newest event time − the tenant's newest there). A
+   * backfill is hours behind on every source that carries it; a validator draining a backlog moves all
+   * tenants of a raw partition together, so they are not behind. A function of the records.
+   */
+  lag(tenant: string): number {
+    const s = this.tenants.get(tenant);
+    if (s === undefined) return 0;
+    let least = Number.POSITIVE_INFINITY;
+    for (const [id, from] of s.sources) {
+      const behind = this.fronts.front(id) - from.maxEventTime;
+      if (behind < least) least = behind;
+    }
+    return least === Number.POSITIVE_INFINITY ? 0 : Math.max(0, least);
+  }
+
   /** The tenant's watermark as last evaluated (NO_WATERMARK for a tenant never seen). */
   stored(tenant: string): number {
     return this.tenants.get(tenant)?.watermark ?? NO_WATERMARK;
