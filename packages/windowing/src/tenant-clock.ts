@@ -64,17 +64,18 @@ export interface TenantClockOptions {
  * Upstream sources. An events partition is fed by every raw partition, and a validator draining a
  * backlog (a backfill is one) sends them chunk by chunk, so one tenant's event times from different raw
  * partitions interleave far beyond any out-of-orderness bound. As the partition's tracker does, the
- * tenant's bound is the minimum over the upstream sources that carry it (M_t above is that minimum):
- * a source counts until its own stream moved `idleTimeoutMs` past its last record of the tenant, and a
- * source not yet seen with the tenant is waited for until its own stream moved `idleTimeoutMs` past the
- * tenant's first record (a tenant keyed to few raw partitions is never seen on the others). Both are
- * functions of the records (event times), so a replay repeats them.
+ * tenant's bound is the minimum over the upstream sources that carry it (M_t above is that minimum),
+ * where between two records of the tenant a source's reach moves on with that source's own stream (the
+ * tenant is assumed to keep its lag), and a source not yet seen with the tenant is waited for until its
+ * own stream moved `idleTimeoutMs` past the tenant's first record (a tenant keyed to few raw partitions
+ * is never seen on the others). Both are functions of the records (event times), so a replay repeats
+ * them.
  *
- * Idle tenants. A tenant that stops sending would never close its last windows. It counts as idle once
- * every upstream source moved on without it (as above); from then on its clock moves with the
- * partition's, keeping the lag it had (W_t at last record + W_p moved since). This is measured in the
- * sources' event time, not wall time, so it is a function of the records: a replay repeats it exactly
- * (a wall-clock idle partition still moves W_p by the wall clock, as before, and carries it along).
+ * Idle tenants. A tenant that stops sending would never close its last windows; by the rule above its
+ * clock moves on with its sources' streams, keeping the lag it had, so they close, and its absence can
+ * be judged. This is measured in the sources' event time, not wall time, so it is a function of the
+ * records: a replay repeats it exactly (a partition idle as a whole is still advanced by the wall clock,
+ * as before, and carries its sources along).
  *
  * W_t is a monotone function of W_p for a given state, so evaluating it lazily (when the tenant's next
  * record comes, or when the partition's watermark crosses a window boundary) gives the same value as
@@ -200,7 +201,7 @@ export class TenantClocks {
     return typeof bound === 'number' ? Math.min(partitionWatermark, bound) : s.watermark;
   }
 
-  private bounded(s: TenantClockState, partitionWatermark: number): number | 'waiting' | 'idle' {
+  private bounded(s: TenantClockState, partitionWatermark: number): number | 'waiting' {
     const timeout = this.options.idleTimeoutMs;
     // A source's progress. A partition the wall clock advanced past every source (it went idle as a
     // whole) carries its sources along; one source left behind by the others' idle advance does not
@@ -215,24 +216,21 @@ export class TenantClocks {
         if (front(id) < s.frontAtFirst + timeout) return 'waiting';
       }
     }
+    // Between two records of the tenant, a source's stream moves on: the tenant is assumed to move with
+    // it, keeping its lag. So a source that carries the tenant rarely, or no longer, holds no one back,
+    // and one whose next record of the tenant is as far behind as its last is never late.
     let lowest = Number.POSITIVE_INFINITY;
     for (const [id, from] of s.sources) {
-      const quiet = front(id) - from.frontAtLast >= timeout;
-      if (!quiet && from.maxEventTime < lowest) lowest = from.maxEventTime;
+      const reach = from.maxEventTime + Math.max(0, front(id) - from.frontAtLast);
+      if (reach < lowest) lowest = reach;
     }
-    if (lowest === Number.POSITIVE_INFINITY) return 'idle';
     return lowest - this.options.maxOutOfOrdernessMs;
   }
 
   private evaluate(s: TenantClockState, partitionWatermark: number): number {
     if (partitionWatermark === NO_WATERMARK) return s.watermark;
     const bound = this.bounded(s, partitionWatermark);
-    if (typeof bound === 'number') return Math.min(partitionWatermark, bound);
-    // Every source moved on without the tenant: it stopped. Its clock moves with the partition's,
-    // keeping the lag it had at its last record.
-    if (bound === 'idle' && s.partitionAtLast !== NO_WATERMARK)
-      return Math.min(partitionWatermark, s.watermarkAtLast + (partitionWatermark - s.partitionAtLast));
-    return s.watermark;
+    return bound === 'waiting' ? s.watermark : Math.min(partitionWatermark, bound);
   }
 
   position(): TenantPosition[] {
