@@ -672,11 +672,8 @@ export class WindowOperator
    * boundary of the smallest window — a function of the records, so a replay sweeps at the same points.
    */
   private partitionAdvanced(p: PartitionState, before: number, after: number): void {
-    if (before === NO_WATERMARK) p.clocks.partitionStarted(after);
-    else {
-      const step = this.assigner.sizesMs[0]!;
-      if (Math.floor(after / step) === Math.floor(before / step)) return;
-    }
+    const step = this.assigner.sizesMs[0]!;
+    if (before !== NO_WATERMARK && Math.floor(after / step) === Math.floor(before / step)) return;
     for (const t of p.tenants.values()) {
       const stored = p.clocks.stored(t.tenant);
       const watermark = p.clocks.watermark(t.tenant, after);

@@ -2,20 +2,11 @@ import { NO_WATERMARK } from './watermark.js';
 
 /**
  * One tenant's event-time clock inside a partition, as stored in a checkpoint: [tenant, highest event
- * time, watermark, partition watermark at its last record, its watermark then, its first record's
- * source's progress then, sources announced, per upstream source [id, highest event time of the tenant,
- * the source's progress at its last record of it]]. About 60 bytes plus 40 per raw partition carrying it.
+ * time, watermark, its first record's source's progress then, sources announced, per upstream source
+ * [id, highest event time of the tenant, the source's progress at its last record of it]]. In JSON about
+ * 50 bytes plus 35 per raw partition carrying the tenant.
  */
-export type TenantPosition = [
-  string,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  Array<[string, number, number]>,
-];
+export type TenantPosition = [string, number, number, number, number, Array<[string, number, number]>];
 
 interface TenantSourceState {
   maxEventTime: number;
@@ -32,10 +23,6 @@ export interface SourceFronts {
 interface TenantClockState {
   maxEventTime: number;
   watermark: number;
-  /** The partition's watermark right after this tenant's last record. */
-  partitionAtLast: number;
-  /** This tenant's watermark right after its last record. */
-  watermarkAtLast: number;
   /** Its first record's source's highest event time right after it (the base of the unseen wait). */
   frontAtFirst: number;
   expectedSources: number;
@@ -147,8 +134,6 @@ export class TenantClocks {
       s = {
         maxEventTime: eventTimeMs,
         watermark: NO_WATERMARK,
-        partitionAtLast: NO_WATERMARK,
-        watermarkAtLast: NO_WATERMARK,
         frontAtFirst: Math.max(eventTimeMs, this.fronts.front(source.id)),
         expectedSources: source.count,
         sources: new Map(),
@@ -163,38 +148,17 @@ export class TenantClocks {
       if (eventTimeMs > from.maxEventTime) from.maxEventTime = eventTimeMs;
       from.frontAtLast = front;
     }
-    // The idle advance up to this record was taken by watermark() before it; the tenant is active now.
     const next =
       partitionWatermark === NO_WATERMARK
         ? s.watermark
         : Math.max(s.watermark, this.boundedNow(s, partitionWatermark));
     s.watermark = next;
-    s.partitionAtLast = partitionWatermark;
-    s.watermarkAtLast = next;
     return next;
   }
 
   /**
-   * The partition's watermark left NO_WATERMARK: tenants whose records all came before that count their
-   * idle time from here (otherwise a tenant that never sends again would never close its windows).
-   */
-  partitionStarted(partitionWatermark: number): void {
-    for (const s of this.tenants.values()) {
-      if (s.partitionAtLast === NO_WATERMARK) {
-        s.partitionAtLast = partitionWatermark;
-        const own = s.maxEventTime - this.options.maxOutOfOrdernessMs;
-        s.watermarkAtLast = Math.max(s.watermark, Math.min(partitionWatermark, own));
-      }
-    }
-  }
-
-  /**
-   * The lowest (highest event time − bound) over the upstream sources that carry the tenant, or
-   * NO_WATERMARK while a source may still bring the tenant's first records, or when every source moved
-   * on without it (then the idle rule applies). Measured on each source's own progress: a source counts
-   * as not carrying the tenant once it moved `idleTimeoutMs` past the tenant's first record (seen on
-   * another source) without it, and stops counting once it moved that far past its last record of it.
-   * A validator draining a backlog chunk by chunk therefore never makes the tenant's later chunks late.
+   * The lowest reach (highest event time, moved on with the source's stream since) − bound over the
+   * upstream sources that carry the tenant, or 'waiting' while a source may still bring its first records.
    */
   private boundedNow(s: TenantClockState, partitionWatermark: number): number {
     const bound = this.bounded(s, partitionWatermark);
@@ -238,37 +202,17 @@ export class TenantClocks {
     for (const [id, s] of this.tenants) {
       const sources: Array<[string, number, number]> = [];
       for (const [sourceId, from] of s.sources) sources.push([sourceId, from.maxEventTime, from.frontAtLast]);
-      out.push([
-        id,
-        s.maxEventTime,
-        s.watermark,
-        s.partitionAtLast,
-        s.watermarkAtLast,
-        s.frontAtFirst,
-        s.expectedSources,
-        sources,
-      ]);
+      out.push([id, s.maxEventTime, s.watermark, s.frontAtFirst, s.expectedSources, sources]);
     }
     return out;
   }
 
   restore(position: readonly TenantPosition[]): void {
     this.tenants.clear();
-    for (const [
-      id,
-      maxEventTime,
-      watermark,
-      partitionAtLast,
-      watermarkAtLast,
-      first,
-      expected,
-      sources,
-    ] of position) {
+    for (const [id, maxEventTime, watermark, first, expected, sources] of position) {
       this.tenants.set(id, {
         maxEventTime,
         watermark,
-        partitionAtLast,
-        watermarkAtLast,
         frontAtFirst: first,
         expectedSources: expected,
         sources: new Map(

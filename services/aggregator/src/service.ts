@@ -65,11 +65,11 @@ function isPosition(value: unknown): value is WatermarkPosition {
         p.tenants.every(
           (t: unknown) =>
             Array.isArray(t) &&
-            t.length === 8 &&
+            t.length === 6 &&
             typeof t[0] === 'string' &&
-            t.slice(1, 7).every((n: unknown) => typeof n === 'number') &&
-            Array.isArray(t[7]) &&
-            t[7].every(
+            t.slice(1, 5).every((n: unknown) => typeof n === 'number') &&
+            Array.isArray(t[5]) &&
+            t[5].every(
               (x: unknown) =>
                 Array.isArray(x) &&
                 typeof x[0] === 'string' &&
