@@ -302,7 +302,7 @@ export class WindowOperator
       if (bucket === undefined) {
         // The clocks have not seen this record yet: the position is the one from just before it.
         position ??= this.position(p);
-        bucket = this.insertBucket(p, t, window, offset, partitionBefore, position);
+        bucket = this.insertBucket(t, window, offset, partitionBefore, position);
         bucket.closed = window.end <= watermark;
       }
       let state = bucket.windows.get(key);
@@ -510,7 +510,6 @@ export class WindowOperator
       for (const bs of ps.buckets) {
         const tenant = bs.tenant ?? bs.windows[0]?.series.tenant_id ?? '';
         const bucket = this.insertBucket(
-          p,
           this.tenantWindows(p, tenant),
           { start: bs.start, end: bs.start + bs.size },
           bs.firstOffset,
@@ -610,7 +609,6 @@ export class WindowOperator
   }
 
   private insertBucket(
-    p: PartitionState,
     t: TenantWindows,
     window: TimeWindow,
     firstOffset: number,
