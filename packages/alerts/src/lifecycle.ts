@@ -112,8 +112,11 @@ export interface LifecycleStats {
 export interface AlertLifecycle {
   /** Applies one observation; returns the notification it causes, if any. */
   observe(signal: AlertSignal): Alert | null;
-  /** Resolves conditions not observed for their resolve timeout; `nowMs` is event time. */
-  advance(nowMs: number): Alert[];
+  /**
+   * Resolves conditions not observed for their resolve timeout; `nowMs` is event time — of one tenant
+   * when `tenant` is given (tenants have their own clocks), and then only that tenant's conditions.
+   */
+  advance(nowMs: number, tenant?: string): Alert[];
   /** Tracked conditions (pending and firing), in a stable order. */
   tracked(): readonly TrackedAlert[];
   get(key: string): TrackedAlert | undefined;
@@ -257,9 +260,10 @@ export function createAlertLifecycle(defaults: LifecycleOptions = DEFAULT_LIFECY
       return resolve(t, observationOf(s), s.window_end, t.clear_since, 'recovered');
     },
 
-    advance(nowMs) {
+    advance(nowMs, tenant) {
       const out: Alert[] = [];
       for (const t of [...alerts.values()]) {
+        if (tenant !== undefined && t.labels.tenant_id !== tenant) continue;
         if (nowMs - t.last_observed_end < t.options.resolveTimeoutMs) continue;
         if (t.phase === 'pending') {
           alerts.delete(t.key);

@@ -7,3 +7,5 @@
 export const SOURCE_HEADER = 'aiops.source';
 /** On a window aggregate: its series key (seriesKey), so a consumer orders by it without recomputing. */
 export const SERIES_HEADER = 'aiops.series';
+/** On a window aggregate: how far (ms) its tenant was behind the other data of its partition when it closed. */
+export const BEHIND_MS_HEADER = 'aiops.behind-ms';

@@ -43,7 +43,7 @@ export type { DecodedMessage, DecoderOptions, TelemetryDecoder } from './decoder
 export { createDecoder, SchemaNotLoadedError } from './decoder.js';
 export type { ContractErrorReason } from './errors.js';
 export { CONTRACT_ERROR_REASONS, ContractError, formatPath, isContractError } from './errors.js';
-export { SERIES_HEADER, SOURCE_HEADER } from './headers.js';
+export { BEHIND_MS_HEADER, SERIES_HEADER, SOURCE_HEADER } from './headers.js';
 export type { TelemetryEventInput } from './input.js';
 export { telemetryEventInputSchema } from './input.js';
 export type { ContractLimits, TimeRange } from './limits.js';

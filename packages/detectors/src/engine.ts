@@ -42,10 +42,17 @@ import { rateExpected } from './stats/rate.js';
  * series went silent. All state is plain JSON (`snapshot()` / `restore()`).
  */
 export interface DetectionEngine {
-  /** Judges one window; returns the notifications to publish (firing, repeats, resolved). */
-  process(window: WindowAggregate): Alert[];
-  /** Punctuation at event time `nowMs` (e.g. the watermark, or wall-clock mapped to event time). */
-  tick(nowMs: number): Alert[];
+  /**
+   * Judges one window; returns the notifications to publish (firing, repeats, resolved). With
+   * `learnOnly` (a backfilled window, far behind live data) it feeds the baselines like any other
+   * window but judges nothing and notifies nothing.
+   */
+  process(window: WindowAggregate, learnOnly?: boolean): Alert[];
+  /**
+   * Punctuation at event time `nowMs` (e.g. the watermark, or wall-clock mapped to event time). With
+   * `tenant`, on that tenant's own clock: only its series and alerts are judged.
+   */
+  tick(nowMs: number, tenant?: string): Alert[];
   snapshot(): DetectionSnapshot;
   restore(snapshot: DetectionSnapshot): void;
   stats(): DetectionStats;
@@ -206,7 +213,7 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
   return {
     config: cfg,
 
-    process(w) {
+    process(w, learnOnly = false) {
       const key = seriesKey(w);
       let s = series.get(key);
       if (s === undefined) {
@@ -243,6 +250,14 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
       }
       counters.windows++;
       const f = extractFeatures(w);
+      if (learnOnly) {
+        // Backfill: becomes the pending window (learned when the next one comes), judged never.
+        s.pending = f;
+        outageSeen(s.outage, f);
+        s.outage.noData = false;
+        if (f.end > rt.peer.lastEnd) rt.peer.lastEnd = f.end;
+        return [];
+      }
       const out: Alert[] = [];
       sink.alerts = out;
       const ctx = rt.ctx;
@@ -259,15 +274,16 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
       return finish(out);
     },
 
-    tick(nowMs) {
+    tick(nowMs, tenant) {
       counters.ticks++;
       const out: Alert[] = [];
       sink.alerts = out;
       for (const s of series.values()) {
+        if (tenant !== undefined && s.series.tenant_id !== tenant) continue;
         const rt = runtimeOf(s);
         outageTick(rt.ctx, s.outage, nowMs, rt.peer.lastEnd);
       }
-      for (const a of lifecycle.advance(nowMs)) out.push(a);
+      for (const a of lifecycle.advance(nowMs, tenant)) out.push(a);
       return finish(out);
     },
 

@@ -40,6 +40,7 @@ export {
   headerText,
   readWatermarkMarker,
   SOURCE_HEADER,
+  TENANT_WATERMARKS_HEADER,
   WATERMARK_HEADER,
   watermarkMarkers,
 } from './watermark-marker.js';

@@ -6,6 +6,12 @@ import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 export { SOURCE_HEADER };
 /** On a watermark marker: the source's watermark, in epoch milliseconds. */
 export const WATERMARK_HEADER = 'aiops.watermark';
+/**
+ * On a watermark marker: the tenants whose clock is behind the source's watermark, as a JSON array of
+ * [tenant, epoch ms]. Every tenant not listed is at the source's watermark. Each marker lists them all
+ * (it replaces the previous marker's list), so a consumer needs only the latest marker of each source.
+ */
+export const TENANT_WATERMARKS_HEADER = 'aiops.tenant-watermarks';
 
 /**
  * A watermark marker: "source `source` will send nothing more to this partition with event time at or
@@ -17,14 +23,18 @@ export const WATERMARK_HEADER = 'aiops.watermark';
 export interface WatermarkMarker {
   readonly source: RecordSource;
   readonly watermarkMs: number;
+  /** Tenants behind `watermarkMs`, with their own watermark (see TENANT_WATERMARKS_HEADER). */
+  readonly tenants?: ReadonlyArray<readonly [string, number]>;
 }
 
 /** One marker per partition `0 … partitions-1` of the topic. */
 export function watermarkMarkers(partitions: number, marker: WatermarkMarker): Message[] {
-  const headers = {
+  const headers: Record<string, string> = {
     [WATERMARK_HEADER]: String(marker.watermarkMs),
     [SOURCE_HEADER]: formatSource(marker.source),
   };
+  if (marker.tenants !== undefined && marker.tenants.length > 0)
+    headers[TENANT_WATERMARKS_HEADER] = JSON.stringify(marker.tenants);
   const messages: Message[] = [];
   for (let partition = 0; partition < partitions; partition++)
     messages.push({ partition, key: null, value: null, headers });
@@ -54,5 +64,30 @@ export function readWatermarkMarker(
   const source = headerText(message.headers, SOURCE_HEADER);
   if (source === undefined || source === '')
     throw new Error(`watermark marker: ${SOURCE_HEADER} header missing`);
-  return { source: parseSource(source), watermarkMs };
+  const tenantsText = headerText(message.headers, TENANT_WATERMARKS_HEADER);
+  if (tenantsText === undefined) return { source: parseSource(source), watermarkMs };
+  return { source: parseSource(source), watermarkMs, tenants: parseTenantWatermarks(tenantsText) };
+}
+
+function parseTenantWatermarks(text: string): Array<[string, number]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`watermark marker: ${TENANT_WATERMARKS_HEADER} is not JSON`);
+  }
+  const valid =
+    Array.isArray(parsed) &&
+    parsed.every(
+      (entry: unknown) =>
+        Array.isArray(entry) &&
+        entry.length === 2 &&
+        typeof entry[0] === 'string' &&
+        Number.isSafeInteger(entry[1]),
+    );
+  if (!valid)
+    throw new Error(
+      `watermark marker: ${TENANT_WATERMARKS_HEADER} must be a JSON array of [tenant, epoch ms]`,
+    );
+  return parsed as Array<[string, number]>;
 }

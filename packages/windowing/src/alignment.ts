@@ -12,22 +12,45 @@ export interface AlignerOptions {
   sourceIdleTimeoutMs: number;
 }
 
-/** What the aligner hands on, in order: an item to process, or punctuation at an event time. */
-export type AlignedStep<T> = { kind: 'item'; item: T } | { kind: 'tick'; atMs: number };
+/**
+ * What the aligner hands on, in order: an item to process, or punctuation at an event time for one
+ * lane (the detector's lanes are tenants: each has its own clock).
+ */
+export type AlignedStep<T> = { kind: 'item'; item: T } | { kind: 'tick'; atMs: number; lane: string };
 
 export interface AlignerSnapshot<T> {
+  /** The highest lane clock (before lanes: the one clock). */
   clockMs: number;
   lastTickMs: number;
-  /** Per source: [id, watermark]. Wall times are not kept: a restored source counts as just heard from. */
-  sources: Array<[string, number]>;
+  /**
+   * Per source: [id, watermark, lanes behind it as [lane, watermark]]. Wall times are not kept: a
+   * restored source counts as just heard from.
+   */
+  sources: Array<[string, number] | [string, number, Array<[string, number]>]>;
   expectedSources: number;
   /** Items received and not yet handed on. */
   held: T[];
+  /** Per lane: [lane, clock, last tick]. Absent in snapshots from before lanes. */
+  lanes?: Array<[string, number, number]>;
 }
+
+/**
+ * The lane that always exists, from the start: it follows the sources' own watermarks (no source lists
+ * it as behind), so its clock and ticks are those of an aligner without lanes.
+ */
+export const DEFAULT_LANE = '';
 
 interface SourceState {
   watermarkMs: number;
+  /** Lanes behind the source's watermark, from its latest marker. */
+  lanes: Map<string, number>;
   lastWallMs: number;
+}
+
+interface LaneState<T> {
+  clockMs: number;
+  lastTickMs: number;
+  held: T[];
 }
 
 /**
@@ -39,123 +62,194 @@ interface SourceState {
  * of how the sources' records interleaved in the partition or were cut into batches: a consumer that
  * applies the steps computes the same thing in every run (the detector's absence checks depend on it).
  *
- * An item at or before the clock when it arrives (a late revision, or a replay of one handed on
+ * Lanes. Items belong to a lane (`laneOf`; the detector's lanes are tenants), and each lane has its own
+ * clock: the minimum over sources of the lane's watermark at that source, which is the source's own
+ * watermark unless its latest marker lists the lane as behind it. A tenant that is minutes or hours
+ * behind the others (late telemetry, a backfill) is judged, and ticked, on its own clock, and holds back
+ * no other lane. Within a lane the steps are a function of the items and markers; lanes are advanced in
+ * lane order.
+ *
+ * An item at or before its lane's clock when it arrives (a late revision, or a replay of one handed on
  * already) is handed on at once, ahead of the next release. A source that sent no marker for
- * `sourceIdleTimeoutMs` of wall time stops holding the clock back until it speaks again; sources
+ * `sourceIdleTimeoutMs` of wall time stops holding the clocks back until it speaks again; sources
  * announced (`count`) but not seen yet are waited for that long after the first marker.
  */
 export class EventTimeAligner<T> {
-  private clockMs = NO_WATERMARK;
-  private lastTickMs = NO_WATERMARK;
   private expectedSources = 1;
   private firstMarkerWallMs: number | null = null;
   private readonly sources = new Map<string, SourceState>();
-  private held: T[] = [];
+  private lanes = new Map<string, LaneState<T>>();
+  /** Clock and tick grid a lane restored from a snapshot without lanes starts from. */
+  private restoredClock = { clockMs: NO_WATERMARK, lastTickMs: NO_WATERMARK };
   private passThrough: T[] = [];
+  private changes = 0;
 
   constructor(
     private readonly options: AlignerOptions,
     private readonly timeOf: (item: T) => number,
     private readonly order: (a: T, b: T) => number,
+    private readonly laneOf: (item: T) => string = () => DEFAULT_LANE,
   ) {
     if (!(options.tickStepMs > 0)) throw new RangeError('tickStepMs must be > 0');
     if (!(options.sourceIdleTimeoutMs > 0)) throw new RangeError('sourceIdleTimeoutMs must be > 0');
+    this.laneFor(DEFAULT_LANE);
   }
 
-  /** The event time up to which every source has vouched (NO_WATERMARK before that). */
+  /** The highest lane clock (NO_WATERMARK before any). */
   clock(): number {
-    return this.clockMs;
+    let highest = NO_WATERMARK;
+    for (const lane of this.lanes.values()) if (lane.clockMs > highest) highest = lane.clockMs;
+    return highest;
+  }
+
+  /** The clock of one lane (NO_WATERMARK when it has none yet). */
+  laneClock(lane: string): number {
+    return this.lanes.get(lane)?.clockMs ?? NO_WATERMARK;
+  }
+
+  /** Increases whenever a lane's clock moves: tells a consumer its state changed. */
+  version(): number {
+    return this.changes;
   }
 
   /** Items held back waiting for the clock. */
   heldCount(): number {
-    return this.held.length;
+    let count = 0;
+    for (const lane of this.lanes.values()) count += lane.held.length;
+    return count;
   }
 
   add(item: T): void {
-    if (this.timeOf(item) <= this.clockMs) this.passThrough.push(item);
-    else this.held.push(item);
+    const lane = this.laneFor(this.laneOf(item));
+    if (this.timeOf(item) <= lane.clockMs) this.passThrough.push(item);
+    else lane.held.push(item);
   }
 
-  observeWatermark(source: RecordSource, watermarkMs: number, wallNowMs: number): void {
+  /**
+   * A marker: `source` vouches for `watermarkMs`, and for the lanes listed in `lanes` (each behind it)
+   * for their own watermark. The list replaces the source's previous one.
+   */
+  observeWatermark(
+    source: RecordSource,
+    watermarkMs: number,
+    wallNowMs: number,
+    lanes: ReadonlyArray<readonly [string, number]> = [],
+  ): void {
     if (source.count > this.expectedSources) this.expectedSources = source.count;
     this.firstMarkerWallMs ??= wallNowMs;
-    const state = this.sources.get(source.id);
-    if (state === undefined) this.sources.set(source.id, { watermarkMs, lastWallMs: wallNowMs });
-    else {
+    let state = this.sources.get(source.id);
+    if (state === undefined) {
+      state = { watermarkMs, lanes: new Map(), lastWallMs: wallNowMs };
+      this.sources.set(source.id, state);
+    } else {
       // Markers can repeat or come back older after an upstream restart; a source never goes back.
       if (watermarkMs > state.watermarkMs) state.watermarkMs = watermarkMs;
       state.lastWallMs = wallNowMs;
     }
+    state.lanes = new Map(lanes.map(([lane, ms]) => [lane, ms]));
   }
 
-  /** Moves the clock as far as the sources allow and returns the steps that releases. */
+  /** Moves the lanes' clocks as far as the sources allow and returns the steps that releases. */
   advance(wallNowMs: number): AlignedStep<T>[] {
     const steps: AlignedStep<T>[] = this.passThrough.map((item) => ({ kind: 'item', item }));
     this.passThrough = [];
-    const clock = this.sourceClock(wallNowMs);
-    if (clock <= this.clockMs) return steps;
-    this.clockMs = clock;
-
-    const released: T[] = [];
-    const kept: T[] = [];
-    for (const item of this.held) (this.timeOf(item) <= clock ? released : kept).push(item);
-    this.held = kept;
-    released.sort((a, b) => this.timeOf(a) - this.timeOf(b) || this.order(a, b));
-
-    const step = this.options.tickStepMs;
-    if (this.lastTickMs === NO_WATERMARK) {
-      // Ticks before the first item have nothing to judge: the grid starts just before it.
-      const first = released.length > 0 ? this.timeOf(released[0]!) : clock;
-      this.lastTickMs = Math.ceil(first / step) * step - step;
+    const active = this.activeSources(wallNowMs);
+    if (active === null) return steps;
+    const names = [...this.lanes.keys()].sort();
+    for (const name of names) {
+      const lane = this.lanes.get(name)!;
+      let clock = Number.POSITIVE_INFINITY;
+      for (const source of active) {
+        const ms = source.lanes.get(name) ?? source.watermarkMs;
+        if (ms < clock) clock = ms;
+      }
+      if (clock === Number.POSITIVE_INFINITY || clock <= lane.clockMs) continue;
+      this.release(name, lane, clock, steps);
     }
-    let index = 0;
-    for (let tick = this.lastTickMs + step; tick <= clock; tick += step) {
-      while (index < released.length && this.timeOf(released[index]!) <= tick)
-        steps.push({ kind: 'item', item: released[index++]! });
-      steps.push({ kind: 'tick', atMs: tick });
-      this.lastTickMs = tick;
-    }
-    while (index < released.length) steps.push({ kind: 'item', item: released[index++]! });
     return steps;
   }
 
-  private sourceClock(wallNowMs: number): number {
+  private release(name: string, lane: LaneState<T>, clock: number, steps: AlignedStep<T>[]): void {
+    lane.clockMs = clock;
+    this.changes += 1;
+    const released: T[] = [];
+    const kept: T[] = [];
+    for (const item of lane.held) (this.timeOf(item) <= clock ? released : kept).push(item);
+    lane.held = kept;
+    released.sort((a, b) => this.timeOf(a) - this.timeOf(b) || this.order(a, b));
+
+    const step = this.options.tickStepMs;
+    if (lane.lastTickMs === NO_WATERMARK) {
+      // Ticks before the first item have nothing to judge: the grid starts just before it.
+      const first = released.length > 0 ? this.timeOf(released[0]!) : clock;
+      lane.lastTickMs = Math.ceil(first / step) * step - step;
+    }
+    let index = 0;
+    for (let tick = lane.lastTickMs + step; tick <= clock; tick += step) {
+      while (index < released.length && this.timeOf(released[index]!) <= tick)
+        steps.push({ kind: 'item', item: released[index++]! });
+      steps.push({ kind: 'tick', atMs: tick, lane: name });
+      lane.lastTickMs = tick;
+    }
+    while (index < released.length) steps.push({ kind: 'item', item: released[index++]! });
+  }
+
+  /** The sources that hold the clocks back now, or null while announced sources are still awaited. */
+  private activeSources(wallNowMs: number): SourceState[] | null {
     const timeout = this.options.sourceIdleTimeoutMs;
-    if (this.firstMarkerWallMs === null) return NO_WATERMARK;
+    if (this.firstMarkerWallMs === null) return null;
     const waitingForUnseen =
       this.sources.size < this.expectedSources && wallNowMs - this.firstMarkerWallMs < timeout;
-    if (waitingForUnseen) return NO_WATERMARK;
-    let lowest = Number.POSITIVE_INFINITY;
-    for (const state of this.sources.values()) {
-      if (wallNowMs - state.lastWallMs >= timeout) continue;
-      if (state.watermarkMs < lowest) lowest = state.watermarkMs;
+    if (waitingForUnseen) return null;
+    const active: SourceState[] = [];
+    for (const state of this.sources.values()) if (wallNowMs - state.lastWallMs < timeout) active.push(state);
+    return active;
+  }
+
+  private laneFor(name: string): LaneState<T> {
+    let lane = this.lanes.get(name);
+    if (lane === undefined) {
+      lane = { clockMs: this.restoredClock.clockMs, lastTickMs: this.restoredClock.lastTickMs, held: [] };
+      this.lanes.set(name, lane);
     }
-    return lowest === Number.POSITIVE_INFINITY ? NO_WATERMARK : lowest;
+    return lane;
   }
 
   snapshot(): AlignerSnapshot<T> {
+    const held: T[] = [...this.passThrough];
+    const lanes: Array<[string, number, number]> = [];
+    for (const [name, lane] of this.lanes) {
+      held.push(...lane.held);
+      lanes.push([name, lane.clockMs, lane.lastTickMs]);
+    }
     return {
-      clockMs: this.clockMs,
-      lastTickMs: this.lastTickMs,
-      sources: [...this.sources].map(([id, state]) => [id, state.watermarkMs]),
+      clockMs: this.clock(),
+      lastTickMs: this.restoredClock.lastTickMs,
+      sources: [...this.sources].map(([id, state]) => [id, state.watermarkMs, [...state.lanes]]),
       expectedSources: this.expectedSources,
       // Pass-through items are handed on in the same step as the snapshot is taken; kept here for safety.
-      held: [...this.passThrough, ...this.held],
+      held,
+      lanes,
     };
   }
 
   /** Restores a snapshot; every source counts as heard from at `wallNowMs`, so none is judged idle at once. */
   restore(snapshot: AlignerSnapshot<T>, wallNowMs: number): void {
-    this.clockMs = snapshot.clockMs;
-    this.lastTickMs = snapshot.lastTickMs;
     this.expectedSources = snapshot.expectedSources;
     this.sources.clear();
-    for (const [id, watermarkMs] of snapshot.sources)
-      this.sources.set(id, { watermarkMs, lastWallMs: wallNowMs });
+    for (const [id, watermarkMs, lanes] of snapshot.sources)
+      this.sources.set(id, { watermarkMs, lanes: new Map(lanes ?? []), lastWallMs: wallNowMs });
     this.firstMarkerWallMs = this.sources.size > 0 ? wallNowMs : null;
+    this.lanes = new Map();
+    // From before lanes: every lane starts at the one clock there was.
+    this.restoredClock =
+      snapshot.lanes === undefined
+        ? { clockMs: snapshot.clockMs, lastTickMs: snapshot.lastTickMs }
+        : { clockMs: NO_WATERMARK, lastTickMs: NO_WATERMARK };
+    for (const [name, clockMs, lastTickMs] of snapshot.lanes ?? [])
+      this.lanes.set(name, { clockMs, lastTickMs, held: [] });
+    this.laneFor(DEFAULT_LANE);
     this.passThrough = [];
-    this.held = [];
     for (const item of snapshot.held) this.add(item);
   }
 }

@@ -1,7 +1,7 @@
 export type { AccumulatorSnapshot } from './accumulator.js';
 export { checkEvent, WindowAccumulator } from './accumulator.js';
 export type { AlignedStep, AlignerOptions, AlignerSnapshot } from './alignment.js';
-export { EventTimeAligner } from './alignment.js';
+export { DEFAULT_LANE, EventTimeAligner } from './alignment.js';
 export type { TimeWindow, WindowAssigner } from './assigner.js';
 export { tumblingWindows } from './assigner.js';
 export type { Lateness } from './lateness.js';
@@ -16,7 +16,16 @@ export type {
   WindowOperatorStats,
   WindowOutput,
 } from './operator.js';
-export { LATE_HEADERS, LATE_OUTPUT, LATE_REASON, SOURCE_HEADER, WindowOperator } from './operator.js';
+export {
+  BEHIND_HEADER,
+  LATE_HEADERS,
+  LATE_OUTPUT,
+  LATE_REASON,
+  SOURCE_HEADER,
+  WindowOperator,
+} from './operator.js';
+export type { SourceFronts, TenantClockOptions, TenantPosition } from './tenant-clock.js';
+export { TenantClocks } from './tenant-clock.js';
 export type { LateFiring, TriggerResult } from './trigger.js';
 export { EventTimeTrigger } from './trigger.js';
 export type { RecordSource, WatermarkOptions, WatermarkPosition, WatermarkSnapshot } from './watermark.js';

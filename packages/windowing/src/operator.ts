@@ -12,6 +12,7 @@ import {
   type SourceOffsetsSnapshot,
   type UnseenGiveUp,
 } from './offsets.js';
+import { TenantClocks, type TenantPosition } from './tenant-clock.js';
 import { EventTimeTrigger, type LateFiring } from './trigger.js';
 import {
   NO_WATERMARK,
@@ -30,6 +31,11 @@ export interface WindowOperatorOptions {
   allowedLatenessMs?: number;
   /** Wall time without records after which a partition's watermark advances by itself; default 30 000. */
   idleTimeoutMs?: number;
+  /**
+   * Partition stream time without a record of a tenant after which its clock moves with the
+   * partition's (see TenantClocks); default idleTimeoutMs.
+   */
+  tenantIdleTimeoutMs?: number;
   /** Period of the wall-clock punctuation that checks for idle partitions; default 1 000. */
   idleCheckIntervalMs?: number;
   /** How late corrections are emitted (see LateFiring); default 'coalesce'. */
@@ -56,6 +62,13 @@ export const LATE_HEADERS = {
 export const LATE_REASON = 'late_event';
 
 /**
+ * Header on every emitted aggregate: how many ms its tenant was behind the other data of the raw
+ * partitions carrying it when it was emitted (TenantClocks.lag). A function of the records, so a replay
+ * repeats it.
+ */
+export const BEHIND_HEADER = 'behind_ms';
+
+/**
  * Record header naming the upstream source of a record as `id/count` (the validator writes the raw
  * partition and the raw topic's partition count). Watermarks are kept per source; see WatermarkTracker.
  */
@@ -68,6 +81,8 @@ function sourceOf(record: StreamRecord<string, TelemetryEvent>): RecordSource | 
 
 export interface WindowOperatorStats {
   partitions: number;
+  /** Tenants with a clock, all partitions. */
+  tenants: number;
   /** Windows in state (open or closed but within allowed lateness), all series and sizes. */
   openWindows: number;
   /** Series with at least one window in state. */
@@ -100,13 +115,16 @@ export interface PartitionSnapshot {
   watermark: WatermarkSnapshot;
   offsets: SourceOffsetsSnapshot;
   buckets: BucketSnapshot[];
-  /** Windows awaiting their coalesced late emission, in order: [size, start, series key]. */
-  pending: Array<[number, number, string]>;
+  /** Windows awaiting their coalesced late emission, in order: [size, start, series key, tenant]. */
+  pending: Array<[number, number, string, string?]>;
+  /** The tenants' clocks (see TenantClocks). */
+  tenants?: TenantPosition[];
   unseenGivenUpAt?: UnseenGiveUp | null;
   replayUnseenGiveUp?: UnseenGiveUp | null;
 }
 
 export interface BucketSnapshot {
+  tenant?: string;
   size: number;
   start: number;
   closed: boolean;
@@ -134,8 +152,9 @@ interface WindowState {
   pending: boolean;
 }
 
-/** The windows of every series for one window (size, start) in one partition. */
+/** The windows of every series of one tenant for one window (size, start) in one partition. */
 interface Bucket extends OffsetSpan {
+  readonly tenant: string;
   readonly window: TimeWindow;
   readonly size: number;
   /** The watermark passed the window end (revision 0 is due or out). */
@@ -153,15 +172,23 @@ interface SeriesEntry {
   windows: number;
 }
 
-interface PartitionState {
-  readonly partition: number;
-  readonly watermark: WatermarkTracker;
-  readonly offsets: SourceOffsets;
+/** The windows of one tenant in one partition, closed by the tenant's own clock. */
+interface TenantWindows {
+  readonly tenant: string;
   /** size → start → bucket */
   readonly bySize: Map<number, Map<number, Bucket>>;
   /** Every bucket, sorted by (end, size). */
   readonly ordered: Bucket[];
   readonly pending: Array<{ bucket: Bucket; state: WindowState }>;
+}
+
+interface PartitionState {
+  readonly partition: number;
+  /** The partition's watermark: the minimum over upstream sources. Caps every tenant's clock. */
+  readonly watermark: WatermarkTracker;
+  readonly clocks: TenantClocks;
+  readonly tenants: Map<string, TenantWindows>;
+  readonly offsets: SourceOffsets;
   readonly series: Map<string, SeriesEntry>;
   /** Where this run stopped waiting for unseen sources (null: not yet, or before it was resumed). */
   unseenGivenUpAt: UnseenGiveUp | null;
@@ -193,6 +220,7 @@ export class WindowOperator
   readonly maxOutOfOrdernessMs: number;
   readonly allowedLatenessMs: number;
   readonly idleTimeoutMs: number;
+  readonly tenantIdleTimeoutMs: number;
   readonly idleCheckIntervalMs: number;
   private context: ProcessorContext<string, WindowOutput> | null = null;
   private punctuation: Cancellable | null = null;
@@ -212,11 +240,12 @@ export class WindowOperator
     this.maxOutOfOrdernessMs = options.maxOutOfOrdernessMs ?? 5_000;
     this.allowedLatenessMs = options.allowedLatenessMs ?? 60_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.tenantIdleTimeoutMs = options.tenantIdleTimeoutMs ?? this.idleTimeoutMs;
     this.idleCheckIntervalMs = options.idleCheckIntervalMs ?? 1_000;
     if (!(this.maxOutOfOrdernessMs >= 0)) throw new RangeError('maxOutOfOrdernessMs must be >= 0');
     if (!(this.allowedLatenessMs >= 0)) throw new RangeError('allowedLatenessMs must be >= 0');
-    if (!(this.idleTimeoutMs > 0) || !(this.idleCheckIntervalMs > 0)) {
-      throw new RangeError('idleTimeoutMs and idleCheckIntervalMs must be > 0');
+    if (!(this.idleTimeoutMs > 0) || !(this.idleCheckIntervalMs > 0) || !(this.tenantIdleTimeoutMs > 0)) {
+      throw new RangeError('idleTimeoutMs, tenantIdleTimeoutMs and idleCheckIntervalMs must be > 0');
     }
   }
 
@@ -248,13 +277,20 @@ export class WindowOperator
       if (replay.beforeRecord) {
         const before = p.watermark.current();
         const after = p.watermark.giveUpOnUnseen(context.currentSystemTimeMs());
-        if (after > before) this.advance(p, after);
+        if (after > before) this.partitionAdvanced(p, before, after);
       } else giveUpWhileObserving = true;
     }
-    const watermark = p.watermark.current();
+    const tenant = event.tenant_id;
+    const t = this.tenantWindows(p, tenant);
+    const partitionBefore = p.watermark.current();
+    // The tenant's clock first catches up with the partition's (an idle tenant's advance), then judges.
+    const stored = p.clocks.stored(tenant);
+    const watermark = p.clocks.watermark(tenant, partitionBefore);
+    if (watermark > stored) this.advance(p, t, watermark);
     const key = seriesKey(event);
     let rejected: TimeWindow[] | null = null;
     let accepted = 0;
+    let position: WatermarkPosition | undefined;
     for (const window of this.assigner.assign(event.timestamp)) {
       const lateness = classify(window.end, watermark, this.allowedLatenessMs);
       if (lateness === 'too_late') {
@@ -262,7 +298,13 @@ export class WindowOperator
         rejected.push(window);
         continue;
       }
-      const bucket = this.bucketFor(p, window, watermark, offset);
+      let bucket = t.bySize.get(window.end - window.start)?.get(window.start);
+      if (bucket === undefined) {
+        // The clocks have not seen this record yet: the position is the one from just before it.
+        position ??= this.position(p);
+        bucket = this.insertBucket(t, window, offset, partitionBefore, position);
+        bucket.closed = window.end <= watermark;
+      }
       let state = bucket.windows.get(key);
       if (state === undefined) state = this.newWindow(p, bucket, key, event);
       const late = lateness === 'late_within_lateness';
@@ -272,10 +314,10 @@ export class WindowOperator
       if (late) {
         this.counters.lateAccepted += 1;
         const decision = this.trigger.onElement(window.end, watermark);
-        if (decision === 'fire') this.emit(bucket, state);
+        if (decision === 'fire') this.emit(p, bucket, state);
         else if (decision === 'fire_at_next_watermark' && !state.pending) {
           state.pending = true;
-          p.pending.push({ bucket, state });
+          t.pending.push({ bucket, state });
         }
       }
     }
@@ -283,9 +325,15 @@ export class WindowOperator
     p.offsets.processed(offset);
     const waiting = !p.watermark.gaveUpOnUnseen();
     if (giveUpWhileObserving) p.watermark.giveUpOnUnseen(context.currentSystemTimeMs());
-    const advanced = p.watermark.observe(event.timestamp, context.currentSystemTimeMs(), sourceOf(record));
+    const partitionAfter = p.watermark.observe(
+      event.timestamp,
+      context.currentSystemTimeMs(),
+      sourceOf(record),
+    );
     if (waiting && p.watermark.gaveUpOnUnseen()) p.unseenGivenUpAt ??= { offset, beforeRecord: false };
-    if (advanced > watermark) this.advance(p, advanced);
+    const advanced = p.clocks.observe(tenant, event.timestamp, partitionAfter, sourceOf(record));
+    if (advanced > watermark) this.advance(p, t, advanced);
+    if (partitionAfter > partitionBefore) this.partitionAdvanced(p, partitionBefore, partitionAfter);
   }
 
   /**
@@ -297,10 +345,13 @@ export class WindowOperator
    */
   skip(event: TelemetryEvent, source: { partition: number; offset: number }): void {
     const p = this.partitionState(source.partition);
+    const t = p.tenants.get(event.tenant_id);
     const key = seriesKey(event);
-    for (const window of this.assigner.assign(event.timestamp)) {
-      const bucket = p.bySize.get(window.end - window.start)?.get(window.start);
-      if (bucket?.windows.has(key)) bucket.lastOffset = source.offset;
+    if (t !== undefined) {
+      for (const window of this.assigner.assign(event.timestamp)) {
+        const bucket = t.bySize.get(window.end - window.start)?.get(window.start);
+        if (bucket?.windows.has(key)) bucket.lastOffset = source.offset;
+      }
     }
     p.offsets.processed(source.offset);
   }
@@ -316,7 +367,7 @@ export class WindowOperator
       const after = p.watermark.onIdleCheck(wallNowMs);
       if (waiting && p.watermark.gaveUpOnUnseen())
         p.unseenGivenUpAt ??= { offset: p.offsets.nextOffset(), beforeRecord: true };
-      if (after > before) this.advance(p, after);
+      if (after > before) this.partitionAdvanced(p, before, after);
     }
   }
 
@@ -327,7 +378,7 @@ export class WindowOperator
   checkpoint(partition: number): Checkpoint | null {
     const p = this.partitions.get(partition);
     if (p === undefined) return null;
-    const checkpoint = p.offsets.checkpoint(p.ordered, p.watermark.current(), p.watermark.position());
+    const checkpoint = p.offsets.checkpoint(this.buckets(p), p.watermark.current(), this.position(p));
     if (checkpoint === null) return null;
     // A replay from before the give-up must repeat it where the original did.
     const giveUp = p.unseenGivenUpAt ?? p.replayUnseenGiveUp;
@@ -343,6 +394,7 @@ export class WindowOperator
   resume(partition: number, watermark: number | WatermarkPosition, unseenGiveUp?: UnseenGiveUp): void {
     this.releasePartition(partition);
     const p = this.newPartition(partition, watermark);
+    if (typeof watermark !== 'number' && watermark.tenants !== undefined) p.clocks.restore(watermark.tenants);
     if (unseenGiveUp !== undefined && !p.watermark.gaveUpOnUnseen()) p.replayUnseenGiveUp = unseenGiveUp;
     this.partitions.set(partition, p);
   }
@@ -351,7 +403,7 @@ export class WindowOperator
   releasePartition(partition: number): void {
     const p = this.partitions.get(partition);
     if (p === undefined) return;
-    for (const bucket of p.ordered) this.openWindowCount -= bucket.windows.size;
+    for (const bucket of this.buckets(p)) this.openWindowCount -= bucket.windows.size;
     this.partitions.delete(partition);
   }
 
@@ -360,19 +412,39 @@ export class WindowOperator
     return this.partitions.get(partition)?.watermark.current() ?? null;
   }
 
+  /**
+   * The tenants of `partition` whose clock is behind the partition's watermark, with their watermark
+   * (every window of theirs ending at or before it was emitted). Tenants not listed are at the
+   * partition's watermark.
+   */
+  laggingTenants(partition: number): Array<[string, number]> {
+    const p = this.partitions.get(partition);
+    if (p === undefined) return [];
+    const partitionWatermark = p.watermark.current();
+    const out: Array<[string, number]> = [];
+    for (const tenant of p.clocks.tenantIds()) {
+      const watermark = p.clocks.stored(tenant);
+      if (watermark < partitionWatermark) out.push([tenant, watermark]);
+    }
+    return out;
+  }
+
   stats(): WindowOperatorStats {
     let activeSeries = 0;
     let pendingLateWindows = 0;
     let sketchBytes = 0;
+    let tenants = 0;
     for (const p of this.partitions.values()) {
       activeSeries += p.series.size;
-      pendingLateWindows += p.pending.length;
-      for (const bucket of p.ordered) {
+      tenants += p.clocks.size;
+      for (const t of p.tenants.values()) pendingLateWindows += t.pending.length;
+      for (const bucket of this.buckets(p)) {
         for (const state of bucket.windows.values()) sketchBytes += state.accumulator.sketchBytes;
       }
     }
     return {
       partitions: this.partitions.size,
+      tenants,
       openWindows: this.openWindowCount,
       activeSeries,
       pendingLateWindows,
@@ -384,11 +456,16 @@ export class WindowOperator
   snapshot(): WindowOperatorSnapshot {
     const partitions: PartitionSnapshot[] = [];
     for (const p of this.partitions.values()) {
+      const pending: PartitionSnapshot['pending'] = [];
+      for (const t of p.tenants.values())
+        for (const { bucket, state } of t.pending)
+          pending.push([bucket.size, bucket.window.start, state.key, t.tenant]);
       partitions.push({
         partition: p.partition,
         watermark: p.watermark.snapshot(),
         offsets: p.offsets.snapshot(),
-        buckets: p.ordered.map((bucket) => ({
+        buckets: [...this.buckets(p)].map((bucket) => ({
+          tenant: bucket.tenant,
           size: bucket.size,
           start: bucket.window.start,
           closed: bucket.closed,
@@ -403,7 +480,8 @@ export class WindowOperator
             accumulator: state.accumulator.snapshot(),
           })),
         })),
-        pending: p.pending.map(({ bucket, state }) => [bucket.size, bucket.window.start, state.key]),
+        pending,
+        tenants: p.clocks.position(),
         unseenGivenUpAt: p.unseenGivenUpAt,
         replayUnseenGiveUp: p.replayUnseenGiveUp,
       });
@@ -425,14 +503,15 @@ export class WindowOperator
     for (const ps of snapshot.partitions) {
       const p = this.newPartition(ps.partition, NO_WATERMARK);
       p.watermark.restore(ps.watermark);
+      p.clocks.restore(ps.tenants ?? []);
       p.offsets.restore(ps.offsets);
       p.unseenGivenUpAt = ps.unseenGivenUpAt ?? null;
       p.replayUnseenGiveUp = ps.replayUnseenGiveUp ?? null;
       for (const bs of ps.buckets) {
+        const tenant = bs.tenant ?? bs.windows[0]?.series.tenant_id ?? '';
         const bucket = this.insertBucket(
-          p,
+          this.tenantWindows(p, tenant),
           { start: bs.start, end: bs.start + bs.size },
-          bs.size,
           bs.firstOffset,
           bs.firstWatermark,
           bs.firstPosition,
@@ -450,15 +529,21 @@ export class WindowOperator
           this.openWindowCount += 1;
         }
       }
-      for (const [size, start, key] of ps.pending) {
-        const bucket = p.bySize.get(size)?.get(start);
+      for (const [size, start, key, tenantId] of ps.pending) {
+        const t = tenantId === undefined ? this.tenantOfKey(p, key) : p.tenants.get(tenantId);
+        const bucket = t?.bySize.get(size)?.get(start);
         const state = bucket?.windows.get(key);
-        if (bucket === undefined || state === undefined)
+        if (t === undefined || bucket === undefined || state === undefined)
           throw new RangeError(`snapshot pending window ${key} is missing`);
-        p.pending.push({ bucket, state });
+        t.pending.push({ bucket, state });
       }
       this.partitions.set(ps.partition, p);
     }
+  }
+
+  private tenantOfKey(p: PartitionState, key: string): TenantWindows | undefined {
+    const series = p.series.get(key)?.series;
+    return series === undefined ? undefined : p.tenants.get(series.tenant_id);
   }
 
   private config(): WindowOperatorSnapshot['config'] {
@@ -476,16 +561,19 @@ export class WindowOperator
   }
 
   private newPartition(partition: number, watermark: number | WatermarkPosition): PartitionState {
+    const tracker = new WatermarkTracker(
+      { maxOutOfOrdernessMs: this.maxOutOfOrdernessMs, idleTimeoutMs: this.idleTimeoutMs },
+      watermark,
+    );
     return {
       partition,
-      watermark: new WatermarkTracker(
-        { maxOutOfOrdernessMs: this.maxOutOfOrdernessMs, idleTimeoutMs: this.idleTimeoutMs },
-        watermark,
+      watermark: tracker,
+      clocks: new TenantClocks(
+        { maxOutOfOrdernessMs: this.maxOutOfOrdernessMs, idleTimeoutMs: this.tenantIdleTimeoutMs },
+        { ids: () => tracker.sourceIds(), front: (id) => tracker.sourceMaxEventTimeMs(id) },
       ),
+      tenants: new Map(),
       offsets: new SourceOffsets(),
-      bySize: new Map(),
-      ordered: [],
-      pending: [],
       series: new Map(),
       unseenGivenUpAt: null,
       replayUnseenGiveUp: null,
@@ -501,25 +589,35 @@ export class WindowOperator
     return p;
   }
 
-  private bucketFor(p: PartitionState, window: TimeWindow, watermark: number, offset: number): Bucket {
-    const size = window.end - window.start;
-    const existing = p.bySize.get(size)?.get(window.start);
-    if (existing !== undefined) return existing;
-    // The tracker has not seen this record yet: its position is the one from just before it.
-    const bucket = this.insertBucket(p, window, size, offset, watermark, p.watermark.position());
-    bucket.closed = window.end <= watermark;
-    return bucket;
+  private tenantWindows(p: PartitionState, tenant: string): TenantWindows {
+    let t = p.tenants.get(tenant);
+    if (t === undefined) {
+      t = { tenant, bySize: new Map(), ordered: [], pending: [] };
+      p.tenants.set(tenant, t);
+    }
+    return t;
+  }
+
+  /** Every bucket of the partition, all tenants. */
+  private *buckets(p: PartitionState): Iterable<Bucket> {
+    for (const t of p.tenants.values()) yield* t.ordered;
+  }
+
+  /** The event-time state of the partition and its tenants: what a replay from here starts with. */
+  private position(p: PartitionState): WatermarkPosition {
+    return { ...p.watermark.position(), tenants: p.clocks.position() };
   }
 
   private insertBucket(
-    p: PartitionState,
+    t: TenantWindows,
     window: TimeWindow,
-    size: number,
     firstOffset: number,
     firstWatermark: number,
     firstPosition: WatermarkPosition | undefined,
   ): Bucket {
+    const size = window.end - window.start;
     const bucket: Bucket = {
+      tenant: t.tenant,
       window,
       size,
       closed: false,
@@ -529,16 +627,16 @@ export class WindowOperator
       ...(firstPosition === undefined ? {} : { firstPosition }),
       lastOffset: firstOffset,
     };
-    let byStart = p.bySize.get(size);
+    let byStart = t.bySize.get(size);
     if (byStart === undefined) {
       byStart = new Map();
-      p.bySize.set(size, byStart);
+      t.bySize.set(size, byStart);
     }
     byStart.set(window.start, bucket);
     // Usually the newest bucket ends last: search from the back.
-    let i = p.ordered.length;
-    while (i > 0 && precedes(bucket, p.ordered[i - 1]!)) i -= 1;
-    p.ordered.splice(i, 0, bucket);
+    let i = t.ordered.length;
+    while (i > 0 && precedes(bucket, t.ordered[i - 1]!)) i -= 1;
+    t.ordered.splice(i, 0, bucket);
     return bucket;
   }
 
@@ -566,35 +664,50 @@ export class WindowOperator
     return entry;
   }
 
-  /** The watermark of `p` moved to `watermark`: late corrections, then closed windows, then eviction. */
-  private advance(p: PartitionState, watermark: number): void {
-    for (const { bucket, state } of p.pending) {
+  /**
+   * The partition's watermark moved from `before` to `after`. Tenant clocks follow it lazily (see
+   * TenantClocks): every tenant is brought up to date when it first starts, and whenever it crosses a
+   * boundary of the smallest window — a function of the records, so a replay sweeps at the same points.
+   */
+  private partitionAdvanced(p: PartitionState, before: number, after: number): void {
+    const step = this.assigner.sizesMs[0]!;
+    if (before !== NO_WATERMARK && Math.floor(after / step) === Math.floor(before / step)) return;
+    for (const t of p.tenants.values()) {
+      const stored = p.clocks.stored(t.tenant);
+      const watermark = p.clocks.watermark(t.tenant, after);
+      if (watermark > stored) this.advance(p, t, watermark);
+    }
+  }
+
+  /** Tenant `t`'s clock moved to `watermark`: late corrections, then closed windows, then eviction. */
+  private advance(p: PartitionState, t: TenantWindows, watermark: number): void {
+    for (const { bucket, state } of t.pending) {
       state.pending = false;
       if (this.trigger.onWatermark(bucket.window.end, watermark, state.emissions > 0, true) === 'fire') {
-        this.emit(bucket, state);
+        this.emit(p, bucket, state);
       }
     }
-    p.pending.length = 0;
-    for (const bucket of p.ordered) {
+    t.pending.length = 0;
+    for (const bucket of t.ordered) {
       if (bucket.window.end > watermark) break;
       if (bucket.closed) continue;
       bucket.closed = true;
       for (const state of bucket.windows.values()) {
         if (this.trigger.onWatermark(bucket.window.end, watermark, state.emissions > 0, false) === 'fire') {
-          this.emit(bucket, state);
+          this.emit(p, bucket, state);
         }
       }
     }
     let expired = 0;
     while (
-      expired < p.ordered.length &&
-      isExpired(p.ordered[expired]!.window.end, watermark, this.allowedLatenessMs)
+      expired < t.ordered.length &&
+      isExpired(t.ordered[expired]!.window.end, watermark, this.allowedLatenessMs)
     ) {
       expired += 1;
     }
     if (expired === 0) return;
-    for (const bucket of p.ordered.splice(0, expired)) {
-      p.bySize.get(bucket.size)!.delete(bucket.window.start);
+    for (const bucket of t.ordered.splice(0, expired)) {
+      t.bySize.get(bucket.size)!.delete(bucket.window.start);
       for (const key of bucket.windows.keys()) {
         const entry = p.series.get(key)!;
         entry.windows -= 1;
@@ -605,17 +718,23 @@ export class WindowOperator
       p.offsets.evict(bucket);
     }
     // Drop the evicted spans no restart can need any more (keeps that state bounded).
-    p.offsets.checkpoint(p.ordered, watermark);
+    p.offsets.checkpoint(this.buckets(p), watermark);
   }
 
-  private emit(bucket: Bucket, state: WindowState): void {
+  private emit(p: PartitionState, bucket: Bucket, state: WindowState): void {
     const context = this.requireContext();
     const revision = state.emissions;
     state.emissions += 1;
     const aggregate = state.accumulator.toAggregate(revision, context.currentSystemTimeMs());
     this.counters.emitted += 1;
     if (revision > 0) this.counters.corrections += 1;
-    context.forward(makeRecord<string, WindowOutput>(state.key, aggregate, bucket.window.end - 1));
+    // How far its tenant is behind the other data of its sources: a backfill is far behind, live data is not.
+    const behind = p.clocks.lag(bucket.tenant);
+    context.forward(
+      makeRecord<string, WindowOutput>(state.key, aggregate, bucket.window.end - 1, {
+        [BEHIND_HEADER]: String(behind),
+      }),
+    );
   }
 
   private forwardLate(

@@ -1,4 +1,5 @@
 import type { RecordSource } from '@aiops/core';
+import type { TenantPosition } from './tenant-clock.js';
 
 /** The watermark of a partition that has seen no record yet: before every event time. JSON-safe. */
 export const NO_WATERMARK = Number.MIN_SAFE_INTEGER;
@@ -36,6 +37,8 @@ export interface WatermarkPosition {
   expectedSources: number;
   /** The tracker had stopped waiting for announced sources it never saw. */
   unseenGivenUp: boolean;
+  /** The clocks of the partition's tenants (kept by the window operator, see TenantClocks). */
+  tenants?: TenantPosition[];
 }
 
 const SINGLE_SOURCE: RecordSource = Object.freeze({ id: '0', count: 1 });
@@ -128,6 +131,16 @@ export class WatermarkTracker {
 
   current(): number {
     return this.watermark;
+  }
+
+  /** Ids of the sources seen (restored ones included). */
+  sourceIds(): IterableIterator<string> {
+    return this.sources.keys();
+  }
+
+  /** Highest event time of one source (NO_WATERMARK when not seen). */
+  sourceMaxEventTimeMs(id: string): number {
+    return this.sources.get(id)?.maxEventTime ?? NO_WATERMARK;
   }
 
   /** Highest event time seen (NO_WATERMARK before the first record). */

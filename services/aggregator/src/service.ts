@@ -1,4 +1,11 @@
-import { eventCodec, type TelemetryEvent, type WindowAggregate, windowCodec } from '@aiops/contract';
+import {
+  BEHIND_MS_HEADER,
+  eventCodec,
+  SERIES_HEADER,
+  type TelemetryEvent,
+  type WindowAggregate,
+  windowCodec,
+} from '@aiops/contract';
 import { errorMessage, type StreamRecord, UnrecoverableError } from '@aiops/core';
 import {
   type AssignedPartition,
@@ -19,6 +26,7 @@ import {
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import {
+  BEHIND_HEADER,
   type Checkpoint,
   LATE_OUTPUT,
   NO_WATERMARK,
@@ -56,7 +64,26 @@ function isPosition(value: unknown): value is WatermarkPosition {
     typeof p.expectedSources === 'number' &&
     typeof p.unseenGivenUp === 'boolean' &&
     Array.isArray(p.sources) &&
-    p.sources.every((s: unknown) => Array.isArray(s) && typeof s[0] === 'string' && typeof s[1] === 'number')
+    p.sources.every(
+      (s: unknown) => Array.isArray(s) && typeof s[0] === 'string' && typeof s[1] === 'number',
+    ) &&
+    (p.tenants === undefined ||
+      (Array.isArray(p.tenants) &&
+        p.tenants.every(
+          (t: unknown) =>
+            Array.isArray(t) &&
+            t.length === 6 &&
+            typeof t[0] === 'string' &&
+            t.slice(1, 5).every((n: unknown) => typeof n === 'number') &&
+            Array.isArray(t[5]) &&
+            t[5].every(
+              (x: unknown) =>
+                Array.isArray(x) &&
+                typeof x[0] === 'string' &&
+                typeof x[1] === 'number' &&
+                typeof x[2] === 'number',
+            ),
+        )))
   );
 }
 
@@ -81,8 +108,15 @@ export function formatCommitMetadata(checkpoint: Checkpoint): string {
   if (checkpoint.position !== undefined) full.position = checkpoint.position;
   if (checkpoint.unseenGiveUp !== undefined) full.unseenGiveUp = checkpoint.unseenGiveUp;
   const text = JSON.stringify(full);
+  if (text.length <= MAX_METADATA_CHARS) return text;
+  // With very many tenants their clocks do not fit: they restart from the partition's position.
+  if (full.position?.tenants !== undefined) {
+    const { tenants: _dropped, ...sourcesOnly } = full.position;
+    const shorter = JSON.stringify({ ...full, position: sourcesOnly });
+    if (shorter.length <= MAX_METADATA_CHARS) return shorter;
+  }
   // With very many sources the position does not fit: resume from the watermark alone, as before.
-  return text.length <= MAX_METADATA_CHARS ? text : JSON.stringify({ v: 1, watermark: checkpoint.watermark });
+  return JSON.stringify({ v: 1, watermark: checkpoint.watermark });
 }
 
 /** Builds and starts the aggregator: canonical events → event-time window aggregates (+ late events → DLQ). */
@@ -118,8 +152,8 @@ export async function startAggregator(
     topics.events,
     topics.windows,
   ]);
-  /** Per input partition: the watermark last announced downstream, and when. */
-  const announced = new Map<number, { watermarkMs: number; wallMs: number }>();
+  /** Per input partition: the watermarks last announced downstream (its own, its lagging tenants'), and when. */
+  const announced = new Map<number, { watermarkMs: number; tenants: Map<string, number>; wallMs: number }>();
 
   const windowKey =
     config.windowsKey === 'tenant'
@@ -135,7 +169,11 @@ export async function startAggregator(
       windows.push({
         key: windowKey(aggregate, record.key),
         value: windowCodec.encode(aggregate, 'avro'),
-        headers: { 'aiops.series': record.key, 'aiops.revision': String(aggregate.revision) },
+        headers: {
+          [SERIES_HEADER]: record.key,
+          'aiops.revision': String(aggregate.revision),
+          [BEHIND_MS_HEADER]: record.headers[BEHIND_HEADER] ?? '0',
+        },
       });
     }
     const late: Message[] = [];
@@ -161,15 +199,21 @@ export async function startAggregator(
     for (const partition of partitions) {
       const watermarkMs = operator.watermark(partition);
       if (watermarkMs === null || watermarkMs === NO_WATERMARK) continue;
+      const lagging = operator.laggingTenants(partition);
       const last = announced.get(partition);
       const due =
         last === undefined ||
         crossesWindowBoundary(last.watermarkMs, watermarkMs) ||
+        lagging.length !== last.tenants.size ||
+        lagging.some(([tenant, ms]) => {
+          const before = last.tenants.get(tenant);
+          return before === undefined || crossesWindowBoundary(before, ms);
+        }) ||
         now - last.wallMs >= config.watermarkHeartbeatMs;
       if (!due) continue;
-      announced.set(partition, { watermarkMs, wallMs: now });
+      announced.set(partition, { watermarkMs, tenants: new Map(lagging), wallMs: now });
       const source = { id: String(partition), count: eventsPartitions };
-      markers.push(...watermarkMarkers(windowsPartitions, { source, watermarkMs }));
+      markers.push(...watermarkMarkers(windowsPartitions, { source, watermarkMs, tenants: lagging }));
     }
     return markers;
   };

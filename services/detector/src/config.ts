@@ -24,6 +24,17 @@ export const detectorConfigSchema = z.strictObject({
    * back (its windows, when they come, are judged late). Long enough to ride out a restart or rebalance.
    */
   sourceIdleTimeoutMs: z.number().int().positive().default(120_000),
+  /**
+   * Backfill: a window that closed more than this far behind its aggregator partition's newest data
+   * (header `aiops.behind-ms`) is history, not live: see `backfill`.
+   */
+  liveHorizonMs: z.number().int().positive().default(900_000),
+  /**
+   * What history does: `learn` (default) feeds the baselines and judges nothing, so a backfill pages
+   * no one (and no-data is not judged on a tenant while its windows are history); `page` judges it
+   * like live data.
+   */
+  backfill: z.enum(['learn', 'page']).default('learn'),
   /** Stable per instance: the transactional id that fences a zombie of the same instance. */
   instanceId: z.string().min(1).default(`${hostname()}-${process.pid}`),
   /** Who a rules change is recorded as in audit_log: DETECTION_RULES_CHANGED_BY, else the OS user. */
@@ -53,6 +64,8 @@ export function detectorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Det
   if (env.DETECTOR_SOURCE_IDLE_TIMEOUT_MS)
     input.sourceIdleTimeoutMs = Number(env.DETECTOR_SOURCE_IDLE_TIMEOUT_MS);
   if (env.DETECTION_RULES_CHANGED_BY) input.rulesChangedBy = env.DETECTION_RULES_CHANGED_BY;
+  if (env.DETECTOR_LIVE_HORIZON_MS) input.liveHorizonMs = Number(env.DETECTOR_LIVE_HORIZON_MS);
+  if (env.DETECTOR_BACKFILL) input.backfill = env.DETECTOR_BACKFILL;
   if (env.DETECTION_RULES_FILE) {
     const file = env.DETECTION_RULES_FILE;
     let text: string;

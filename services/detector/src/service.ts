@@ -1,6 +1,7 @@
 import {
   type Alert,
   alertCodec,
+  BEHIND_MS_HEADER,
   SERIES_HEADER,
   seriesKey,
   type WindowAggregate,
@@ -23,7 +24,7 @@ import {
   type RunningService,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
-import { EventTimeAligner } from '@aiops/windowing';
+import { DEFAULT_LANE, EventTimeAligner } from '@aiops/windowing';
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { DetectorConfig } from './config.js';
 import { recordRulesChange } from './rules-audit.js';
@@ -47,11 +48,16 @@ interface HeldWindow {
   readonly series: string;
   readonly value: Buffer;
   readonly offset: string;
+  /** How far behind its aggregator partition's newest data the window closed (header aiops.behind-ms). */
+  readonly behind: number;
 }
 
 interface PartitionEngine {
   readonly engine: DetectionEngine;
+  /** Lanes are tenants: each tenant's windows and absence checks run on its own clock. */
   readonly aligner: EventTimeAligner<HeldWindow>;
+  /** Tenants whose latest window was history (see DetectorConfig.backfill). */
+  readonly backfilling: Set<string>;
 }
 
 /** Windows of one end are judged in a fixed order, so a run does not depend on arrival order. */
@@ -66,13 +72,19 @@ function compareHeld(a: HeldWindow, b: HeldWindow): number {
 const heldToJson = (held: HeldWindow): HeldWindowJson => ({
   offset: held.offset,
   value: held.value.toString('base64'),
+  ...(held.behind > 0 ? { behind: held.behind } : {}),
 });
 
 const heldFromJson = (json: HeldWindowJson): HeldWindow => {
   const value = Buffer.from(json.value, 'base64');
   const window = windowCodec.decodeTrusted(value);
-  return { offset: json.offset, value, window, series: seriesKey(window) };
+  return { offset: json.offset, value, window, series: seriesKey(window), behind: json.behind ?? 0 };
 };
+
+function behindOf(message: KafkaMessage): number {
+  const value = Number(headerText(message.headers, BEHIND_MS_HEADER) ?? '0');
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
 
 /**
  * Builds and starts the detector: window aggregates → detection engine → alerts.
@@ -124,12 +136,13 @@ export async function startDetector(
       { tickStepMs: config.tickStepMs, sourceIdleTimeoutMs: config.sourceIdleTimeoutMs },
       (held) => held.window.window_end,
       compareHeld,
+      (held) => held.window.tenant_id,
     );
 
   const engineFor = (partition: number): PartitionEngine => {
     let entry = engines.get(partition);
     if (entry === undefined) {
-      entry = { engine: createDetectionEngine(rules), aligner: newAligner() };
+      entry = { engine: createDetectionEngine(rules), aligner: newAligner(), backfilling: new Set() };
       engines.set(partition, entry);
     }
     return entry;
@@ -175,6 +188,7 @@ export async function startDetector(
           entry.engine.restore(checkpoint.engine);
           const { aligner } = checkpoint;
           entry.aligner.restore({ ...aligner, held: aligner.held.map(heldFromJson) }, Date.now());
+          for (const tenant of checkpoint.backfilling ?? []) entry.backfilling.add(tenant);
         } else if (a.committedOffset !== null) {
           log.warn(
             { partition: a.partition },
@@ -199,10 +213,16 @@ export async function startDetector(
       decoded.items.forEach((window, index) => {
         const origin = decoded.origins[index]!;
         const series = headerText(origin.headers, SERIES_HEADER) ?? seriesKey(window);
-        entry.aligner.add({ window, series, value: origin.value!, offset: origin.offset });
+        entry.aligner.add({
+          window,
+          series,
+          value: origin.value!,
+          offset: origin.offset,
+          behind: behindOf(origin),
+        });
       });
       for (const marker of decoded.markers)
-        entry.aligner.observeWatermark(marker.source, marker.watermarkMs, now);
+        entry.aligner.observeWatermark(marker.source, marker.watermarkMs, now, marker.tenants);
       const { alerts, deadLetters } = judge(batch.partition, entry, now);
       updateGauges(now);
       deadLetters.push(...decoded.deadLetters);
@@ -213,9 +233,9 @@ export async function startDetector(
       // A quiet or unseen aggregator partition stops holding the clock back after its idle timeout.
       let outcome: BatchOutcome | undefined;
       for (const [partition, entry] of engines) {
-        const clockBefore = entry.aligner.clock();
+        const clockBefore = entry.aligner.version();
         const { alerts, deadLetters } = judge(partition, entry, wallNowMs);
-        if (entry.aligner.clock() === clockBefore && alerts.length === 0 && deadLetters.length === 0)
+        if (entry.aligner.version() === clockBefore && alerts.length === 0 && deadLetters.length === 0)
           continue;
         outcome = publish(partition, entry, alerts, deadLetters, null);
       }
@@ -230,11 +250,17 @@ export async function startDetector(
     const deadLetters: Message[] = [];
     for (const step of entry.aligner.advance(now)) {
       if (step.kind === 'tick') {
-        alerts.push(...entry.engine.tick(step.atMs));
+        // Each tenant's absence is judged on its own clock, and not while its windows are history.
+        if (step.lane !== DEFAULT_LANE && !entry.backfilling.has(step.lane))
+          alerts.push(...entry.engine.tick(step.atMs, step.lane));
         continue;
       }
       try {
-        alerts.push(...entry.engine.process(step.item.window));
+        const tenant = step.item.window.tenant_id;
+        const history = config.backfill === 'learn' && step.item.behind > config.liveHorizonMs;
+        if (history) entry.backfilling.add(tenant);
+        else entry.backfilling.delete(tenant);
+        alerts.push(...entry.engine.process(step.item.window, history));
       } catch (error) {
         // A window the engine cannot judge is set aside, never a reason to stop the partition.
         metrics.deadLettered.inc({ service: SERVICE, reason: 'detection_failed' });
@@ -277,6 +303,7 @@ export async function startDetector(
       partition,
       engine: entry.engine.snapshot(),
       aligner: { ...aligner, held: aligner.held.map(heldToJson) },
+      backfilling: [...entry.backfilling].sort(),
     };
     const stateMessage = {
       key: checkpointKey(config.groupId, partition),

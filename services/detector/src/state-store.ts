@@ -8,6 +8,8 @@ import type { Kafka } from 'kafkajs';
 export interface HeldWindowJson {
   offset: string;
   value: string;
+  /** How far behind its aggregator partition the window closed (absent: 0). */
+  behind?: number;
 }
 
 /** What the detector checkpoints per input partition, in the same transaction as its alerts and offsets. */
@@ -17,6 +19,8 @@ export interface PartitionCheckpoint {
   engine: DetectionSnapshot;
   /** The event-time merge of the aggregator partitions: clock, per-source watermarks, held windows. */
   aligner: AlignerSnapshot<HeldWindowJson>;
+  /** Tenants whose latest judged window was history (backfill): their absence is not judged. */
+  backfilling?: string[];
 }
 
 /** Version 1 (before the merge by watermark markers): the clock was the highest window end seen. */
