@@ -1,3 +1,4 @@
+import { readTopicToEnd } from '@aiops/kafka';
 import type { Admin, Kafka, KafkaMessage, Message } from 'kafkajs';
 import kafkajs from 'kafkajs';
 
@@ -107,59 +108,10 @@ export async function topicEnd(admin: Admin, topic: string): Promise<number> {
   return ends.reduce((sum, end) => sum + Number(end.high), 0);
 }
 
-/**
- * Reads a topic from the beginning to the high watermarks of the moment (committed transactions only,
- * as every downstream reader sees it) with a throw-away group.
- */
+/** Every record of a topic up to its current end (committed transactions only), in partition order. */
 export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 120_000): Promise<KafkaMessage[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map<number, number>();
-  for (const end of ends)
-    if (Number(end.high) > Number(end.low)) remaining.set(end.partition, Number(end.high));
-  const limits = new Map(remaining);
   const messages: KafkaMessage[] = [];
-  if (remaining.size === 0) return messages;
-  const consumer = kafka.consumer({
-    groupId: `chaos-reader-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
-    maxWaitTimeInMs: 100,
-  });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new Error(`reading ${topic} took longer than ${timeoutMs} ms (${messages.length} read)`)),
-        timeoutMs,
-      );
-      // Fires for every fetched batch, also one holding only transaction markers: where the end is seen.
-      consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
-        const high = remaining.get(event.payload.partition);
-        if (high !== undefined && Number(event.payload.lastOffset) >= high - 1)
-          remaining.delete(event.payload.partition);
-        if (remaining.size === 0) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            const high = limits.get(batch.partition) ?? 0;
-            for (const message of batch.messages) {
-              if (Number(message.offset) < high) messages.push(message);
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
+  await readTopicToEnd(kafka, topic, (message) => messages.push(message), timeoutMs);
   return messages;
 }
 

@@ -1,15 +1,14 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 
 /**
- * Reads a (compacted) state topic from its start to the end it had when called, handing every record to
- * `onRecord` in partition order (a later record of a key replaces an earlier one; a null value is a
- * tombstone). kafkajs has no manual assignment, so a throw-away consumer group reads it; only committed
- * transactions are visible (read_committed), which keeps state written with offsets in step with them.
+ * Reads `topic` from its start to the end it had when called, handing every record below that end to
+ * `onMessage` in partition order. kafkajs has no manual assignment, so a throw-away consumer group reads
+ * it; only committed transactions are visible (read_committed), as every downstream reader sees them.
  */
-export async function readCompactedTopic(
+export async function readTopicToEnd(
   kafka: Kafka,
   topic: string,
-  onRecord: (key: string, value: Buffer | null) => void,
+  onMessage: (message: KafkaMessage, partition: number) => void,
   timeoutMs = 60_000,
 ): Promise<void> {
   const admin = kafka.admin();
@@ -20,9 +19,11 @@ export async function readCompactedTopic(
   for (const end of ends)
     if (Number(end.high) > Number(end.low)) remaining.set(end.partition, Number(end.high));
   if (remaining.size === 0) return;
+  const limits = new Map(remaining);
+  let read = 0;
 
   const consumer = kafka.consumer({
-    groupId: `aiops-state-reader-${process.pid}-${Date.now()}`,
+    groupId: `aiops-topic-reader-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
     maxWaitTimeInMs: 100,
   });
   await consumer.connect();
@@ -30,7 +31,7 @@ export async function readCompactedTopic(
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`reading ${topic} took longer than ${timeoutMs} ms`)),
+        () => reject(new Error(`reading ${topic} took longer than ${timeoutMs} ms (${read} records read)`)),
         timeoutMs,
       );
       // END_BATCH_PROCESS fires for every fetched batch, also those holding only transaction markers,
@@ -48,9 +49,11 @@ export async function readCompactedTopic(
         .run({
           autoCommit: false,
           eachBatch: async ({ batch }) => {
+            const high = limits.get(batch.partition) ?? 0;
             for (const message of batch.messages) {
-              const key = message.key?.toString('utf8');
-              if (key !== undefined) onRecord(key, message.value);
+              if (Number(message.offset) >= high) continue;
+              read++;
+              onMessage(message, batch.partition);
             }
           },
         })
@@ -59,4 +62,25 @@ export async function readCompactedTopic(
   } finally {
     await consumer.disconnect();
   }
+}
+
+/**
+ * Reads a (compacted) state topic to its current end, handing every keyed record to `onRecord` in
+ * partition order (a later record of a key replaces an earlier one; a null value is a tombstone).
+ */
+export async function readCompactedTopic(
+  kafka: Kafka,
+  topic: string,
+  onRecord: (key: string, value: Buffer | null) => void,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await readTopicToEnd(
+    kafka,
+    topic,
+    (message) => {
+      const key = message.key?.toString('utf8');
+      if (key !== undefined) onRecord(key, message.value);
+    },
+    timeoutMs,
+  );
 }

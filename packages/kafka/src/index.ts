@@ -1,5 +1,5 @@
 export { createKafka, kafkaLogLevel, producerDefaults } from './client.js';
-export { readCompactedTopic } from './compacted.js';
+export { readCompactedTopic, readTopicToEnd } from './compacted.js';
 export type { KafkaConfig } from './config.js';
 export { kafkaConfigFromEnv, kafkaConfigSchema, resolveSaslPassword } from './config.js';
 export type { DeadLetterReason, SourcePosition } from './dead-letter.js';

@@ -1,7 +1,7 @@
 import type { TelemetryEvent, WindowAggregate } from '@aiops/contract';
 import { seriesKey } from '@aiops/contract';
 import { makeRecord } from '@aiops/core';
-import { MockProcessorContext } from '@aiops/testkit';
+import { MockProcessorContext, telemetryEvent } from '@aiops/testkit';
 import fc from 'fast-check';
 import {
   LATE_OUTPUT,
@@ -16,43 +16,17 @@ let nextId = 0;
 /** A successful LLM call of series t1/chat/prod/openai/gpt-4o/chat, with `overrides`. */
 export function makeEvent(overrides: Partial<TelemetryEvent> = {}): TelemetryEvent {
   nextId += 1;
-  return {
+  return telemetryEvent({
     tenant_id: 't1',
     application: 'chat',
     environment: 'prod',
-    provider: 'openai',
-    model: 'gpt-4o',
-    operation: 'chat',
     event_id: `e${nextId}`,
-    event_type: 'llm_call',
     timestamp: 0,
-    response_model: null,
-    trace_id: null,
-    span_id: null,
-    parent_span_id: null,
-    session_id: null,
-    user_id: null,
-    agent_name: null,
-    tool_name: null,
-    prompt_name: null,
-    prompt_version: null,
-    status: 'ok',
-    error_type: null,
     duration_ms: 1000,
-    time_to_first_token_ms: 200,
     input_tokens: 100,
     output_tokens: 50,
-    cache_read_input_tokens: null,
-    reasoning_output_tokens: null,
-    cache_creation_input_tokens: null,
-    cost_usd: 0.001,
-    cost_source: 'reported',
-    scores: {},
-    feedback: null,
-    guardrail_flags: [],
-    attributes: {},
     ...overrides,
-  };
+  });
 }
 
 export interface Delivery {
