@@ -21,7 +21,9 @@ import {
   SCENARIO_TARGETS,
   scenarioLabels,
 } from '@aiops/cli';
+import type { Alert } from '@aiops/contract';
 import { mergeScenarioScores, type ScenarioScore, scoreScenarioAlerts } from '@aiops/detectors';
+import { incidentsConfigSchema, replayAlerts } from '@aiops/incidents';
 import { createSimulation, parseDuration, parseRate } from '@aiops/simulator';
 import { runOffline } from './offline.js';
 
@@ -119,8 +121,19 @@ interface RunRecord {
   events: number;
   windows: number;
   alerts: number;
+  /** What the notifier makes of these alerts with the default routing (replayAlerts, event time). */
+  incidents: number;
+  incidentNotifications: number;
   wallMs: number;
   score: ScenarioScore;
+}
+
+/** The default routing (one receiver; group_by tenant, provider, detector family; default inhibit rules). */
+const DEFAULT_ROUTING = incidentsConfigSchema.parse({ route: { receiver: 'oncall' } });
+
+function incidentsOf(alerts: readonly Alert[]): { incidents: number; incidentNotifications: number } {
+  const replay = replayAlerts(DEFAULT_ROUTING, alerts);
+  return { incidents: replay.incidentIds.length, incidentNotifications: replay.notifications.length };
 }
 
 async function main(): Promise<void> {
@@ -159,6 +172,7 @@ async function main(): Promise<void> {
         events: result.events,
         windows: result.windows,
         alerts: result.alerts.length,
+        ...incidentsOf(result.alerts),
         wallMs: result.wallMs,
         score,
       });
@@ -189,6 +203,7 @@ async function main(): Promise<void> {
         events: result.eventsProduced,
         windows: result.windows,
         alerts: result.alerts.length,
+        ...incidentsOf(result.alerts),
         wallMs: result.wallMs,
         score,
       });
@@ -206,6 +221,13 @@ async function main(): Promise<void> {
   for (const line of formatIncidentTable(score)) say(line);
   say('');
   for (const line of formatScoreTable(score)) say(line);
+  const alertsIn = runs.reduce((sum, r) => sum + r.alerts, 0);
+  const incidentsOut = runs.reduce((sum, r) => sum + r.incidents, 0);
+  const notificationsOut = runs.reduce((sum, r) => sum + r.incidentNotifications, 0);
+  say(
+    `alerts in vs incidents out (default routing, event time): ${alertsIn} alert notifications -> ` +
+      `${incidentsOut} incidents, ${notificationsOut} incident notifications`,
+  );
   const check = checkTargets(score);
   say(check.met ? 'targets met' : `targets NOT met: ${check.misses.join('; ')}`);
   if (args.json !== null) {
@@ -230,6 +252,8 @@ async function main(): Promise<void> {
         events: r.events,
         windows: r.windows,
         alertNotifications: r.alerts,
+        incidents: r.incidents,
+        incidentNotifications: r.incidentNotifications,
         wallMs: r.wallMs,
       })),
       detectors: score.kinds,

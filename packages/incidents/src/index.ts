@@ -43,6 +43,8 @@ export {
   SERIES_LABELS,
   silenceSchema,
 } from './model.js';
+export type { AlertReplay } from './replay.js';
+export { replayAlerts } from './replay.js';
 export type { Route } from './routing.js';
 export { allRoutes, compileRoutes, groupLabelsOf, matchRoutes } from './routing.js';
 export { silenceActive, silenceOver, silencesMuting } from './silences.js';
