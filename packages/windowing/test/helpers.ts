@@ -3,6 +3,7 @@ import { seriesKey } from '@aiops/contract';
 import { makeRecord } from '@aiops/core';
 import { MockProcessorContext, telemetryEvent } from '@aiops/testkit';
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import {
   LATE_OUTPUT,
   SOURCE_HEADER,
@@ -84,6 +85,20 @@ export function withoutEmittedAt(aggregate: WindowAggregate): Omit<WindowAggrega
 /** Identity of one emission: series, window and revision (what downstream deduplicates on). */
 export function emissionKey(a: WindowAggregate): string {
   return `${seriesKey(a)}@${a.window_start}-${a.window_end}#${a.revision}`;
+}
+
+/** Emissions deduplicated by (series, window, revision); a duplicate must be identical. */
+export function dedupEmissions(
+  aggregates: readonly WindowAggregate[],
+): Map<string, Omit<WindowAggregate, 'emitted_at'>> {
+  const seen = new Map<string, Omit<WindowAggregate, 'emitted_at'>>();
+  for (const a of aggregates) {
+    const key = emissionKey(a);
+    const previous = seen.get(key);
+    if (previous === undefined) seen.set(key, withoutEmittedAt(a));
+    else expect(withoutEmittedAt(a)).toEqual(previous);
+  }
+  return seen;
 }
 
 /** The last revision of every window. */

@@ -2,7 +2,14 @@ import type { TelemetryEvent, WindowAggregate } from '@aiops/contract';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Checkpoint, LateFiring, WindowOperatorOptions } from '../src/index.js';
-import { emissionKey, eventDetails, eventFrom, Harness, partitionOf, withoutEmittedAt } from './helpers.js';
+import {
+  dedupEmissions,
+  eventDetails,
+  eventFrom,
+  Harness,
+  partitionOf,
+  withoutEmittedAt,
+} from './helpers.js';
 
 interface Delivery {
   event: TelemetryEvent;
@@ -91,18 +98,6 @@ function finish(h: Harness): void {
   h.context.advanceWallTimeMs(3_600_000);
 }
 
-/** Emissions deduplicated by (series, window, revision); a duplicate must be identical. */
-function dedup(aggregates: readonly WindowAggregate[]): Map<string, Omit<WindowAggregate, 'emitted_at'>> {
-  const seen = new Map<string, Omit<WindowAggregate, 'emitted_at'>>();
-  for (const a of aggregates) {
-    const key = emissionKey(a);
-    const previous = seen.get(key);
-    if (previous === undefined) seen.set(key, withoutEmittedAt(a));
-    else expect(withoutEmittedAt(a)).toEqual(previous);
-  }
-  return seen;
-}
-
 /** Stats but the sketch bytes: restored sketches are binned where the originals may hold exact values. */
 function statsWithoutBytes(h: Harness) {
   const { sketchBytes: _ignored, ...rest } = h.operator.stats();
@@ -153,7 +148,7 @@ describe('WindowOperator: checkpoint and replay', () => {
           const whole = new Harness(options(lateFiring));
           feed(whole, deliveries);
           finish(whole);
-          const expected = dedup(whole.aggregates());
+          const expected = dedupEmissions(whole.aggregates());
           expect(expected.size).toBe(whole.aggregates().length);
 
           const kills = [...cuts.map((c) => c % (deliveries.length + 1)), deliveries.length].sort(
@@ -182,7 +177,7 @@ describe('WindowOperator: checkpoint and replay', () => {
             }
           }
           expect(replayed).toBeGreaterThanOrEqual(deliveries.length);
-          expect(dedup(emitted)).toEqual(expected);
+          expect(dedupEmissions(emitted)).toEqual(expected);
           expect(late).toEqual(new Set(whole.late().map((e) => e.event_id)));
         },
       ),
@@ -218,7 +213,7 @@ describe('WindowOperator: checkpoint and replay', () => {
         const whole = new Harness(opts);
         feedAt(whole, deliveries, (index) => index * 1000);
         finish(whole);
-        const expected = dedup(whole.aggregates());
+        const expected = dedupEmissions(whole.aggregates());
 
         const span = deliveries.length - WARM;
         const kills = [...cuts.map((c) => WARM + (c % span)), deliveries.length].sort((a, b) => a - b);
@@ -244,7 +239,7 @@ describe('WindowOperator: checkpoint and replay', () => {
             if (checkpoint !== null) committed.set(partition, checkpoint);
           }
         }
-        expect(dedup(emitted)).toEqual(expected);
+        expect(dedupEmissions(emitted)).toEqual(expected);
       }),
       { numRuns: 30 },
     );
@@ -260,7 +255,7 @@ describe('WindowOperator: checkpoint and replay', () => {
           const whole = new Harness(options(lateFiring));
           feedDeduplicated(whole, deliveries, new Set());
           finish(whole);
-          const expected = dedup(whole.aggregates());
+          const expected = dedupEmissions(whole.aggregates());
 
           const kills = [...cuts.map((c) => c % (deliveries.length + 1)), deliveries.length].sort(
             (a, b) => a - b,
@@ -284,7 +279,7 @@ describe('WindowOperator: checkpoint and replay', () => {
               if (checkpoint !== null) committed.set(partition, checkpoint);
             }
           }
-          expect(dedup(emitted)).toEqual(expected);
+          expect(dedupEmissions(emitted)).toEqual(expected);
           // A replayed duplicate whose original was not replayed is too late: it may reach the late
           // output once more. Nothing else differs.
           const wholeLate = new Set(whole.late().map((e) => e.event_id));

@@ -2,14 +2,7 @@ import type { TelemetryEvent, WindowAggregate } from '@aiops/contract';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Checkpoint, TenantClocks, type WindowOperatorOptions } from '../src/index.js';
-import {
-  emissionKey,
-  eventDetails,
-  eventFrom,
-  finalAggregates,
-  Harness,
-  withoutEmittedAt,
-} from './helpers.js';
+import { dedupEmissions, eventDetails, eventFrom, finalAggregates, Harness } from './helpers.js';
 
 const MINUTE = 60_000;
 const OPTIONS: WindowOperatorOptions = {
@@ -192,7 +185,7 @@ describe('per-tenant clocks', () => {
         (a, b, cuts) => {
           const events = interleave(a, b);
           const whole = run(events);
-          const expected = dedup(whole.aggregates());
+          const expected = dedupEmissions(whole.aggregates());
           const kills = [...cuts.map((c) => c % (events.length + 1)), events.length].sort((x, y) => x - y);
           let committed: Checkpoint | null = null;
           const emitted: WindowAggregate[] = [];
@@ -205,7 +198,7 @@ describe('per-tenant clocks', () => {
             emitted.push(...h.aggregates());
             committed = h.operator.checkpoint(0) ?? committed;
           }
-          expect(dedup(emitted)).toEqual(expected);
+          expect(dedupEmissions(emitted)).toEqual(expected);
         },
       ),
       { numRuns: 100 },
@@ -235,15 +228,4 @@ function detailsOf(series: number) {
     feedback: null,
     flags: [],
   } satisfies Parameters<typeof eventFrom>[0];
-}
-
-function dedup(aggregates: readonly WindowAggregate[]): Map<string, Omit<WindowAggregate, 'emitted_at'>> {
-  const seen = new Map<string, Omit<WindowAggregate, 'emitted_at'>>();
-  for (const a of aggregates) {
-    const key = emissionKey(a);
-    const previous = seen.get(key);
-    if (previous === undefined) seen.set(key, withoutEmittedAt(a));
-    else expect(withoutEmittedAt(a)).toEqual(previous);
-  }
-  return seen;
 }
