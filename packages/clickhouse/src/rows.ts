@@ -1,4 +1,4 @@
-import type { Alert, TelemetryEvent, WindowAggregate } from '@aiops/contract';
+import { type Alert, type TelemetryEvent, type WindowAggregate, windowAggregateSchema } from '@aiops/contract';
 
 /**
  * Pure mappings from the contract's records to rows of the tables in schemas/clickhouse/migrations
@@ -153,4 +153,77 @@ export function alertToRow(alert: Alert): Record<string, unknown> {
     notified_at: seconds(alert.notified_at),
     notified_at_ms: alert.notified_at,
   };
+}
+
+const num = (value: unknown): number => Number(value);
+const numOrNull = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
+const list = (row: Record<string, unknown>, column: string): unknown[] => (row[column] as unknown[]) ?? [];
+
+function zip<V>(keys: unknown[], values: unknown[], as: (v: unknown) => V): Record<string, V> {
+  const out: Record<string, V> = {};
+  keys.forEach((key, i) => {
+    out[String(key)] = as(values[i]);
+  });
+  return out;
+}
+
+/**
+ * A `window_aggregates` row (JSONEachRow, 64-bit integers quoted) back to the window the writer stored:
+ * the inverse of windowAggregateToRow (times are whole seconds in the table, as windows are). Read the
+ * latest revisions with FINAL. The result is checked by the contract's window schema.
+ */
+export function rowToWindowAggregate(row: Record<string, unknown>): WindowAggregate {
+  const sketch = String(row.latency_sketch ?? '');
+  const evaluators = list(row, 'quality.evaluator');
+  const qCount = list(row, 'quality.count');
+  const qSum = list(row, 'quality.sum');
+  const qHistogram = list(row, 'quality.histogram');
+  const quality: WindowAggregate['quality'] = {};
+  evaluators.forEach((name, i) => {
+    quality[String(name)] = {
+      count: num(qCount[i]),
+      sum: num(qSum[i]),
+      histogram: ((qHistogram[i] as unknown[]) ?? []).map(num),
+    };
+  });
+  return windowAggregateSchema.parse({
+    tenant_id: row.tenant_id,
+    application: row.application,
+    environment: row.environment,
+    provider: row.provider,
+    model: row.model,
+    operation: row.operation,
+    window_start: num(row.window_start) * 1000,
+    window_end: num(row.window_end) * 1000,
+    revision: num(row.revision),
+    events: num(row.events),
+    errors: num(row.errors),
+    errors_by_type: zip(list(row, 'errors_by_type.type'), list(row, 'errors_by_type.count'), num),
+    latency_count: num(row.latency_count),
+    latency_min_ms: numOrNull(row.latency_min_ms),
+    latency_max_ms: numOrNull(row.latency_max_ms),
+    latency_mean_ms: numOrNull(row.latency_mean_ms),
+    latency_p50_ms: numOrNull(row.latency_p50_ms),
+    latency_p90_ms: numOrNull(row.latency_p90_ms),
+    latency_p95_ms: numOrNull(row.latency_p95_ms),
+    latency_p99_ms: numOrNull(row.latency_p99_ms),
+    latency_sketch: sketch === '' ? null : new Uint8Array(Buffer.from(sketch, 'base64')),
+    ttft_p50_ms: numOrNull(row.ttft_p50_ms),
+    ttft_p95_ms: numOrNull(row.ttft_p95_ms),
+    input_tokens: num(row.input_tokens),
+    output_tokens: num(row.output_tokens),
+    cache_read_input_tokens: num(row.cache_read_input_tokens),
+    reasoning_output_tokens: num(row.reasoning_output_tokens),
+    cost_usd: num(row.cost_usd),
+    cost_estimated_events: num(row.cost_estimated_events),
+    quality,
+    quality_mean: numOrNull(row.quality_mean),
+    feedback_positive: num(row.feedback_positive),
+    feedback_negative: num(row.feedback_negative),
+    feedback_total: num(row.feedback_total),
+    guardrail_flags: zip(list(row, 'guardrail_flags.flag'), list(row, 'guardrail_flags.count'), num),
+    late_events: num(row.late_events),
+    emitted_at: num(row.emitted_at_ms),
+  });
 }

@@ -1,3 +1,11 @@
+export type { BacktestAlert, BacktestOptions, BacktestReport, DetectorDiff } from './backtest.js';
+export {
+  backtestAlertOf,
+  backtestOptionsSchema,
+  diffBacktest,
+  formatBacktest,
+  replayWindows,
+} from './backtest.js';
 export type {
   BaselineRules,
   BudgetRules,
@@ -27,6 +35,8 @@ export {
   resolveRules,
 } from './config.js';
 export { COST } from './cost/cost.js';
+export type { AlignedWindow, BackfillPolicy } from './drive.js';
+export { compareAlignedWindows, createWindowAligner, judgeSteps } from './drive.js';
 export type {
   DetectionEngine,
   DetectionSnapshot,

@@ -4,11 +4,17 @@ import {
   BEHIND_MS_HEADER,
   SERIES_HEADER,
   seriesKey,
-  type WindowAggregate,
   windowCodec,
 } from '@aiops/contract';
 import { errorMessage } from '@aiops/core';
-import { createDetectionEngine, type DetectionEngine, parseDetectionConfig } from '@aiops/detectors';
+import {
+  type AlignedWindow,
+  createDetectionEngine,
+  createWindowAligner,
+  type DetectionEngine,
+  judgeSteps,
+  parseDetectionConfig,
+} from '@aiops/detectors';
 import {
   type AssignedPartition,
   type BatchHandler,
@@ -24,7 +30,7 @@ import {
   type RunningService,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
-import { DEFAULT_LANE, EventTimeAligner } from '@aiops/windowing';
+import type { EventTimeAligner } from '@aiops/windowing';
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { DetectorConfig } from './config.js';
 import { recordRulesChange } from './rules-audit.js';
@@ -42,14 +48,9 @@ const SERVICE = 'detector';
  * A window consumed and waiting for the event-time clock, with the record's value as it came (kept for
  * the checkpoint and the DLQ, so it is never encoded again) and its offset.
  */
-interface HeldWindow {
-  readonly window: WindowAggregate;
-  /** Its series key: the aggregator's `aiops.series` header, computed only when a record lacks it. */
-  readonly series: string;
+interface HeldWindow extends AlignedWindow {
   readonly value: Buffer;
   readonly offset: string;
-  /** How far behind its aggregator partition's newest data the window closed (header aiops.behind-ms). */
-  readonly behind: number;
 }
 
 interface PartitionEngine {
@@ -58,15 +59,6 @@ interface PartitionEngine {
   readonly aligner: EventTimeAligner<HeldWindow>;
   /** Tenants whose latest window was history (see DetectorConfig.backfill). */
   readonly backfilling: Set<string>;
-}
-
-/** Windows of one end are judged in a fixed order, so a run does not depend on arrival order. */
-function compareHeld(a: HeldWindow, b: HeldWindow): number {
-  const x = a.window;
-  const y = b.window;
-  if (x.window_start !== y.window_start) return x.window_start - y.window_start;
-  if (a.series !== b.series) return a.series < b.series ? -1 : 1;
-  return x.revision - y.revision;
 }
 
 const heldToJson = (held: HeldWindow): HeldWindowJson => ({
@@ -132,12 +124,10 @@ export async function startDetector(
   await recordRulesChange(kafka, transactions, config, log, Date.now());
 
   const newAligner = () =>
-    new EventTimeAligner<HeldWindow>(
-      { tickStepMs: config.tickStepMs, sourceIdleTimeoutMs: config.sourceIdleTimeoutMs },
-      (held) => held.window.window_end,
-      compareHeld,
-      (held) => held.window.tenant_id,
-    );
+    createWindowAligner<HeldWindow>({
+      tickStepMs: config.tickStepMs,
+      sourceIdleTimeoutMs: config.sourceIdleTimeoutMs,
+    });
 
   const engineFor = (partition: number): PartitionEngine => {
     let entry = engines.get(partition);
@@ -246,41 +236,32 @@ export async function startDetector(
 
   /** Hands the engine what the clock released: windows in event-time order, and absence checks. */
   const judge = (partition: number, entry: PartitionEngine, now: number) => {
-    const alerts: Alert[] = [];
     const deadLetters: Message[] = [];
-    for (const step of entry.aligner.advance(now)) {
-      if (step.kind === 'tick') {
-        // Each tenant's absence is judged on its own clock, and not while its windows are history.
-        if (step.lane !== DEFAULT_LANE && !entry.backfilling.has(step.lane))
-          alerts.push(...entry.engine.tick(step.atMs, step.lane));
-        continue;
-      }
-      try {
-        const tenant = step.item.window.tenant_id;
-        const history = config.backfill === 'learn' && step.item.behind > config.liveHorizonMs;
-        if (history) entry.backfilling.add(tenant);
-        else entry.backfilling.delete(tenant);
-        alerts.push(...entry.engine.process(step.item.window, history));
-      } catch (error) {
+    const alerts = judgeSteps(
+      entry.engine,
+      entry.aligner.advance(now),
+      entry.backfilling,
+      config,
+      (item, error) => {
         // A window the engine cannot judge is set aside, never a reason to stop the partition.
         metrics.deadLettered.inc({ service: SERVICE, reason: 'detection_failed' });
         const original = {
           key: null,
-          value: step.item.value,
+          value: item.value,
           headers: {},
-          offset: step.item.offset,
+          offset: item.offset,
         } as unknown as KafkaMessage;
         deadLetters.push(
           deadLetter(
             original,
-            { topic: topics.windows, partition, offset: step.item.offset },
+            { topic: topics.windows, partition, offset: item.offset },
             { reason: 'detection_failed', message: errorMessage(error) },
             SERVICE,
             now,
           ),
         );
-      }
-    }
+      },
+    );
     for (const alert of alerts)
       metrics.alerts.inc({ service: SERVICE, detector: alert.detector, status: alert.status });
     return { alerts, deadLetters };

@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command.js';
 import { alertsCommand } from './alerts.js';
+import { backtestCommand } from './backtest.js';
 import { demoCommand } from './demo.js';
 import { incidentsCommand } from './incidents.js';
 import { migrateCommand } from './migrate.js';
@@ -23,4 +24,5 @@ export const commands: readonly CliCommand[] = [
   silenceCommand,
   incidentsCommand,
   demoCommand,
+  backtestCommand,
 ];
