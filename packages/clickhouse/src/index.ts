@@ -36,7 +36,14 @@ export {
   OPERATOR_CLICKHOUSE_CODES,
   RETRYABLE_CLICKHOUSE_CODES,
 } from './retry.js';
-export { alertToRow, eventToRow, rowToWindowAggregate, TABLES, windowAggregateToRow } from './rows.js';
+export {
+  alertToRow,
+  eventToRow,
+  rowToWindowAggregate,
+  TABLES,
+  WINDOW_AGGREGATE_COLUMNS,
+  windowAggregateToRow,
+} from './rows.js';
 export type {
   ClickHouseSinkOptions,
   SinkBlock,

@@ -169,9 +169,16 @@ function zip<V>(keys: unknown[], values: unknown[], as: (v: unknown) => V): Reco
 }
 
 /**
- * A `window_aggregates` row (JSONEachRow, 64-bit integers quoted) back to the window the writer stored:
- * the inverse of windowAggregateToRow (times are whole seconds in the table, as windows are). Read the
- * latest revisions with FINAL. The result is checked by the contract's window schema.
+ * What to select from `window_aggregates` for rowToWindowAggregate: every column, and the window's times
+ * as epoch seconds (JSON output renders DateTime in the server's time zone).
+ */
+export const WINDOW_AGGREGATE_COLUMNS =
+  '*, toUInt32(window_start) AS window_start_s, toUInt32(window_end) AS window_end_s';
+
+/**
+ * A `window_aggregates` row (JSONEachRow, 64-bit integers quoted) selected with WINDOW_AGGREGATE_COLUMNS
+ * back to the window the writer stored: the inverse of windowAggregateToRow (times are whole seconds in the
+ * table, as windows are). Read the latest revisions with FINAL. Checked by the contract's window schema.
  */
 export function rowToWindowAggregate(row: Record<string, unknown>): WindowAggregate {
   const sketch = String(row.latency_sketch ?? '');
@@ -194,8 +201,8 @@ export function rowToWindowAggregate(row: Record<string, unknown>): WindowAggreg
     provider: row.provider,
     model: row.model,
     operation: row.operation,
-    window_start: num(row.window_start) * 1000,
-    window_end: num(row.window_end) * 1000,
+    window_start: num(row.window_start_s) * 1000,
+    window_end: num(row.window_end_s) * 1000,
     revision: num(row.revision),
     events: num(row.events),
     errors: num(row.errors),

@@ -6,6 +6,7 @@ import {
   rowToWindowAggregate,
   type SqlExecutor,
   TABLES,
+  WINDOW_AGGREGATE_COLUMNS,
 } from '@aiops/clickhouse';
 import { errorMessage } from '@aiops/core';
 import {
@@ -97,7 +98,7 @@ export async function runBacktest(executor: SqlExecutor, database: string, reque
   const startS = Math.floor(Math.max(0, request.fromMs - request.lookbackMs) / 1000);
   const endS = Math.floor(request.toMs / 1000);
   const rows = await executor.queryRows(
-    `SELECT * FROM ${database}.${TABLES.windowAggregates} FINAL WHERE window_end >= toDateTime(${startS}) AND window_end <= toDateTime(${endS})${tenant} ORDER BY window_end, window_start`,
+    `SELECT ${WINDOW_AGGREGATE_COLUMNS} FROM ${database}.${TABLES.windowAggregates} FINAL WHERE window_end >= toDateTime(${startS}) AND window_end <= toDateTime(${endS})${tenant} ORDER BY window_end, window_start`,
   );
   const windows = rows.map(rowToWindowAggregate);
   const replay = replayWindows(request.rules, windows, {
