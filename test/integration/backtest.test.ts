@@ -88,7 +88,12 @@ describe('aiops backtest against a simulated run through the real pipeline', () 
   });
 
   it('candidate rules: what they would not have fired is removed, per detector, in the text report too', async () => {
-    const json = await cli(['--rules', rulesFile('quiet.json', { latency: { enabled: false } }), ...period, '--json']);
+    const json = await cli([
+      '--rules',
+      rulesFile('quiet.json', { latency: { enabled: false } }),
+      ...period,
+      '--json',
+    ]);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.out.join('\n')) as BacktestReport;
     expect(report.totals.added).toBe(0);
@@ -105,7 +110,11 @@ describe('aiops backtest against a simulated run through the real pipeline', () 
   });
 
   it('a bad rules file or period is refused with an error naming the key', async () => {
-    const bad = await cli(['--rules', rulesFile('bad.json', { latency: { z_threshold: 'high' } }), ...period]);
+    const bad = await cli([
+      '--rules',
+      rulesFile('bad.json', { latency: { z_threshold: 'high' } }),
+      ...period,
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.err.join('\n')).toContain('latency.z_threshold');
     const unknown = await cli(['--rules', rulesFile('unknown.json', { latncy: {} }), ...period]);

@@ -1,4 +1,9 @@
-import { type Alert, type TelemetryEvent, type WindowAggregate, windowAggregateSchema } from '@aiops/contract';
+import {
+  type Alert,
+  type TelemetryEvent,
+  type WindowAggregate,
+  windowAggregateSchema,
+} from '@aiops/contract';
 
 /**
  * Pure mappings from the contract's records to rows of the tables in schemas/clickhouse/migrations
