@@ -62,6 +62,7 @@ describe('migrations on the real server', () => {
       'incidents',
       'notifications',
       'audit_log',
+      'review_items',
     ])
       expect(outcomes[name]).toBe('applied');
     const tables = await executor.queryRows<{ name: string }>(
@@ -73,6 +74,7 @@ describe('migrations on the real server', () => {
       'events',
       'incidents',
       'notifications',
+      'review_items',
       'schema_migrations',
       'window_aggregates',
     ]);

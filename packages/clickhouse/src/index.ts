@@ -36,6 +36,7 @@ export {
   OPERATOR_CLICKHOUSE_CODES,
   RETRYABLE_CLICKHOUSE_CODES,
 } from './retry.js';
+export { REVIEW_TABLE, reviewItemToRow, rowToReviewItem } from './review-rows.js';
 export {
   alertToRow,
   eventToRow,

@@ -76,6 +76,7 @@ describe('migrations on chDB', () => {
       'incidents',
       'notifications',
       'audit_log',
+      'review_items',
     ]) {
       expect(byName[name]?.outcome, name).toBe('applied');
     }
@@ -104,7 +105,7 @@ describe('migrations on chDB', () => {
   it('is idempotent: a second run applies nothing and keeps the records', async () => {
     const again = await migrate(executor, { dir: MIGRATIONS, database });
     expect(again.migrations.filter((m) => m.outcome === 'applied')).toEqual([]);
-    expect(again.migrations.filter((m) => m.outcome === 'already-applied')).toHaveLength(11);
+    expect(again.migrations.filter((m) => m.outcome === 'already-applied')).toHaveLength(12);
     const recorded = await executor.queryRows<{ version: number; status: string }>(
       `SELECT version, argMax(status, recorded_at_ms) AS status FROM ${database}.schema_migrations GROUP BY version ORDER BY version`,
     );
@@ -118,6 +119,7 @@ describe('migrations on chDB', () => {
       'applied',
       'skipped',
       'skipped',
+      'applied',
       'applied',
       'applied',
       'applied',

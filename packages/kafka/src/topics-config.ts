@@ -18,6 +18,10 @@ export const pipelineTopicsSchema = z.strictObject({
   notifierState: z.string().min(1).default('aiops.notifier.state.v1'),
   /** Audit records (JSON) of services without a ClickHouse connection; the notifier stores them in audit_log. */
   audit: z.string().min(1).default('aiops.audit.v1'),
+  /** Review items (JSON, key = trace id): low-scoring outputs, negative feedback, guardrail blocks. */
+  review: z.string().min(1).default('aiops.review.v1'),
+  /** Review resolutions, compacted: key = item id, value = the reviewed item as JSON. */
+  reviewResolutions: z.string().min(1).default('aiops.review.resolutions.v1'),
 });
 export type PipelineTopics = z.output<typeof pipelineTopicsSchema>;
 
@@ -35,6 +39,8 @@ export function topicsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     deliveryDlq: env.TOPIC_DELIVERY_DLQ,
     notifierState: env.TOPIC_NOTIFIER_STATE,
     audit: env.TOPIC_AUDIT,
+    review: env.TOPIC_REVIEW,
+    reviewResolutions: env.TOPIC_REVIEW_RESOLUTIONS,
   };
   for (const [key, value] of Object.entries(map)) if (value) out[key] = value;
   return out;

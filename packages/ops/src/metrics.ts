@@ -24,6 +24,7 @@ export interface PipelineMetrics {
   readonly sinkBlocked: Gauge<'service' | 'table' | 'reason'>;
   readonly seriesFolded: Counter<'service' | 'level'>;
   readonly handleDuration: Histogram<'service'>;
+  readonly reviewItems: Counter<'service' | 'outcome'>;
 }
 
 export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}): PipelineMetrics {
@@ -141,6 +142,12 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
       help: 'Time a service spends handling one input batch (decode, validate, build output), not counting output acknowledgements',
       labelNames: ['service'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    reviewItems: new Counter({
+      name: 'aiops_review_items_total',
+      help: 'Events that qualified for the review queue, by outcome (queued, sampled_out, capped)',
+      labelNames: ['service', 'outcome'],
       registers,
     }),
   };

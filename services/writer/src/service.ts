@@ -6,6 +6,8 @@ import {
   createClickHouseClient,
   eventToRow,
   migrate,
+  REVIEW_TABLE,
+  reviewItemToRow,
   type SinkListener,
   TABLES,
   windowAggregateToRow,
@@ -24,6 +26,7 @@ import {
   type RunningService,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
+import { reviewItemCodec } from '@aiops/review';
 import type { WriterConfig } from './config.js';
 import { writeDurably } from './durable-write.js';
 
@@ -33,8 +36,10 @@ const DEFAULT_MIGRATIONS_DIR = fileURLToPath(
 );
 
 interface Route<T> {
-  readonly codec: RecordCodec<T>;
+  readonly codec: Pick<RecordCodec<T>, 'decodeTrusted'>;
   readonly sink: ClickHouseSink<T>;
+  /** Topic config when the writer creates the topic (e.g. compaction). */
+  readonly topicConfig?: Record<string, string>;
 }
 
 /** Builds and starts the warehouse writer: events, windows and alerts topics → ClickHouse tables. */
@@ -117,9 +122,29 @@ export async function startWriter(
     } as Route<unknown>);
   }
 
+  if (config.tables.includes('review')) {
+    // Items (open) and resolutions (reviewed) land in one table; the latest state of an item wins.
+    const review = {
+      codec: { decodeTrusted: reviewItemCodec.decode },
+      sink: sinkFor(REVIEW_TABLE, reviewItemToRow, smallTable),
+    };
+    routes.set(topics.review, review as Route<unknown>);
+    routes.set(topics.reviewResolutions, {
+      ...review,
+      topicConfig: { 'cleanup.policy': 'compact' },
+    } as Route<unknown>);
+  }
+
+  /** Each sink once (the review item and resolution topics share one). */
+  const sinks = [...new Set([...routes.values()].map((r) => r.sink))];
+
   const kafka = createKafka(config.kafka, log);
   await ensureTopics(kafka, [
-    ...[...routes.keys()].map((topic) => ({ topic, partitions: config.partitions })),
+    ...[...routes].map(([topic, route]) => ({
+      topic,
+      partitions: config.partitions,
+      ...(route.topicConfig ? { config: route.topicConfig } : {}),
+    })),
     { topic: topics.dlq, partitions: config.partitions },
   ]);
   const producer = createOutputProducer(kafka);
@@ -173,7 +198,7 @@ export async function startWriter(
       return { durable };
     },
     async flush() {
-      await Promise.all([...routes.values()].map((r) => r.sink.flush()));
+      await Promise.all(sinks.map((sink) => sink.flush()));
       return undefined;
     },
   };
@@ -191,7 +216,7 @@ export async function startWriter(
   await runner.start();
   log.info({ topics: [...routes.keys()], database, groupId: config.groupId }, 'writer started');
   const service = composeService(SERVICE, [runner], async () => {
-    await Promise.all([...routes.values()].map((r) => r.sink.close()));
+    await Promise.all(sinks.map((sink) => sink.close()));
     await producer.disconnect();
     await client.close();
   });
@@ -202,7 +227,7 @@ export async function startWriter(
     stop(deadlineMs) {
       // A blocked write gives up instead of holding the shutdown: its offsets stay uncommitted.
       stopping = true;
-      for (const route of routes.values()) route.sink.stopRetrying();
+      for (const sink of sinks) sink.stopRetrying();
       return service.stop(deadlineMs);
     },
   };

@@ -1,0 +1,3 @@
+export type { ReviewerConfig } from './config.js';
+export { reviewerConfigFromEnv, reviewerConfigSchema } from './config.js';
+export { startReviewer } from './service.js';
