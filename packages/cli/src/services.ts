@@ -4,6 +4,7 @@ import { aggregatorConfigFromEnv, startAggregator } from '@aiops/service-aggrega
 import { detectorConfigFromEnv, startDetector } from '@aiops/service-detector';
 import { notifierConfigFromEnv, startNotifier } from '@aiops/service-notifier';
 import { otlpReceiverConfigFromEnv, startOtlpReceiver } from '@aiops/service-otlp-receiver';
+import { reviewerConfigFromEnv, startReviewer } from '@aiops/service-reviewer';
 import { startValidator, validatorConfigFromEnv } from '@aiops/service-validator';
 import { startWriter, writerConfigFromEnv } from '@aiops/service-writer';
 
@@ -24,6 +25,7 @@ export const SERVICES = {
   detector: define({ configFromEnv: detectorConfigFromEnv, start: startDetector }),
   writer: define({ configFromEnv: writerConfigFromEnv, start: startWriter }),
   notifier: define({ configFromEnv: notifierConfigFromEnv, start: startNotifier }),
+  reviewer: define({ configFromEnv: reviewerConfigFromEnv, start: startReviewer }),
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;

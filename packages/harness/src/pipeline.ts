@@ -15,6 +15,7 @@ import {
   type RunningReceiver,
   startOtlpReceiver,
 } from '@aiops/service-otlp-receiver';
+import { reviewerConfigSchema, startReviewer } from '@aiops/service-reviewer';
 import { startValidator, validatorConfigSchema } from '@aiops/service-validator';
 import { startWriter, writerConfigSchema } from '@aiops/service-writer';
 import { uniqueId, waitFor } from './wait.js';
@@ -27,8 +28,11 @@ import { uniqueId, waitFor } from './wait.js';
  */
 
 export type ConsumerName = 'validator' | 'aggregator' | 'writer' | 'detector';
-/** The consumers plus the OTLP receiver, which produces to the raw topic (started only when asked for). */
-export type ServiceName = 'otlp-receiver' | ConsumerName;
+/**
+ * The consumers plus the services started only when asked for: the OTLP receiver, which produces to the raw
+ * topic, and the reviewer (review queue).
+ */
+export type ServiceName = 'otlp-receiver' | ConsumerName | 'reviewer';
 
 /** Upstream first: the order to start in (and, reversed, to stop in). */
 export const SERVICE_ORDER: readonly ServiceName[] = [
@@ -37,6 +41,7 @@ export const SERVICE_ORDER: readonly ServiceName[] = [
   'aggregator',
   'writer',
   'detector',
+  'reviewer',
 ];
 /** What startAll() starts by default: the four consumers. */
 export const CONSUMERS: readonly ConsumerName[] = ['validator', 'aggregator', 'writer', 'detector'];
@@ -49,6 +54,8 @@ export interface PipelineTopicNames {
   readonly alerts: string;
   readonly detectorState: string;
   readonly audit: string;
+  readonly review: string;
+  readonly reviewResolutions: string;
 }
 
 export interface PipelineHarnessOptions {
@@ -66,6 +73,8 @@ export interface PipelineHarnessOptions {
   readonly allowedLatenessMs?: number;
   /** Detection rules (see @aiops/detectors); {} = defaults. */
   readonly rules?: unknown;
+  /** Review queue rules (see @aiops/review); {} = defaults. */
+  readonly review?: unknown;
   readonly alertsFormat?: 'avro' | 'json';
   /** The validator's user-id salt (default: one per pipeline). */
   readonly userIdSalt?: string;
@@ -86,7 +95,7 @@ export class PipelineHarness {
   readonly windowSizesMs: readonly number[];
   readonly maxOutOfOrdernessMs: number;
   readonly metrics: PipelineMetrics;
-  readonly groups: Readonly<Record<ConsumerName, string>>;
+  readonly groups: Readonly<Record<ConsumerName | 'reviewer', string>>;
   protected readonly logger: Logger;
   private readonly running = new Map<ServiceName, RunningService>();
   private detectorStarts = 0;
@@ -102,6 +111,8 @@ export class PipelineHarness {
       alerts: `${p}.alerts`,
       detectorState: `${p}.detector-state`,
       audit: `${p}.audit`,
+      review: `${p}.review`,
+      reviewResolutions: `${p}.review-resolutions`,
     };
     this.database = p;
     this.partitions = options.partitions ?? 3;
@@ -112,6 +123,7 @@ export class PipelineHarness {
       aggregator: `${p}-aggregator`,
       writer: `${p}-writer`,
       detector: `${p}-detector`,
+      reviewer: `${p}-reviewer`,
     };
     this.logger = options.logger;
     this.metrics = options.metrics ?? createPipelineMetrics({ defaultMetrics: false });
@@ -171,6 +183,10 @@ export class PipelineHarness {
     });
   }
 
+  reviewerConfig() {
+    return reviewerConfigSchema.parse({ ...this.common('reviewer'), review: this.options.review ?? {} });
+  }
+
   /** Listens on a free port (see receiver().port). */
   otlpReceiverConfig() {
     return otlpReceiverConfigSchema.parse({
@@ -183,7 +199,7 @@ export class PipelineHarness {
     });
   }
 
-  private common(name: ConsumerName) {
+  private common(name: ConsumerName | 'reviewer') {
     return {
       kafka: this.kafkaConfig(name),
       groupId: this.groups[name],
@@ -213,11 +229,14 @@ export class PipelineHarness {
       TOPIC_ALERTS: t.alerts,
       TOPIC_DETECTOR_STATE: t.detectorState,
       TOPIC_AUDIT: t.audit,
+      TOPIC_REVIEW: t.review,
+      TOPIC_REVIEW_RESOLUTIONS: t.reviewResolutions,
       TOPIC_PARTITIONS: String(this.partitions),
       VALIDATOR_GROUP_ID: this.groups.validator,
       AGGREGATOR_GROUP_ID: this.groups.aggregator,
       WRITER_GROUP_ID: this.groups.writer,
       DETECTOR_GROUP_ID: this.groups.detector,
+      REVIEWER_GROUP_ID: this.groups.reviewer,
       DETECTOR_INSTANCE_ID: `${this.id}-${instance}`,
       WINDOW_SIZES_MS: this.windowSizesMs.join(','),
       MAX_OUT_OF_ORDERNESS_MS: String(this.maxOutOfOrdernessMs),
@@ -258,6 +277,9 @@ export class PipelineHarness {
         break;
       case 'otlp-receiver':
         service = await startOtlpReceiver(this.otlpReceiverConfig(), this.logger, this.metrics);
+        break;
+      case 'reviewer':
+        service = await startReviewer(this.reviewerConfig(), this.logger, this.metrics);
         break;
     }
     this.running.set(name, service);

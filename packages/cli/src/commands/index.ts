@@ -4,6 +4,7 @@ import { backtestCommand } from './backtest.js';
 import { demoCommand } from './demo.js';
 import { incidentsCommand } from './incidents.js';
 import { migrateCommand } from './migrate.js';
+import { reviewCommand } from './review.js';
 import { runCommand } from './run.js';
 import { scoreSeriesCommand } from './score-series.js';
 import { silenceCommand } from './silence.js';
@@ -25,4 +26,5 @@ export const commands: readonly CliCommand[] = [
   incidentsCommand,
   demoCommand,
   backtestCommand,
+  reviewCommand,
 ];
