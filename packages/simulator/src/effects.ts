@@ -1,6 +1,7 @@
 import type {
   ResolvedCostRunaway,
   ResolvedLatencySpike,
+  ResolvedLowScoreBurst,
   ResolvedPromptInjectionBurst,
   ResolvedProviderOutage,
   ResolvedQualityDrift,
@@ -18,6 +19,7 @@ export class Effects {
   readonly runaways: readonly ResolvedCostRunaway[];
   readonly drifts: readonly ResolvedQualityDrift[];
   readonly bursts: readonly ResolvedPromptInjectionBurst[];
+  readonly lowScores: readonly ResolvedLowScoreBurst[];
 
   constructor(scenarios: readonly ResolvedScenario[]) {
     this.spikes = scenarios.filter((s): s is ResolvedLatencySpike => s.kind === 'latency_spike');
@@ -27,6 +29,7 @@ export class Effects {
     this.bursts = scenarios.filter(
       (s): s is ResolvedPromptInjectionBurst => s.kind === 'prompt_injection_burst',
     );
+    this.lowScores = scenarios.filter((s): s is ResolvedLowScoreBurst => s.kind === 'low_score_burst');
   }
 
   /** Latency multiplier of a call to provider/model starting at `t`. */
@@ -64,10 +67,15 @@ export class Effects {
 export interface AppEffects {
   readonly runaways: readonly ResolvedCostRunaway[];
   readonly drifts: readonly ResolvedQualityDrift[];
+  readonly lowScores: readonly ResolvedLowScoreBurst[];
 }
 
 export function appEffects(effects: Effects, tenant_id: string, application: string): AppEffects {
   const mine = <T extends { tenant_id: string; application: string }>(list: readonly T[]): T[] =>
     list.filter((s) => s.tenant_id === tenant_id && s.application === application);
-  return { runaways: mine(effects.runaways), drifts: mine(effects.drifts) };
+  return {
+    runaways: mine(effects.runaways),
+    drifts: mine(effects.drifts),
+    lowScores: mine(effects.lowScores),
+  };
 }

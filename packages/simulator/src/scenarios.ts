@@ -8,11 +8,33 @@ export const SCENARIO_KINDS = [
   'cost_runaway',
   'prompt_injection_burst',
   'quality_drift',
+  'low_score_burst',
 ] as const;
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
 
+/**
+ * What a simulation runs when it names no scenarios: the detector incidents. The others (low_score_burst,
+ * for the review queue) run when asked for, so default runs and their benchmarks stay as they were.
+ */
+export const DEFAULT_SCENARIO_KINDS: readonly ScenarioKind[] = [
+  'latency_spike',
+  'provider_outage',
+  'cost_runaway',
+  'prompt_injection_burst',
+  'quality_drift',
+];
+
 /** The detectors a label can name; the scenario benchmark scores each one separately. */
-export const DETECTOR_KINDS = ['latency', 'error_rate', 'outage', 'cost', 'quality', 'guardrail'] as const;
+export const DETECTOR_KINDS = [
+  'latency',
+  'error_rate',
+  'outage',
+  'cost',
+  'quality',
+  'guardrail',
+  /** The review queue (services/reviewer): items, not alerts. */
+  'review',
+] as const;
 export type DetectorKind = (typeof DETECTOR_KINDS)[number];
 
 /** When a scenario runs; omitted fields are filled by the default schedule. */
@@ -70,7 +92,15 @@ export interface PromptInjectionBurstSpec extends ScenarioTiming, AppTarget {
   readonly attackRateFactor?: number;
 }
 
+/** A bad deploy: every evaluation score of one application drops at once, for a short while. */
+export interface LowScoreBurstSpec extends ScenarioTiming, AppTarget {
+  readonly kind: 'low_score_burst';
+  /** How far the mean evaluation score drops, as a step (default 0.6). */
+  readonly drop?: number;
+}
+
 export type ScenarioSpec =
+  | LowScoreBurstSpec
   | LatencySpikeSpec
   | ProviderOutageSpec
   | CostRunawaySpec
@@ -123,7 +153,13 @@ export interface ResolvedPromptInjectionBurst extends ResolvedTiming, ResolvedAp
   readonly attackRateFactor: number;
 }
 
+export interface ResolvedLowScoreBurst extends ResolvedTiming, ResolvedAppTarget {
+  readonly kind: 'low_score_burst';
+  readonly drop: number;
+}
+
 export type ResolvedScenario =
+  | ResolvedLowScoreBurst
   | ResolvedLatencySpike
   | ResolvedProviderOutage
   | ResolvedCostRunaway
@@ -161,6 +197,7 @@ export const DEFAULT_TARGETS = Object.freeze({
   cost_runaway: { tenant_id: 'globex', application: 'research-agent', environment: 'production' },
   prompt_injection_burst: { tenant_id: 'initech', application: 'sales-assistant', environment: 'production' },
   quality_drift: { tenant_id: 'acme', application: 'support-bot', environment: 'production' },
+  low_score_burst: { tenant_id: 'globex', application: 'docs-search', environment: 'production' },
 });
 
 /** Nominal incident durations of the default schedule. */
@@ -170,6 +207,7 @@ export const DEFAULT_DURATIONS_MS: Readonly<Record<ScenarioKind, number>> = Obje
   cost_runaway: 15 * MINUTE_MS,
   prompt_injection_burst: 10 * MINUTE_MS,
   quality_drift: 60 * MINUTE_MS,
+  low_score_burst: 10 * MINUTE_MS,
 });
 
 export const DEFAULT_WARMUP_MS = 45 * MINUTE_MS;
@@ -349,6 +387,11 @@ function resolveOne(
         drop: unit(spec.drop ?? 0.35, 'drop'),
       };
     }
+    case 'low_score_burst': {
+      const target = appTarget(spec, DEFAULT_TARGETS.low_score_burst);
+      findApp(world, target, spec.kind);
+      return { ...base, ...target, kind: 'low_score_burst', drop: unit(spec.drop ?? 0.6, 'drop') };
+    }
     case 'prompt_injection_burst': {
       const target = appTarget(spec, DEFAULT_TARGETS.prompt_injection_burst);
       const app = findApp(world, target, spec.kind);
@@ -474,6 +517,18 @@ export function labelsOf(scenario: ResolvedScenario): IncidentLabel[] {
           `${scenario.tenant_id}/${scenario.application} prompt ${scenario.prompt_name}@${scenario.prompt_version}: ` +
             `evaluation scores drift down by up to ${scenario.drop}`,
           { prompt_name: scenario.prompt_name, prompt_version: scenario.prompt_version },
+        ),
+      ];
+    case 'low_score_burst':
+      return [
+        label(
+          'review',
+          appSeries(scenario),
+          scenario.startMs,
+          scenario.endMs,
+          'review_items',
+          'up',
+          `${scenario.tenant_id}/${scenario.application}: a bad deploy, evaluation scores down ${scenario.drop} at once`,
         ),
       ];
     case 'prompt_injection_burst':

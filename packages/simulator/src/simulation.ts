@@ -4,12 +4,12 @@ import { DEFAULT_DIURNAL, type DiurnalOptions, diurnalFactor, TrafficNoise } fro
 import { appEffects, Effects } from './effects.js';
 import { TimeQueue } from './queue.js';
 import {
+  DEFAULT_SCENARIO_KINDS,
   DEFAULT_WARMUP_MS,
   type IncidentLabel,
   labelsOf,
   type ResolvedScenario,
   resolveScenarios,
-  SCENARIO_KINDS,
   type ScenarioKind,
   type ScenarioSpec,
 } from './scenarios.js';
@@ -125,7 +125,7 @@ export function resolveSimulationOptions(options: SimulationOptions): ResolvedSi
 export function createSimulation(options: SimulationOptions): Simulation {
   const resolved = resolveSimulationOptions(options);
   const world = createWorld(resolved.tenants);
-  const scenarios = resolveScenarios(world, options.scenarios ?? SCENARIO_KINDS, {
+  const scenarios = resolveScenarios(world, options.scenarios ?? DEFAULT_SCENARIO_KINDS, {
     startMs: resolved.startMs,
     endMs: resolved.endMs,
     warmupMs: resolved.warmupMs,

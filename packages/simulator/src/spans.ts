@@ -138,6 +138,9 @@ export class SpanEmitter {
         drop += (s.drop * (ts - s.startMs)) / (s.endMs - s.startMs);
       }
     }
+    // A bad deploy: every version, at once.
+    for (const s of this.mine.lowScores)
+      if (ts >= s.startMs && ts < s.endMs && s.environment === this.environment) drop += s.drop;
     return drop;
   }
 

@@ -5,13 +5,13 @@ import {
   createSimulation,
   createWorld,
   DEFAULT_DURATIONS_MS,
+  DEFAULT_SCENARIO_KINDS,
   DEFAULT_WARMUP_MS,
   findModel,
   type IncidentLabel,
   priceCall,
   type ResolvedScenario,
   resolveScenarios,
-  SCENARIO_KINDS,
   type ScenarioSpec,
 } from '../src/index.js';
 import { byId, HOUR, MINUTE, mean, percentile, run, T0, within } from './helpers.js';
@@ -77,7 +77,7 @@ describe('default schedule and labels', () => {
   const sim = createSimulation({ seed: 3, startMs: T0, durationMs: 4 * HOUR, eventsPerMinute: 300 });
 
   it('runs all five scenarios, one after another after the warm-up, with quiet gaps', () => {
-    expect(sim.scenarios.map((s) => s.kind)).toEqual([...SCENARIO_KINDS]);
+    expect(sim.scenarios.map((s) => s.kind)).toEqual([...DEFAULT_SCENARIO_KINDS]);
     let previousEnd = T0 + DEFAULT_WARMUP_MS;
     for (const s of sim.scenarios) {
       expect(s.startMs).toBeGreaterThanOrEqual(previousEnd);
@@ -460,6 +460,46 @@ describe('quality_drift', () => {
       return fb.filter((e) => e.feedback === -1).length / fb.length;
     };
     expect(negative(events)).toBeGreaterThan(negative(baseline) + 0.1);
+  });
+});
+
+describe('low_score_burst', () => {
+  const { events, labels } = withScenario({
+    kind: 'low_score_burst',
+    startMs: START,
+    durationMs: 10 * MINUTE,
+  });
+  const label = labels[0]!;
+  const end = START + 10 * MINUTE;
+  const evaluations = (list: readonly TelemetryEvent[], from: number, to: number) =>
+    list.filter(
+      (e) => e.event_type === 'evaluation' && within(e, from, to) && seriesMatchesFilter(label.series, e),
+    );
+  const low = (list: readonly TelemetryEvent[]) =>
+    list.filter((e) => Object.values(e.scores).some((v) => v < 0.3)).length;
+
+  it('is labelled for the review queue, on globex/docs-search in production by default', () => {
+    expect(label).toMatchObject({
+      detector: 'review',
+      signal: 'review_items',
+      series: { tenant_id: 'globex', application: 'docs-search', environment: 'production' },
+      startMs: START,
+      endMs: end,
+    });
+  });
+
+  it('drops every version’s scores at once inside the interval, and only there', () => {
+    const during = evaluations(events, START, end);
+    const usual = evaluations(baseline, START, end);
+    expect(during.length).toBe(usual.length);
+    expect(during.length).toBeGreaterThan(20);
+    // Scores under 0.3 (the review queue's default threshold) go from rare to most.
+    expect(low(usual)).toBeLessThan(usual.length * 0.2);
+    expect(low(during)).toBeGreaterThan(during.length * 0.5);
+    const after = evaluations(events, end, end + 20 * MINUTE);
+    expect(after.map((e) => e.scores)).toEqual(
+      evaluations(baseline, end, end + 20 * MINUTE).map((e) => e.scores),
+    );
   });
 });
 
