@@ -43,6 +43,8 @@ export interface ScenarioPipelineOptions {
   readonly allowedLatenessMs?: number;
   /** Detection rules (see @aiops/detectors); {} = defaults. */
   readonly rules?: unknown;
+  /** Review queue rules for the reviewer, when a caller starts it (see @aiops/review); {} = defaults. */
+  readonly review?: unknown;
   /** Wire format of the produced events (default Avro single-object) and of the alerts (default Avro). */
   readonly eventsFormat?: 'avro' | 'json';
   readonly alertsFormat?: 'avro' | 'json';
@@ -154,6 +156,7 @@ export class ScenarioPipeline {
         : { maxOutOfOrdernessMs: options.maxOutOfOrdernessMs }),
       ...(options.allowedLatenessMs === undefined ? {} : { allowedLatenessMs: options.allowedLatenessMs }),
       rules: options.rules ?? {},
+      ...(options.review === undefined ? {} : { review: options.review }),
       alertsFormat: options.alertsFormat ?? 'avro',
     });
     const h = this.harness;
