@@ -6,15 +6,13 @@ import type { BacktestReport } from '@aiops/detectors';
 import { createSimulation } from '@aiops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseUrl, kafkaBrokers } from '../setup/endpoints.js';
+import { pastMorningStart } from '../support/simulation.js';
 
-const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-/** Two hours of event time at 08:00 UTC on the latest day it has ended: labelled incidents, same every run. */
+/** Two hours of event time from a past morning: labelled incidents, the same every run. */
 function simulation() {
-  const now = Date.now();
-  let startMs = Math.floor(now / DAY) * DAY + 8 * HOUR;
-  while (startMs + 2 * HOUR > now) startMs -= DAY;
+  const startMs = pastMorningStart(2 * HOUR);
   return createSimulation({ seed: 42, startMs, durationMs: 2 * HOUR, eventsPerMinute: 200 });
 }
 

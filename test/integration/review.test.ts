@@ -6,8 +6,8 @@ import { parseReviewConfig, type ReviewItem, reviewItemCodec, reviewReason } fro
 import { createSimulation } from '@aiops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseUrl, kafkaBrokers } from '../setup/endpoints.js';
+import { pastMorningStart } from '../support/simulation.js';
 
-const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 const CAP = 25;
@@ -15,9 +15,7 @@ const REVIEW = { cap_per_tenant: CAP, cap_window_ms: HOUR };
 
 /** 40 minutes from 08:00 UTC of the latest day it has ended (one cap window), a bad deploy at 08:15–08:30. */
 function simulation() {
-  const now = Date.now();
-  let startMs = Math.floor(now / DAY) * DAY + 8 * HOUR;
-  while (startMs + HOUR > now) startMs -= DAY;
+  const startMs = pastMorningStart(HOUR);
   return createSimulation({
     seed: 11,
     startMs,

@@ -11,15 +11,13 @@ import { scoreScenarioAlerts } from '@aiops/detectors';
 import { createSimulation } from '@aiops/simulator';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clickhouseUrl, kafkaBrokers } from '../setup/endpoints.js';
+import { pastMorningStart } from '../support/simulation.js';
 
-const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
 /** Two hours of event time starting at 08:00 UTC on the latest day it has ended: same traffic every run. */
 function simulation() {
-  const now = Date.now();
-  let startMs = Math.floor(now / DAY) * DAY + 8 * HOUR;
-  while (startMs + 2 * HOUR > now) startMs -= DAY;
+  const startMs = pastMorningStart(2 * HOUR);
   return createSimulation({ seed: 42, startMs, durationMs: 2 * HOUR, eventsPerMinute: 250 });
 }
 

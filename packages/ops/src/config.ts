@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 
 /** A configuration that failed validation; the message names every offending key. */
@@ -34,4 +35,19 @@ export function csv(value: string | undefined): string[] | undefined {
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
   return items.length > 0 ? items : undefined;
+}
+
+/** The JSON document in the file an environment variable names (`variable` is that name, for the error). */
+export function readJsonFile(variable: string, file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${variable} ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`${variable} ${file} is not valid JSON: ${(error as Error).message}`);
+  }
 }

@@ -1,4 +1,4 @@
-export { ConfigError, csv, describeIssues, parseConfig } from './config.js';
+export { ConfigError, csv, describeIssues, parseConfig, readJsonFile } from './config.js';
 export type { OpsServer, OpsServerOptions } from './http.js';
 export { startOpsServer } from './http.js';
 export type { Logger, LoggerSettings } from './logger.js';

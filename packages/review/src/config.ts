@@ -4,7 +4,7 @@ const ratio = () => z.number().min(0).max(1);
 
 /**
  * What goes to the review queue, and how much of it. Every key has a default, so `{}` is a working
- * configuration; a bad key fails with its name (parseReviewConfig).
+ * configuration; strict, so a misspelt key is refused (the reviewer's config names it).
  */
 export const reviewConfigSchema = z.strictObject({
   /** Evaluator name → the score below which an evaluation is routed (e.g. { "faithfulness": 0.5 }). */
@@ -35,22 +35,7 @@ export const reviewConfigSchema = z.strictObject({
 });
 export type ReviewConfig = z.output<typeof reviewConfigSchema>;
 
-export class ReviewConfigError extends Error {
-  override readonly name = 'ReviewConfigError';
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid review config: ${problems.join('; ')}`);
-  }
-}
-
-/** Validates a config (undefined → all defaults); throws ReviewConfigError naming each bad key. */
+/** Validates a config (undefined → all defaults); a service parses it inside its own config schema. */
 export function parseReviewConfig(input: unknown = {}): ReviewConfig {
-  const result = reviewConfigSchema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const path = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys')
-      return issue.keys.map((k) => `${[...path, k].join('.')}: unknown key`).join('; ');
-    return `${path.join('.') || '(root)'}: ${issue.message.replace(/^Invalid input: /, '')}`;
-  });
-  throw new ReviewConfigError(problems);
+  return reviewConfigSchema.parse(input ?? {});
 }

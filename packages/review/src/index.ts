@@ -1,5 +1,5 @@
 export type { ReviewConfig } from './config.js';
-export { parseReviewConfig, ReviewConfigError, reviewConfigSchema } from './config.js';
+export { parseReviewConfig, reviewConfigSchema } from './config.js';
 export type { ReviewItem, ReviewReason, ReviewVerdict } from './item.js';
 export {
   REVIEW_REASONS,

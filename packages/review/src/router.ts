@@ -123,7 +123,7 @@ export class ReviewRouter {
   private totals = new Map<string, TenantCounts>();
 
   /** `config` is validated (parseReviewConfig); undefined means all defaults. */
-  constructor(config?: unknown) {
+  constructor(config: unknown = {}) {
     this.config = parseReviewConfig(config);
   }
 

@@ -5,6 +5,7 @@ import {
   parseReviewConfig,
   ReviewRouter,
   resolveReviewItem,
+  reviewConfigSchema,
   reviewItemCodec,
   reviewItemSchema,
   reviewReason,
@@ -62,10 +63,14 @@ describe('which events need review', () => {
     expect(reviewReason(config, telemetryEvent({ event_type: 'llm_call' }))).toBeNull();
   });
 
-  it('a bad config names the key', () => {
-    expect(() => parseReviewConfig({ thresholds: { faithfulness: 2 } })).toThrow(/thresholds\.faithfulness/);
-    expect(() => parseReviewConfig({ cap_per_tenant: 0 })).toThrow(/cap_per_tenant/);
-    expect(() => parseReviewConfig({ sample: 0.5 })).toThrow(/sample: unknown key/);
+  it('a bad config is refused at the key', () => {
+    const paths = (input: unknown) =>
+      reviewConfigSchema
+        .safeParse(input)
+        .error?.issues.map((i) => [...i.path, ...('keys' in i ? i.keys : [])].join('.'));
+    expect(paths({ thresholds: { faithfulness: 2 } })).toEqual(['thresholds.faithfulness']);
+    expect(paths({ cap_per_tenant: 0 })).toEqual(['cap_per_tenant']);
+    expect(paths({ sample: 0.5 })).toEqual(['sample']);
   });
 });
 

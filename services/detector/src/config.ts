@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { kafkaConfigFromEnv, kafkaConfigSchema, pipelineTopicsSchema, topicsFromEnv } from '@aiops/kafka';
-import { parseConfig } from '@aiops/ops';
+import { parseConfig, readJsonFile } from '@aiops/ops';
 import { z } from 'zod';
 
 export const detectorConfigSchema = z.strictObject({
@@ -66,19 +65,6 @@ export function detectorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Det
   if (env.DETECTION_RULES_CHANGED_BY) input.rulesChangedBy = env.DETECTION_RULES_CHANGED_BY;
   if (env.DETECTOR_LIVE_HORIZON_MS) input.liveHorizonMs = Number(env.DETECTOR_LIVE_HORIZON_MS);
   if (env.DETECTOR_BACKFILL) input.backfill = env.DETECTOR_BACKFILL;
-  if (env.DETECTION_RULES_FILE) {
-    const file = env.DETECTION_RULES_FILE;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new Error(`cannot read DETECTION_RULES_FILE ${file}: ${(error as Error).message}`);
-    }
-    try {
-      input.rules = JSON.parse(text) as unknown;
-    } catch (error) {
-      throw new Error(`DETECTION_RULES_FILE ${file} is not valid JSON: ${(error as Error).message}`);
-    }
-  }
+  if (env.DETECTION_RULES_FILE) input.rules = readJsonFile('DETECTION_RULES_FILE', env.DETECTION_RULES_FILE);
   return parseConfig(detectorConfigSchema, input, 'detector configuration');
 }
