@@ -1,4 +1,4 @@
-import type { TelemetryEvent } from '@aiops/contract';
+import { seriesOf, type TelemetryEvent } from '@aiops/contract';
 import { hash53 } from '@aiops/core';
 import { parseReviewConfig, type ReviewConfig } from './config.js';
 import type { ReviewItem, ReviewReason } from './item.js';
@@ -82,12 +82,7 @@ export function reviewItemOf(
   return {
     item_id: `rv-${hash53(event.event_id).toString(16).padStart(14, '0')}`,
     reason: why.reason,
-    tenant_id: event.tenant_id,
-    application: event.application,
-    environment: event.environment,
-    provider: event.provider,
-    model: event.model,
-    operation: event.operation,
+    ...seriesOf(event),
     event_id: event.event_id,
     event_type: event.event_type,
     trace_id: event.trace_id,

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { clickhouseConfigFromEnv, clickhouseConfigSchema } from '@aiops/clickhouse';
 import { incidentsConfigSchema, type RouteConfig } from '@aiops/incidents';
 import { kafkaConfigFromEnv, kafkaConfigSchema, pipelineTopicsSchema, topicsFromEnv } from '@aiops/kafka';
 import { receiverListSchema } from '@aiops/notify';
-import { parseConfig } from '@aiops/ops';
+import { parseConfig, readJsonFile } from '@aiops/ops';
 import { z } from 'zod';
 
 function routeReceivers(
@@ -55,18 +54,7 @@ export type NotifierConfig = z.output<typeof notifierConfigSchema>;
 
 /** Reads and validates the routing file; every error names the file and the key path in it. */
 export function readRoutingFile(file: string): RoutingFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read NOTIFIER_CONFIG_FILE ${file}: ${(error as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`NOTIFIER_CONFIG_FILE ${file} is not valid JSON: ${(error as Error).message}`);
-  }
+  const json = readJsonFile('NOTIFIER_CONFIG_FILE', file);
   return parseConfig(routingFileSchema, json, `routing config ${file}`);
 }
 
