@@ -62,7 +62,9 @@ describe('aiops backtest against a simulated run through the real pipeline', () 
   });
 
   it('with the live rules over the closed period it gives exactly the live detector’s alerts', async () => {
+    const began = performance.now();
     const { code, out, err } = await cli(['--rules', rulesFile('live.json', {}), ...period, '--json']);
+    const tookMs = Math.round(performance.now() - began);
     expect(err).toEqual([]);
     expect(code).toBe(0);
     const report = JSON.parse(out.join('\n')) as BacktestReport;
@@ -83,6 +85,8 @@ describe('aiops backtest against a simulated run through the real pipeline', () 
       d.unchanged.map((a) => `${a.alert_id}/${a.status}`),
     );
     expect(new Set(unchanged)).toEqual(live);
+    // For the record (under load: shared machine): windows replayed, notifications compared, wall time.
+    console.log(JSON.stringify({ windows: report.windows, notifications: live.size, tookMs }));
   });
 
   it('candidate rules: what they would not have fired is removed, per detector, in the text report too', async () => {
