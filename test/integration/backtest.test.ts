@@ -41,7 +41,14 @@ describe('aiops backtest against a simulated run through the real pipeline', () 
     writeFileSync(file, JSON.stringify(rules));
     return file;
   };
-  const period = ['--from', String(sim.options.startMs), '--to', String(sim.options.endMs)];
+  const period = () => [
+    '--from',
+    String(sim.options.startMs),
+    '--to',
+    String(sim.options.endMs),
+    '--partitions',
+    String(pipeline.partitions),
+  ];
 
   beforeAll(async () => {
     pipeline = new ScenarioPipeline({
@@ -63,7 +70,7 @@ describe('aiops backtest against a simulated run through the real pipeline', () 
 
   it('with the live rules over the closed period it gives exactly the live detector’s alerts', async () => {
     const began = performance.now();
-    const { code, out, err } = await cli(['--rules', rulesFile('live.json', {}), ...period, '--json']);
+    const { code, out, err } = await cli(['--rules', rulesFile('live.json', {}), ...period(), '--json']);
     const tookMs = Math.round(performance.now() - began);
     expect(err).toEqual([]);
     expect(code).toBe(0);
@@ -93,7 +100,7 @@ describe('aiops backtest against a simulated run through the real pipeline', () 
     const json = await cli([
       '--rules',
       rulesFile('quiet.json', { latency: { enabled: false } }),
-      ...period,
+      ...period(),
       '--json',
     ]);
     expect(json.code).toBe(0);
@@ -103,7 +110,11 @@ describe('aiops backtest against a simulated run through the real pipeline', () 
     for (const [name, diff] of Object.entries(report.detectors))
       if (diff.removed.length > 0) expect(name).toBe('latency');
 
-    const text = await cli(['--rules', rulesFile('quiet.json', { latency: { enabled: false } }), ...period]);
+    const text = await cli([
+      '--rules',
+      rulesFile('quiet.json', { latency: { enabled: false } }),
+      ...period(),
+    ]);
     expect(text.code).toBe(0);
     expect(text.out[1]).toBe(
       `candidate vs current: +0 added, -${report.totals.removed} removed, ${report.totals.unchanged} unchanged`,
@@ -115,11 +126,11 @@ describe('aiops backtest against a simulated run through the real pipeline', () 
     const bad = await cli([
       '--rules',
       rulesFile('bad.json', { latency: { z_threshold: 'high' } }),
-      ...period,
+      ...period(),
     ]);
     expect(bad.code).toBe(2);
     expect(bad.err.join('\n')).toContain('latency.z_threshold');
-    const unknown = await cli(['--rules', rulesFile('unknown.json', { latncy: {} }), ...period]);
+    const unknown = await cli(['--rules', rulesFile('unknown.json', { latncy: {} }), ...period()]);
     expect(unknown.code).toBe(2);
     expect(unknown.err.join('\n')).toContain('latncy: unknown key');
     const backwards = await cli([

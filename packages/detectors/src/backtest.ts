@@ -68,9 +68,40 @@ export function backtestAlertOf(alert: Alert): BacktestAlert {
 /**
  * Replays windows with `rules` as the live detector would have judged them over a closed period: every
  * window up to `untilMs` is released (one source whose watermark is `untilMs`), in event-time order per
- * tenant, with the absence checks on the tick grid. Returns every notification, in order.
+ * tenant, with the absence checks on the tick grid. `partitionOf` names the windows partition each window
+ * was on: the detector runs one engine per partition, and so does the replay. Returns every notification.
  */
 export function replayWindows(
+  rules: unknown,
+  windows: readonly WindowAggregate[],
+  options: {
+    tickStepMs: number;
+    untilMs: number;
+    policy?: BackfillPolicy;
+    partitionOf?: (window: WindowAggregate) => number;
+  },
+): { alerts: Alert[]; failed: number } {
+  const partitions = new Map<number, WindowAggregate[]>();
+  for (const window of windows) {
+    const partition = options.partitionOf?.(window) ?? 0;
+    let list = partitions.get(partition);
+    if (list === undefined) {
+      list = [];
+      partitions.set(partition, list);
+    }
+    list.push(window);
+  }
+  const alerts: Alert[] = [];
+  let failed = 0;
+  for (const partition of [...partitions.keys()].sort((a, b) => a - b)) {
+    const replay = replayPartition(rules, partitions.get(partition)!, options);
+    alerts.push(...replay.alerts);
+    failed += replay.failed;
+  }
+  return { alerts, failed };
+}
+
+function replayPartition(
   rules: unknown,
   windows: readonly WindowAggregate[],
   options: { tickStepMs: number; untilMs: number; policy?: BackfillPolicy },

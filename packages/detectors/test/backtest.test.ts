@@ -49,6 +49,19 @@ describe('replayWindows', () => {
     expect(again.alerts).toEqual(alerts);
   });
 
+  it('one engine per windows partition: keyed by tenant, the split changes nothing', () => {
+    const windows = history();
+    const whole = replayWindows({}, windows, { tickStepMs: 10_000, untilMs }).alerts;
+    const split = replayWindows({}, windows, {
+      tickStepMs: 10_000,
+      untilMs,
+      partitionOf: (w) => (w.tenant_id === 'acme' ? 1 : 0),
+    }).alerts;
+    const key = (a: { alert_id: string; status: string; notified_at: number }) =>
+      `${a.alert_id}/${a.status}/${a.notified_at}`;
+    expect(split.map(key).sort()).toEqual(whole.map(key).sort());
+  });
+
   it('candidate rules change what fires; the diff names it per detector', () => {
     const windows = history();
     const live = replayWindows({}, windows, { tickStepMs: 10_000, untilMs }).alerts.map(backtestAlertOf);

@@ -105,3 +105,31 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
   }
   return new ProjectKafka(options);
 }
+
+const keyPartitioner = Partitioners.DefaultPartitioner();
+const partitionLists = new Map<
+  number,
+  { partitionId: number; leader: number; replicas: number[]; isr: number[]; partitionErrorCode: number }[]
+>();
+
+/**
+ * The partition a keyed record lands on with producerDefaults()'s partitioner (murmur2 on the key's UTF-8
+ * bytes, as the Java client): for code that must know where a producer put a record (the backtest
+ * replays each windows partition as the detector judged it).
+ */
+export function partitionForKey(key: string, partitions: number): number {
+  if (!Number.isInteger(partitions) || partitions <= 0)
+    throw new RangeError(`partitions must be > 0; got ${partitions}`);
+  let partitionMetadata = partitionLists.get(partitions);
+  if (partitionMetadata === undefined) {
+    partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      partitionErrorCode: 0,
+    }));
+    partitionLists.set(partitions, partitionMetadata);
+  }
+  return keyPartitioner({ topic: 'partition-for-key', partitionMetadata, message: { key, value: null } });
+}

@@ -1,4 +1,4 @@
-export { createKafka, kafkaLogLevel, producerDefaults } from './client.js';
+export { createKafka, kafkaLogLevel, partitionForKey, producerDefaults } from './client.js';
 export { readCompactedTopic, readTopicToEnd } from './compacted.js';
 export type { KafkaConfig } from './config.js';
 export { kafkaConfigFromEnv, kafkaConfigSchema, resolveSaslPassword } from './config.js';

@@ -8,6 +8,7 @@ import {
   TABLES,
   WINDOW_AGGREGATE_COLUMNS,
 } from '@aiops/clickhouse';
+import { seriesKey } from '@aiops/contract';
 import { errorMessage } from '@aiops/core';
 import {
   type BacktestAlert,
@@ -19,6 +20,7 @@ import {
   parseDetectionConfig,
   replayWindows,
 } from '@aiops/detectors';
+import { partitionForKey } from '@aiops/kafka';
 import { parseDuration } from '@aiops/simulator';
 import type { Command } from 'commander';
 import { asUsage, type CliCommand, type CliContext, CliError, EXIT, intOption } from '../command.js';
@@ -30,6 +32,8 @@ interface BacktestFlags {
   tenant?: string;
   lookback: string;
   tickStep?: number;
+  windowsKey?: string;
+  partitions?: number;
   json?: boolean;
 }
 
@@ -87,6 +91,9 @@ export interface BacktestRequest {
   /** Windows this far before `fromMs` are replayed too (baselines warm up); their alerts are not reported. */
   readonly lookbackMs: number;
   readonly tickStepMs: number;
+  /** How the aggregator keyed the windows topic (WINDOWS_KEY) and its partitions: one engine per partition. */
+  readonly windowsKey: 'tenant' | 'series';
+  readonly partitions: number;
 }
 
 /**
@@ -101,9 +108,19 @@ export async function runBacktest(executor: SqlExecutor, database: string, reque
     `SELECT ${WINDOW_AGGREGATE_COLUMNS} FROM ${database}.${TABLES.windowAggregates} FINAL WHERE window_end >= toDateTime(${startS}) AND window_end <= toDateTime(${endS})${tenant} ORDER BY window_end, window_start`,
   );
   const windows = rows.map(rowToWindowAggregate);
+  const partitionOf = new Map<string, number>();
   const replay = replayWindows(request.rules, windows, {
     tickStepMs: request.tickStepMs,
     untilMs: request.toMs,
+    partitionOf: (window) => {
+      const key = request.windowsKey === 'tenant' ? window.tenant_id : seriesKey(window);
+      let partition = partitionOf.get(key);
+      if (partition === undefined) {
+        partition = partitionForKey(key, request.partitions);
+        partitionOf.set(key, partition);
+      }
+      return partition;
+    },
   });
   const live = await executor.queryRows<AlertRow>(
     `SELECT alert_id, status, detector, severity, tenant_id, summary,
@@ -135,6 +152,15 @@ function registerBacktest(program: Command, context: CliContext): void {
       'the detector absence-check step (default $DETECTOR_TICK_STEP_MS or 10000)',
       intOption('--tick-step'),
     )
+    .option(
+      '--windows-key <key>',
+      'how the aggregator keyed the windows topic: tenant | series (default $WINDOWS_KEY or tenant)',
+    )
+    .option(
+      '--partitions <n>',
+      'windows topic partitions (default $TOPIC_PARTITIONS or 6)',
+      intOption('--partitions'),
+    )
     .option('--json', 'the report as one JSON document (for CI)')
     .action(async (flags: BacktestFlags) => {
       const rules = readRulesFile(flags.rules);
@@ -145,6 +171,12 @@ function registerBacktest(program: Command, context: CliContext): void {
       const tickStepMs = flags.tickStep ?? Number(context.env.DETECTOR_TICK_STEP_MS ?? 10_000);
       if (!Number.isSafeInteger(tickStepMs) || tickStepMs <= 0)
         throw new CliError(`DETECTOR_TICK_STEP_MS must be a positive integer; got ${tickStepMs}`, EXIT.usage);
+      const windowsKey = flags.windowsKey ?? context.env.WINDOWS_KEY ?? 'tenant';
+      if (windowsKey !== 'tenant' && windowsKey !== 'series')
+        throw new CliError(`--windows-key must be tenant or series; got ${windowsKey}`, EXIT.usage);
+      const partitions = flags.partitions ?? Number(context.env.TOPIC_PARTITIONS ?? 6);
+      if (!Number.isSafeInteger(partitions) || partitions <= 0)
+        throw new CliError(`TOPIC_PARTITIONS must be a positive integer; got ${partitions}`, EXIT.usage);
       const config = clickhouseConfigFromEnv(context.env);
       const client = createClickHouseClient(config);
       let report: BacktestReport;
@@ -155,6 +187,8 @@ function registerBacktest(program: Command, context: CliContext): void {
           toMs,
           lookbackMs,
           tickStepMs,
+          windowsKey,
+          partitions,
           ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
         });
       } finally {
