@@ -22,3 +22,9 @@ export {
 } from './scenarios/report.js';
 export type { ScenarioRunOptions, ScenarioRunResult } from './scenarios/runner.js';
 export { formatProgress, runScenarioPipeline, scenarioLabels } from './scenarios/runner.js';
+export type { IncidentActionRequest } from './commands/incidents.js';
+export { actOnIncident } from './commands/incidents.js';
+export type { RunningUi } from './commands/ui.js';
+export { startUi } from './commands/ui.js';
+export { demoNotifierTopics, startDemoNotifier } from './scenarios/demo-notifier.js';
+export type { DemoNotifier } from './scenarios/demo-notifier.js';

@@ -44,3 +44,5 @@ export type {
 } from './services.js';
 export type { StackDownReport, StackStatus, StackUpReport } from './stack.js';
 export { stackDown, stackEnv, stackStatus, stackUp } from './stack.js';
+export type { ChromiumReport } from './chromium.js';
+export { ensureChromium } from './chromium.js';
