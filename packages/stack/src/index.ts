@@ -1,3 +1,5 @@
+export type { ChromiumReport } from './chromium.js';
+export { ensureChromium } from './chromium.js';
 export type { ProbeSasl, ProbeTls } from './kafka.js';
 export { kafkaPaths, kafkaProbeSasl, kafkaProbeTls, kafkaReady } from './kafka.js';
 export type {
@@ -44,5 +46,3 @@ export type {
 } from './services.js';
 export type { StackDownReport, StackStatus, StackUpReport } from './stack.js';
 export { stackDown, stackEnv, stackStatus, stackUp } from './stack.js';
-export type { ChromiumReport } from './chromium.js';
-export { ensureChromium } from './chromium.js';

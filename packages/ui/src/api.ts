@@ -13,7 +13,10 @@ export const LABEL_PATTERN = /^[A-Za-z0-9_.:/@+ -]{1,200}$/;
 const label = (name: string) =>
   z
     .string()
-    .regex(LABEL_PATTERN, `${name} may hold only letters, digits, spaces and _ . : / @ + - (1 to 200 of them)`);
+    .regex(
+      LABEL_PATTERN,
+      `${name} may hold only letters, digits, spaces and _ . : / @ + - (1 to 200 of them)`,
+    );
 
 /** Ids the pipeline makes (incident and alert ids): letters, digits, `_` and `-`. */
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'an id holds only letters, digits, _ and - (1 to 128)');
@@ -51,7 +54,8 @@ function checkRange(input: RangeInput, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', message: 'range=custom needs both from and to', path: ['from'] });
     return;
   }
-  if (input.from >= input.to) ctx.addIssue({ code: 'custom', message: 'from must be before to', path: ['from'] });
+  if (input.from >= input.to)
+    ctx.addIssue({ code: 'custom', message: 'from must be before to', path: ['from'] });
   if (input.to - input.from > MAX_RANGE_MS)
     ctx.addIssue({ code: 'custom', message: 'a custom range spans at most 31 days', path: ['to'] });
 }
@@ -71,7 +75,10 @@ export function resolveRange(input: RangeInput, nowMs: number): TimeRange {
 
 const tenant = { tenant: label('tenant').optional() };
 
-export const overviewQuerySchema = z.object({ ...rangeFields, ...tenant }).strict().superRefine(checkRange);
+export const overviewQuerySchema = z
+  .object({ ...rangeFields, ...tenant })
+  .strict()
+  .superRefine(checkRange);
 export const seriesListQuerySchema = overviewQuerySchema;
 export const promptsQuerySchema = overviewQuerySchema;
 

@@ -32,5 +32,9 @@ export function uiConfigFromEnv(
   if (env.UI_CLICKHOUSE_USER !== undefined) input.clickhouseUser = env.UI_CLICKHOUSE_USER;
   if (env.UI_CLICKHOUSE_PASSWORD !== undefined) input.clickhousePassword = env.UI_CLICKHOUSE_PASSWORD;
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) input[key] = value;
-  return parseConfig(uiConfigSchema, input, 'UI settings (UI_HOST, UI_PORT, UI_WINDOW_SIZE_S, UI_CLICKHOUSE_USER)');
+  return parseConfig(
+    uiConfigSchema,
+    input,
+    'UI settings (UI_HOST, UI_PORT, UI_WINDOW_SIZE_S, UI_CLICKHOUSE_USER)',
+  );
 }

@@ -85,7 +85,11 @@ export class Dashboard {
       );
   }
 
-  range(query: { range: OverviewQuery['range']; from?: number | undefined; to?: number | undefined }): TimeRange {
+  range(query: {
+    range: OverviewQuery['range'];
+    from?: number | undefined;
+    to?: number | undefined;
+  }): TimeRange {
     return resolveRange(query, this.now());
   }
 
@@ -148,7 +152,17 @@ export class Dashboard {
     return {
       range,
       windows: windows.map((w) =>
-        numbers(w, ['t', 'events', 'errors', 'p50_ms', 'p95_ms', 'p99_ms', 'ttft_p50_ms', 'cost_usd', 'quality_mean']),
+        numbers(w, [
+          't',
+          'events',
+          'errors',
+          'p50_ms',
+          'p95_ms',
+          'p99_ms',
+          'ttft_p50_ms',
+          'cost_usd',
+          'quality_mean',
+        ]),
       ),
       alerts: alerts.map((a) => numbers(a, ['fired_at', 'resolved_at', 'expected', 'threshold', 'observed'])),
     };
@@ -179,7 +193,16 @@ export class Dashboard {
     return {
       range,
       versions: rows.map((r) =>
-        numbers(r, ['events', 'errors', 'p50_ms', 'p95_ms', 'cost_usd', 'score_mean', 'feedback_positive', 'feedback_total']),
+        numbers(r, [
+          'events',
+          'errors',
+          'p50_ms',
+          'p95_ms',
+          'cost_usd',
+          'score_mean',
+          'feedback_positive',
+          'feedback_total',
+        ]),
       ),
     };
   }

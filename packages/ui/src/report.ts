@@ -103,7 +103,8 @@ export function compareWeeks(input: {
 
 /** Relative change, or null when either side is missing or the base is 0. */
 export function change(now: number | null | undefined, before: number | null | undefined): number | null {
-  if (now === null || now === undefined || before === null || before === undefined || before === 0) return null;
+  if (now === null || now === undefined || before === null || before === undefined || before === 0)
+    return null;
   return (now - before) / Math.abs(before);
 }
 
@@ -127,8 +128,7 @@ const LABEL: Readonly<Record<keyof WeekMetrics, string>> = {
   feedback_positive_rate: 'positive feedback',
 };
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -143,7 +143,7 @@ function cell(key: keyof WeekMetrics, app: WeeklyApplication): string {
   if (delta !== null) {
     const better = BETTER[key];
     if (Math.abs(delta) >= 0.005 && better !== null)
-      tone = (delta > 0) === (better === 'up') ? 'better' : 'worse';
+      tone = delta > 0 === (better === 'up') ? 'better' : 'worse';
     note += ` (${delta > 0 ? '+' : ''}${(delta * 100).toFixed(1)} %)`;
   }
   return `<td class="${tone}"><b>${escapeHtml(shown)}</b><br><small>${escapeHtml(note)}</small></td>`;

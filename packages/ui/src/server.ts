@@ -68,7 +68,13 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   }
 }
 
-function send(response: ServerResponse, status: number, type: string, body: string | Buffer, ms?: number): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  ms?: number,
+): void {
   response.writeHead(status, {
     'content-type': type,
     'cache-control': 'no-store',
@@ -105,10 +111,18 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     const url = new URL(request.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const json = (status: number, body: unknown) =>
-      send(response, status, 'application/json; charset=utf-8', JSON.stringify(body), performance.now() - started);
+      send(
+        response,
+        status,
+        'application/json; charset=utf-8',
+        JSON.stringify(body),
+        performance.now() - started,
+      );
     try {
       if (request.method === 'GET' && path === '/report/week.html') {
-        const report = await dashboard.week(parseRequest(weekQuerySchema, searchParamsObject(url.searchParams)));
+        const report = await dashboard.week(
+          parseRequest(weekQuerySchema, searchParamsObject(url.searchParams)),
+        );
         send(response, 200, 'text/html; charset=utf-8', renderWeeklyReportHtml(report, Date.now()));
         return;
       }
@@ -122,7 +136,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
           const body = parseRequest(ackBodySchema, await readJson(request));
           const found = await dashboard.incident(id);
           if (found === null) throw new BadRequest([`no incident ${id}`], 404);
-          if (found.incident.status === 'resolved') throw new BadRequest([`incident ${id} is already resolved`], 409);
+          if (found.incident.status === 'resolved')
+            throw new BadRequest([`incident ${id} is already resolved`], 409);
           await options.acknowledge(id, body);
           logger.info({ incident: id, by: body.by }, 'incident acknowledged from the dashboard');
           json(200, { acknowledged: id, by: body.by });

@@ -15,7 +15,8 @@ let charts: uPlot[] = [];
 function el(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
+  for (const child of children)
+    if (child !== null && child !== undefined && child !== false) node.append(child);
   return node;
 }
 
@@ -29,8 +30,11 @@ function utcOffset(): string {
 const fmtTime = (s: number | null) =>
   s === null ? '—' : new Date(s * 1000).toLocaleString(undefined, { hour12: false });
 const fmtNum = (v: number | null | undefined, digits = 0) =>
-  v === null || v === undefined ? '—' : v.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const fmtPct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(2)} %`);
+  v === null || v === undefined
+    ? '—'
+    : v.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmtPct = (v: number | null | undefined) =>
+  v === null || v === undefined ? '—' : `${(v * 100).toFixed(2)} %`;
 const fmtMs = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${Math.round(v)} ms`);
 const fmtUsd = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `$${v.toFixed(2)}`);
 
@@ -72,11 +76,23 @@ async function renderControls(withTenant: boolean): Promise<void> {
   }
   const toLocal = (ms: string | null) =>
     ms ? new Date(Number(ms) - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16) : '';
-  const from = el('input', { type: 'datetime-local', id: 'from', value: toLocal(p.get('from')) }) as HTMLInputElement;
-  const to = el('input', { type: 'datetime-local', id: 'to', value: toLocal(p.get('to')) }) as HTMLInputElement;
+  const from = el('input', {
+    type: 'datetime-local',
+    id: 'from',
+    value: toLocal(p.get('from')),
+  }) as HTMLInputElement;
+  const to = el('input', {
+    type: 'datetime-local',
+    id: 'to',
+    value: toLocal(p.get('to')),
+  }) as HTMLInputElement;
   const custom = el('span', {}, ' from ', from, ' to ', to);
   custom.hidden = (p.get('range') ?? '24h') !== 'custom';
-  const tenant = el('select', { id: 'tenant' }, el('option', { value: '' }, 'all tenants')) as HTMLSelectElement;
+  const tenant = el(
+    'select',
+    { id: 'tenant' },
+    el('option', { value: '' }, 'all tenants'),
+  ) as HTMLSelectElement;
   const apply = () => {
     const next: Record<string, string | undefined> = Object.fromEntries(hashParams());
     next.range = (range as HTMLSelectElement).value;
@@ -129,7 +145,7 @@ function markersPlugin(markers: readonly Marker[]): uPlot.Plugin {
         ctx.save();
         for (const m of markers) {
           const x0 = Math.max(left, u.valToPos(m.from, 'x', true));
-          const x1 = Math.min(left + width, u.valToPos(m.to ?? (u.scales.x?.max ?? 0), 'x', true));
+          const x1 = Math.min(left + width, u.valToPos(m.to ?? u.scales.x?.max ?? 0, 'x', true));
           if (x1 < left || x0 > left + width) continue;
           ctx.fillStyle = MARKER_FILL;
           ctx.fillRect(x0, top, Math.max(1, x1 - x0), height);
@@ -156,7 +172,16 @@ function chart(
       title,
       width,
       height: 220,
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, fill: s.fill, width: 1.5, spanGaps: false }))],
+      series: [
+        {},
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.stroke,
+          fill: s.fill,
+          width: 1.5,
+          spanGaps: false,
+        })),
+      ],
       axes: [{}, { size: 60 }],
       plugins: [markersPlugin(markers)],
     },
@@ -170,7 +195,9 @@ function chart(
     canvas.dataset.markers = JSON.stringify(
       markers.map((m) => ({
         from: m.from,
-        x: (plot.valToPos(m.from, 'x', true) / devicePixelRatio),
+        x: plot.valToPos(m.from, 'x'),
+        x_to: plot.valToPos(m.to ?? plot.scales.x?.max ?? m.from, 'x'),
+        left: plot.bbox.left / devicePixelRatio,
         label: m.label,
       })),
     );
@@ -235,7 +262,19 @@ async function overview(): Promise<void> {
     const key = `${s.application}\u0000${s.model}`;
     scores.set(key, `${scores.get(key) ? `${scores.get(key)}, ` : ''}${s.evaluator} ${fmtNum(s.mean, 3)}`);
   }
-  const head = ['application', 'model', 'events/min', 'error rate', 'p50', 'p95', 'TTFT p50', 'TTFT p95', 'cost/hour', 'tokens', 'mean scores'];
+  const head = [
+    'application',
+    'model',
+    'events/min',
+    'error rate',
+    'p50',
+    'p95',
+    'TTFT p50',
+    'TTFT p95',
+    'cost/hour',
+    'tokens',
+    'mean scores',
+  ];
   const rows = (data.groups as Json[]).map((g) =>
     el(
       'tr',
@@ -254,14 +293,34 @@ async function overview(): Promise<void> {
     ),
   );
   nodes.push(
-    chart('events and errors per bucket', times, [
-      { label: 'events', values: tl.map((r) => r.events), stroke: '#0969da', fill: 'rgba(9,105,218,0.08)' },
-      { label: 'errors', values: tl.map((r) => r.errors), stroke: '#cf222e' },
-    ], [], 'traffic'),
-    chart('cost per bucket (USD)', times, [{ label: 'cost', values: tl.map((r) => r.cost_usd), stroke: '#8250df' }], [], 'cost'),
+    chart(
+      'events and errors per bucket',
+      times,
+      [
+        { label: 'events', values: tl.map((r) => r.events), stroke: '#0969da', fill: 'rgba(9,105,218,0.08)' },
+        { label: 'errors', values: tl.map((r) => r.errors), stroke: '#cf222e' },
+      ],
+      [],
+      'traffic',
+    ),
+    chart(
+      'cost per bucket (USD)',
+      times,
+      [{ label: 'cost', values: tl.map((r) => r.cost_usd), stroke: '#8250df' }],
+      [],
+      'cost',
+    ),
     el('h3', {}, 'Per application and model'),
     el('table', { id: 'groups' }, el('tr', {}, ...head.map((h) => el('th', {}, h))), ...rows),
-    el('p', {}, el('small', {}, 'Quantiles over several windows: mean of the window quantiles weighted by window size.')),
+    el(
+      'p',
+      {},
+      el(
+        'small',
+        {},
+        'Quantiles over several windows: mean of the window quantiles weighted by window size.',
+      ),
+    ),
   );
   page.replaceChildren(...(nodes.filter(Boolean) as Node[]));
 }
@@ -272,10 +331,25 @@ async function seriesPage(): Promise<void> {
   const p = hashParams();
   const list = await api('/api/series', { ...rangeParams(p), tenant: p.get('tenant') ?? undefined });
   const chosen = SERIES_KEYS.every((k) => p.get(k));
-  const picker = el('select', { id: 'series-picker' }, el('option', { value: '' }, 'choose a series…')) as HTMLSelectElement;
+  const picker = el(
+    'select',
+    { id: 'series-picker' },
+    el('option', { value: '' }, 'choose a series…'),
+  ) as HTMLSelectElement;
   for (const s of list.series as Json[]) {
-    const labels = { tenant: s.tenant_id, application: s.application, environment: s.environment, provider: s.provider, model: s.model, operation: s.operation };
-    const option = el('option', { value: JSON.stringify(labels) }, `${SERIES_KEYS.map((k) => labels[k]).join(' / ')} (${s.events} events)`) as HTMLOptionElement;
+    const labels = {
+      tenant: s.tenant_id,
+      application: s.application,
+      environment: s.environment,
+      provider: s.provider,
+      model: s.model,
+      operation: s.operation,
+    };
+    const option = el(
+      'option',
+      { value: JSON.stringify(labels) },
+      `${SERIES_KEYS.map((k) => labels[k]).join(' / ')} (${s.events} events)`,
+    ) as HTMLOptionElement;
     option.selected = chosen && SERIES_KEYS.every((k) => p.get(k) === labels[k]);
     picker.append(option);
   }
@@ -284,7 +358,12 @@ async function seriesPage(): Promise<void> {
     go('series', { ...rangeParams(), tenant: p.get('tenant') ?? undefined, ...JSON.parse(picker.value) });
   });
   if (!chosen) {
-    page.replaceChildren(el('p', {}, 'Series: ', picker), (list.series as Json[]).length ? el('p', {}, 'Pick one series to see its windows and alerts.') : emptyState('series'));
+    page.replaceChildren(
+      el('p', {}, 'Series: ', picker),
+      (list.series as Json[]).length
+        ? el('p', {}, 'Pick one series to see its windows and alerts.')
+        : emptyState('series'),
+    );
     return;
   }
   const labels = Object.fromEntries(SERIES_KEYS.map((k) => [k, p.get(k) ?? ''])) as Record<string, string>;
@@ -294,7 +373,10 @@ async function seriesPage(): Promise<void> {
   const markers: Marker[] = alerts.map((a) => ({ from: a.fired_at, to: a.resolved_at, label: a.detector }));
   const times = w.map((r) => r.t as number);
   const baseline = times.map((t) => {
-    const a = alerts.find((x) => x.fired_at <= t && (x.resolved_at === null || t <= x.resolved_at) && x.detector.includes('latency'));
+    const a = alerts.find(
+      (x) =>
+        x.fired_at <= t && (x.resolved_at === null || t <= x.resolved_at) && x.detector.includes('latency'),
+    );
     return a ? a.expected : null;
   });
   const alertRows = alerts.map((a) =>
@@ -313,30 +395,78 @@ async function seriesPage(): Promise<void> {
   page.replaceChildren(
     el('p', {}, 'Series: ', picker),
     w.length === 0 ? emptyState('windows for this series') : el('span'),
-    chart('latency (ms): p50, p95, p99; alerts shaded firing → resolved', times, [
-      { label: 'p50', values: w.map((r) => r.p50_ms), stroke: '#1a7f37' },
-      { label: 'p95', values: w.map((r) => r.p95_ms), stroke: '#0969da', fill: 'rgba(9,105,218,0.08)' },
-      { label: 'p99', values: w.map((r) => r.p99_ms), stroke: '#9a6700' },
-      { label: 'detector baseline', values: baseline, stroke: '#57606a' },
-    ], markers, 'latency'),
-    chart('error rate', times, [{ label: 'error rate', values: w.map((r) => (r.events ? r.errors / r.events : null)), stroke: '#cf222e' }], markers, 'errors'),
-    chart('cost per window (USD)', times, [{ label: 'cost', values: w.map((r) => r.cost_usd), stroke: '#8250df' }], markers, 'cost'),
-    chart('mean evaluator score', times, [{ label: 'quality', values: w.map((r) => r.quality_mean), stroke: '#bf3989' }], markers, 'quality'),
+    chart(
+      'latency (ms): p50, p95, p99; alerts shaded firing → resolved',
+      times,
+      [
+        { label: 'p50', values: w.map((r) => r.p50_ms), stroke: '#1a7f37' },
+        { label: 'p95', values: w.map((r) => r.p95_ms), stroke: '#0969da', fill: 'rgba(9,105,218,0.08)' },
+        { label: 'p99', values: w.map((r) => r.p99_ms), stroke: '#9a6700' },
+        { label: 'detector baseline', values: baseline, stroke: '#57606a' },
+      ],
+      markers,
+      'latency',
+    ),
+    chart(
+      'error rate',
+      times,
+      [
+        {
+          label: 'error rate',
+          values: w.map((r) => (r.events ? r.errors / r.events : null)),
+          stroke: '#cf222e',
+        },
+      ],
+      markers,
+      'errors',
+    ),
+    chart(
+      'cost per window (USD)',
+      times,
+      [{ label: 'cost', values: w.map((r) => r.cost_usd), stroke: '#8250df' }],
+      markers,
+      'cost',
+    ),
+    chart(
+      'mean evaluator score',
+      times,
+      [{ label: 'quality', values: w.map((r) => r.quality_mean), stroke: '#bf3989' }],
+      markers,
+      'quality',
+    ),
     el('h3', {}, `Alerts on this series (${alerts.length})`),
-    el('table', { id: 'series-alerts' }, el('tr', {}, ...['detector', 'severity', 'fired', 'resolved', 'observed', 'baseline', 'summary'].map((h) => el('th', {}, h))), ...alertRows),
+    el(
+      'table',
+      { id: 'series-alerts' },
+      el(
+        'tr',
+        {},
+        ...['detector', 'severity', 'fired', 'resolved', 'observed', 'baseline', 'summary'].map((h) =>
+          el('th', {}, h),
+        ),
+      ),
+      ...alertRows,
+    ),
   );
 }
 
 async function incidentsPage(): Promise<void> {
   const p = hashParams();
   const status = el('select', { id: 'status' }) as HTMLSelectElement;
-  for (const s of ['all', 'firing', 'resolved']) status.append(new Option(s, s, false, (p.get('status') ?? 'all') === s));
+  for (const s of ['all', 'firing', 'resolved'])
+    status.append(new Option(s, s, false, (p.get('status') ?? 'all') === s));
   const severity = el('select', { id: 'severity' }) as HTMLSelectElement;
-  for (const s of ['all', 'critical', 'warning', 'info']) severity.append(new Option(s, s, false, (p.get('severity') ?? 'all') === s));
-  const apply = () => go('incidents', { ...Object.fromEntries(hashParams()), status: status.value, severity: severity.value });
+  for (const s of ['all', 'critical', 'warning', 'info'])
+    severity.append(new Option(s, s, false, (p.get('severity') ?? 'all') === s));
+  const apply = () =>
+    go('incidents', { ...Object.fromEntries(hashParams()), status: status.value, severity: severity.value });
   status.addEventListener('change', apply);
   severity.addEventListener('change', apply);
-  const data = await api('/api/incidents', { ...rangeParams(p), status: p.get('status') ?? undefined, severity: p.get('severity') ?? undefined });
+  const data = await api('/api/incidents', {
+    ...rangeParams(p),
+    status: p.get('status') ?? undefined,
+    severity: p.get('severity') ?? undefined,
+  });
   const list = data.incidents as Json[];
   const rows = list.map((i) =>
     el(
@@ -355,8 +485,30 @@ async function incidentsPage(): Promise<void> {
   page.replaceChildren(
     el('p', {}, el('label', {}, 'status ', status), ' ', el('label', {}, 'severity ', severity)),
     list.length === 0
-      ? el('div', { class: 'empty', 'data-empty': 'incidents' }, 'No incidents in this range. The notifier opens one when the detector fires (aiops run notifier); try a longer range.')
-      : el('table', { id: 'incidents' }, el('tr', {}, ...['incident', 'status', 'severity', 'opened', 'resolved', 'alerts', 'acknowledged by', 'receiver'].map((h) => el('th', {}, h))), ...rows),
+      ? el(
+          'div',
+          { class: 'empty', 'data-empty': 'incidents' },
+          'No incidents in this range. The notifier opens one when the detector fires (aiops run notifier); try a longer range.',
+        )
+      : el(
+          'table',
+          { id: 'incidents' },
+          el(
+            'tr',
+            {},
+            ...[
+              'incident',
+              'status',
+              'severity',
+              'opened',
+              'resolved',
+              'alerts',
+              'acknowledged by',
+              'receiver',
+            ].map((h) => el('th', {}, h)),
+          ),
+          ...rows,
+        ),
   );
 }
 
@@ -378,7 +530,9 @@ async function incidentPage(): Promise<void> {
         body: JSON.stringify({ by: who.value, ...(note.value ? { note: note.value } : {}) }),
       });
       const body = (await response.json()) as Json;
-      result.textContent = response.ok ? `acknowledged by ${body.by} (recorded in the audit log)` : `refused: ${body.error}`;
+      result.textContent = response.ok
+        ? `acknowledged by ${body.by} (recorded in the audit log)`
+        : `refused: ${body.error}`;
     } finally {
       button.disabled = false;
     }
@@ -386,18 +540,58 @@ async function incidentPage(): Promise<void> {
   const seriesLink = (a: Json) => {
     const from = (a.fired_at - 3600) * 1000;
     const to = ((a.resolved_at ?? a.fired_at) + 3600) * 1000;
-    const q = new URLSearchParams({ range: 'custom', from: String(from), to: String(Math.min(to, Date.now())) });
+    const q = new URLSearchParams({
+      range: 'custom',
+      from: String(from),
+      to: String(Math.min(to, Date.now())),
+    });
     for (const k of SERIES_KEYS) if (a[k]) q.set(k, a[k]);
     return SERIES_KEYS.every((k) => a[k]) ? el('a', { href: `#/series?${q}` }, 'windows') : '—';
   };
   page.replaceChildren(
     el('h2', {}, i.title),
-    el('p', {}, `${i.status} · ${i.severity} · opened ${fmtTime(i.opened_at_ms / 1000)} · resolved ${fmtTime(i.resolved_at)} · acknowledged by ${i.acknowledged_by ?? '—'} · owner ${i.owner ?? '—'}`),
+    el(
+      'p',
+      {},
+      `${i.status} · ${i.severity} · opened ${fmtTime(i.opened_at_ms / 1000)} · resolved ${fmtTime(i.resolved_at)} · acknowledged by ${i.acknowledged_by ?? '—'} · owner ${i.owner ?? '—'}`,
+    ),
     el('p', {}, i.summary),
-    i.status !== 'resolved' && meta.can_acknowledge ? el('p', {}, who, ' ', note, ' ', button, ' ', result) : el('p', {}, el('small', {}, i.status === 'resolved' ? 'Resolved: nothing to acknowledge.' : 'Acknowledging needs Kafka (start aiops ui with KAFKA_BROKERS).')),
+    i.status !== 'resolved' && meta.can_acknowledge
+      ? el('p', {}, who, ' ', note, ' ', button, ' ', result)
+      : el(
+          'p',
+          {},
+          el(
+            'small',
+            {},
+            i.status === 'resolved'
+              ? 'Resolved: nothing to acknowledge.'
+              : 'Acknowledging needs Kafka (start aiops ui with KAFKA_BROKERS).',
+          ),
+        ),
     el('h3', {}, `Member alerts (${alerts.length})`),
-    el('table', { id: 'members' }, el('tr', {}, ...['detector', 'severity', 'series', 'fired', 'resolved', 'summary', ''].map((h) => el('th', {}, h))),
-      ...alerts.map((a) => el('tr', {}, el('td', {}, a.detector), el('td', {}, a.severity), el('td', { class: 'text' }, [a.application, a.model, a.operation].filter(Boolean).join(' / ')), el('td', {}, fmtTime(a.fired_at)), el('td', {}, fmtTime(a.resolved_at)), el('td', { class: 'text' }, a.summary), el('td', {}, seriesLink(a))))),
+    el(
+      'table',
+      { id: 'members' },
+      el(
+        'tr',
+        {},
+        ...['detector', 'severity', 'series', 'fired', 'resolved', 'summary', ''].map((h) => el('th', {}, h)),
+      ),
+      ...alerts.map((a) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, a.detector),
+          el('td', {}, a.severity),
+          el('td', { class: 'text' }, [a.application, a.model, a.operation].filter(Boolean).join(' / ')),
+          el('td', {}, fmtTime(a.fired_at)),
+          el('td', {}, fmtTime(a.resolved_at)),
+          el('td', { class: 'text' }, a.summary),
+          el('td', {}, seriesLink(a)),
+        ),
+      ),
+    ),
   );
 }
 
@@ -413,14 +607,19 @@ async function promptsPage(): Promise<void> {
   for (const v of versions) byPrompt.set(v.prompt_name, [...(byPrompt.get(v.prompt_name) ?? []), v]);
   const nodes: Node[] = [];
   for (const [name, list] of byPrompt) {
-    const metric = (label: string, f: (v: Json) => string) => el('tr', {}, el('th', {}, label), ...list.map((v) => el('td', {}, f(v))));
+    const metric = (label: string, f: (v: Json) => string) =>
+      el('tr', {}, el('th', {}, label), ...list.map((v) => el('td', {}, f(v))));
     nodes.push(
       el('h3', {}, name),
-      el('table', { 'data-prompt': name },
+      el(
+        'table',
+        { 'data-prompt': name },
         el('tr', {}, el('th', {}, 'version'), ...list.map((v) => el('th', {}, v.prompt_version || '(none)'))),
         metric('events', (v) => fmtNum(v.events)),
         metric('mean score', (v) => fmtNum(v.score_mean, 3)),
-        metric('positive feedback', (v) => (v.feedback_total ? fmtPct(v.feedback_positive / v.feedback_total) : '—')),
+        metric('positive feedback', (v) =>
+          v.feedback_total ? fmtPct(v.feedback_positive / v.feedback_total) : '—',
+        ),
         metric('error rate', (v) => fmtPct(v.events ? v.errors / v.events : null)),
         metric('p50 latency', (v) => fmtMs(v.p50_ms)),
         metric('p95 latency', (v) => fmtMs(v.p95_ms)),
@@ -435,12 +634,22 @@ async function reportPage(): Promise<void> {
   const tenant = hashParams().get('tenant');
   const src = `/report/week.html${tenant ? `?tenant=${encodeURIComponent(tenant)}` : ''}`;
   page.replaceChildren(
-    el('p', {}, 'This week against last week, per application. The same HTML ', el('code', {}, 'aiops report --week'), ' writes: ', el('a', { href: src, download: 'aiops-weekly-report.html' }, 'download')),
+    el(
+      'p',
+      {},
+      'This week against last week, per application. The same HTML ',
+      el('code', {}, 'aiops report --week'),
+      ' writes: ',
+      el('a', { href: src, download: 'aiops-weekly-report.html' }, 'download'),
+    ),
     el('iframe', { id: 'report', src, title: 'weekly report' }),
   );
 }
 
-const PAGES: Record<string, { render: () => Promise<void>; tenant: boolean; range: boolean; live?: boolean }> = {
+const PAGES: Record<
+  string,
+  { render: () => Promise<void>; tenant: boolean; range: boolean; live?: boolean }
+> = {
   overview: { render: overview, tenant: true, range: true, live: true },
   series: { render: seriesPage, tenant: true, range: true },
   incidents: { render: incidentsPage, tenant: false, range: true },
@@ -453,7 +662,8 @@ async function show(): Promise<void> {
   window.clearInterval(refreshTimer);
   const name = routeName();
   const def = PAGES[name] ?? PAGES.overview!;
-  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.getAttribute('href') === `#/${name === 'incident' ? 'incidents' : name}`);
+  for (const a of document.querySelectorAll('nav a'))
+    a.classList.toggle('active', a.getAttribute('href') === `#/${name === 'incident' ? 'incidents' : name}`);
   if (def.range) await renderControls(def.tenant);
   else if (def.tenant) {
     await renderControls(true);
@@ -469,7 +679,13 @@ async function show(): Promise<void> {
       document.body.dataset.loaded = name;
       document.body.dataset.updatedAt = String(Date.now());
     } catch (error) {
-      page.replaceChildren(el('div', { class: 'error', 'data-error': '' }, `Could not load this page: ${(error as Error).message}`));
+      page.replaceChildren(
+        el(
+          'div',
+          { class: 'error', 'data-error': '' },
+          `Could not load this page: ${(error as Error).message}`,
+        ),
+      );
       document.body.dataset.loaded = name;
     }
   };
@@ -477,6 +693,7 @@ async function show(): Promise<void> {
   if (def.live) refreshTimer = window.setInterval(() => void draw(), REFRESH_MS);
 }
 
-(document.getElementById('tz') as HTMLElement).textContent = `times in ${TIME_ZONE} (${utcOffset()})${' · overview refreshes every 10 s'}`;
+(document.getElementById('tz') as HTMLElement).textContent =
+  `times in ${TIME_ZONE} (${utcOffset()})${' · overview refreshes every 10 s'}`;
 window.addEventListener('hashchange', () => void show());
 void show();

@@ -154,7 +154,10 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
     healthy = await report(pipeline, simulation, Date.now() - started, context, people);
     const uiEnv = demoUiEnv(context.env, pipeline);
     if (flags.keepRunning && !stopping) {
-      dashboard = await startUi(uiEnv, asUsage(() => uiConfigFromEnv(uiEnv))).catch((error: unknown) => {
+      dashboard = await startUi(
+        uiEnv,
+        asUsage(() => uiConfigFromEnv(uiEnv)),
+      ).catch((error: unknown) => {
         context.err(`aiops: the dashboard did not start: ${errorMessage(error)}`);
         return undefined;
       });
@@ -163,7 +166,9 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
     } else {
       const port = uiConfigFromEnv(uiEnv).port;
       say('');
-      say(`dashboard of this run: CLICKHOUSE_DATABASE=${pipeline.database} npx aiops ui  → http://127.0.0.1:${port}/`);
+      say(
+        `dashboard of this run: CLICKHOUSE_DATABASE=${pipeline.database} npx aiops ui  → http://127.0.0.1:${port}/`,
+      );
       say('  (or npm run demo -- --keep-running: the demo serves it itself and stays up)');
     }
   } finally {

@@ -46,7 +46,8 @@ export async function actOnIncident(c: PeopleConnections, request: IncidentActio
   const { id, kind, by, to, note } = request;
   const [before] = await readIncidents(c, `WHERE incident_id = ${quoted(id)}`);
   if (before === undefined) throw new CliError(`no incident ${id} (see aiops incidents list)`);
-  if (kind === 'ack' && before.status === 'resolved') throw new CliError(`incident ${id} is already resolved`);
+  if (kind === 'ack' && before.status === 'resolved')
+    throw new CliError(`incident ${id} is already resolved`);
   const action = incidentActionSchema.parse({
     action_id: newId(),
     kind,

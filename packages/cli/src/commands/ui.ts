@@ -36,7 +36,10 @@ export async function startUi(
   let server: UiServer;
   try {
     server = await startUiServer({
-      dashboard: new Dashboard(reader.executor, { database: reader.database, windowSizeS: config.windowSizeS }),
+      dashboard: new Dashboard(reader.executor, {
+        database: reader.database,
+        windowSizeS: config.windowSizeS,
+      }),
       acknowledge: async (id, body) => {
         await actOnIncident(people, { id, kind: 'ack', by: body.by, to: null, note: body.note ?? null });
       },
@@ -71,13 +74,19 @@ async function ui(flags: { host?: string; port?: number }, context: CliContext):
   await running.close();
 }
 
-async function report(flags: { week?: boolean; out: string; tenant?: string }, context: CliContext): Promise<void> {
+async function report(
+  flags: { week?: boolean; out: string; tenant?: string },
+  context: CliContext,
+): Promise<void> {
   if (!flags.week) throw new CliError('say which report: --week', EXIT.usage);
   const config = asUsage(() => uiConfigFromEnv(context.env));
   const logger = createLogger({ service: 'aiops-report', level: 'error', destination: process.stderr });
   const reader = await openDashboardReader(context.env, config, logger);
   try {
-    const dashboard = new Dashboard(reader.executor, { database: reader.database, windowSizeS: config.windowSizeS });
+    const dashboard = new Dashboard(reader.executor, {
+      database: reader.database,
+      windowSizeS: config.windowSizeS,
+    });
     const week = await dashboard.week({ tenant: flags.tenant }).catch((error: Error) => {
       throw new CliError(error.message);
     });
@@ -91,7 +100,9 @@ async function report(flags: { week?: boolean; out: string; tenant?: string }, c
 export function registerUi(program: Command, context: CliContext): void {
   program
     .command('ui')
-    .description('the dashboard: overview, series, incidents, prompt versions, weekly report (http://127.0.0.1:8080)')
+    .description(
+      'the dashboard: overview, series, incidents, prompt versions, weekly report (http://127.0.0.1:8080)',
+    )
     .option('--host <host>', 'address to listen on (UI_HOST; default 127.0.0.1)')
     .option('--port <port>', 'port (UI_PORT; default 8080)', intOption('--port'))
     .action((flags: { host?: string; port?: number }) => ui(flags, context));
