@@ -139,7 +139,10 @@ export class Dashboard {
     await this.checkTenant(query.tenant);
     const range = this.range(query);
     const rows = await this.sql.queryRows(seriesListSql(this.scope, range, query.tenant));
-    return { range, series: rows.map((r) => numbers(r, ['events', 'errors'])) };
+    return {
+      range,
+      series: rows.map(({ n, errors_n, ...labels }) => ({ ...labels, events: num(n), errors: num(errors_n) })),
+    };
   }
 
   async series(query: SeriesQuery) {
@@ -164,7 +167,7 @@ export class Dashboard {
           'quality_mean',
         ]),
       ),
-      alerts: alerts.map((a) => numbers(a, ['fired_at', 'resolved_at', 'expected', 'threshold', 'observed'])),
+      alerts: alerts.map((a) => numbers(a, ['fired_s', 'resolved_s', 'expected', 'threshold', 'observed'])),
     };
   }
 
@@ -181,7 +184,7 @@ export class Dashboard {
     const incident = incidentRow(row);
     const ids = (incident.member_alert_ids as string[]).filter((a) => /^[A-Za-z0-9_-]{1,128}$/.test(a));
     const alerts = (await this.sql.queryRows(alertsByIdSql(this.scope, ids))).map((a) =>
-      numbers(a, ['fired_at', 'resolved_at']),
+      numbers(a, ['fired_s', 'resolved_s']),
     );
     return { incident, alerts };
   }
@@ -230,5 +233,5 @@ export class Dashboard {
 }
 
 function incidentRow(row: Row): Row {
-  return numbers(row, ['opened_at_ms', 'resolved_at', 'acknowledged_at', 'firing']);
+  return numbers(row, ['opened_at_ms', 'resolved_s', 'acknowledged_s', 'firing']);
 }

@@ -51,24 +51,36 @@ function windowsWhere(scope: QueryScope, range: TimeRange, tenant: string | unde
 }
 
 /**
+ * The windows of the range under short names, so that the totals can be named like the columns they sum
+ * (ClickHouse resolves an alias before a column of the same name: `sum(events) AS events` next to
+ * `sumIf(x * events, ...)` would nest aggregates).
+ */
+function windows(scope: QueryScope, range: TimeRange, tenant: string | undefined, extra = ''): string {
+  return `(SELECT application AS app, model AS mdl, window_start AS ws, events AS n, errors AS err,
+      latency_count AS lc, latency_p50_ms AS lp50, latency_p95_ms AS lp95,
+      ttft_p50_ms AS tp50, ttft_p95_ms AS tp95, cost_usd AS usd, input_tokens AS tin, output_tokens AS tout,
+      feedback_positive AS fpos, feedback_total AS ftot${extra}
+    FROM ${table(scope, 'window_aggregates')} FINAL
+    WHERE ${windowsWhere(scope, range, tenant)})`;
+}
+
+/**
  * Per-window quantiles cannot be added; over several windows the dashboard shows their mean weighted by
  * each window's latency count (TTFT: by events), close to the true quantile when windows are alike.
  */
-const TOTALS = `sum(events) AS events, sum(errors) AS errors,
-    sum(latency_count) AS latency_count,
-    sumIf(latency_p50_ms * latency_count, isNotNull(latency_p50_ms)) / sumIf(latency_count, isNotNull(latency_p50_ms)) AS p50_ms,
-    sumIf(latency_p95_ms * latency_count, isNotNull(latency_p95_ms)) / sumIf(latency_count, isNotNull(latency_p95_ms)) AS p95_ms,
-    sumIf(ttft_p50_ms * events, isNotNull(ttft_p50_ms)) / sumIf(events, isNotNull(ttft_p50_ms)) AS ttft_p50_ms,
-    sumIf(ttft_p95_ms * events, isNotNull(ttft_p95_ms)) / sumIf(events, isNotNull(ttft_p95_ms)) AS ttft_p95_ms,
-    sum(cost_usd) AS cost_usd, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-    sum(feedback_positive) AS feedback_positive, sum(feedback_total) AS feedback_total`;
+const TOTALS = `sum(n) AS events, sum(err) AS errors, sum(lc) AS latency_count,
+    sumIf(lp50 * lc, isNotNull(lp50)) / sumIf(lc, isNotNull(lp50)) AS p50_ms,
+    sumIf(lp95 * lc, isNotNull(lp95)) / sumIf(lc, isNotNull(lp95)) AS p95_ms,
+    sumIf(tp50 * n, isNotNull(tp50)) / sumIf(n, isNotNull(tp50)) AS ttft_p50_ms,
+    sumIf(tp95 * n, isNotNull(tp95)) / sumIf(n, isNotNull(tp95)) AS ttft_p95_ms,
+    sum(usd) AS cost_usd, sum(tin) AS input_tokens, sum(tout) AS output_tokens,
+    sum(fpos) AS feedback_positive, sum(ftot) AS feedback_total`;
 
 /** Overview: one row per (application, model) with totals over the range. */
 export function overviewByAppModelSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
-  return `SELECT application, model, ${TOTALS}
-FROM ${table(scope, 'window_aggregates')} FINAL
-WHERE ${windowsWhere(scope, range, tenant)}
-GROUP BY application, model
+  return `SELECT app AS application, mdl AS model, ${TOTALS}
+FROM ${windows(scope, range, tenant)}
+GROUP BY app, mdl
 ORDER BY events DESC, application, model`;
 }
 
@@ -92,10 +104,9 @@ export function bucketSeconds(range: TimeRange): number {
 /** Overview: events, errors and cost per bucket (for the traffic chart). */
 export function overviewTimelineSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
   const bucket = bucketSeconds(range);
-  return `SELECT toUInt32(intDiv(toUInt32(window_start), ${bucket}) * ${bucket}) AS t,
-    sum(events) AS events, sum(errors) AS errors, sum(cost_usd) AS cost_usd
-FROM ${table(scope, 'window_aggregates')} FINAL
-WHERE ${windowsWhere(scope, range, tenant)}
+  return `SELECT toUInt32(intDiv(toUInt32(ws), ${bucket}) * ${bucket}) AS t,
+    sum(n) AS events, sum(err) AS errors, sum(usd) AS cost_usd
+FROM ${windows(scope, range, tenant)}
 GROUP BY t
 ORDER BY t`;
 }
@@ -118,11 +129,11 @@ const SERIES_COLUMNS = 'tenant_id, application, environment, provider, model, op
 
 /** Series with windows in the range, busiest first. */
 export function seriesListSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
-  return `SELECT ${SERIES_COLUMNS}, sum(events) AS events, sum(errors) AS errors
+  return `SELECT ${SERIES_COLUMNS}, sum(events) AS n, sum(errors) AS errors_n
 FROM ${table(scope, 'window_aggregates')} FINAL
 WHERE ${windowsWhere(scope, range, tenant)}
 GROUP BY ${SERIES_COLUMNS}
-ORDER BY events DESC
+ORDER BY n DESC
 LIMIT 500`;
 }
 
@@ -141,7 +152,7 @@ function seriesWhere(series: SeriesLabels): string {
 export function seriesWindowsSql(scope: QueryScope, range: TimeRange, series: SeriesLabels): string {
   return `SELECT toUInt32(window_start) AS t, events, errors,
     latency_p50_ms AS p50_ms, latency_p95_ms AS p95_ms, latency_p99_ms AS p99_ms,
-    ttft_p50_ms, cost_usd, quality_mean
+    ttft_p50_ms AS ttft_ms, cost_usd AS usd, quality_mean AS quality
 FROM ${table(scope, 'window_aggregates')} FINAL
 WHERE ${windowsWhere(scope, range, undefined)} AND ${seriesWhere(series)}
 ORDER BY window_start`;
@@ -154,18 +165,18 @@ ORDER BY window_start`;
 export function seriesAlertsSql(scope: QueryScope, range: TimeRange, series: SeriesLabels): string {
   const where = seriesWhere(series);
   return `SELECT alert_id, any(detector) AS detector, any(severity) AS severity, any(summary) AS summary,
-    toUInt32(min(started_at)) AS fired_at, toUInt32(maxOrNull(resolved_at)) AS resolved_at,
+    toUInt32(min(started_at)) AS fired_s, toUInt32(max(resolved_at)) AS resolved_s,
     max(expected) AS expected, max(threshold) AS threshold, max(observed) AS observed
 FROM ${table(scope, 'alerts')} FINAL
 WHERE ${where}
   AND started_at < toDateTime(${seconds(range.toMs)})
 GROUP BY alert_id
-HAVING resolved_at IS NULL OR resolved_at >= ${seconds(range.fromMs)}
-ORDER BY fired_at`;
+HAVING resolved_s IS NULL OR resolved_s >= ${seconds(range.fromMs)}
+ORDER BY fired_s`;
 }
 
 const INCIDENT_COLUMNS = `incident_id, receiver, status, severity, title, summary,
-    opened_at_ms, toUInt32(resolved_at) AS resolved_at, toUInt32(acknowledged_at) AS acknowledged_at,
+    opened_at_ms, toUInt32(resolved_at) AS resolved_s, toUInt32(acknowledged_at) AS acknowledged_s,
     acknowledged_by, owner, member_alert_ids, length(firing_alert_ids) AS firing`;
 
 /** Incidents opened in the range, filtered, newest first. */
@@ -199,11 +210,11 @@ export function alertsByIdSql(scope: QueryScope, alertIds: readonly string[]): s
   return `SELECT alert_id, any(detector) AS detector, any(severity) AS severity, any(summary) AS summary,
     any(tenant_id) AS tenant, any(application) AS application, any(environment) AS environment,
     any(provider) AS provider, any(model) AS model, any(operation) AS operation,
-    toUInt32(min(started_at)) AS fired_at, toUInt32(maxOrNull(resolved_at)) AS resolved_at
+    toUInt32(min(started_at)) AS fired_s, toUInt32(max(resolved_at)) AS resolved_s
 FROM ${table(scope, 'alerts')} FINAL
 WHERE alert_id IN (${ids})
 GROUP BY alert_id
-ORDER BY fired_at`;
+ORDER BY fired_s`;
 }
 
 /**
@@ -220,7 +231,7 @@ export function promptVersionsSql(scope: QueryScope, range: TimeRange, tenant?: 
   return `SELECT assumeNotNull(prompt_name) AS prompt_name, ifNull(prompt_version, '') AS prompt_version,
     count() AS events, countIf(status != 'ok') AS errors,
     quantile(0.5)(duration_ms) AS p50_ms, quantile(0.95)(duration_ms) AS p95_ms,
-    sum(cost_usd) AS cost_usd,
+    sum(cost_usd) AS usd,
     sum(arraySum(scores.value)) / sum(length(scores.value)) AS score_mean,
     countIf(feedback = 1) AS feedback_positive, countIf(isNotNull(feedback)) AS feedback_total
 FROM ${table(scope, 'events')} FINAL
@@ -231,10 +242,9 @@ ORDER BY prompt_name, prompt_version`;
 
 /** Weekly report: per application, totals over [fromMs, toMs) (called once per week). */
 export function weekByApplicationSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
-  return `SELECT application, ${TOTALS},
-    sum(arraySum(quality.sum)) / sum(arraySum(quality.count)) AS quality_mean
-FROM ${table(scope, 'window_aggregates')} FINAL
-WHERE ${windowsWhere(scope, range, tenant)}
-GROUP BY application
+  return `SELECT app AS application, ${TOTALS},
+    sum(qsum) / sum(qcount) AS quality_mean
+FROM ${windows(scope, range, tenant, ',\n      arraySum(quality.sum) AS qsum, arraySum(quality.count) AS qcount')}
+GROUP BY app
 ORDER BY application`;
 }

@@ -370,23 +370,23 @@ async function seriesPage(): Promise<void> {
   const data = await api('/api/series/windows', { ...rangeParams(p), ...labels });
   const w = data.windows as Json[];
   const alerts = data.alerts as Json[];
-  const markers: Marker[] = alerts.map((a) => ({ from: a.fired_at, to: a.resolved_at, label: a.detector }));
+  const markers: Marker[] = alerts.map((a) => ({ from: a.fired_s, to: a.resolved_s, label: a.detector }));
   const times = w.map((r) => r.t as number);
   const baseline = times.map((t) => {
     const a = alerts.find(
       (x) =>
-        x.fired_at <= t && (x.resolved_at === null || t <= x.resolved_at) && x.detector.includes('latency'),
+        x.fired_s <= t && (x.resolved_s === null || t <= x.resolved_s) && x.detector.includes('latency'),
     );
     return a ? a.expected : null;
   });
   const alertRows = alerts.map((a) =>
     el(
       'tr',
-      { 'data-alert': a.alert_id, 'data-fired-at': String(a.fired_at) },
+      { 'data-alert': a.alert_id, 'data-fired-at': String(a.fired_s) },
       el('td', { class: 'text' }, a.detector),
-      el('td', { class: a.resolved_at === null ? 'firing' : '' }, a.severity),
-      el('td', {}, fmtTime(a.fired_at)),
-      el('td', {}, a.resolved_at === null ? 'firing' : fmtTime(a.resolved_at)),
+      el('td', { class: a.resolved_s === null ? 'firing' : '' }, a.severity),
+      el('td', {}, fmtTime(a.fired_s)),
+      el('td', {}, a.resolved_s === null ? 'firing' : fmtTime(a.resolved_s)),
       el('td', {}, fmtNum(a.observed, 2)),
       el('td', {}, fmtNum(a.expected, 2)),
       el('td', { class: 'text' }, a.summary),
@@ -423,14 +423,14 @@ async function seriesPage(): Promise<void> {
     chart(
       'cost per window (USD)',
       times,
-      [{ label: 'cost', values: w.map((r) => r.cost_usd), stroke: '#8250df' }],
+      [{ label: 'cost', values: w.map((r) => r.usd), stroke: '#8250df' }],
       markers,
       'cost',
     ),
     chart(
       'mean evaluator score',
       times,
-      [{ label: 'quality', values: w.map((r) => r.quality_mean), stroke: '#bf3989' }],
+      [{ label: 'quality', values: w.map((r) => r.quality), stroke: '#bf3989' }],
       markers,
       'quality',
     ),
@@ -476,7 +476,7 @@ async function incidentsPage(): Promise<void> {
       el('td', { class: i.status === 'firing' ? 'firing' : '' }, i.status),
       el('td', {}, i.severity),
       el('td', {}, fmtTime(i.opened_at_ms / 1000)),
-      el('td', {}, fmtTime(i.resolved_at)),
+      el('td', {}, fmtTime(i.resolved_s)),
       el('td', {}, String(i.member_alert_ids.length)),
       el('td', { class: 'text' }, i.acknowledged_by ?? '—'),
       el('td', { class: 'text' }, i.receiver),
@@ -538,8 +538,8 @@ async function incidentPage(): Promise<void> {
     }
   });
   const seriesLink = (a: Json) => {
-    const from = (a.fired_at - 3600) * 1000;
-    const to = ((a.resolved_at ?? a.fired_at) + 3600) * 1000;
+    const from = (a.fired_s - 3600) * 1000;
+    const to = ((a.resolved_s ?? a.fired_s) + 3600) * 1000;
     const q = new URLSearchParams({
       range: 'custom',
       from: String(from),
@@ -553,7 +553,7 @@ async function incidentPage(): Promise<void> {
     el(
       'p',
       {},
-      `${i.status} · ${i.severity} · opened ${fmtTime(i.opened_at_ms / 1000)} · resolved ${fmtTime(i.resolved_at)} · acknowledged by ${i.acknowledged_by ?? '—'} · owner ${i.owner ?? '—'}`,
+      `${i.status} · ${i.severity} · opened ${fmtTime(i.opened_at_ms / 1000)} · resolved ${fmtTime(i.resolved_s)} · acknowledged by ${i.acknowledged_by ?? '—'} · owner ${i.owner ?? '—'}`,
     ),
     el('p', {}, i.summary),
     i.status !== 'resolved' && meta.can_acknowledge
@@ -585,8 +585,8 @@ async function incidentPage(): Promise<void> {
           el('td', {}, a.detector),
           el('td', {}, a.severity),
           el('td', { class: 'text' }, [a.application, a.model, a.operation].filter(Boolean).join(' / ')),
-          el('td', {}, fmtTime(a.fired_at)),
-          el('td', {}, fmtTime(a.resolved_at)),
+          el('td', {}, fmtTime(a.fired_s)),
+          el('td', {}, fmtTime(a.resolved_s)),
           el('td', { class: 'text' }, a.summary),
           el('td', {}, seriesLink(a)),
         ),
@@ -623,7 +623,7 @@ async function promptsPage(): Promise<void> {
         metric('error rate', (v) => fmtPct(v.events ? v.errors / v.events : null)),
         metric('p50 latency', (v) => fmtMs(v.p50_ms)),
         metric('p95 latency', (v) => fmtMs(v.p95_ms)),
-        metric('cost', (v) => fmtUsd(v.cost_usd)),
+        metric('cost', (v) => fmtUsd(v.usd)),
       ),
     );
   }
