@@ -141,7 +141,11 @@ export class Dashboard {
     const rows = await this.sql.queryRows(seriesListSql(this.scope, range, query.tenant));
     return {
       range,
-      series: rows.map(({ n, errors_n, ...labels }) => ({ ...labels, events: num(n), errors: num(errors_n) })),
+      series: rows.map(({ n, errors_n, ...labels }) => ({
+        ...labels,
+        events: num(n),
+        errors: num(errors_n),
+      })),
     };
   }
 

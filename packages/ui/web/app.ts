@@ -2,6 +2,7 @@
 // are hash routes; every number comes from the server's JSON API (no credentials here).
 import uPlot from 'uplot';
 
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read field by field where it is drawn
 type Json = Record<string, any>;
 type Child = Node | string | null | undefined | false;
 
@@ -154,6 +155,20 @@ function markersPlugin(markers: readonly Marker[]): uPlot.Plugin {
         }
         ctx.restore();
       },
+      // Where the markers landed (CSS px: the plot's left edge, then x from it), for people reading the
+      // DOM and for the browser tests; written after each draw, when the scales are known.
+      draw: (u: uPlot) => {
+        u.ctx.canvas.dataset.markers = JSON.stringify(
+          markers.map((m) => ({
+            from: m.from,
+            x: u.valToPos(m.from, 'x'),
+            x_to: u.valToPos(m.to ?? u.scales.x?.max ?? m.from, 'x'),
+            left: u.bbox.left / devicePixelRatio,
+            label: m.label,
+          })),
+        );
+        u.ctx.canvas.dataset.points = String(u.data[0]?.length ?? 0);
+      },
     },
   };
 }
@@ -189,20 +204,6 @@ function chart(
     box,
   );
   charts.push(plot);
-  // Where the markers landed (CSS pixels from the canvas' left edge), for people reading the DOM and for tests.
-  const canvas = box.querySelector('canvas');
-  if (canvas) {
-    canvas.dataset.markers = JSON.stringify(
-      markers.map((m) => ({
-        from: m.from,
-        x: plot.valToPos(m.from, 'x'),
-        x_to: plot.valToPos(m.to ?? plot.scales.x?.max ?? m.from, 'x'),
-        left: plot.bbox.left / devicePixelRatio,
-        label: m.label,
-      })),
-    );
-    canvas.dataset.points = String(times.length);
-  }
   return box;
 }
 
@@ -374,8 +375,7 @@ async function seriesPage(): Promise<void> {
   const times = w.map((r) => r.t as number);
   const baseline = times.map((t) => {
     const a = alerts.find(
-      (x) =>
-        x.fired_s <= t && (x.resolved_s === null || t <= x.resolved_s) && x.detector.includes('latency'),
+      (x) => x.fired_s <= t && (x.resolved_s === null || t <= x.resolved_s) && x.detector.includes('latency'),
     );
     return a ? a.expected : null;
   });
