@@ -7,6 +7,7 @@ import {
   type TimeRange,
   type WeekQuery,
 } from './api.js';
+import { num } from './numbers.js';
 import {
   alertsByIdSql,
   incidentSql,
@@ -32,13 +33,6 @@ import { compareWeeks, type WeeklyReport } from './report.js';
  */
 
 type Row = Record<string, unknown>;
-
-/** JSONEachRow numbers (UInt64 as strings, NaN from 0/0 as null) → number | null. */
-export function num(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  const n = typeof value === 'number' ? value : Number(value);
-  return Number.isFinite(n) ? n : null;
-}
 
 function numbers(row: Row, keys: readonly string[]): Row {
   const out: Row = { ...row };

@@ -16,7 +16,8 @@ export {
 export { bundleWeb } from './bundle.js';
 export type { UiConfig } from './config.js';
 export { uiConfigFromEnv, uiConfigSchema } from './config.js';
-export { Dashboard, num, UnknownTenant } from './dashboard.js';
+export { Dashboard, UnknownTenant } from './dashboard.js';
+export { num } from './numbers.js';
 export type { QueryScope, SeriesLabels } from './queries.js';
 export {
   alertsByIdSql,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TimeRange } from './api.js';
+import { num } from './numbers.js';
 
 /**
  * The weekly improvement report: this week against last week, per application. Pure: rows in, a
@@ -7,12 +8,7 @@ import type { TimeRange } from './api.js';
  * external resource), which the dashboard shows and `aiops report --week` writes to a file for an email.
  */
 
-/** A ClickHouse number (UInt64 arrives as a string, 0/0 as NaN or null) → number | null. */
-const metric = z.preprocess((value) => {
-  if (value === null || value === undefined) return null;
-  const n = typeof value === 'number' ? value : Number(value);
-  return Number.isFinite(n) ? n : null;
-}, z.number().nullable());
+const metric = z.preprocess(num, z.number().nullable());
 
 export const weekRowSchema = z.object({
   application: z.string(),

@@ -9,6 +9,7 @@ import {
   searchParamsObject,
   seriesQuerySchema,
 } from '../src/api.js';
+import { SERIES } from './fixtures.js';
 
 const reasons = (fn: () => unknown): readonly string[] => {
   try {
@@ -70,14 +71,7 @@ describe('API validation', () => {
       );
     }
     expect(reasons(() => parseRequest(overviewQuerySchema, { tennant: 'acme' }))[0]).toMatch(/tennant/);
-    const series = {
-      tenant: 'acme',
-      application: 'chat',
-      environment: 'prod',
-      provider: 'openai',
-      model: 'gpt-4o-mini',
-      operation: 'chat',
-    };
+    const series = SERIES;
     expect(parseRequest(seriesQuerySchema, series).model).toBe('gpt-4o-mini');
     expect(
       reasons(() => parseRequest(seriesQuerySchema, { ...series, model: "gpt' UNION SELECT 1" }))[0],

@@ -11,17 +11,11 @@ import {
   seriesWindowsSql,
   weekByApplicationSql,
 } from '../src/queries.js';
+import { SERIES } from './fixtures.js';
 
 const scope = { database: 'aiops', windowSizeS: 60 };
 const range = { fromMs: 1_765_000_000_000, toMs: 1_765_003_600_000 };
-const series = {
-  tenant: 'acme',
-  application: 'chat',
-  environment: 'prod',
-  provider: 'openai',
-  model: 'gpt-4o-mini',
-  operation: 'chat',
-};
+const series = SERIES;
 
 describe('query builders', () => {
   it('quote only values that passed validation, and refuse anything else', () => {
