@@ -247,6 +247,11 @@ describe('aiops ui in headless Chromium', () => {
     const id = firing?.incident_id ?? '';
     await open(`incident?id=${id}`, 'incident');
     expect(await page.locator('#members tr').count()).toBeGreaterThan(1);
+    const windows = await canvasStats('incident-cost');
+    expect(windows.points).toBeGreaterThan(30);
+    expect(windows.drawn / windows.total).toBeGreaterThan(0.01);
+    expect(windows.markers.length).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'incident.png'), fullPage: true });
     await page.fill('#ack-by', 'dana');
     await page.fill('#ack-note', 'looking at it');
     await page.click('#ack');

@@ -593,6 +593,60 @@ async function incidentPage(): Promise<void> {
       ),
     ),
   );
+  // The windows of the first member alert's series, around the incident, with every member's marker.
+  const first = alerts.find((a) => SERIES_KEYS.every((k) => a[k]));
+  if (first) {
+    const from = (Math.min(...alerts.map((a) => a.fired_s)) - 3600) * 1000;
+    const end = Math.max(...alerts.map((a) => a.resolved_s ?? Date.now() / 1000));
+    const to = Math.min(Date.now(), (end + 3600) * 1000);
+    const labels = Object.fromEntries(SERIES_KEYS.map((k) => [k, first[k] as string]));
+    const windows = await api('/api/series/windows', {
+      range: 'custom',
+      from: String(Math.floor(from)),
+      to: String(Math.ceil(to)),
+      ...labels,
+    });
+    const w = windows.windows as Json[];
+    const times = w.map((r) => r.t as number);
+    const markers: Marker[] = (windows.alerts as Json[]).map((a) => ({
+      from: a.fired_s,
+      to: a.resolved_s,
+      label: a.detector,
+    }));
+    page.append(
+      el('h3', {}, `Windows of ${SERIES_KEYS.map((k) => labels[k]).join(' / ')}`),
+      chart(
+        'latency (ms): p50, p95',
+        times,
+        [
+          { label: 'p50', values: w.map((r) => r.p50_ms), stroke: '#1a7f37' },
+          { label: 'p95', values: w.map((r) => r.p95_ms), stroke: '#0969da' },
+        ],
+        markers,
+        'incident-latency',
+      ),
+      chart(
+        'error rate',
+        times,
+        [
+          {
+            label: 'error rate',
+            values: w.map((r) => (r.events ? r.errors / r.events : null)),
+            stroke: '#cf222e',
+          },
+        ],
+        markers,
+        'incident-errors',
+      ),
+      chart(
+        'cost per window (USD)',
+        times,
+        [{ label: 'cost', values: w.map((r) => r.usd), stroke: '#8250df' }],
+        markers,
+        'incident-cost',
+      ),
+    );
+  }
 }
 
 async function promptsPage(): Promise<void> {
