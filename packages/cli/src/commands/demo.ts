@@ -163,13 +163,6 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
       });
       if (dashboard) say(`dashboard: ${dashboard.url} (live, refreshes every 10 s; this run's data)`);
       await keepRunning(pipeline, simulation, progressEveryMs, signalled, context);
-    } else {
-      const port = uiConfigFromEnv(uiEnv).port;
-      say('');
-      say(
-        `dashboard of this run: CLICKHOUSE_DATABASE=${pipeline.database} npx aiops ui  → http://127.0.0.1:${port}/`,
-      );
-      say('  (or npm run demo -- --keep-running: the demo serves it itself and stays up)');
     }
   } finally {
     if (timer !== undefined) clearInterval(timer);
@@ -187,6 +180,15 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
     say(
       `  replay its alerts: npx aiops alerts tail --topic ${pipeline.topics.alerts} --from-beginning --timeout 10s`,
     );
+  }
+  if (flags.cleanup !== true && !flags.keepRunning) {
+    // Last, so it is the line to act on: the dashboard on this run's data.
+    const ui = uiConfigFromEnv(demoUiEnv(context.env, pipeline));
+    say('');
+    say(
+      `dashboard of this run: CLICKHOUSE_DATABASE=${pipeline.database} npx aiops ui  → http://${ui.host}:${ui.port}/`,
+    );
+    say('  (npm run demo -- --keep-running serves it itself, with acknowledgements, and stays up)');
   }
   if (!healthy) throw new CliError('the pipeline did not deliver: see the counts above', EXIT.failure);
 }

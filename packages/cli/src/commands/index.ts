@@ -8,7 +8,7 @@ import { scoreSeriesCommand } from './score-series.js';
 import { silenceCommand } from './silence.js';
 import { simulateCommand } from './simulate.js';
 import { stackCommand } from './stack.js';
-import { uiCommand } from './ui.js';
+import { reportCommand, uiCommand } from './ui.js';
 
 /**
  * Every `aiops` sub-command. To add one: write commands/<name>.ts exporting a CliCommand, then add it
@@ -25,4 +25,5 @@ export const commands: readonly CliCommand[] = [
   incidentsCommand,
   demoCommand,
   uiCommand,
+  reportCommand,
 ];

@@ -106,6 +106,9 @@ export function registerUi(program: Command, context: CliContext): void {
     .option('--host <host>', 'address to listen on (UI_HOST; default 127.0.0.1)')
     .option('--port <port>', 'port (UI_PORT; default 8080)', intOption('--port'))
     .action((flags: { host?: string; port?: number }) => ui(flags, context));
+}
+
+export function registerReport(program: Command, context: CliContext): void {
   program
     .command('report')
     .description('write a report as one static HTML file (to attach to an email)')
@@ -116,3 +119,4 @@ export function registerUi(program: Command, context: CliContext): void {
 }
 
 export const uiCommand: CliCommand = { name: 'ui', register: registerUi };
+export const reportCommand: CliCommand = { name: 'report', register: registerReport };
