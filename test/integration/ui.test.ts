@@ -186,6 +186,22 @@ describe('aiops ui in headless Chromium', () => {
     );
     expect(Number(firing?.n)).toBeGreaterThan(0);
     expect(await page.locator('#open-incidents a').count()).toBe(Number(firing?.n));
+    // Live: the overview redraws itself every 10 s.
+    const drawnAt = await page.evaluate(() => Number(document.body.dataset.updatedAt));
+    await page.waitForFunction((before) => Number(document.body.dataset.updatedAt) > before, drawnAt, {
+      timeout: 15_000,
+    });
+  });
+
+  it('an empty range explains what to do', async () => {
+    const before = {
+      range: 'custom',
+      from: String(start - 3 * 3_600_000),
+      to: String(start - 2 * 3_600_000),
+    };
+    await open(`overview?${new URLSearchParams(before)}`, 'overview');
+    expect(await page.locator('[data-empty="events"]').textContent()).toContain('npm run demo');
+    expect(await page.locator('[data-total="events"] b').textContent()).toBe('0');
   });
 
   it('series: draws the latency spike with its alert marker where the alert fired', async () => {
