@@ -18,7 +18,14 @@ import {
 } from '@aiops/clickhouse';
 import { createLogger } from '@aiops/ops';
 import { createSimulation, parseRate } from '@aiops/simulator';
-import { Dashboard, openDashboardReader, startUiServer, uiConfigFromEnv } from '@aiops/ui';
+import {
+  Dashboard,
+  openDashboardReader,
+  seriesParams,
+  startUiServer,
+  timeEndpoints,
+  uiConfigFromEnv,
+} from '@aiops/ui';
 import { runOffline } from '../scenarios/offline.js';
 
 const DAY = 86_400_000;
@@ -86,15 +93,7 @@ const [series] = await sql.queryRows<Record<string, string>>(
   `SELECT tenant_id, application, environment, provider, model, operation FROM ${database}.window_aggregates
    GROUP BY tenant_id, application, environment, provider, model, operation ORDER BY count() DESC LIMIT 1`,
 );
-const labels = new URLSearchParams({
-  range: '7d',
-  tenant: series?.tenant_id ?? '',
-  application: series?.application ?? '',
-  environment: series?.environment ?? '',
-  provider: series?.provider ?? '',
-  model: series?.model ?? '',
-  operation: series?.operation ?? '',
-});
+const labels = new URLSearchParams({ range: '7d', ...seriesParams(series ?? {}) });
 const endpoints = [
   'api/overview?range=7d',
   `api/overview?range=7d&tenant=${series?.tenant_id}`,
@@ -107,19 +106,10 @@ const endpoints = [
 console.log(
   `dashboard endpoints on ${days} days of demo data (${offline.events} events, ${offline.windows} windows; ClickHouse read as ${reader.user}; under load if the machine is shared):`,
 );
-for (const endpoint of endpoints) {
-  const times: number[] = [];
-  for (let i = 0; i < requests; i++) {
-    const started = performance.now();
-    const response = await fetch(`${server.url}${endpoint}`);
-    await response.arrayBuffer();
-    if (response.status !== 200) throw new Error(`${endpoint} answered ${response.status}`);
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]?.toFixed(0);
+for (const t of await timeEndpoints(server.url, endpoints, requests)) {
+  const oneTenant = t.path.startsWith('api/overview') && t.path.includes('tenant=');
   console.log(
-    `  ${endpoint.split('?')[0]}${endpoint.includes('tenant=') && !endpoint.includes('windows') ? ' (one tenant)' : ''}: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms`,
+    `  ${t.path.split('?')[0]}${oneTenant ? ' (one tenant)' : ''}: p50 ${t.p50Ms.toFixed(0)} ms, p95 ${t.p95Ms.toFixed(0)} ms`,
   );
 }
 await server.close();

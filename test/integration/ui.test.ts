@@ -12,7 +12,7 @@ import {
 import { clickhouseConfigFromEnv, clickhouseExecutor, createClickHouseClient } from '@aiops/clickhouse';
 import { createSimulation } from '@aiops/simulator';
 import { ensureChromium } from '@aiops/stack';
-import { bundleWeb, uiConfigFromEnv } from '@aiops/ui';
+import { bundleWeb, seriesParams, timeEndpoints, uiConfigFromEnv } from '@aiops/ui';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseUrl, kafkaBrokers } from '../setup/endpoints.js';
@@ -216,15 +216,7 @@ describe('aiops ui in headless Chromium', () => {
     const spike = simulation.scenarios.find((s) => s.kind === 'latency_spike');
     expect(Number(a.fired_at) * 1000).toBeGreaterThanOrEqual((spike?.startMs ?? 0) - 2 * MINUTE);
     expect(Number(a.fired_at) * 1000).toBeLessThanOrEqual(spike?.endMs ?? 0);
-    const labels = new URLSearchParams({
-      ...range,
-      tenant: a.tenant_id ?? '',
-      application: a.application ?? '',
-      environment: a.environment ?? '',
-      provider: a.provider ?? '',
-      model: a.model ?? '',
-      operation: a.operation ?? '',
-    });
+    const labels = new URLSearchParams({ ...range, ...seriesParams(a) });
     await open(`series?${labels}`, 'series');
     await page.screenshot({ path: join(SCREENSHOTS, 'series.png'), fullPage: true });
     expect(await page.locator(`[data-alert="${a.alert_id}"]`).count()).toBe(1);
@@ -327,15 +319,7 @@ describe('aiops ui in headless Chromium', () => {
     const [alert] = await sql.queryRows<Record<string, string>>(
       `SELECT tenant_id, application, environment, provider, model, operation FROM ${pipeline.database}.window_aggregates LIMIT 1`,
     );
-    const series = new URLSearchParams({
-      ...range,
-      tenant: alert?.tenant_id ?? '',
-      application: alert?.application ?? '',
-      environment: alert?.environment ?? '',
-      provider: alert?.provider ?? '',
-      model: alert?.model ?? '',
-      operation: alert?.operation ?? '',
-    });
+    const series = new URLSearchParams({ ...range, ...seriesParams(alert ?? {}) });
     const endpoints = [
       `api/overview?${rangeQuery}`,
       `api/series?${rangeQuery}`,
@@ -344,20 +328,11 @@ describe('aiops ui in headless Chromium', () => {
       `api/prompts?${rangeQuery}`,
       'api/report/week',
     ];
-    const lines: string[] = [];
-    for (const endpoint of endpoints) {
-      const times: number[] = [];
-      for (let i = 0; i < 10; i++) {
-        const t0 = performance.now();
-        const response = await fetch(`${ui.url}${endpoint}`);
-        await response.arrayBuffer();
-        expect(response.status).toBe(200);
-        times.push(performance.now() - t0);
-      }
-      times.sort((x, y) => x - y);
-      lines.push(`${endpoint.split('?')[0]}: p50 ${times[4]?.toFixed(0)} ms, max ${times[9]?.toFixed(0)} ms`);
-      expect(times[4]).toBeLessThan(3000);
-    }
+    const timings = await timeEndpoints(ui.url, endpoints, 10);
+    for (const t of timings) expect(t.p50Ms).toBeLessThan(3000);
+    const lines = timings.map(
+      (t) => `${t.path.split('?')[0]}: p50 ${t.p50Ms.toFixed(0)} ms, max ${t.maxMs.toFixed(0)} ms`,
+    );
     console.log(
       `[ui] endpoint latency on ${simulation.options.durationMs / MINUTE} min of data (under load):\n  ${lines.join('\n  ')}`,
     );

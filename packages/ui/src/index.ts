@@ -17,6 +17,8 @@ export { bundleWeb } from './bundle.js';
 export type { UiConfig } from './config.js';
 export { uiConfigFromEnv, uiConfigSchema } from './config.js';
 export { Dashboard, UnknownTenant } from './dashboard.js';
+export type { EndpointTiming } from './measure.js';
+export { seriesParams, timeEndpoints } from './measure.js';
 export { num } from './numbers.js';
 export type { QueryScope, SeriesLabels } from './queries.js';
 export {

@@ -207,6 +207,33 @@ function chart(
   return box;
 }
 
+/** Each alert as a marker: shaded from firing to resolved (to the chart's end while it fires). */
+function alertMarkers(alerts: readonly Json[]): Marker[] {
+  return alerts.map((a) => ({ from: a.fired_s, to: a.resolved_s, label: a.detector }));
+}
+
+/** A series' error-rate and cost charts over its windows, with the alert markers. */
+function errorAndCostCharts(w: readonly Json[], markers: readonly Marker[], idPrefix: string): HTMLElement[] {
+  const times = w.map((r) => r.t as number);
+  const errorRate = w.map((r) => (r.events ? r.errors / r.events : null));
+  return [
+    chart(
+      'error rate',
+      times,
+      [{ label: 'error rate', values: errorRate, stroke: '#cf222e' }],
+      markers,
+      `${idPrefix}errors`,
+    ),
+    chart(
+      'cost per window (USD)',
+      times,
+      [{ label: 'cost', values: w.map((r) => r.usd), stroke: '#8250df' }],
+      markers,
+      `${idPrefix}cost`,
+    ),
+  ];
+}
+
 // --- pages ---------------------------------------------------------------------------------------------
 function emptyState(what: string): HTMLElement {
   return el(
@@ -371,7 +398,7 @@ async function seriesPage(): Promise<void> {
   const data = await api('/api/series/windows', { ...rangeParams(p), ...labels });
   const w = data.windows as Json[];
   const alerts = data.alerts as Json[];
-  const markers: Marker[] = alerts.map((a) => ({ from: a.fired_s, to: a.resolved_s, label: a.detector }));
+  const markers = alertMarkers(alerts);
   const times = w.map((r) => r.t as number);
   const baseline = times.map((t) => {
     const a = alerts.find(
@@ -407,26 +434,7 @@ async function seriesPage(): Promise<void> {
       markers,
       'latency',
     ),
-    chart(
-      'error rate',
-      times,
-      [
-        {
-          label: 'error rate',
-          values: w.map((r) => (r.events ? r.errors / r.events : null)),
-          stroke: '#cf222e',
-        },
-      ],
-      markers,
-      'errors',
-    ),
-    chart(
-      'cost per window (USD)',
-      times,
-      [{ label: 'cost', values: w.map((r) => r.usd), stroke: '#8250df' }],
-      markers,
-      'cost',
-    ),
+    ...errorAndCostCharts(w, markers, ''),
     chart(
       'mean evaluator score',
       times,
@@ -608,11 +616,7 @@ async function incidentPage(): Promise<void> {
     });
     const w = windows.windows as Json[];
     const times = w.map((r) => r.t as number);
-    const markers: Marker[] = (windows.alerts as Json[]).map((a) => ({
-      from: a.fired_s,
-      to: a.resolved_s,
-      label: a.detector,
-    }));
+    const markers = alertMarkers(windows.alerts as Json[]);
     page.append(
       el('h3', {}, `Windows of ${SERIES_KEYS.map((k) => labels[k]).join(' / ')}`),
       chart(
@@ -625,26 +629,7 @@ async function incidentPage(): Promise<void> {
         markers,
         'incident-latency',
       ),
-      chart(
-        'error rate',
-        times,
-        [
-          {
-            label: 'error rate',
-            values: w.map((r) => (r.events ? r.errors / r.events : null)),
-            stroke: '#cf222e',
-          },
-        ],
-        markers,
-        'incident-errors',
-      ),
-      chart(
-        'cost per window (USD)',
-        times,
-        [{ label: 'cost', values: w.map((r) => r.usd), stroke: '#8250df' }],
-        markers,
-        'incident-cost',
-      ),
+      ...errorAndCostCharts(w, markers, 'incident-'),
     );
   }
 }
