@@ -7,6 +7,7 @@
 #                                     --only ceilings,stages,e2e,latency,state,score, --no-results-md
 #   scripts/bench.sh nab [options]    the NAB benchmark (bench/nab/run.ts)
 #   scripts/bench.sh scenarios [...]  the incident scenarios benchmark (bench/scenarios/run.ts)
+#   scripts/bench.sh ui [...]         the dashboard's endpoints on 7 days of demo data (bench/ui/run.ts)
 #
 # Uses the local stack (started if it is not running; never stopped here) unless KAFKA_BROKERS and
 # CLICKHOUSE_URL are given. The packages must be built (`npm test` or `npx tsc -b` does it).
@@ -16,7 +17,7 @@ source scripts/lib.sh
 
 mode=perf
 case "${1:-}" in
-  nab | scenarios | perf)
+  nab | scenarios | perf | ui)
     mode=$1
     shift
     ;;
@@ -36,6 +37,10 @@ case "$mode" in
   scenarios)
     build_bench
     exec node bench/dist/scenarios/run.js "$@"
+    ;;
+  ui)
+    build_bench
+    exec node bench/dist/ui/run.js "$@"
     ;;
   perf)
     build_bench

@@ -18,6 +18,8 @@ trap print_timings EXIT
 
 phase install ensure_dependencies
 phase build node_modules/.bin/tsc -b
+# The dashboard's front end is bundled (esbuild) by its package's build, which tsc -b alone does not run.
+phase bundle npm run --silent build -w @aiops/ui
 if external_endpoints; then
   echo "==> using KAFKA_BROKERS=${KAFKA_BROKERS} CLICKHOUSE_URL=${CLICKHOUSE_URL}"
 else

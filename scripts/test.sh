@@ -39,6 +39,8 @@ trap finish EXIT
 
 phase install ensure_dependencies || exit 1
 phase build node_modules/.bin/tsc -b || exit 1
+# The dashboard's front end is bundled (esbuild) by its package's build, which tsc -b alone does not run.
+phase bundle npm run --silent build -w @aiops/ui || exit 1
 # Tests, test support and bench/ are type-checked like src (tsconfig.tests.json; no output).
 phase typecheck node_modules/.bin/tsc -p tsconfig.tests.json || failed+=(typecheck)
 

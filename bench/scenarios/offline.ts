@@ -29,6 +29,10 @@ export interface OfflineOptions {
   readonly allowedLatenessMs?: number;
   /** Events between detector batches (the detector ticks after each); default 2000. */
   readonly batchEvents?: number;
+  /** Sees every normalised event, window and alert (e.g. to load them into ClickHouse: bench/ui). */
+  readonly onEvent?: (event: TelemetryEvent) => void;
+  readonly onWindow?: (window: WindowAggregate) => void;
+  readonly onAlert?: (alert: Alert) => void;
 }
 
 export interface OfflineResult {
@@ -62,10 +66,15 @@ export function runOffline(simulation: Simulation, options: OfflineOptions): Off
     for (const record of driver.drain().get('') ?? []) {
       const window = record.value as WindowAggregate;
       windows++;
-      alerts.push(...engine.process(window));
+      options.onWindow?.(window);
+      const fired = engine.process(window);
+      for (const alert of fired) options.onAlert?.(alert);
+      alerts.push(...fired);
       if (window.window_end > streamTime) streamTime = window.window_end;
     }
-    alerts.push(...engine.tick(streamTime));
+    const ticked = engine.tick(streamTime);
+    for (const alert of ticked) options.onAlert?.(alert);
+    alerts.push(...ticked);
   };
   const batch = options.batchEvents ?? 2000;
   let events = 0;
@@ -78,6 +87,7 @@ export function runOffline(simulation: Simulation, options: OfflineOptions): Off
       rejected++;
       continue;
     }
+    options.onEvent?.(event);
     driver.process(seriesKey(event), event, event.timestamp, {
       topic: 'events',
       partition: 0,

@@ -1,3 +1,5 @@
+export type { ChromiumReport } from './chromium.js';
+export { ensureChromium } from './chromium.js';
 export type { ProbeSasl, ProbeTls } from './kafka.js';
 export { kafkaPaths, kafkaProbeSasl, kafkaProbeTls, kafkaReady } from './kafka.js';
 export type {

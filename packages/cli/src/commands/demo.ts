@@ -12,14 +12,32 @@ import {
   type Simulation,
   simulationSummary,
 } from '@aiops/simulator';
+import { uiConfigFromEnv } from '@aiops/ui';
 import type { Command } from 'commander';
 import { asUsage, type CliCommand, type CliContext, CliError, EXIT, intOption } from '../command.js';
 import { connect } from '../people.js';
-import { type DemoNotifier, startDemoNotifier } from '../scenarios/demo-notifier.js';
+import { type DemoNotifier, demoNotifierTopics, startDemoNotifier } from '../scenarios/demo-notifier.js';
 import { ScenarioPipeline } from '../scenarios/pipeline.js';
 import { formatIncidentTable, formatScoreTable, SCENARIO_KINDS_ORDER } from '../scenarios/report.js';
 import { formatProgress, scenarioLabels } from '../scenarios/runner.js';
 import { readIncidents } from './incidents.js';
+import { type RunningUi, startUi } from './ui.js';
+
+/** The dashboard's environment for this run: its database, and its notifier's topics for acknowledging. */
+function demoUiEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  pipeline: ScenarioPipeline,
+): Record<string, string | undefined> {
+  const topics = demoNotifierTopics(pipeline.id);
+  return {
+    ...env,
+    CLICKHOUSE_DATABASE: pipeline.database,
+    TOPIC_SILENCES: topics.silences,
+    TOPIC_INCIDENT_ACTIONS: topics.incidentActions,
+    TOPIC_DELIVERY_DLQ: topics.deliveryDlq,
+    TOPIC_NOTIFIER_STATE: topics.notifierState,
+  };
+}
 
 interface DemoFlags {
   duration: string;
@@ -98,6 +116,7 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let healthy = false;
   let people: DemoNotifier | undefined;
+  let dashboard: RunningUi | undefined;
   try {
     say(
       `starting validator, aggregator, writer and detector (topics ${pipeline.id}.*, database ${pipeline.database}; ` +
@@ -133,12 +152,23 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
     clearInterval(timer);
     timer = undefined;
     healthy = await report(pipeline, simulation, Date.now() - started, context, people);
-    if (flags.keepRunning && !stopping)
+    const uiEnv = demoUiEnv(context.env, pipeline);
+    if (flags.keepRunning && !stopping) {
+      dashboard = await startUi(
+        uiEnv,
+        asUsage(() => uiConfigFromEnv(uiEnv)),
+      ).catch((error: unknown) => {
+        context.err(`aiops: the dashboard did not start: ${errorMessage(error)}`);
+        return undefined;
+      });
+      if (dashboard) say(`dashboard: ${dashboard.url} (live, refreshes every 10 s; this run's data)`);
       await keepRunning(pipeline, simulation, progressEveryMs, signalled, context);
+    }
   } finally {
     if (timer !== undefined) clearInterval(timer);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    await dashboard?.close();
     await people?.stop(flags.cleanup === true);
     await pipeline.stop({ cleanup: flags.cleanup === true });
     await new Promise<void>((resolve) => logs.end(() => resolve()));
@@ -150,6 +180,15 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
     say(
       `  replay its alerts: npx aiops alerts tail --topic ${pipeline.topics.alerts} --from-beginning --timeout 10s`,
     );
+  }
+  if (flags.cleanup !== true && !flags.keepRunning) {
+    // Last, so it is the line to act on: the dashboard on this run's data.
+    const ui = uiConfigFromEnv(demoUiEnv(context.env, pipeline));
+    say('');
+    say(
+      `dashboard of this run: CLICKHOUSE_DATABASE=${pipeline.database} npx aiops ui  → http://${ui.host}:${ui.port}/`,
+    );
+    say('  (npm run demo -- --keep-running serves it itself, with acknowledgements, and stays up)');
   }
   if (!healthy) throw new CliError('the pipeline did not deliver: see the counts above', EXIT.failure);
 }

@@ -29,6 +29,47 @@ export async function readIncidents(c: PeopleConnections, where = ''): Promise<I
 
 const quoted = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
+export interface IncidentActionRequest {
+  readonly id: string;
+  readonly kind: IncidentAction['kind'];
+  readonly by: string;
+  readonly to: string | null;
+  readonly note: string | null;
+}
+
+/**
+ * Acknowledges or assigns an incident: the action goes to the notifier's incident-actions topic and the
+ * audit log records who did it. The one path for `aiops incidents ack|assign` and the dashboard's button.
+ * Returns the sentence to show.
+ */
+export async function actOnIncident(c: PeopleConnections, request: IncidentActionRequest): Promise<string> {
+  const { id, kind, by, to, note } = request;
+  const [before] = await readIncidents(c, `WHERE incident_id = ${quoted(id)}`);
+  if (before === undefined) throw new CliError(`no incident ${id} (see aiops incidents list)`);
+  if (kind === 'ack' && before.status === 'resolved')
+    throw new CliError(`incident ${id} is already resolved`);
+  const action = incidentActionSchema.parse({
+    action_id: newId(),
+    kind,
+    incident_id: id,
+    by,
+    to,
+    note,
+    at: Date.now(),
+  });
+  await publish(c, c.topics.incidentActions, id, action);
+  await audit(c, {
+    at: action.at,
+    actor: by,
+    action: `incident.${kind}`,
+    target: id,
+    before: { status: before.status, owner: before.owner, acknowledged_by: before.acknowledged_by },
+    after: action,
+    comment: note ?? '',
+  });
+  return kind === 'ack' ? `incident ${id} acknowledged by ${by}` : `incident ${id} assigned to ${to}`;
+}
+
 async function act(
   context: CliContext,
   id: string,
@@ -39,30 +80,7 @@ async function act(
 ): Promise<void> {
   const c = await connect(context.env, 'incidents');
   try {
-    const [before] = await readIncidents(c, `WHERE incident_id = ${quoted(id)}`);
-    if (before === undefined) throw new CliError(`no incident ${id} (see aiops incidents list)`);
-    if (kind === 'ack' && before.status === 'resolved')
-      throw new CliError(`incident ${id} is already resolved`);
-    const action = incidentActionSchema.parse({
-      action_id: newId(),
-      kind,
-      incident_id: id,
-      by,
-      to,
-      note,
-      at: Date.now(),
-    });
-    await publish(c, c.topics.incidentActions, id, action);
-    await audit(c, {
-      at: action.at,
-      actor: by,
-      action: `incident.${kind}`,
-      target: id,
-      before: { status: before.status, owner: before.owner, acknowledged_by: before.acknowledged_by },
-      after: action,
-      comment: note ?? '',
-    });
-    context.err(kind === 'ack' ? `incident ${id} acknowledged by ${by}` : `incident ${id} assigned to ${to}`);
+    context.err(await actOnIncident(c, { id, kind, by, to, note }));
   } finally {
     await c.close();
   }

@@ -10,6 +10,7 @@ import { scoreSeriesCommand } from './score-series.js';
 import { silenceCommand } from './silence.js';
 import { simulateCommand } from './simulate.js';
 import { stackCommand } from './stack.js';
+import { reportCommand, uiCommand } from './ui.js';
 
 /**
  * Every `aiops` sub-command. To add one: write commands/<name>.ts exporting a CliCommand, then add it
@@ -27,4 +28,6 @@ export const commands: readonly CliCommand[] = [
   demoCommand,
   backtestCommand,
   reviewCommand,
+  uiCommand,
+  reportCommand,
 ];

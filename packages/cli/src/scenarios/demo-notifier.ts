@@ -39,6 +39,16 @@ function line(payload: WebhookPayload): string {
   return `  [${time}] ${KIND_WORD[i.kind]} ${i.severity.padEnd(8)} ${i.title}  (incident ${i.id}, ${extent})`;
 }
 
+/** The notifier's own topics in a demo run whose pipeline id is `id`. */
+export function demoNotifierTopics(id: string) {
+  return {
+    silences: `${id}.silences`,
+    incidentActions: `${id}.actions`,
+    deliveryDlq: `${id}.delivery-dlq`,
+    notifierState: `${id}.notifier-state`,
+  } as const;
+}
+
 export async function startDemoNotifier(
   pipeline: ScenarioPipeline,
   env: Readonly<Record<string, string | undefined>>,
@@ -70,13 +80,7 @@ export async function startDemoNotifier(
   const config = notifierConfigSchema.parse({
     kafka: kafkaConfigFromEnv(env as NodeJS.ProcessEnv, `${id}-notifier`),
     clickhouse: clickhouseConfigFromEnv(env, { database: pipeline.database }),
-    topics: {
-      ...pipeline.topics,
-      silences: `${id}.silences`,
-      incidentActions: `${id}.actions`,
-      deliveryDlq: `${id}.delivery-dlq`,
-      notifierState: `${id}.notifier-state`,
-    },
+    topics: { ...pipeline.topics, ...demoNotifierTopics(id) },
     groupId: `${id}-notifier`,
     partitions: pipeline.partitions,
     tickIntervalMs: 500,

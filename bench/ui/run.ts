@@ -1,0 +1,118 @@
+/**
+ * `bash scripts/bench.sh ui [--days 7] [--rate 60/min] [--requests 20] [--keep]`.
+ * The dashboard's endpoints on N days of demo data: a seeded simulation (every incident scenario) goes
+ * through the pipeline's functional cores offline (bench/scenarios/offline.ts: validator normalisation,
+ * the aggregator's WindowOperator, the detection engine), its events, windows and alerts are inserted
+ * with the writer's row mappings into a database of its own, and each API endpoint of a real dashboard
+ * server (read as the analyst user) is timed over the whole range. Prints one line per endpoint.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  alertToRow,
+  clickhouseConfigFromEnv,
+  clickhouseExecutor,
+  createClickHouseClient,
+  eventToRow,
+  migrate,
+  windowAggregateToRow,
+} from '@aiops/clickhouse';
+import { createLogger } from '@aiops/ops';
+import { createSimulation, parseRate } from '@aiops/simulator';
+import {
+  Dashboard,
+  openDashboardReader,
+  seriesParams,
+  startUiServer,
+  timeEndpoints,
+  uiConfigFromEnv,
+} from '@aiops/ui';
+import { runOffline } from '../scenarios/offline.js';
+
+const DAY = 86_400_000;
+const MIGRATIONS = fileURLToPath(new URL('../../../schemas/clickhouse/migrations/', import.meta.url));
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+const days = Number(flag('days', '7'));
+const rate = parseRate(flag('rate', '60/min'));
+const requests = Number(flag('requests', '20'));
+const keep = process.argv.includes('--keep');
+const database = `bench_ui_${Date.now().toString(36)}`;
+const env = { ...process.env, CLICKHOUSE_DATABASE: database };
+const client = createClickHouseClient(clickhouseConfigFromEnv(env));
+const sql = clickhouseExecutor(client);
+const logger = createLogger({ service: 'bench-ui', level: 'warn', destination: process.stderr });
+
+await migrate(client, { dir: MIGRATIONS, database });
+const endMs = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
+const simulation = createSimulation({
+  seed: 7,
+  startMs: endMs - days * DAY,
+  durationMs: days * DAY,
+  eventsPerMinute: rate,
+});
+
+// Rows are inserted in batches as the offline run produces them (inserts overlap the aggregation).
+const pending: Promise<void>[] = [];
+const batches: Record<string, Record<string, unknown>[]> = { events: [], window_aggregates: [], alerts: [] };
+const flush = (table: string, min: number) => {
+  const rows = batches[table] ?? [];
+  if (rows.length < min) return;
+  batches[table] = [];
+  pending.push(sql.insertRows(`${database}.${table}`, rows));
+};
+const add = (table: string, row: Record<string, unknown>) => {
+  batches[table]?.push(row);
+  flush(table, 50_000);
+};
+const loadStarted = Date.now();
+const offline = runOffline(simulation, {
+  windowMs: 60_000,
+  onEvent: (event) => add('events', eventToRow(event, Date.now())),
+  onWindow: (window) => add('window_aggregates', windowAggregateToRow(window)),
+  onAlert: (alert) => add('alerts', alertToRow(alert)),
+});
+for (const table of Object.keys(batches)) flush(table, 1);
+await Promise.all(pending);
+process.stderr.write(
+  `loaded ${offline.events} events, ${offline.windows} windows, ${offline.alerts.length} alerts (${days} d) into ${database} in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s\n`,
+);
+
+const config = uiConfigFromEnv(env, { port: 0 });
+const reader = await openDashboardReader(env, config, logger);
+const server = await startUiServer({
+  dashboard: new Dashboard(reader.executor, { database, windowSizeS: 60 }),
+  host: '127.0.0.1',
+  port: 0,
+  logger,
+});
+const [series] = await sql.queryRows<Record<string, string>>(
+  `SELECT tenant_id, application, environment, provider, model, operation FROM ${database}.window_aggregates
+   GROUP BY tenant_id, application, environment, provider, model, operation ORDER BY count() DESC LIMIT 1`,
+);
+const labels = new URLSearchParams({ range: '7d', ...seriesParams(series ?? {}) });
+const endpoints = [
+  'api/overview?range=7d',
+  `api/overview?range=7d&tenant=${series?.tenant_id}`,
+  'api/series?range=7d',
+  `api/series/windows?${labels}`,
+  'api/incidents?range=7d',
+  'api/prompts?range=7d',
+  'api/report/week',
+];
+console.log(
+  `dashboard endpoints on ${days} days of demo data (${offline.events} events, ${offline.windows} windows; ClickHouse read as ${reader.user}; under load if the machine is shared):`,
+);
+for (const t of await timeEndpoints(server.url, endpoints, requests)) {
+  const oneTenant = t.path.startsWith('api/overview') && t.path.includes('tenant=');
+  console.log(
+    `  ${t.path.split('?')[0]}${oneTenant ? ' (one tenant)' : ''}: p50 ${t.p50Ms.toFixed(0)} ms, p95 ${t.p95Ms.toFixed(0)} ms`,
+  );
+}
+await server.close();
+await reader.close();
+if (!keep) await sql.command(`DROP DATABASE ${database}`);
+await client.close();

@@ -1,0 +1,235 @@
+import type { SqlExecutor } from '@aiops/clickhouse';
+import {
+  type IncidentsQuery,
+  type OverviewQuery,
+  resolveRange,
+  type SeriesQuery,
+  type TimeRange,
+  type WeekQuery,
+} from './api.js';
+import { num } from './numbers.js';
+import {
+  alertsByIdSql,
+  incidentSql,
+  incidentsSql,
+  openIncidentsSql,
+  overviewByAppModelSql,
+  overviewScoresSql,
+  overviewTimelineSql,
+  promptVersionsSql,
+  type QueryScope,
+  seriesAlertsSql,
+  seriesListSql,
+  seriesWindowsSql,
+  tenantsSql,
+  weekByApplicationSql,
+} from './queries.js';
+import { compareWeeks, type WeeklyReport } from './report.js';
+
+/**
+ * The dashboard's reads: each runs the builders' SQL on ClickHouse and turns the rows (JSONEachRow:
+ * 64-bit integers arrive as strings) into the JSON the pages draw. Unknown tenants are refused here,
+ * against the tenants that have windows.
+ */
+
+type Row = Record<string, unknown>;
+
+function numbers(row: Row, keys: readonly string[]): Row {
+  const out: Row = { ...row };
+  for (const key of keys) if (key in out) out[key] = num(out[key]);
+  return out;
+}
+
+const TOTAL_KEYS = [
+  'events',
+  'errors',
+  'latency_count',
+  'p50_ms',
+  'p95_ms',
+  'ttft_p50_ms',
+  'ttft_p95_ms',
+  'cost_usd',
+  'input_tokens',
+  'output_tokens',
+  'feedback_positive',
+  'feedback_total',
+  'quality_mean',
+] as const;
+
+export class UnknownTenant extends Error {}
+
+export class Dashboard {
+  constructor(
+    private readonly sql: SqlExecutor,
+    readonly scope: QueryScope,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async tenants(): Promise<string[]> {
+    const rows = await this.sql.queryRows<{ tenant: string }>(tenantsSql(this.scope));
+    return rows.map((r) => r.tenant);
+  }
+
+  private async checkTenant(tenant: string | undefined): Promise<void> {
+    if (tenant === undefined) return;
+    const known = await this.tenants();
+    if (!known.includes(tenant))
+      throw new UnknownTenant(
+        `tenant: unknown tenant ${JSON.stringify(tenant)} (known: ${known.slice(0, 20).join(', ') || 'none yet'})`,
+      );
+  }
+
+  range(query: {
+    range: OverviewQuery['range'];
+    from?: number | undefined;
+    to?: number | undefined;
+  }): TimeRange {
+    return resolveRange(query, this.now());
+  }
+
+  async overview(query: OverviewQuery) {
+    await this.checkTenant(query.tenant);
+    const range = this.range(query);
+    const [groups, scores, timeline, open] = await Promise.all([
+      this.sql.queryRows(overviewByAppModelSql(this.scope, range, query.tenant)),
+      this.sql.queryRows(overviewScoresSql(this.scope, range, query.tenant)),
+      this.sql.queryRows(overviewTimelineSql(this.scope, range, query.tenant)),
+      this.openIncidents(),
+    ]);
+    const rows = groups.map((g) => numbers(g, TOTAL_KEYS));
+    const minutes = (range.toMs - range.fromMs) / 60_000;
+    const sum = (key: string) => rows.reduce((s, r) => s + ((r[key] as number | null) ?? 0), 0);
+    const events = sum('events');
+    return {
+      range,
+      tenant: query.tenant ?? null,
+      totals: {
+        events,
+        errors: sum('errors'),
+        events_per_min: events / minutes,
+        error_rate: events === 0 ? null : sum('errors') / events,
+        cost_usd: sum('cost_usd'),
+        cost_per_hour: sum('cost_usd') / (minutes / 60),
+        input_tokens: sum('input_tokens'),
+        output_tokens: sum('output_tokens'),
+      },
+      groups: rows.map((r) => ({
+        ...r,
+        events_per_min: ((r.events as number) ?? 0) / minutes,
+        error_rate: r.events ? (r.errors as number) / (r.events as number) : null,
+        cost_per_hour: ((r.cost_usd as number) ?? 0) / (minutes / 60),
+      })),
+      scores: scores.map((s) => numbers(s, ['mean', 'count'])),
+      timeline: timeline.map((t) => numbers(t, ['t', 'events', 'errors', 'cost_usd'])),
+      open_incidents: open,
+    };
+  }
+
+  async openIncidents() {
+    return (await this.sql.queryRows(openIncidentsSql(this.scope))).map(incidentRow);
+  }
+
+  async seriesList(query: OverviewQuery) {
+    await this.checkTenant(query.tenant);
+    const range = this.range(query);
+    const rows = await this.sql.queryRows(seriesListSql(this.scope, range, query.tenant));
+    return {
+      range,
+      series: rows.map(({ n, errors_n, ...labels }) => ({
+        ...labels,
+        events: num(n),
+        errors: num(errors_n),
+      })),
+    };
+  }
+
+  async series(query: SeriesQuery) {
+    await this.checkTenant(query.tenant);
+    const range = this.range(query);
+    const [windows, alerts] = await Promise.all([
+      this.sql.queryRows(seriesWindowsSql(this.scope, range, query)),
+      this.sql.queryRows(seriesAlertsSql(this.scope, range, query)),
+    ]);
+    return {
+      range,
+      windows: windows.map((w) =>
+        numbers(w, [
+          't',
+          'events',
+          'errors',
+          'p50_ms',
+          'p95_ms',
+          'p99_ms',
+          'ttft_p50_ms',
+          'cost_usd',
+          'quality_mean',
+        ]),
+      ),
+      alerts: alerts.map((a) => numbers(a, ['fired_s', 'resolved_s', 'expected', 'threshold', 'observed'])),
+    };
+  }
+
+  async incidents(query: IncidentsQuery) {
+    const range = this.range(query);
+    const rows = await this.sql.queryRows(incidentsSql(this.scope, range, query));
+    return { range, incidents: rows.map(incidentRow) };
+  }
+
+  /** One incident with its member alerts; null when there is none with this id. */
+  async incident(id: string) {
+    const [row] = await this.sql.queryRows(incidentSql(this.scope, id));
+    if (row === undefined) return null;
+    const incident = incidentRow(row);
+    const ids = (incident.member_alert_ids as string[]).filter((a) => /^[A-Za-z0-9_-]{1,128}$/.test(a));
+    const alerts = (await this.sql.queryRows(alertsByIdSql(this.scope, ids))).map((a) =>
+      numbers(a, ['fired_s', 'resolved_s']),
+    );
+    return { incident, alerts };
+  }
+
+  async prompts(query: OverviewQuery) {
+    await this.checkTenant(query.tenant);
+    const range = this.range(query);
+    const rows = await this.sql.queryRows(promptVersionsSql(this.scope, range, query.tenant));
+    return {
+      range,
+      versions: rows.map((r) =>
+        numbers(r, [
+          'events',
+          'errors',
+          'p50_ms',
+          'p95_ms',
+          'cost_usd',
+          'score_mean',
+          'feedback_positive',
+          'feedback_total',
+        ]),
+      ),
+    };
+  }
+
+  /** This week (the 7 days up to `to`, default now) against the 7 days before, per application. */
+  async week(query: WeekQuery): Promise<WeeklyReport> {
+    await this.checkTenant(query.tenant);
+    const toMs = Math.ceil((query.to ?? this.now()) / 60_000) * 60_000;
+    const week = 7 * 86_400_000;
+    const thisWeek = { fromMs: toMs - week, toMs };
+    const lastWeek = { fromMs: toMs - 2 * week, toMs: toMs - week };
+    const [current, previous] = await Promise.all(
+      [thisWeek, lastWeek].map(async (range) =>
+        this.sql.queryRows(weekByApplicationSql(this.scope, range, query.tenant)),
+      ),
+    );
+    return compareWeeks({
+      thisWeek,
+      lastWeek,
+      tenant: query.tenant ?? null,
+      current: current ?? [],
+      previous: previous ?? [],
+    });
+  }
+}
+
+function incidentRow(row: Row): Row {
+  return numbers(row, ['opened_at_ms', 'resolved_s', 'acknowledged_s', 'firing']);
+}

@@ -1,0 +1,47 @@
+export type { AckBody, IncidentsQuery, OverviewQuery, SeriesQuery, TimeRange, WeekQuery } from './api.js';
+export {
+  ackBodySchema,
+  BadRequest,
+  incidentsQuerySchema,
+  LABEL_PATTERN,
+  MAX_RANGE_MS,
+  overviewQuerySchema,
+  parseRequest,
+  RANGE_PRESETS,
+  resolveRange,
+  searchParamsObject,
+  seriesQuerySchema,
+  weekQuerySchema,
+} from './api.js';
+export { bundleWeb } from './bundle.js';
+export type { UiConfig } from './config.js';
+export { uiConfigFromEnv, uiConfigSchema } from './config.js';
+export { Dashboard, UnknownTenant } from './dashboard.js';
+export type { EndpointTiming } from './measure.js';
+export { seriesParams, timeEndpoints } from './measure.js';
+export { num } from './numbers.js';
+export type { QueryScope, SeriesLabels } from './queries.js';
+export {
+  alertsByIdSql,
+  bucketSeconds,
+  incidentSql,
+  incidentsSql,
+  literal,
+  openIncidentsSql,
+  overviewByAppModelSql,
+  overviewScoresSql,
+  overviewTimelineSql,
+  promptVersionsSql,
+  seconds,
+  seriesAlertsSql,
+  seriesListSql,
+  seriesWindowsSql,
+  tenantsSql,
+  weekByApplicationSql,
+} from './queries.js';
+export type { DashboardReader } from './reader.js';
+export { openDashboardReader } from './reader.js';
+export type { WeeklyApplication, WeeklyReport, WeekMetrics, WeekRow } from './report.js';
+export { BETTER, change, compareWeeks, renderWeeklyReportHtml, weekRowSchema } from './report.js';
+export type { UiServer, UiServerOptions } from './server.js';
+export { startUiServer, WEB_DIR } from './server.js';

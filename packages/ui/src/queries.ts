@@ -1,0 +1,250 @@
+import { assertIdentifier } from '@aiops/clickhouse';
+import { LABEL_PATTERN, type TimeRange } from './api.js';
+
+/**
+ * The dashboard's SQL, built by pure functions from validated values only. ClickHouse 18.16 has no query
+ * parameters (`{name:Type}` came in 19.x: 18.16 answers "Unknown setting param_x"), so values reach the
+ * SQL text as literals, and only after api.ts accepted them: labels match LABEL_PATTERN (no quote, no
+ * backslash), times and sizes are integers. `literal` and `seconds` check again, so a builder called with
+ * anything else throws instead of producing SQL.
+ */
+
+/** A label as a SQL string literal; refuses anything outside LABEL_PATTERN or the id alphabet. */
+export function literal(value: string): string {
+  if (!LABEL_PATTERN.test(value) && !/^[A-Za-z0-9_-]{1,128}$/.test(value))
+    throw new RangeError(`not a safe label or id: ${JSON.stringify(value)}`);
+  return `'${value}'`;
+}
+
+/** Epoch ms → whole epoch seconds as an integer literal. */
+export function seconds(ms: number): string {
+  if (!Number.isFinite(ms)) throw new RangeError(`not a time: ${ms}`);
+  return String(Math.floor(ms / 1000));
+}
+
+export interface QueryScope {
+  /** The pipeline's database (an identifier). */
+  readonly database: string;
+  /** The window size the dashboard reads (window_aggregates holds one row per size). */
+  readonly windowSizeS: number;
+}
+
+export interface SeriesLabels {
+  readonly tenant: string;
+  readonly application: string;
+  readonly environment: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly operation: string;
+}
+
+const table = (scope: QueryScope, name: string) => `${assertIdentifier(scope.database, 'database')}.${name}`;
+
+function windowsWhere(scope: QueryScope, range: TimeRange, tenant: string | undefined): string {
+  const size = Math.trunc(scope.windowSizeS);
+  return [
+    `window_size_s = ${size}`,
+    `window_start >= toDateTime(${seconds(range.fromMs)})`,
+    `window_start < toDateTime(${seconds(range.toMs)})`,
+    ...(tenant === undefined ? [] : [`tenant_id = ${literal(tenant)}`]),
+  ].join(' AND ');
+}
+
+/**
+ * The windows of the range under short names, so that the totals can be named like the columns they sum
+ * (ClickHouse resolves an alias before a column of the same name: `sum(events) AS events` next to
+ * `sumIf(x * events, ...)` would nest aggregates).
+ */
+function windows(scope: QueryScope, range: TimeRange, tenant: string | undefined, extra = ''): string {
+  return `(SELECT application AS app, model AS mdl, window_start AS ws, events AS n, errors AS err,
+      latency_count AS lc, latency_p50_ms AS lp50, latency_p95_ms AS lp95,
+      ttft_p50_ms AS tp50, ttft_p95_ms AS tp95, cost_usd AS usd, input_tokens AS tin, output_tokens AS tout,
+      feedback_positive AS fpos, feedback_total AS ftot${extra}
+    FROM ${table(scope, 'window_aggregates')} FINAL
+    WHERE ${windowsWhere(scope, range, tenant)})`;
+}
+
+/**
+ * Per-window quantiles cannot be added; over several windows the dashboard shows their mean weighted by
+ * each window's latency count (TTFT: by events), close to the true quantile when windows are alike.
+ */
+const TOTALS = `sum(n) AS events, sum(err) AS errors, sum(lc) AS latency_count,
+    sumIf(lp50 * lc, isNotNull(lp50)) / sumIf(lc, isNotNull(lp50)) AS p50_ms,
+    sumIf(lp95 * lc, isNotNull(lp95)) / sumIf(lc, isNotNull(lp95)) AS p95_ms,
+    sumIf(tp50 * n, isNotNull(tp50)) / sumIf(n, isNotNull(tp50)) AS ttft_p50_ms,
+    sumIf(tp95 * n, isNotNull(tp95)) / sumIf(n, isNotNull(tp95)) AS ttft_p95_ms,
+    sum(usd) AS cost_usd, sum(tin) AS input_tokens, sum(tout) AS output_tokens,
+    sum(fpos) AS feedback_positive, sum(ftot) AS feedback_total`;
+
+/** Overview: one row per (application, model) with totals over the range. */
+export function overviewByAppModelSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
+  return `SELECT app AS application, mdl AS model, ${TOTALS}
+FROM ${windows(scope, range, tenant)}
+GROUP BY app, mdl
+ORDER BY events DESC, application, model`;
+}
+
+/** Overview: mean evaluator score per (application, model, evaluator). */
+export function overviewScoresSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
+  return `SELECT application, model, quality.evaluator AS evaluator,
+    sum(quality.sum) / sum(quality.count) AS mean, sum(quality.count) AS count
+FROM ${table(scope, 'window_aggregates')} FINAL
+ARRAY JOIN quality
+WHERE ${windowsWhere(scope, range, tenant)}
+GROUP BY application, model, evaluator
+ORDER BY application, model, evaluator`;
+}
+
+/** A bucket of about 1/120 of the range, whole minutes (1 h → 1 min, 24 h → 12 min, 7 d → 84 min). */
+export function bucketSeconds(range: TimeRange): number {
+  const minutes = Math.max(1, Math.round((range.toMs - range.fromMs) / 60_000 / 120));
+  return minutes * 60;
+}
+
+/** Overview: events, errors and cost per bucket (for the traffic chart). */
+export function overviewTimelineSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
+  const bucket = bucketSeconds(range);
+  return `SELECT toUInt32(intDiv(toUInt32(ws), ${bucket}) * ${bucket}) AS t,
+    sum(n) AS events, sum(err) AS errors, sum(usd) AS cost_usd
+FROM ${windows(scope, range, tenant)}
+GROUP BY t
+ORDER BY t`;
+}
+
+/** Incidents still open (latest state firing), newest first. */
+export function openIncidentsSql(scope: QueryScope): string {
+  return `SELECT ${INCIDENT_COLUMNS}
+FROM ${table(scope, 'incidents')} FINAL
+WHERE status = 'firing'
+ORDER BY opened_at_ms DESC
+LIMIT 50`;
+}
+
+/** Tenants that have windows: the only values `tenant` may take. */
+export function tenantsSql(scope: QueryScope): string {
+  return `SELECT DISTINCT tenant_id AS tenant FROM ${table(scope, 'window_aggregates')} ORDER BY tenant`;
+}
+
+const SERIES_COLUMNS = 'tenant_id, application, environment, provider, model, operation';
+
+/** Series with windows in the range, busiest first. */
+export function seriesListSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
+  return `SELECT ${SERIES_COLUMNS}, sum(events) AS n, sum(errors) AS errors_n
+FROM ${table(scope, 'window_aggregates')} FINAL
+WHERE ${windowsWhere(scope, range, tenant)}
+GROUP BY ${SERIES_COLUMNS}
+ORDER BY n DESC
+LIMIT 500`;
+}
+
+function seriesWhere(series: SeriesLabels): string {
+  return [
+    `tenant_id = ${literal(series.tenant)}`,
+    `application = ${literal(series.application)}`,
+    `environment = ${literal(series.environment)}`,
+    `provider = ${literal(series.provider)}`,
+    `model = ${literal(series.model)}`,
+    `operation = ${literal(series.operation)}`,
+  ].join(' AND ');
+}
+
+/** One series' windows over the range, oldest first. */
+export function seriesWindowsSql(scope: QueryScope, range: TimeRange, series: SeriesLabels): string {
+  return `SELECT toUInt32(window_start) AS t, events, errors,
+    latency_p50_ms AS p50_ms, latency_p95_ms AS p95_ms, latency_p99_ms AS p99_ms,
+    ttft_p50_ms AS ttft_ms, cost_usd AS usd, quality_mean AS quality
+FROM ${table(scope, 'window_aggregates')} FINAL
+WHERE ${windowsWhere(scope, range, undefined)} AND ${seriesWhere(series)}
+ORDER BY window_start`;
+}
+
+/**
+ * Alerts on one series that overlap the range: one row per alert with when it fired and resolved (NULL
+ * while firing), and the detector's baseline (`expected`) and threshold.
+ */
+export function seriesAlertsSql(scope: QueryScope, range: TimeRange, series: SeriesLabels): string {
+  const where = seriesWhere(series);
+  return `SELECT alert_id, any(detector) AS detector, any(severity) AS severity, any(summary) AS summary,
+    toUInt32(min(started_at)) AS fired_s, toUInt32(max(resolved_at)) AS resolved_s,
+    max(expected) AS expected, max(threshold) AS threshold, max(observed) AS observed
+FROM ${table(scope, 'alerts')} FINAL
+WHERE ${where}
+  AND started_at < toDateTime(${seconds(range.toMs)})
+GROUP BY alert_id
+HAVING resolved_s IS NULL OR resolved_s >= ${seconds(range.fromMs)}
+ORDER BY fired_s`;
+}
+
+const INCIDENT_COLUMNS = `incident_id, receiver, status, severity, title, summary,
+    opened_at_ms, toUInt32(resolved_at) AS resolved_s, toUInt32(acknowledged_at) AS acknowledged_s,
+    acknowledged_by, owner, member_alert_ids, length(firing_alert_ids) AS firing`;
+
+/** Incidents opened in the range, filtered, newest first. */
+export function incidentsSql(
+  scope: QueryScope,
+  range: TimeRange,
+  filters: { readonly status: string; readonly severity: string },
+): string {
+  const where = [
+    `opened_at >= toDateTime(${seconds(range.fromMs)})`,
+    `opened_at < toDateTime(${seconds(range.toMs)})`,
+    ...(filters.status === 'all' ? [] : [`status = ${literal(filters.status)}`]),
+    ...(filters.severity === 'all' ? [] : [`severity = ${literal(filters.severity)}`]),
+  ];
+  return `SELECT ${INCIDENT_COLUMNS}
+FROM ${table(scope, 'incidents')} FINAL
+WHERE ${where.join(' AND ')}
+ORDER BY opened_at_ms DESC
+LIMIT 500`;
+}
+
+export function incidentSql(scope: QueryScope, incidentId: string): string {
+  return `SELECT ${INCIDENT_COLUMNS}
+FROM ${table(scope, 'incidents')} FINAL
+WHERE incident_id = ${literal(incidentId)}`;
+}
+
+/** The member alerts of an incident (ids read from the incidents table, checked again here). */
+export function alertsByIdSql(scope: QueryScope, alertIds: readonly string[]): string {
+  const ids = alertIds.length === 0 ? "''" : alertIds.map(literal).join(', ');
+  return `SELECT alert_id, any(detector) AS detector, any(severity) AS severity, any(summary) AS summary,
+    any(tenant_id) AS tenant, any(application) AS application, any(environment) AS environment,
+    any(provider) AS provider, any(model) AS model, any(operation) AS operation,
+    toUInt32(min(started_at)) AS fired_s, toUInt32(max(resolved_at)) AS resolved_s
+FROM ${table(scope, 'alerts')} FINAL
+WHERE alert_id IN (${ids})
+GROUP BY alert_id
+ORDER BY fired_s`;
+}
+
+/**
+ * Prompt versions side by side, from `events` (no prompt-version aggregate table yet): per prompt_name
+ * and prompt_version, traffic, errors, latency, cost, mean score and feedback.
+ */
+export function promptVersionsSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
+  const where = [
+    'isNotNull(prompt_name)',
+    `timestamp >= toDateTime(${seconds(range.fromMs)})`,
+    `timestamp < toDateTime(${seconds(range.toMs)})`,
+    ...(tenant === undefined ? [] : [`tenant_id = ${literal(tenant)}`]),
+  ];
+  return `SELECT assumeNotNull(prompt_name) AS prompt_name, ifNull(prompt_version, '') AS prompt_version,
+    count() AS events, countIf(status != 'ok') AS errors,
+    quantile(0.5)(duration_ms) AS p50_ms, quantile(0.95)(duration_ms) AS p95_ms,
+    sum(cost_usd) AS usd,
+    sum(arraySum(scores.value)) / sum(length(scores.value)) AS score_mean,
+    countIf(feedback = 1) AS feedback_positive, countIf(isNotNull(feedback)) AS feedback_total
+FROM ${table(scope, 'events')} FINAL
+WHERE ${where.join(' AND ')}
+GROUP BY prompt_name, prompt_version
+ORDER BY prompt_name, prompt_version`;
+}
+
+/** Weekly report: per application, totals over [fromMs, toMs) (called once per week). */
+export function weekByApplicationSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
+  return `SELECT app AS application, ${TOTALS},
+    sum(qsum) / sum(qcount) AS quality_mean
+FROM ${windows(scope, range, tenant, ',\n      arraySum(quality.sum) AS qsum, arraySum(quality.count) AS qcount')}
+GROUP BY app
+ORDER BY application`;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import {
+  alertsByIdSql,
+  bucketSeconds,
+  incidentsSql,
+  literal,
+  overviewByAppModelSql,
+  promptVersionsSql,
+  seconds,
+  seriesAlertsSql,
+  seriesWindowsSql,
+  weekByApplicationSql,
+} from '../src/queries.js';
+import { SERIES } from './fixtures.js';
+
+const scope = { database: 'aiops', windowSizeS: 60 };
+const range = { fromMs: 1_765_000_000_000, toMs: 1_765_003_600_000 };
+const series = SERIES;
+
+describe('query builders', () => {
+  it('quote only values that passed validation, and refuse anything else', () => {
+    expect(literal('gpt-4o-mini')).toBe("'gpt-4o-mini'");
+    for (const bad of ["a'b", 'a\\b', '', 'a\nb', 'x'.repeat(201)])
+      expect(() => literal(bad)).toThrow(RangeError);
+    expect(seconds(1_765_000_000_999)).toBe('1765000000');
+    expect(() => seconds(Number.NaN)).toThrow(RangeError);
+    expect(() => overviewByAppModelSql({ database: 'aiops; DROP', windowSizeS: 60 }, range)).toThrow(
+      /database/,
+    );
+    expect(() => seriesWindowsSql(scope, range, { ...series, model: "x' OR '1'='1" })).toThrow(RangeError);
+    expect(() => alertsByIdSql(scope, ["a') OR ('1"])).toThrow(RangeError);
+  });
+
+  it('read window_aggregates FINAL at one window size, in the range, for the tenant', () => {
+    const sql = overviewByAppModelSql(scope, range, 'acme');
+    expect(sql).toContain('FROM aiops.window_aggregates FINAL');
+    expect(sql).toContain('window_size_s = 60');
+    expect(sql).toContain('window_start >= toDateTime(1765000000)');
+    expect(sql).toContain('window_start < toDateTime(1765003600)');
+    expect(sql).toContain("tenant_id = 'acme'");
+    expect(overviewByAppModelSql(scope, range)).not.toContain('tenant_id =');
+    expect(weekByApplicationSql(scope, range)).toContain('GROUP BY app');
+  });
+
+  it('pick buckets of about 1/120 of the range, in whole minutes', () => {
+    expect(bucketSeconds({ fromMs: 0, toMs: 3_600_000 })).toBe(60);
+    expect(bucketSeconds({ fromMs: 0, toMs: 86_400_000 })).toBe(720);
+    expect(bucketSeconds({ fromMs: 0, toMs: 7 * 86_400_000 })).toBe(5040);
+  });
+
+  it('filter one series, its alerts, incidents and prompt versions', () => {
+    const windows = seriesWindowsSql(scope, range, series);
+    for (const [column, value] of [
+      ['tenant_id', 'acme'],
+      ['application', 'chat'],
+      ['model', 'gpt-4o-mini'],
+    ])
+      expect(windows).toContain(`${column} = '${value}'`);
+    const alerts = seriesAlertsSql(scope, range, series);
+    expect(alerts).toContain('FROM aiops.alerts FINAL');
+    expect(alerts).toContain('HAVING resolved_s IS NULL OR resolved_s >= 1765000000');
+    expect(incidentsSql(scope, range, { status: 'all', severity: 'all' })).not.toContain('status =');
+    expect(incidentsSql(scope, range, { status: 'firing', severity: 'critical' })).toContain(
+      "status = 'firing' AND severity = 'critical'",
+    );
+    expect(promptVersionsSql(scope, range, 'acme')).toContain('FROM aiops.events FINAL');
+    expect(alertsByIdSql(scope, [])).toContain("alert_id IN ('')");
+  });
+});
