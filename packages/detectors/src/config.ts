@@ -201,10 +201,10 @@ const sections = {
     psi_critical: [positive(), 0.5],
     /**
      * One-sided CUSUM on the mean score standardised by its standard error (drops): slack k and decision
-     * interval h (calibrated to ~1 false alarm per 36,000 windows per series; see quality.ts).
+     * interval h (calibrated on simulated traffic to fewer false alarms than before; see quality.ts).
      */
     cusum_k: [z.number().nonnegative(), 1],
-    cusum_h: [positive(), 4.1],
+    cusum_h: [positive(), 6.5],
     /** Pending time of `mean_drop` (the CUSUM is its own persistence rule): 0 fires at the crossing. */
     mean_drop_pending_for_ms: [ms(), 0],
     feedback: [feedbackSchema, { z_threshold: 4, min_total: 20, min_ratio: 2, min_increase: 0.05 }],
