@@ -60,7 +60,7 @@ export {
   nabWindowRows,
 } from './nab/scorer.js';
 export { OUTAGE } from './outage/outage.js';
-export { psiThreshold, QUALITY } from './quality/quality.js';
+export { cusumStep, histogramVariance, meanVariance, psiThreshold, QUALITY } from './quality/quality.js';
 export type { CompiledBurnAlert, CompiledRules } from './rules.js';
 export { compileRules } from './rules.js';
 export { detectionRulesDiff, detectionRulesHash } from './rules-change.js';
