@@ -1,15 +1,24 @@
 /**
  * NAB benchmark: streams every file of the corpus through createSeriesScorer (one parameter set for the
  * whole corpus), scores with our NAB scorer (corpus-wide threshold sweep, as NAB does) and prints the three
- * profiles beside the published scoreboard.
+ * profiles beside the published scoreboard, then the same profiles in a 2-fold split: the threshold is chosen
+ * on one half of the files (alternate files in name order) and applied to the other half, both ways; each
+ * file is scored once, out of fold, and the corpus is normalised as a whole. The gap between the two says
+ * how much of the full-corpus score is the threshold fitted to the files it is scored on.
  *
  *   node bench/dist/nab/run.js [--options '{"suppressPoints":30}'] [--per-file] [--json out.json]
  *   NAB_DIR=/path/to/nab overrides ../shared/nab.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NabFileInput, NabProfileResult, SeriesScorerOptions } from '@aiops/detectors';
-import { createSeriesScorer, NAB_PROFILE_NAMES, nabSweep } from '@aiops/detectors';
+import type { NabFileInput, NabProfileName, NabProfileResult, SeriesScorerOptions } from '@aiops/detectors';
+import {
+  createSeriesScorer,
+  NAB_PROFILE_NAMES,
+  NAB_PROFILES,
+  nabFileScore,
+  nabSweep,
+} from '@aiops/detectors';
 import type { CorpusFile } from './corpus.js';
 import { loadCorpus, nabDir } from './corpus.js';
 
@@ -93,6 +102,19 @@ function main(): void {
   console.log(
     `NAB scorer:    ${Math.round(sweepRate).toLocaleString('en-US')} points/s per profile (${(t2 - t1).toFixed(0)} ms for 3 sweeps)`,
   );
+  console.log('');
+  console.log('2-fold (threshold chosen on the other half of the files):');
+  console.log(
+    `${'profile'.padEnd(22)}${'full corpus'.padStart(14)}${'2-fold'.padStart(10)}${'thresholds A→B, B→A'.padStart(30)}`,
+  );
+  const folds = twoFold(scored);
+  for (const r of results) {
+    const f = folds.get(r.profile)!;
+    console.log(
+      `${r.profile.padEnd(22)}${r.normalized.toFixed(2).padStart(14)}${f.normalized.toFixed(2).padStart(10)}` +
+        `${`${f.thresholds[0].toPrecision(4)}, ${f.thresholds[1].toPrecision(4)}`.padStart(30)}`,
+    );
+  }
   if (args.perFile) {
     const std = results[0]!;
     console.log('');
@@ -112,12 +134,40 @@ function main(): void {
           seriesScorerPointsPerSecond: detectRate,
           nabScorerPointsPerSecond: sweepRate,
           results: results.map(({ files: _f, ...r }) => r),
+          twoFold: Object.fromEntries(folds),
         },
         null,
         2,
       ),
     );
   }
+}
+
+/** Normalised score per profile with the threshold of each half chosen on the other half. */
+export function twoFold(
+  files: readonly NabFileInput[],
+): Map<NabProfileName, { normalized: number; thresholds: [number, number] }> {
+  const halves = [files.filter((_, i) => i % 2 === 0), files.filter((_, i) => i % 2 === 1)] as const;
+  const windows = files.reduce((n, f) => n + f.windows.length, 0);
+  const out = new Map<NabProfileName, { normalized: number; thresholds: [number, number] }>();
+  for (const name of NAB_PROFILE_NAMES) {
+    const profile = NAB_PROFILES[name];
+    const thresholds: [number, number] = [
+      nabSweep(halves[0], name).threshold,
+      nabSweep(halves[1], name).threshold,
+    ];
+    let raw = 0;
+    for (const [train, test] of [
+      [0, 1],
+      [1, 0],
+    ] as const) {
+      for (const f of halves[test]) raw += nabFileScore(f, profile, thresholds[train]).score;
+    }
+    const nullScore = -profile.fn * windows;
+    const perfect = profile.tp * windows;
+    out.set(name, { normalized: (100 * (raw - nullScore)) / (perfect - nullScore), thresholds });
+  }
+  return out;
 }
 
 main();
