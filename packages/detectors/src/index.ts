@@ -79,6 +79,14 @@ export {
 } from './scenarios/score.js';
 export type { SeriesRow } from './series/csv.js';
 export { formatScoredRow, parseSeriesLine, parseTimestamp, SCORED_HEADER } from './series/csv.js';
+export type { LikelihoodOptions, LikelihoodState } from './series/likelihood.js';
+export {
+  DEFAULT_LIKELIHOOD_OPTIONS,
+  likelihoodInit,
+  likelihoodStep,
+  logTail,
+  normalUpperTail,
+} from './series/likelihood.js';
 export type { SeriesScorer, SeriesScorerOptions, SeriesScorerState } from './series/scorer.js';
 export { createSeriesScorer, DEFAULT_SERIES_SCORER_OPTIONS } from './series/scorer.js';
 export { jensenShannon, psi } from './stats/divergence.js';

@@ -1,5 +1,7 @@
 import type { LevelParams, LevelState } from '../stats/level.js';
 import { levelExpected, levelInit, levelLearn, levelSigma } from '../stats/level.js';
+import type { LikelihoodOptions, LikelihoodState } from './likelihood.js';
+import { DEFAULT_LIKELIHOOD_OPTIONS, likelihoodInit, likelihoodStep, logTail } from './likelihood.js';
 
 /**
  * A univariate streaming anomaly scorer: `score(t, x)` → [0, 1], causal (a point's score uses only the
@@ -18,6 +20,10 @@ import { levelExpected, levelInit, levelLearn, levelSigma } from '../stats/level
  * means more after a long history). A record within `suppressPoints` of the previous one is scaled down by
  * `suppressFactor`, so one incident makes one detection, not a burst. A view scores only once it has seen
  * `warmupPoints` points; views standardised by a learned scale start once that scale has 30 points.
+ *
+ * Optionally (`likelihoodWeight` > 0) the dense views listed in `likelihoodViews` also go through an
+ * anomaly-likelihood layer (likelihood.ts): each gives a tail probability Q of its recent average, fused on
+ * one log scale (the largest −log10 Q / 10, times the weight) with the record score, before suppression.
  *
  * Every default was chosen by measurement on the whole NAB corpus with one parameter set (bench/nab/README.md).
  */
@@ -44,6 +50,11 @@ export interface SeriesScorerOptions {
   readonly viewWeights: readonly number[];
   /** Excess is scaled by n/(n + historyHalf) (0: off). */
   readonly historyHalf: number;
+  /** Weight of the anomaly-likelihood score in the fusion (0: off). */
+  readonly likelihoodWeight: number;
+  /** Views (indices as in viewWeights) fed to the likelihood layer. */
+  readonly likelihoodViews: readonly number[];
+  readonly likelihood: LikelihoodOptions;
 }
 
 export const DEFAULT_SERIES_SCORER_OPTIONS: SeriesScorerOptions = Object.freeze({
@@ -61,6 +72,9 @@ export const DEFAULT_SERIES_SCORER_OPTIONS: SeriesScorerOptions = Object.freeze(
   suppressAbove: 0.005,
   viewWeights: Object.freeze([1, 1, 1, 0, 1, 1, 1]),
   historyHalf: 2000,
+  likelihoodWeight: 0.01,
+  likelihoodViews: Object.freeze([4]),
+  likelihood: Object.freeze({ ...DEFAULT_LIKELIHOOD_OPTIONS, average: 20 }),
 });
 
 const VIEWS = 7;
@@ -91,6 +105,9 @@ export interface SeriesScorerState {
   lo: number[];
   seen: number[];
   lastDetection: number;
+  /** One likelihood layer per entry of likelihoodViews (absent in states saved before it existed). */
+  likelihood?: LikelihoodState[];
+  lastLikelihoodDetection?: number;
 }
 
 export interface SeriesScorer {
@@ -100,7 +117,12 @@ export interface SeriesScorer {
 }
 
 export function createSeriesScorer(options: Partial<SeriesScorerOptions> = {}): SeriesScorer {
-  const o: SeriesScorerOptions = { ...DEFAULT_SERIES_SCORER_OPTIONS, ...options };
+  const o: SeriesScorerOptions = {
+    ...DEFAULT_SERIES_SCORER_OPTIONS,
+    ...options,
+    likelihood: { ...DEFAULT_SERIES_SCORER_OPTIONS.likelihood, ...options.likelihood },
+  };
+  const suppressOut = o.suppressAbove / (1 + o.suppressAbove);
   const levelParams: LevelParams = {
     alpha: o.alpha,
     scaleAlpha: o.scaleAlpha,
@@ -162,9 +184,29 @@ export function createSeriesScorer(options: Partial<SeriesScorerOptions> = {}): 
       }
       if (o.historyHalf > 0) best *= s.n / (s.n + o.historyHalf);
       let out = best / (1 + best);
-      if (best > o.suppressAbove) {
+      if (out > suppressOut) {
         if (s.n - s.lastDetection < o.suppressPoints) out *= o.suppressFactor;
         else s.lastDetection = s.n;
+      }
+      if (o.likelihoodWeight > 0) {
+        s.likelihood ??= o.likelihoodViews.map(() => likelihoodInit(o.likelihood));
+        let fused = 0;
+        for (let j = 0; j < o.likelihoodViews.length; j++) {
+          const v = view[o.likelihoodViews[j] as number] as number;
+          if (Number.isNaN(v)) continue;
+          const l = logTail(likelihoodStep(s.likelihood[j] as LikelihoodState, o.likelihood, v));
+          if (l > fused) fused = l;
+        }
+        // Its own suppression: a run of unlikely values is one detection, and none just after a record
+        // (but a likelihood detection never silences a later record).
+        let likely = o.likelihoodWeight * fused;
+        if (likely > suppressOut) {
+          const last = s.lastLikelihoodDetection ?? -1e12;
+          if (s.n - last < o.suppressPoints || s.n - s.lastDetection < o.suppressPoints)
+            likely *= o.suppressFactor;
+          else s.lastLikelihoodDetection = s.n;
+        }
+        if (likely > out) out = likely;
       }
       levelLearn(s.level, levelParams, t, x);
       s.n++;
