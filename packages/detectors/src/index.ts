@@ -89,6 +89,8 @@ export {
 } from './series/likelihood.js';
 export type { SeriesScorer, SeriesScorerOptions, SeriesScorerState } from './series/scorer.js';
 export { createSeriesScorer, DEFAULT_SERIES_SCORER_OPTIONS } from './series/scorer.js';
+export type { ShapeOptions, ShapeState } from './series/shape.js';
+export { DEFAULT_SHAPE_OPTIONS, shapeInit, shapeStep } from './series/shape.js';
 export { jensenShannon, psi } from './stats/divergence.js';
 export type { LevelParams, LevelState, Seasonality } from './stats/level.js';
 export { alphaForHalfLife, levelExpected, levelInit, levelLearn, levelSigma, levelZ } from './stats/level.js';

@@ -1,4 +1,4 @@
-import type { WindowAggregate } from '@aiops/contract';
+import type { Alert, WindowAggregate } from '@aiops/contract';
 import { Rng } from '@aiops/core';
 import { describe, expect, it } from 'vitest';
 import { createDetectionEngine, cusumStep, histogramVariance } from '../src/index.js';
@@ -9,7 +9,7 @@ function withScores(r: Rng, i: number, mean: number, n: number): WindowAggregate
   return normalWindow(r, i, { quality: { faithfulness: agg }, quality_mean: agg.sum / agg.count });
 }
 
-const meanDrops = (alerts: readonly { detector: string; signal?: string; summary: string }[]) =>
+const meanDrops = (alerts: readonly Alert[]) =>
   alerts.filter((a) => a.detector === 'quality' && a.summary.startsWith("Mean 'faithfulness'"));
 
 describe('quality mean_drop CUSUM', () => {

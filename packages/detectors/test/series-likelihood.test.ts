@@ -49,7 +49,8 @@ describe('anomaly-likelihood layer', () => {
       return 50 + amplitude * Math.sin((2 * Math.PI * i) / day) + 2 * r.normal();
     });
     const run = (likelihoodWeight: number) => {
-      const scorer = createSeriesScorer({ likelihoodWeight });
+      // the likelihood layer alone (no shape view), on or off
+      const scorer = createSeriesScorer({ likelihoodWeight, shapeWeight: 0 });
       return values.map((v, i) => scorer.score(T + i * FIVE_MIN, v));
     };
     const off = run(0);

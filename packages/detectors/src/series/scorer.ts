@@ -2,6 +2,8 @@ import type { LevelParams, LevelState } from '../stats/level.js';
 import { levelExpected, levelInit, levelLearn, levelSigma } from '../stats/level.js';
 import type { LikelihoodOptions, LikelihoodState } from './likelihood.js';
 import { DEFAULT_LIKELIHOOD_OPTIONS, likelihoodInit, likelihoodStep, logTail } from './likelihood.js';
+import type { ShapeOptions, ShapeState } from './shape.js';
+import { DEFAULT_SHAPE_OPTIONS, shapeInit, shapeStep } from './shape.js';
 
 /**
  * A univariate streaming anomaly scorer: `score(t, x)` → [0, 1], causal (a point's score uses only the
@@ -21,9 +23,11 @@ import { DEFAULT_LIKELIHOOD_OPTIONS, likelihoodInit, likelihoodStep, logTail } f
  * `suppressFactor`, so one incident makes one detection, not a burst. A view scores only once it has seen
  * `warmupPoints` points; views standardised by a learned scale start once that scale has 30 points.
  *
- * Optionally (`likelihoodWeight` > 0) the dense views listed in `likelihoodViews` also go through an
- * anomaly-likelihood layer (likelihood.ts): each gives a tail probability Q of its recent average, fused on
- * one log scale (the largest −log10 Q / 10, times the weight) with the record score, before suppression.
+ * The dense views listed in `likelihoodViews` (by default the seasonal residual) and the shape-novelty view
+ * (shape.ts: distance of the latest downsampled window to a bounded memory of prototype shapes) also go
+ * through an anomaly-likelihood layer (likelihood.ts) each: a tail probability Q of its recent average, fused
+ * on one log scale (the largest weight × −log10 Q / 10) with the record score, with a suppression of its own
+ * (`likelihoodWeight` / `shapeWeight` 0 turn them off).
  *
  * Every default was chosen by measurement on the whole NAB corpus with one parameter set (bench/nab/README.md).
  */
@@ -55,6 +59,9 @@ export interface SeriesScorerOptions {
   /** Views (indices as in viewWeights) fed to the likelihood layer. */
   readonly likelihoodViews: readonly number[];
   readonly likelihood: LikelihoodOptions;
+  /** Weight of the shape-novelty view's likelihood in the same fusion (0: off). */
+  readonly shapeWeight: number;
+  readonly shape: ShapeOptions;
 }
 
 export const DEFAULT_SERIES_SCORER_OPTIONS: SeriesScorerOptions = Object.freeze({
@@ -75,6 +82,8 @@ export const DEFAULT_SERIES_SCORER_OPTIONS: SeriesScorerOptions = Object.freeze(
   likelihoodWeight: 0.01,
   likelihoodViews: Object.freeze([4]),
   likelihood: Object.freeze({ ...DEFAULT_LIKELIHOOD_OPTIONS, average: 20 }),
+  shapeWeight: 0.01,
+  shape: DEFAULT_SHAPE_OPTIONS,
 });
 
 const VIEWS = 7;
@@ -108,6 +117,8 @@ export interface SeriesScorerState {
   /** One likelihood layer per entry of likelihoodViews (absent in states saved before it existed). */
   likelihood?: LikelihoodState[];
   lastLikelihoodDetection?: number;
+  shape?: ShapeState;
+  shapeLikelihood?: LikelihoodState;
 }
 
 export interface SeriesScorer {
@@ -121,6 +132,7 @@ export function createSeriesScorer(options: Partial<SeriesScorerOptions> = {}): 
     ...DEFAULT_SERIES_SCORER_OPTIONS,
     ...options,
     likelihood: { ...DEFAULT_SERIES_SCORER_OPTIONS.likelihood, ...options.likelihood },
+    shape: { ...DEFAULT_SHAPE_OPTIONS, ...options.shape },
   };
   const suppressOut = o.suppressAbove / (1 + o.suppressAbove);
   const levelParams: LevelParams = {
@@ -188,18 +200,28 @@ export function createSeriesScorer(options: Partial<SeriesScorerOptions> = {}): 
         if (s.n - s.lastDetection < o.suppressPoints) out *= o.suppressFactor;
         else s.lastDetection = s.n;
       }
-      if (o.likelihoodWeight > 0) {
-        s.likelihood ??= o.likelihoodViews.map(() => likelihoodInit(o.likelihood));
-        let fused = 0;
-        for (let j = 0; j < o.likelihoodViews.length; j++) {
-          const v = view[o.likelihoodViews[j] as number] as number;
-          if (Number.isNaN(v)) continue;
-          const l = logTail(likelihoodStep(s.likelihood[j] as LikelihoodState, o.likelihood, v));
-          if (l > fused) fused = l;
+      if (o.likelihoodWeight > 0 || o.shapeWeight > 0) {
+        let likely = 0;
+        if (o.likelihoodWeight > 0) {
+          s.likelihood ??= o.likelihoodViews.map(() => likelihoodInit(o.likelihood));
+          for (let j = 0; j < o.likelihoodViews.length; j++) {
+            const v = view[o.likelihoodViews[j] as number] as number;
+            if (Number.isNaN(v)) continue;
+            const l = logTail(likelihoodStep(s.likelihood[j] as LikelihoodState, o.likelihood, v));
+            if (o.likelihoodWeight * l > likely) likely = o.likelihoodWeight * l;
+          }
+        }
+        if (o.shapeWeight > 0) {
+          s.shape ??= shapeInit(o.shape);
+          s.shapeLikelihood ??= likelihoodInit(o.likelihood);
+          const novelty = shapeStep(s.shape, o.shape, x);
+          if (!Number.isNaN(novelty)) {
+            const l = logTail(likelihoodStep(s.shapeLikelihood, o.likelihood, novelty));
+            if (o.shapeWeight * l > likely) likely = o.shapeWeight * l;
+          }
         }
         // Its own suppression: a run of unlikely values is one detection, and none just after a record
         // (but a likelihood detection never silences a later record).
-        let likely = o.likelihoodWeight * fused;
         if (likely > suppressOut) {
           const last = s.lastLikelihoodDetection ?? -1e12;
           if (s.n - last < o.suppressPoints || s.n - s.lastDetection < o.suppressPoints)
