@@ -92,7 +92,7 @@ export function shapeStep(s: ShapeState, o: ShapeOptions, x: number): number {
   for (let p = 0; p < s.protos.length; p++) {
     const proto = s.protos[p] as number[];
     let d = 0;
-    for (let i = 0; i < v.length; i++) {
+    for (let i = 0; i < v.length && d < best; i++) {
       const e = (v[i] as number) - (proto[i] as number);
       d += e * e;
     }
