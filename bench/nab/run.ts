@@ -1,17 +1,39 @@
 /**
  * NAB benchmark: streams every file of the corpus through createSeriesScorer (one parameter set for the
  * whole corpus), scores with our NAB scorer (corpus-wide threshold sweep, as NAB does) and prints the three
- * profiles beside the published scoreboard.
+ * profiles beside the published scoreboard, then the same profiles in a 2-fold split: the threshold is chosen
+ * on one half of the files (alternate files in name order) and applied to the other half, both ways; each
+ * file is scored once, out of fold, and the corpus is normalised as a whole. The gap between the two says
+ * how much of the full-corpus score is the threshold fitted to the files it is scored on.
  *
  *   node bench/dist/nab/run.js [--options '{"suppressPoints":30}'] [--per-file] [--json out.json]
  *   NAB_DIR=/path/to/nab overrides ../shared/nab.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NabFileInput, NabProfileResult, SeriesScorerOptions } from '@aiops/detectors';
-import { createSeriesScorer, NAB_PROFILE_NAMES, nabSweep } from '@aiops/detectors';
+import type { NabFileInput, NabProfileName, NabProfileResult, SeriesScorerOptions } from '@aiops/detectors';
+import {
+  createSeriesScorer,
+  NAB_PROFILE_NAMES,
+  NAB_PROFILES,
+  nabFileScore,
+  nabSweep,
+} from '@aiops/detectors';
 import type { CorpusFile } from './corpus.js';
 import { loadCorpus, nabDir } from './corpus.js';
+
+/**
+ * Option sets the 2-fold split chooses from (besides the run's own): records only, no shape view, the
+ * likelihood layer's weight and average around the defaults, a heavier shape view.
+ */
+const TWO_FOLD_CANDIDATES: readonly Partial<SeriesScorerOptions>[] = [
+  { likelihoodWeight: 0, shapeWeight: 0 },
+  { shapeWeight: 0 },
+  { likelihoodWeight: 0.008 },
+  { likelihoodWeight: 0.015 },
+  { likelihoodWeight: 0.01, likelihood: { average: 10, history: 2000, learning: 300, minRelSigma: 0.05 } },
+  { shapeWeight: 0.02 },
+];
 
 interface Args {
   options: Partial<SeriesScorerOptions>;
@@ -93,6 +115,26 @@ function main(): void {
   console.log(
     `NAB scorer:    ${Math.round(sweepRate).toLocaleString('en-US')} points/s per profile (${(t2 - t1).toFixed(0)} ms for 3 sweeps)`,
   );
+  // 2-fold: the run's options plus the candidates below, chosen with the threshold on the other half.
+  const candidates = [args.options, ...TWO_FOLD_CANDIDATES.map((c) => ({ ...args.options, ...c }))];
+  const folds = twoFold(candidates.map((c, i) => (i === 0 ? scored : scoreCorpus(files, c))));
+  console.log('');
+  console.log(
+    '2-fold (options and threshold chosen on one half of the files, scored on the other, both ways):',
+  );
+  console.log(
+    `${'profile'.padEnd(22)}${'full corpus'.padStart(14)}${'2-fold'.padStart(10)}   chosen on half A → B, half B → A`,
+  );
+  for (const r of results) {
+    const f = folds.get(r.profile)!;
+    const chosen = (h: 0 | 1) => `#${f.candidates[h]} at ${f.thresholds[h].toPrecision(4)}`;
+    console.log(
+      `${r.profile.padEnd(22)}${r.normalized.toFixed(2).padStart(14)}${f.normalized.toFixed(2).padStart(10)}   ${chosen(0)}, ${chosen(1)}`,
+    );
+  }
+  console.log(
+    `candidates: #0 the run's options; ${TWO_FOLD_CANDIDATES.map((c, i) => `#${i + 1} ${JSON.stringify(c)}`).join('; ')}`,
+  );
   if (args.perFile) {
     const std = results[0]!;
     console.log('');
@@ -112,12 +154,58 @@ function main(): void {
           seriesScorerPointsPerSecond: detectRate,
           nabScorerPointsPerSecond: sweepRate,
           results: results.map(({ files: _f, ...r }) => r),
+          twoFold: Object.fromEntries(folds),
         },
         null,
         2,
       ),
     );
   }
+}
+
+/**
+ * The 2-fold split: for each half of the files (alternate files in name order), the candidate option set
+ * and the threshold that score best on it are applied to the other half; each file is scored once, out of
+ * fold, and the corpus is normalised as a whole.
+ */
+export function twoFold(
+  scoredByCandidate: readonly (readonly NabFileInput[])[],
+): Map<NabProfileName, { normalized: number; thresholds: [number, number]; candidates: [number, number] }> {
+  const half = (files: readonly NabFileInput[], h: number) => files.filter((_, i) => i % 2 === h);
+  const first = scoredByCandidate[0]!;
+  const windows = first.reduce((n, f) => n + f.windows.length, 0);
+  const out = new Map<
+    NabProfileName,
+    { normalized: number; thresholds: [number, number]; candidates: [number, number] }
+  >();
+  for (const name of NAB_PROFILE_NAMES) {
+    const profile = NAB_PROFILES[name];
+    const thresholds: [number, number] = [0, 0];
+    const candidates: [number, number] = [0, 0];
+    for (const h of [0, 1] as const) {
+      let best = Number.NEGATIVE_INFINITY;
+      scoredByCandidate.forEach((files, c) => {
+        const r = nabSweep(half(files, h), name);
+        if (r.rawScore > best) {
+          best = r.rawScore;
+          thresholds[h] = r.threshold;
+          candidates[h] = c;
+        }
+      });
+    }
+    let raw = 0;
+    for (const [train, test] of [
+      [0, 1],
+      [1, 0],
+    ] as const) {
+      for (const f of half(scoredByCandidate[candidates[train]]!, test))
+        raw += nabFileScore(f, profile, thresholds[train]).score;
+    }
+    const nullScore = -profile.fn * windows;
+    const perfect = profile.tp * windows;
+    out.set(name, { normalized: (100 * (raw - nullScore)) / (perfect - nullScore), thresholds, candidates });
+  }
+  return out;
 }
 
 main();

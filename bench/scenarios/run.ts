@@ -3,8 +3,13 @@
  * pipeline (validator, aggregator, writer, detector on the local Kafka and ClickHouse, on topics, groups and
  * a database of their own), scored per detector: recall, precision, detection delay in windows.
  *
- *   node bench/dist/scenarios/run.js [--duration 4h] [--rate 400/min] [--seeds 42] [--start 8|now|0,4,8]
+ *   node bench/dist/scenarios/run.js [--duration 5h30m] [--rate 400/min] [--seeds 42] [--start 8|now|0,4,8]
  *        [--partitions 3] [--rules rules.json] [--json bench/results/scenarios.json] [--offline] [--keep]
+ *        [--no-drift-ramps]
+ *
+ * Besides the simulator's five default incidents, two quality-drift ramps of 0.4 (over 6 and over 60
+ * minutes) on the same prompt measure how fast `quality` catches a fast and a slow slide
+ * (--no-drift-ramps: the default five only; 4 h is then enough).
  *
  * --offline runs the functional cores in this process instead (no Kafka, no ClickHouse): for tuning.
  * Service logs go to bench/results/scenarios-services.log (--log-file, --log-level).
@@ -24,7 +29,14 @@ import {
 import type { Alert } from '@aiops/contract';
 import { mergeScenarioScores, type ScenarioScore, scoreScenarioAlerts } from '@aiops/detectors';
 import { incidentsConfigSchema, replayAlerts } from '@aiops/incidents';
-import { createSimulation, parseDuration, parseRate } from '@aiops/simulator';
+import {
+  createSimulation,
+  parseDuration,
+  parseRate,
+  SCENARIO_KINDS,
+  type ScenarioKind,
+  type ScenarioSpec,
+} from '@aiops/simulator';
 import { runOffline } from './offline.js';
 
 interface Args {
@@ -44,11 +56,19 @@ interface Args {
   startHours: (number | null)[];
   logLevel: string;
   logFile: string;
+  driftRamps: boolean;
 }
+
+const MINUTE_MS = 60_000;
+/** The two drift ramps of the issue's targets: a 0.4 fall of the mean score over 6 and over 60 minutes. */
+const DRIFT_RAMPS: readonly ScenarioSpec[] = [
+  { kind: 'quality_drift', drop: 0.4, durationMs: 6 * MINUTE_MS },
+  { kind: 'quality_drift', drop: 0.4, durationMs: 60 * MINUTE_MS },
+];
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
-    durationMs: parseDuration('4h'),
+    durationMs: parseDuration('5h30m'),
     eventsPerMinute: 400,
     seeds: [42],
     partitions: 3,
@@ -63,6 +83,7 @@ function parseArgs(argv: string[]): Args {
     startHours: [8],
     logLevel: 'warn',
     logFile: 'bench/results/scenarios-services.log',
+    driftRamps: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -85,6 +106,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--offline') args.offline = true;
     else if (a === '--quiet') args.quiet = true;
     else if (a === '--keep') args.keep = true;
+    else if (a === '--no-drift-ramps') args.driftRamps = false;
     else if (a === '--log-level') args.logLevel = value();
     else if (a === '--log-file') args.logFile = value();
     else if (a === '--start') {
@@ -151,11 +173,16 @@ async function main(): Promise<void> {
   const plan = args.seeds.flatMap((seed) => args.startHours.map((hour) => ({ seed, hour })));
   for (const { seed, hour } of plan) {
     const startMs = simulationStart(args.durationMs, hour, Date.now());
+    const scenarios: (ScenarioSpec | ScenarioKind)[] = [
+      ...SCENARIO_KINDS,
+      ...(args.driftRamps ? DRIFT_RAMPS : []),
+    ];
     const simulation = createSimulation({
       seed,
       startMs,
       durationMs: args.durationMs,
       eventsPerMinute: args.eventsPerMinute,
+      scenarios,
     });
     const prefix =
       plan.length === 1 ? '' : args.startHours.length === 1 ? `s${seed}:` : `s${seed}h${hour ?? 'now'}:`;
@@ -221,6 +248,7 @@ async function main(): Promise<void> {
   for (const line of formatIncidentTable(score)) say(line);
   say('');
   for (const line of formatScoreTable(score)) say(line);
+  for (const line of driftDelays(score)) say(line);
   const alertsIn = runs.reduce((sum, r) => sum + r.alerts, 0);
   const incidentsOut = runs.reduce((sum, r) => sum + r.incidents, 0);
   const notificationsOut = runs.reduce((sum, r) => sum + r.incidentNotifications, 0);
@@ -286,6 +314,24 @@ async function main(): Promise<void> {
     writeFileSync(args.json, `${JSON.stringify(body, null, 2)}\n`);
     say(`results written to ${args.json}`);
   }
+}
+
+/** One line per quality-drift ramp (by its duration and depth, every run): the delays in windows. */
+function driftDelays(score: ScenarioScore): string[] {
+  const byRamp = new Map<string, (number | null)[]>();
+  for (const o of score.labels) {
+    if (o.label.detector !== 'quality') continue;
+    const depth = /by up to ([\d.]+)/.exec(o.label.description ?? '')?.[1] ?? '?';
+    const ramp = `${Math.round((o.label.endMs - o.label.startMs) / MINUTE_MS)}-min ramp of ${depth}`;
+    const delays = byRamp.get(ramp) ?? [];
+    delays.push(o.delayWindows);
+    byRamp.set(ramp, delays);
+  }
+  return [...byRamp].map(([ramp, delays]) => {
+    const found = delays.filter((d): d is number => d !== null).sort((a, b) => a - b);
+    const median = found.length === 0 ? null : found[Math.floor((found.length - 1) / 2)]!;
+    return `quality drift, ${ramp}: median delay ${median ?? '-'} windows (${delays.map((d) => d ?? 'missed').join(', ')})`;
+  });
 }
 
 try {

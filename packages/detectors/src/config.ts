@@ -199,9 +199,14 @@ const sections = {
     /** PSI from which the shift alerts (warning) and is critical. */
     psi_threshold: [positive(), 0.2],
     psi_critical: [positive(), 0.5],
-    /** One-sided CUSUM on the standardised mean score (drops): slack k and decision interval h. */
-    cusum_k: [z.number().nonnegative(), 0.5],
-    cusum_h: [positive(), 8],
+    /**
+     * One-sided CUSUM on the mean score standardised by its standard error (drops): slack k and decision
+     * interval h (calibrated on simulated traffic to fewer false alarms than before; see quality.ts).
+     */
+    cusum_k: [z.number().nonnegative(), 1],
+    cusum_h: [positive(), 6.5],
+    /** Pending time of `mean_drop` (the CUSUM is its own persistence rule): 0 fires at the crossing. */
+    mean_drop_pending_for_ms: [ms(), 0],
     feedback: [feedbackSchema, { z_threshold: 4, min_total: 20, min_ratio: 2, min_increase: 0.05 }],
   }),
   guardrail: section({

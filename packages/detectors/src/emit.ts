@@ -54,7 +54,10 @@ export class Emitter {
     threshold: number,
     score: number,
     describe: () => AlertDescription,
+    /** The lifecycle's pending time for this condition when it differs from the rules' (a sequential test). */
+    pendingForMs?: number,
   ): void {
+    const options = this.options();
     this.send({
       detector,
       signal,
@@ -69,7 +72,10 @@ export class Emitter {
       threshold,
       score,
       describe,
-      lifecycle: this.options(),
+      lifecycle:
+        pendingForMs === undefined || pendingForMs === options.pendingForMs
+          ? options
+          : { ...options, pendingForMs },
     });
   }
 

@@ -70,7 +70,7 @@ export {
   nabWindowRows,
 } from './nab/scorer.js';
 export { OUTAGE } from './outage/outage.js';
-export { psiThreshold, QUALITY } from './quality/quality.js';
+export { cusumStep, histogramVariance, meanVariance, psiThreshold, QUALITY } from './quality/quality.js';
 export type { CompiledBurnAlert, CompiledRules } from './rules.js';
 export { compileRules } from './rules.js';
 export { detectionRulesDiff, detectionRulesHash } from './rules-change.js';
@@ -89,8 +89,18 @@ export {
 } from './scenarios/score.js';
 export type { SeriesRow } from './series/csv.js';
 export { formatScoredRow, parseSeriesLine, parseTimestamp, SCORED_HEADER } from './series/csv.js';
+export type { LikelihoodOptions, LikelihoodState } from './series/likelihood.js';
+export {
+  DEFAULT_LIKELIHOOD_OPTIONS,
+  likelihoodInit,
+  likelihoodStep,
+  logTail,
+  normalUpperTail,
+} from './series/likelihood.js';
 export type { SeriesScorer, SeriesScorerOptions, SeriesScorerState } from './series/scorer.js';
 export { createSeriesScorer, DEFAULT_SERIES_SCORER_OPTIONS } from './series/scorer.js';
+export type { ShapeOptions, ShapeState } from './series/shape.js';
+export { DEFAULT_SHAPE_OPTIONS, shapeInit, shapeStep } from './series/shape.js';
 export { jensenShannon, psi } from './stats/divergence.js';
 export type { LevelParams, LevelState, Seasonality } from './stats/level.js';
 export { alphaForHalfLife, levelExpected, levelInit, levelLearn, levelSigma, levelZ } from './stats/level.js';

@@ -1,15 +1,16 @@
 import { type Alert, seriesKey, type WindowAggregate } from '@aiops/contract';
+import { Rng } from '@aiops/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DetectionSnapshot } from '../src/index.js';
 import { createDetectionEngine } from '../src/index.js';
-import { binomial, MIN, normalWindow, rng, T0 } from './helpers.js';
+import { binomial, MIN, normalWindow, T0 } from './helpers.js';
 
 type Step = { kind: 'window'; window: WindowAggregate } | { kind: 'tick'; at: number };
 
 /** Three models over 600 minutes with a latency regression, an error burst and a silence; a tick per minute. */
 function scenario(): Step[] {
-  const r = rng(61);
+  const r = new Rng(61);
   const steps: Step[] = [];
   for (let i = 0; i < 600; i++) {
     for (const model of ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet']) {
@@ -113,7 +114,7 @@ describe('detection engine', () => {
   });
 
   describe('late corrections (revisions)', () => {
-    const r = rng(62);
+    const r = new Rng(62);
     const base = Array.from({ length: 120 }, (_, i) => normalWindow(r, i));
 
     it('a higher revision of the latest window replaces it: judged again, and only it is learned', () => {

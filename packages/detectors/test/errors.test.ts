@@ -1,10 +1,11 @@
+import { Rng } from '@aiops/core';
 import { describe, expect, it } from 'vitest';
 import { createDetectionEngine } from '../src/index.js';
-import { binomial, DAY, feed, MIN, normalWindow, rng, T0 } from './helpers.js';
+import { binomial, DAY, feed, MIN, normalWindow, T0 } from './helpers.js';
 
 describe('error-rate detector', () => {
   it('stays quiet on three days of 1% errors with a daily traffic cycle', () => {
-    const r = rng(11);
+    const r = new Rng(11);
     const alerts = feed(
       createDetectionEngine(),
       Array.from({ length: (3 * DAY) / MIN }, (_, i) => normalWindow(r, i)),
@@ -13,7 +14,7 @@ describe('error-rate detector', () => {
   });
 
   it('fires on an error-ratio jump and names the top error types', () => {
-    const r = rng(12);
+    const r = new Rng(12);
     const at = 600;
     const windows = Array.from({ length: 700 }, (_, i) => {
       const w = normalWindow(r, i);
@@ -34,7 +35,7 @@ describe('error-rate detector', () => {
     const config = { errors: { slo: { objective: 0.99 } }, lifecycle: { pending_for_ms: 0 } };
 
     function run(errorRatio: (i: number) => number, minutes: number) {
-      const r = rng(13);
+      const r = new Rng(13);
       const windows = Array.from({ length: minutes }, (_, i) => {
         const w = normalWindow(r, i);
         const errors = binomial(r, w.events, errorRatio(i));

@@ -1,10 +1,11 @@
+import { Rng } from '@aiops/core';
 import { describe, expect, it } from 'vitest';
 import { createDetectionEngine } from '../src/index.js';
-import { binomial, feed, MIN, normalWindow, rng, T0 } from './helpers.js';
+import { binomial, feed, MIN, normalWindow, T0 } from './helpers.js';
 
 describe('guardrail detector', () => {
   function run(spike: (i: number) => number, flag = 'prompt_injection', minutes = 600, config?: unknown) {
-    const r = rng(51);
+    const r = new Rng(51);
     return feed(
       createDetectionEngine(config),
       Array.from({ length: minutes }, (_, i) => {
@@ -25,10 +26,14 @@ describe('guardrail detector', () => {
 
   it('fires on a spike of prompt-injection flags and resolves after it', () => {
     const alerts = run((i) => (i >= 500 && i < 515 ? 0.08 : 0.002));
-    expect(alerts.map((a) => [a.status, a.evidence.flag])).toEqual([
-      ['firing', 'prompt_injection'],
-      ['resolved', 'prompt_injection'],
+    // a warning at 5.3% of events (z 5.2), escalated a window later at 10.1% (z 8.75 ≥ 2 × z_threshold: critical),
+    // one alert, resolved after the spike
+    expect(alerts.map((a) => [a.status, a.severity, a.evidence.flag])).toEqual([
+      ['firing', 'warning', 'prompt_injection'],
+      ['firing', 'critical', 'prompt_injection'],
+      ['resolved', 'critical', 'prompt_injection'],
     ]);
+    expect(new Set(alerts.map((a) => a.alert_id)).size).toBe(1);
     expect(alerts[0]!.summary).toMatch(
       /^'prompt_injection' guardrail flags on .* jumped to [\d.]+% of events/,
     );

@@ -1,5 +1,6 @@
 import type { Alert, WindowAggregate } from '@aiops/contract';
 import { SCORE_HISTOGRAM_BINS } from '@aiops/contract';
+import type { Rng } from '@aiops/core';
 import type { DetectionEngine } from '../src/index.js';
 
 export const MIN = 60_000;
@@ -8,28 +9,10 @@ export const DAY = 86_400_000;
 /** Monday 2025-01-06 00:00 UTC. */
 export const T0 = Date.UTC(2025, 0, 6);
 
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function gaussian(r: () => number): number {
-  const u = 1 - r();
-  const v = r();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
-
-export function binomial(r: () => number, n: number, p: number): number {
-  if (n > 30) return Math.max(0, Math.min(n, Math.round(n * p + Math.sqrt(n * p * (1 - p)) * gaussian(r))));
+export function binomial(r: Rng, n: number, p: number): number {
+  if (n > 30) return Math.max(0, Math.min(n, Math.round(n * p + Math.sqrt(n * p * (1 - p)) * r.normal())));
   let k = 0;
-  for (let i = 0; i < n; i++) if (r() < p) k++;
+  for (let i = 0; i < n; i++) if (r.next() < p) k++;
   return k;
 }
 
@@ -82,7 +65,7 @@ export function window(start: number, fields: Partial<WindowAggregate> = {}, siz
 
 /** A score histogram of `n` scores drawn from a clipped normal(mean, sd). */
 export function scores(
-  r: () => number,
+  r: Rng,
   n: number,
   mean: number,
   sd: number,
@@ -90,7 +73,7 @@ export function scores(
   const histogram = new Array<number>(SCORE_HISTOGRAM_BINS).fill(0);
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const s = Math.min(1, Math.max(0, mean + sd * gaussian(r)));
+    const s = Math.min(1, Math.max(0, mean + sd * r.normal()));
     sum += s;
     histogram[Math.min(SCORE_HISTOGRAM_BINS - 1, Math.floor(s * SCORE_HISTOGRAM_BINS))]! += 1;
   }
@@ -101,15 +84,11 @@ export function scores(
  * Normal seasonal traffic for minute i: a daily cycle (±50% events, ±20% latency), log-normal latency noise,
  * 1% errors, cost and tokens proportional to events.
  */
-export function normalWindow(
-  r: () => number,
-  i: number,
-  fields: Partial<WindowAggregate> = {},
-): WindowAggregate {
+export function normalWindow(r: Rng, i: number, fields: Partial<WindowAggregate> = {}): WindowAggregate {
   const start = T0 + i * MIN;
   const phase = Math.sin((2 * Math.PI * (start % DAY)) / DAY);
-  const events = Math.max(20, Math.round(100 * (1 + 0.5 * phase) + 8 * gaussian(r)));
-  const p95 = 800 * (1 + 0.2 * phase) * Math.exp(0.08 * gaussian(r));
+  const events = Math.max(20, Math.round(100 * (1 + 0.5 * phase) + 8 * r.normal()));
+  const p95 = 800 * (1 + 0.2 * phase) * Math.exp(0.08 * r.normal());
   const errors = binomial(r, events, 0.01);
   return window(start, {
     events,
@@ -118,10 +97,10 @@ export function normalWindow(
     latency_count: events,
     latency_p50_ms: p95 * 0.55,
     latency_p95_ms: p95,
-    latency_p99_ms: p95 * 1.5 * Math.exp(0.1 * gaussian(r)),
-    ttft_p95_ms: 300 * (1 + 0.2 * phase) * Math.exp(0.08 * gaussian(r)),
-    output_tokens: Math.round(events * 300 * Math.exp(0.1 * gaussian(r))),
-    cost_usd: events * 0.002 * Math.exp(0.1 * gaussian(r)),
+    latency_p99_ms: p95 * 1.5 * Math.exp(0.1 * r.normal()),
+    ttft_p95_ms: 300 * (1 + 0.2 * phase) * Math.exp(0.08 * r.normal()),
+    output_tokens: Math.round(events * 300 * Math.exp(0.1 * r.normal())),
+    cost_usd: events * 0.002 * Math.exp(0.1 * r.normal()),
     ...fields,
   });
 }

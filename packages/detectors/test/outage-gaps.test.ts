@@ -1,14 +1,15 @@
 import type { Alert } from '@aiops/contract';
+import { Rng } from '@aiops/core';
 import { describe, expect, it } from 'vitest';
 import { createDetectionEngine } from '../src/index.js';
-import { MIN, normalWindow, rng, T0 } from './helpers.js';
+import { MIN, normalWindow, T0 } from './helpers.js';
 
 /**
  * A bursty series (an agent's tool calls: 3 busy minutes, then 6 quiet ones) next to a steady peer of the
  * same application, minute by minute, with a tick after every minute. `silentFrom`: the bursty series stops.
  */
 function run(minutes: number, silentFrom: number, config?: unknown): Alert[] {
-  const r = rng(5);
+  const r = new Rng(5);
   const engine = createDetectionEngine(config);
   const alerts: Alert[] = [];
   for (let i = 0; i < minutes; i++) {

@@ -1,7 +1,8 @@
 import type { Alert } from '@aiops/contract';
+import { Rng } from '@aiops/core';
 import { describe, expect, it } from 'vitest';
 import { createDetectionEngine } from '../src/index.js';
-import { binomial, MIN, normalWindow, rng, SERIES, T0 } from './helpers.js';
+import { binomial, MIN, normalWindow, SERIES, T0 } from './helpers.js';
 
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet'];
 
@@ -11,7 +12,7 @@ function run(
   shape: (model: string, i: number) => 'normal' | 'silent' | 'failing',
   config?: unknown,
 ) {
-  const r = rng(21);
+  const r = new Rng(21);
   const engine = createDetectionEngine(config);
   const alerts: Alert[] = [];
   for (let i = 0; i < minutes; i++) {

@@ -1,16 +1,17 @@
 import type { WindowAggregate } from '@aiops/contract';
+import { Rng } from '@aiops/core';
 import { describe, expect, it } from 'vitest';
 import { createDetectionEngine } from '../src/index.js';
-import { feed, normalWindow, rng, scores } from './helpers.js';
+import { feed, normalWindow, scores } from './helpers.js';
 
-function withScores(r: () => number, i: number, mean: number, n: number): WindowAggregate {
+function withScores(r: Rng, i: number, mean: number, n: number): WindowAggregate {
   const agg = scores(r, n, mean, 0.12);
   return normalWindow(r, i, { quality: { faithfulness: agg }, quality_mean: agg.sum / agg.count });
 }
 
 describe('quality alerts after the scores recover', () => {
   it('resolves a deep slide soon after the scores come back, without flapping', () => {
-    const r = rng(61);
+    const r = new Rng(61);
     // reference 0.85; from window 200 to 260 the mean slides to 0.5, then it is back at 0.85
     const mean = (i: number) => (i < 200 || i >= 260 ? 0.85 : 0.85 - ((i - 200) / 60) * 0.35);
     const alerts = feed(
@@ -32,7 +33,7 @@ describe('quality alerts after the scores recover', () => {
   });
 
   it('lets a few recent scores clear a distribution shift, but never raise one', () => {
-    const r = rng(62);
+    const r = new Rng(62);
     // 30 scores a window build the reference; a shift with 30 a window fires (PSI), then the series thins
     // out to 3 scores a window (under min_scores recent scores) with normal scores again
     const windows = Array.from({ length: 340 }, (_, i) =>

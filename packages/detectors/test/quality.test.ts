@@ -1,16 +1,17 @@
 import type { WindowAggregate } from '@aiops/contract';
+import { Rng } from '@aiops/core';
 import { describe, expect, it } from 'vitest';
 import { createDetectionEngine, jensenShannon, psi, psiThreshold } from '../src/index.js';
-import { binomial, feed, normalWindow, rng, scores } from './helpers.js';
+import { binomial, feed, normalWindow, scores } from './helpers.js';
 
-function withScores(r: () => number, i: number, mean: (i: number) => number, n = 20): WindowAggregate {
+function withScores(r: Rng, i: number, mean: (i: number) => number, n = 20): WindowAggregate {
   const agg = scores(r, n, mean(i), 0.12);
   return normalWindow(r, i, { quality: { relevance: agg }, quality_mean: agg.sum / agg.count });
 }
 
 describe('quality drift detector', () => {
   it('stays quiet while scores keep their distribution (1,000 windows after the reference)', () => {
-    const r = rng(41);
+    const r = new Rng(41);
     const alerts = feed(
       createDetectionEngine(),
       Array.from({ length: 1100 }, (_, i) => withScores(r, i, () => 0.75)),
@@ -19,7 +20,7 @@ describe('quality drift detector', () => {
   });
 
   it('flags a distribution shift of one evaluator with PSI, naming the evaluator', () => {
-    const r = rng(42);
+    const r = new Rng(42);
     const alerts = feed(
       createDetectionEngine(),
       Array.from({ length: 400 }, (_, i) => withScores(r, i, (k) => (k < 300 ? 0.75 : 0.55))),
@@ -33,7 +34,7 @@ describe('quality drift detector', () => {
   });
 
   it('catches a slow slide of the mean with CUSUM before PSI sees it', () => {
-    const r = rng(43);
+    const r = new Rng(43);
     // from window 200 the mean slides by 0.0005 per window: 0.05 after 100 windows
     const alerts = feed(
       createDetectionEngine(),
@@ -47,7 +48,7 @@ describe('quality drift detector', () => {
   });
 
   it('suppresses alerts while the reference is being built, and says so', () => {
-    const r = rng(44);
+    const r = new Rng(44);
     const engine = createDetectionEngine({ quality: { reference_windows: 60 } });
     const windows = Array.from({ length: 50 }, (_, i) => withScores(r, i, (k) => (k < 20 ? 0.75 : 0.3)));
     expect(feed(engine, windows).filter((a) => a.detector === 'quality')).toEqual([]);
@@ -59,7 +60,7 @@ describe('quality drift detector', () => {
   });
 
   it('flags a jump of the negative-feedback rate', () => {
-    const r = rng(45);
+    const r = new Rng(45);
     const alerts = feed(
       createDetectionEngine(),
       Array.from({ length: 300 }, (_, i) => {
@@ -80,7 +81,7 @@ describe('quality drift detector', () => {
 
   // The measurement behind the choice of PSI, its threshold and the noise floor (documented in quality.ts).
   it('PSI vs Jensen-Shannon: equal power at equal false-alarm rate; the noise floor keeps false alarms rare', () => {
-    const r = rng(46);
+    const r = new Rng(46);
     const draw = (n: number, mean: number) => scores(r, n, mean, 0.12).histogram;
     const trials = 600;
     const quantile = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.floor(p * v.length)]!;

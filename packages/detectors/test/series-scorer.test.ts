@@ -1,17 +1,17 @@
+import { Rng } from '@aiops/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SeriesScorerState } from '../src/index.js';
 import { createSeriesScorer } from '../src/index.js';
-import { gaussian, rng } from './helpers.js';
 
 const FIVE_MIN = 300_000;
 const T = Date.UTC(2024, 0, 1);
 
 /** A daily cycle sampled every 5 minutes with Gaussian noise; `edit` can plant an anomaly. */
 function seasonal(seed: number, n: number, edit: (i: number, v: number) => number = (_i, v) => v): number[] {
-  const r = rng(seed);
+  const r = new Rng(seed);
   return Array.from({ length: n }, (_, i) =>
-    edit(i, 50 + 20 * Math.sin((2 * Math.PI * i) / 288) + 2 * gaussian(r)),
+    edit(i, 50 + 20 * Math.sin((2 * Math.PI * i) / 288) + 2 * r.normal()),
   );
 }
 
@@ -60,8 +60,8 @@ describe('series scorer', () => {
   });
 
   it('rarely scores pure noise: records thin out as history grows', () => {
-    const r = rng(4);
-    const scores = scoreAll(Array.from({ length: 5000 }, () => gaussian(r)));
+    const r = new Rng(4);
+    const scores = scoreAll(Array.from({ length: 5000 }, () => r.normal()));
     const alarms = scores.slice(1000).filter((s) => s > 0.05).length;
     expect(alarms).toBeLessThanOrEqual(5);
   });

@@ -1,8 +1,9 @@
 import type { Alert, WindowAggregate } from '@aiops/contract';
+import { Rng } from '@aiops/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDetectionEngine } from '../src/index.js';
-import { MIN, normalWindow, rng, T0 } from './helpers.js';
+import { MIN, normalWindow, T0 } from './helpers.js';
 
 /**
  * The engine on per-tenant clocks, as the detector drives it: each tenant's windows and absence checks
@@ -12,7 +13,7 @@ type Step = { kind: 'window'; window: WindowAggregate } | { kind: 'tick'; atMs: 
 
 /** Two models of one tenant, 150 minutes, a latency incident at 100–110 and model b silent from 120. */
 function tenantSteps(tenant: string, seed: number): Step[] {
-  const r = rng(seed);
+  const r = new Rng(seed);
   const steps: Step[] = [];
   for (let i = 0; i < 150; i++) {
     for (const model of ['a', 'b']) {
@@ -75,7 +76,7 @@ describe('detection on per-tenant clocks', () => {
 
   it('learns from backfilled windows without judging them, and judges the live ones on that baseline', () => {
     const engine = createDetectionEngine({});
-    const r = rng(3);
+    const r = new Rng(3);
     const history: Alert[] = [];
     for (let i = 0; i < 90; i++) {
       const w = normalWindow(r, i, { tenant_id: 'new' });

@@ -1,5 +1,9 @@
 import type { LevelParams, LevelState } from '../stats/level.js';
 import { levelExpected, levelInit, levelLearn, levelSigma } from '../stats/level.js';
+import type { LikelihoodOptions, LikelihoodState } from './likelihood.js';
+import { DEFAULT_LIKELIHOOD_OPTIONS, likelihoodInit, likelihoodStep, logTail } from './likelihood.js';
+import type { ShapeOptions, ShapeState } from './shape.js';
+import { DEFAULT_SHAPE_OPTIONS, shapeInit, shapeStep } from './shape.js';
 
 /**
  * A univariate streaming anomaly scorer: `score(t, x)` → [0, 1], causal (a point's score uses only the
@@ -18,6 +22,12 @@ import { levelExpected, levelInit, levelLearn, levelSigma } from '../stats/level
  * means more after a long history). A record within `suppressPoints` of the previous one is scaled down by
  * `suppressFactor`, so one incident makes one detection, not a burst. A view scores only once it has seen
  * `warmupPoints` points; views standardised by a learned scale start once that scale has 30 points.
+ *
+ * The dense views listed in `likelihoodViews` (by default the seasonal residual) and the shape-novelty view
+ * (shape.ts: distance of the latest downsampled window to a bounded memory of prototype shapes) also go
+ * through an anomaly-likelihood layer (likelihood.ts) each: a tail probability Q of its recent average, fused
+ * on one log scale (the largest weight × −log10 Q / 10) with the record score, with a suppression of its own
+ * (`likelihoodWeight` / `shapeWeight` 0 turn them off).
  *
  * Every default was chosen by measurement on the whole NAB corpus with one parameter set (bench/nab/README.md).
  */
@@ -44,6 +54,14 @@ export interface SeriesScorerOptions {
   readonly viewWeights: readonly number[];
   /** Excess is scaled by n/(n + historyHalf) (0: off). */
   readonly historyHalf: number;
+  /** Weight of the anomaly-likelihood score in the fusion (0: off). */
+  readonly likelihoodWeight: number;
+  /** Views (indices as in viewWeights) fed to the likelihood layer. */
+  readonly likelihoodViews: readonly number[];
+  readonly likelihood: LikelihoodOptions;
+  /** Weight of the shape-novelty view's likelihood in the same fusion (0: off). */
+  readonly shapeWeight: number;
+  readonly shape: ShapeOptions;
 }
 
 export const DEFAULT_SERIES_SCORER_OPTIONS: SeriesScorerOptions = Object.freeze({
@@ -61,6 +79,11 @@ export const DEFAULT_SERIES_SCORER_OPTIONS: SeriesScorerOptions = Object.freeze(
   suppressAbove: 0.005,
   viewWeights: Object.freeze([1, 1, 1, 0, 1, 1, 1]),
   historyHalf: 2000,
+  likelihoodWeight: 0.01,
+  likelihoodViews: Object.freeze([4]),
+  likelihood: Object.freeze({ ...DEFAULT_LIKELIHOOD_OPTIONS, average: 20 }),
+  shapeWeight: 0.01,
+  shape: DEFAULT_SHAPE_OPTIONS,
 });
 
 const VIEWS = 7;
@@ -91,6 +114,11 @@ export interface SeriesScorerState {
   lo: number[];
   seen: number[];
   lastDetection: number;
+  /** One likelihood layer per entry of likelihoodViews (absent in states saved before it existed). */
+  likelihood?: LikelihoodState[];
+  lastLikelihoodDetection?: number;
+  shape?: ShapeState;
+  shapeLikelihood?: LikelihoodState;
 }
 
 export interface SeriesScorer {
@@ -100,7 +128,13 @@ export interface SeriesScorer {
 }
 
 export function createSeriesScorer(options: Partial<SeriesScorerOptions> = {}): SeriesScorer {
-  const o: SeriesScorerOptions = { ...DEFAULT_SERIES_SCORER_OPTIONS, ...options };
+  const o: SeriesScorerOptions = {
+    ...DEFAULT_SERIES_SCORER_OPTIONS,
+    ...options,
+    likelihood: { ...DEFAULT_SERIES_SCORER_OPTIONS.likelihood, ...options.likelihood },
+    shape: { ...DEFAULT_SHAPE_OPTIONS, ...options.shape },
+  };
+  const suppressOut = o.suppressAbove / (1 + o.suppressAbove);
   const levelParams: LevelParams = {
     alpha: o.alpha,
     scaleAlpha: o.scaleAlpha,
@@ -162,9 +196,39 @@ export function createSeriesScorer(options: Partial<SeriesScorerOptions> = {}): 
       }
       if (o.historyHalf > 0) best *= s.n / (s.n + o.historyHalf);
       let out = best / (1 + best);
-      if (best > o.suppressAbove) {
+      if (out > suppressOut) {
         if (s.n - s.lastDetection < o.suppressPoints) out *= o.suppressFactor;
         else s.lastDetection = s.n;
+      }
+      if (o.likelihoodWeight > 0 || o.shapeWeight > 0) {
+        let likely = 0;
+        if (o.likelihoodWeight > 0) {
+          s.likelihood ??= o.likelihoodViews.map(() => likelihoodInit(o.likelihood));
+          for (let j = 0; j < o.likelihoodViews.length; j++) {
+            const v = view[o.likelihoodViews[j] as number] as number;
+            if (Number.isNaN(v)) continue;
+            const l = logTail(likelihoodStep(s.likelihood[j] as LikelihoodState, o.likelihood, v));
+            if (o.likelihoodWeight * l > likely) likely = o.likelihoodWeight * l;
+          }
+        }
+        if (o.shapeWeight > 0) {
+          s.shape ??= shapeInit(o.shape);
+          s.shapeLikelihood ??= likelihoodInit(o.likelihood);
+          const novelty = shapeStep(s.shape, o.shape, x);
+          if (!Number.isNaN(novelty)) {
+            const l = logTail(likelihoodStep(s.shapeLikelihood, o.likelihood, novelty));
+            if (o.shapeWeight * l > likely) likely = o.shapeWeight * l;
+          }
+        }
+        // Its own suppression: a run of unlikely values is one detection, and none just after a record
+        // (but a likelihood detection never silences a later record).
+        if (likely > suppressOut) {
+          const last = s.lastLikelihoodDetection ?? -1e12;
+          if (s.n - last < o.suppressPoints || s.n - s.lastDetection < o.suppressPoints)
+            likely *= o.suppressFactor;
+          else s.lastLikelihoodDetection = s.n;
+        }
+        if (likely > out) out = likely;
       }
       levelLearn(s.level, levelParams, t, x);
       s.n++;
