@@ -10,6 +10,7 @@ import type {
 } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { type KafkaConfig, resolveSaslPassword } from './config.js';
+import { withReplication } from './topics.js';
 
 const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs;
 
@@ -103,5 +104,5 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
       ...(config.tls.keyFile ? { key: readFileSync(config.tls.keyFile, 'utf8') } : {}),
     };
   }
-  return new ProjectKafka(options);
+  return withReplication(new ProjectKafka(options), config.replication);
 }

@@ -1,4 +1,10 @@
 import type { Kafka } from 'kafkajs';
+import {
+  planTopics,
+  type ReplicationConfig,
+  resolveReplication,
+  underReplicatedError,
+} from './replication.js';
 
 export interface TopicSpec {
   topic: string;
@@ -8,24 +14,58 @@ export interface TopicSpec {
   config?: Record<string, string>;
 }
 
-/** Creates the topics that are missing; leaves existing ones as they are. Idempotent. */
-export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<string[]> {
+/** The replication settings a client was made with (createKafka attaches them); none for other clients. */
+const REPLICATION = Symbol.for('aiops.kafka.replication');
+export function withReplication<K extends Kafka>(kafka: K, replication: ReplicationConfig): K {
+  Object.defineProperty(kafka, REPLICATION, { value: replication, enumerable: false });
+  return kafka;
+}
+function replicationOf(kafka: Kafka): ReplicationConfig {
+  return (kafka as unknown as Record<symbol, ReplicationConfig | undefined>)[REPLICATION] ?? {};
+}
+
+/**
+ * Creates the topics that are missing with the replication of {@link resolveReplication} (the client's
+ * `replication` config, else min(3, brokers) replicas and min ISR 2 at 3); leaves existing ones as they are,
+ * but refuses (throws, naming each topic) when one has fewer replicas than that factor. Idempotent.
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  specs: readonly TopicSpec[],
+  replication: ReplicationConfig = replicationOf(kafka),
+): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = specs.filter((spec) => !existing.has(spec.topic));
-    if (missing.length === 0) return [];
+    const [cluster, names] = await Promise.all([admin.describeCluster(), admin.listTopics()]);
+    const policy = resolveReplication(replication, cluster.brokers.length);
+    const present = new Set(names);
+    const wanted = specs.filter((spec) => present.has(spec.topic)).map((spec) => spec.topic);
+    const metadata =
+      wanted.length === 0 ? { topics: [] } : await admin.fetchTopicMetadata({ topics: wanted });
+    const existing = metadata.topics.map((topic) => ({
+      name: topic.name,
+      replicationFactor: Math.min(...topic.partitions.map((p) => p.replicas.length)),
+    }));
+    const plan = planTopics(specs, existing, policy);
+    const refused = underReplicatedError(plan);
+    if (refused !== null) throw refused;
+    if (plan.create.length === 0) return [];
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map((spec) => ({
+      topics: plan.create.map((spec) => ({
         topic: spec.topic,
         numPartitions: spec.partitions ?? 3,
-        replicationFactor: spec.replicationFactor ?? 1,
-        configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        replicationFactor: spec.replicationFactor ?? policy.factor,
+        configEntries: Object.entries({
+          ...(policy.minInsyncReplicas === null
+            ? {}
+            : { 'min.insync.replicas': String(policy.minInsyncReplicas) }),
+          ...spec.config,
+        }).map(([name, value]) => ({ name, value })),
       })),
     });
-    return missing.map((spec) => spec.topic);
+    return plan.create.map((spec) => spec.topic);
   } finally {
     await admin.disconnect();
   }
