@@ -1,5 +1,14 @@
 export type { ProbeSasl, ProbeTls } from './kafka.js';
 export { kafkaPaths, kafkaProbeSasl, kafkaProbeTls, kafkaReady } from './kafka.js';
+export type { KafkaClusterStatus, KafkaClusterView, KafkaNodePaths } from './kafka-cluster.js';
+export {
+  describeKafkaCluster,
+  KAFKA_CLUSTER_SIZE,
+  kafkaClusterEndpoint,
+  kafkaClusterPaths,
+  kafkaNodePid,
+  startKafkaNode,
+} from './kafka-cluster.js';
 export type {
   StackClickHouseTls,
   StackClickHouseUser,
@@ -13,6 +22,7 @@ export { clickhousePing } from './probe.js';
 export type {
   ClickHouseRenderInput,
   ClickHouseTlsRenderInput,
+  KafkaClusterNode,
   KafkaRenderInput,
   KafkaSaslRenderInput,
   KafkaSslRenderInput,
@@ -20,11 +30,13 @@ export type {
 } from './render.js';
 export {
   isClusterId,
+  kafkaClusterNodes,
   kafkaVersionFromJars,
   newClusterId,
   renderClickHouseConfig,
   renderClickHouseTlsConfig,
   renderClickHouseUsers,
+  renderKafkaClusterOverlay,
   renderKafkaProperties,
   renderKafkaSaslOverlay,
   renderKafkaSslOverlay,

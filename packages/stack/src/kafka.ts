@@ -45,7 +45,7 @@ export function kafkaEndpoint(options: StackOptions): string {
   return options.kafkaBrokers ?? `127.0.0.1:${options.kafkaPort}`;
 }
 
-async function ensureJava(options: StackOptions): Promise<string> {
+export async function ensureJava(options: StackOptions): Promise<string> {
   const java = findExecutable('java');
   if (java !== null) return java;
   if (!options.installMissing)
@@ -58,7 +58,7 @@ async function ensureJava(options: StackOptions): Promise<string> {
 }
 
 /** Resolves the broker's jars from Maven Central once (infra/kafka/pom.xml); later runs reuse them. */
-async function ensureJars(options: StackOptions, steps: string[]): Promise<void> {
+export async function ensureJars(options: StackOptions, steps: string[]): Promise<void> {
   const paths = kafkaPaths(options);
   if (existsSync(paths.resolvedMarker)) return;
   let mvn = findExecutable('mvn');
@@ -87,8 +87,14 @@ async function ensureJars(options: StackOptions, steps: string[]): Promise<void>
   );
 }
 
-function javaArgs(options: StackOptions, mainClass: string, args: readonly string[]): string[] {
-  const paths = kafkaPaths(options);
+/** The JVM command line of a Kafka tool or broker; `where` names its log4j file and log dir. */
+export function javaArgs(
+  options: StackOptions,
+  mainClass: string,
+  args: readonly string[],
+  where: { readonly log4j: string; readonly logs: string } = kafkaPaths(options),
+): string[] {
+  const paths = { ...where, libs: kafkaPaths(options).libs };
   return [
     `-Xms${options.kafkaHeap.min}`,
     `-Xmx${options.kafkaHeap.max}`,

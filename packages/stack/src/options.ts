@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { kafkaClusterNodes } from './render.js';
 
 const port = z.number().int().min(1).max(65_535);
 
@@ -99,6 +100,12 @@ export const stackOptionsSchema = z
     kafkaLibsDir: z.string().min(1).optional(),
     /** HTTPS on ClickHouse (see clickhouseTlsSchema). */
     clickhouseTls: clickhouseTlsSchema.optional(),
+    /**
+     * Cluster mode (`aiops stack up --cluster`, or AIOPS_STACK_CLUSTER=true): three KRaft brokers (each also
+     * a controller) on kafkaPort/kafkaControllerPort + 0, 100 and 200, data under <dataDir>/kafka-cluster.
+     * Not combined with kafkaSasl or kafkaTls.
+     */
+    cluster: z.boolean().default(false),
     /** Extra ClickHouse users with a password (see clickhouseUserSchema). */
     clickhouseUsers: z.array(clickhouseUserSchema).min(1).optional(),
   })
@@ -150,6 +157,13 @@ export function resolveStackOptions(
     const value = env[variable];
     if (withEnv[key] === undefined && value !== undefined && value !== '') withEnv[key] = Number(value);
   }
+  if (
+    withEnv.cluster === undefined &&
+    env.AIOPS_STACK_CLUSTER !== undefined &&
+    env.AIOPS_STACK_CLUSTER !== ''
+  ) {
+    withEnv.cluster = env.AIOPS_STACK_CLUSTER === 'true' || env.AIOPS_STACK_CLUSTER === '1';
+  }
   if (withEnv.kafkaLibsDir === undefined && env.AIOPS_KAFKA_LIBS_DIR) {
     withEnv.kafkaLibsDir = env.AIOPS_KAFKA_LIBS_DIR;
   }
@@ -161,9 +175,14 @@ export function resolveStackOptions(
     throw new Error(`invalid stack options:\n${z.prettifyError(result.error)}`);
   }
   const parsed = result.data;
+  const kafkaPorts = parsed.cluster
+    ? kafkaClusterNodes(parsed.kafkaPort, parsed.kafkaControllerPort, 3).flatMap((n) => [
+        n.port,
+        n.controllerPort,
+      ])
+    : [parsed.kafkaPort, parsed.kafkaControllerPort];
   const ports = [
-    parsed.kafkaPort,
-    parsed.kafkaControllerPort,
+    ...kafkaPorts,
     parsed.clickhouseHttpPort,
     parsed.clickhouseTcpPort,
     ...(parsed.clickhouseTls ? [parsed.clickhouseTls.httpsPort] : []),
@@ -174,6 +193,9 @@ export function resolveStackOptions(
   const dataDir = resolve(parsed.dataDir ?? join(rootDir, '.aiops'));
   const users = parsed.kafkaSasl?.users.map((u) => u.username) ?? [];
   if (new Set(users).size !== users.length) throw new Error('kafkaSasl: user names must be unique');
+  if (parsed.cluster && (parsed.kafkaSasl || parsed.kafkaTls)) {
+    throw new Error('cluster: the local Kafka cluster runs PLAINTEXT only; drop kafkaSasl/kafkaTls');
+  }
   if (parsed.kafkaSasl && parsed.kafkaTls) {
     throw new Error('kafkaSasl and kafkaTls cannot be combined: the local stack has no SASL_SSL listener');
   }

@@ -59,6 +59,43 @@ export function renderKafkaProperties(template: string, input: KafkaRenderInput)
   );
 }
 
+export interface KafkaClusterNode {
+  readonly nodeId: number;
+  readonly port: number;
+  readonly controllerPort: number;
+}
+
+/**
+ * The brokers of `aiops stack up --cluster`: node i (1-based) listens on kafkaPort + 100·(i-1) and its
+ * controller on controllerPort + 100·(i-1); pure.
+ */
+export function kafkaClusterNodes(
+  kafkaPort: number,
+  controllerPort: number,
+  count: number,
+): KafkaClusterNode[] {
+  return Array.from({ length: count }, (_, i) => ({
+    nodeId: i + 1,
+    port: kafkaPort + 100 * i,
+    controllerPort: controllerPort + 100 * i,
+  }));
+}
+
+/** The cluster overlay (infra/kafka/cluster.properties) for one node of `nodes`. */
+export function renderKafkaClusterOverlay(
+  template: string,
+  node: KafkaClusterNode,
+  nodes: readonly KafkaClusterNode[],
+): string {
+  const replicas = Math.min(3, nodes.length);
+  return renderTemplate(template, {
+    nodeId: node.nodeId,
+    voters: nodes.map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`).join(','),
+    replicas,
+    minIsr: replicas === 3 ? 2 : 1,
+  });
+}
+
 export interface KafkaSaslRenderInput {
   readonly kafkaPort: number;
   readonly controllerPort: number;

@@ -2,13 +2,20 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLICKHOUSE_PROCESS_MARKER, clickhousePaths, clickhouseStatus, clickhouseUp } from './clickhouse.js';
 import { KAFKA_PROCESS_MARKER, kafkaPaths, kafkaStatus, kafkaUp } from './kafka.js';
+import {
+  type KafkaClusterStatus,
+  kafkaClusterPaths,
+  kafkaClusterStatus,
+  kafkaClusterUp,
+} from './kafka-cluster.js';
 import { resolveStackOptions, type StackOptions, type StackOptionsInput } from './options.js';
 import { isOurProcess, readPidFile, removeFile, stopProcess, withLock } from './proc.js';
 import type { ServiceDown, ServiceName, ServiceStatus, ServiceUp } from './services.js';
 
 export interface StackStatus {
   readonly dataDir: string;
-  readonly kafka: ServiceStatus;
+  /** In cluster mode a {@link KafkaClusterStatus} (nodes, controller, under-replicated partitions). */
+  readonly kafka: ServiceStatus | KafkaClusterStatus;
   readonly clickhouse: ServiceStatus;
 }
 
@@ -46,7 +53,12 @@ export async function stackStatus(
   env: Env = process.env,
 ): Promise<StackStatus> {
   const options = resolveStackOptions(input, env);
-  const [kafka, clickhouse] = await Promise.all([kafkaStatus(options), clickhouseStatus(options)]);
+  const [kafka, clickhouse] = await Promise.all([
+    options.cluster && options.kafkaBrokers === undefined
+      ? kafkaClusterStatus(options)
+      : kafkaStatus(options),
+    clickhouseStatus(options),
+  ]);
   return { dataDir: options.dataDir, kafka, clickhouse };
 }
 
@@ -84,8 +96,8 @@ export async function stackUp(input: StackOptionsInput = {}, env: Env = process.
       ),
       timed(
         options.kafkaBrokers !== undefined,
-        (steps) => kafkaUp(options, steps),
-        () => kafkaStatus(options),
+        (steps) => (options.cluster ? kafkaClusterUp(options, steps) : kafkaUp(options, steps)),
+        () => (options.cluster ? kafkaClusterStatus(options) : kafkaStatus(options)),
       ),
     ]);
     const failures = [kafka, clickhouse].flatMap((result) =>
@@ -127,6 +139,13 @@ async function stopOne(
   };
 }
 
+/** One report for the nodes of a cluster: the first pid that was running, the strongest action taken. */
+function mergeDowns(downs: readonly ServiceDown[]): ServiceDown {
+  const order: ServiceDown['action'][] = ['killed', 'stopped', 'not-running', 'skipped'];
+  const action = order.find((a) => downs.some((d) => d.action === a)) ?? 'not-running';
+  return { name: 'kafka', action, pid: downs.find((d) => d.pid !== null)?.pid ?? null };
+}
+
 /**
  * Stops what `stackUp` started (the processes named by the pid files, nothing else): SIGTERM, then
  * SIGKILL after `stopTimeoutMs`. Data stays in the data dir for the next `up`. `only` limits it to some
@@ -139,14 +158,21 @@ export async function stackDown(
 ): Promise<StackDownReport> {
   const options = resolveStackOptions(input, env);
   return withLock(lockPath(options), options.stopTimeoutMs * 2 + 10_000, async () => {
+    const skipKafka = options.kafkaBrokers !== undefined || !only.includes('kafka');
     const [kafka, clickhouse] = await Promise.all([
-      stopOne(
-        'kafka',
-        kafkaPaths(options).pidFile,
-        KAFKA_PROCESS_MARKER,
-        options.kafkaBrokers !== undefined || !only.includes('kafka'),
-        options.stopTimeoutMs,
-      ),
+      options.cluster
+        ? Promise.all(
+            kafkaClusterPaths(options).nodes.map((node) =>
+              stopOne('kafka', node.pidFile, KAFKA_PROCESS_MARKER, skipKafka, options.stopTimeoutMs),
+            ),
+          ).then(mergeDowns)
+        : stopOne(
+            'kafka',
+            kafkaPaths(options).pidFile,
+            KAFKA_PROCESS_MARKER,
+            skipKafka,
+            options.stopTimeoutMs,
+          ),
       stopOne(
         'clickhouse',
         clickhousePaths(options).pidFile,

@@ -1,4 +1,5 @@
 import {
+  type KafkaClusterStatus,
   type ServiceStatus,
   type ServiceUp,
   type StackOptionsInput,
@@ -18,6 +19,7 @@ interface StackFlags {
   clickhouseTcpPort?: number;
   timeout?: number;
   install?: boolean;
+  cluster?: boolean;
   json?: boolean;
 }
 
@@ -30,6 +32,7 @@ function stackOptions(flags: StackFlags): StackOptionsInput {
   if (flags.clickhouseTcpPort !== undefined) options.clickhouseTcpPort = flags.clickhouseTcpPort;
   if (flags.timeout !== undefined) options.startTimeoutMs = flags.timeout * 1000;
   if (flags.install === false) options.installMissing = false;
+  if (flags.cluster === true) options.cluster = true;
   return options;
 }
 
@@ -52,6 +55,10 @@ function withStackFlags(command: Command): Command {
       'ClickHouse native port (default 19000)',
       intOption('--clickhouse-tcp-port'),
     )
+    .option(
+      '--cluster',
+      'cluster mode: three KRaft brokers on the Kafka ports + 0, 100, 200 (or AIOPS_STACK_CLUSTER=true)',
+    )
     .option('--json', 'print the report as JSON');
 }
 
@@ -64,8 +71,28 @@ function describe(status: ServiceStatus): string {
   return parts.join('  ');
 }
 
+/** Cluster mode: one line per broker, then the controller and the replication health. */
+function describeCluster(status: ServiceStatus | KafkaClusterStatus): string[] {
+  if (!('nodes' in status)) return [];
+  const registered = new Set(status.cluster?.brokers ?? []);
+  const lines = status.nodes.map(
+    (node) =>
+      `  broker ${node.nodeId}  ${node.endpoint}  ${node.pid === null ? 'stopped' : `pid ${node.pid}`}  ` +
+      `${registered.has(node.nodeId) ? 'in cluster' : 'not in cluster'}`,
+  );
+  const view = status.cluster;
+  lines.push(
+    view === null
+      ? '  controller: none answers'
+      : `  controller: ${view.controller ?? 'none'}  under-replicated partitions: ${view.underReplicatedPartitions}  ` +
+          `offline partitions: ${view.offlinePartitions}`,
+  );
+  return lines;
+}
+
 function printUp(context: CliContext, service: ServiceUp): void {
   context.out(`${describe(service)}  (${service.action}, ${seconds(service.durationMs)})`);
+  for (const line of describeCluster(service)) context.out(line);
   for (const step of service.steps) context.out(`  - ${step}`);
   if (service.logFile !== null && service.action === 'started') context.out(`  log: ${service.logFile}`);
 }
@@ -111,6 +138,7 @@ export const stackCommand: CliCommand = {
           context.out(JSON.stringify(status, null, 2));
         } else {
           context.out(describe(status.kafka));
+          for (const line of describeCluster(status.kafka)) context.out(line);
           context.out(describe(status.clickhouse));
           context.out(`data in ${status.dataDir}`);
         }
