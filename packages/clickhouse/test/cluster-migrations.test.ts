@@ -26,13 +26,18 @@ describe('clusterStatements', () => {
         'ENGINE = Distributed(aiops, db, window_aggregates_local, cityHash64(a, toStartOfHour(b)))',
       "CREATE TABLE db.audit_local ON CLUSTER aiops (at DateTime) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/db/audit_local', '{replica}') " +
         'PARTITION BY toYYYYMM(at) ORDER BY at',
-      'CREATE TABLE db.audit ON CLUSTER aiops AS db.audit_local ENGINE = Distributed(aiops, db, audit_local, cityHash64(at))',
+      'CREATE TABLE IF NOT EXISTS db.audit ON CLUSTER aiops AS db.audit_local ENGINE = Distributed(aiops, db, audit_local, cityHash64(at))',
     ]);
-    expect([...replicated].sort()).toEqual(['db.audit', 'db.window_aggregates']);
+    expect([...replicated.keys()].sort()).toEqual(['db.audit', 'db.window_aggregates']);
   });
 
-  it('sends ALTERs of a replicated table to its storage table, and column ops (codecs dropped) to both', () => {
-    const known = new Set(['db.window_aggregates', 'db.events']);
+  it('sends ALTERs of a replicated table to its storage table and re-creates its Distributed table on column changes', () => {
+    const distributed = (t: string) =>
+      `CREATE TABLE IF NOT EXISTS db.${t} ON CLUSTER aiops AS db.${t}_local ENGINE = Distributed(aiops, db, ${t}_local, rand())`;
+    const known = new Map([
+      ['db.window_aggregates', distributed('window_aggregates')],
+      ['db.events', distributed('events')],
+    ]);
     const { statements } = clusterStatements(
       [
         'ALTER TABLE db.window_aggregates ADD COLUMN correction UInt64 AFTER revision, MODIFY ORDER BY (a, correction)',
@@ -45,11 +50,13 @@ describe('clusterStatements', () => {
     );
     expect(statements.map(squash)).toEqual([
       'ALTER TABLE db.window_aggregates_local ON CLUSTER aiops ADD COLUMN correction UInt64 AFTER revision, MODIFY ORDER BY (a, correction)',
-      'ALTER TABLE db.window_aggregates ON CLUSTER aiops ADD COLUMN correction UInt64 AFTER revision',
       'ALTER TABLE db.events_local ON CLUSTER aiops MODIFY COLUMN duration_ms Nullable(Float64) CODEC(Gorilla, ZSTD(1))',
-      'ALTER TABLE db.events ON CLUSTER aiops MODIFY COLUMN duration_ms Nullable(Float64)',
       'ALTER TABLE db.events_local ON CLUSTER aiops MODIFY TTL timestamp + INTERVAL 30 DAY',
       'ALTER TABLE db.other ON CLUSTER aiops ADD COLUMN x UInt8',
+      'DROP TABLE IF EXISTS db.window_aggregates ON CLUSTER aiops',
+      distributed('window_aggregates'),
+      'DROP TABLE IF EXISTS db.events ON CLUSTER aiops',
+      distributed('events'),
     ]);
   });
 
@@ -64,7 +71,7 @@ describe('clusterStatements', () => {
         "INSERT INTO db.events (event_id) VALUES ('x')",
       ],
       target,
-      new Set(['db.events']),
+      new Map([['db.events', 'CREATE TABLE IF NOT EXISTS db.events ON CLUSTER aiops AS db.events_local']]),
     );
     expect(statements.map(squash)).toEqual([
       'CREATE DATABASE IF NOT EXISTS db ON CLUSTER aiops',
@@ -80,7 +87,7 @@ describe('clusterStatements', () => {
 
   it('rewrites every migration of the repository: each MergeTree table replicated and distributed', async () => {
     const migrations = await loadMigrations(MIGRATIONS_DIR);
-    let known: ReadonlySet<string> = new Set();
+    let known: ReadonlyMap<string, string> = new Map();
     const all: string[] = [];
     for (const migration of migrations) {
       const rendered = migration.statements.map((s) =>
@@ -90,7 +97,7 @@ describe('clusterStatements', () => {
       known = out.replicated;
       all.push(...out.statements);
     }
-    expect([...known].sort()).toEqual([
+    expect([...known.keys()].sort()).toEqual([
       'db.alerts',
       'db.audit_log',
       'db.events',
@@ -102,15 +109,16 @@ describe('clusterStatements', () => {
     expect(
       creates.filter((s) => /ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/\{shard\}\//.test(s)),
     ).toHaveLength(6);
-    expect(
-      creates.filter((s) => /ENGINE = Distributed\(aiops, db, \w+_local, cityHash64\(/.test(s)),
-    ).toHaveLength(6);
+    const distributed = creates.filter((s) =>
+      /ENGINE = Distributed\(aiops, db, \w+_local, cityHash64\(/.test(s),
+    );
+    expect(new Set(distributed).size).toBe(6);
     expect(
       all.filter((s) => /^\s*(CREATE|ALTER) TABLE/i.test(s)).every((s) => s.includes('ON CLUSTER aiops')),
     ).toBe(true);
     expect(
       all.some((s) =>
-        /^\s*ALTER TABLE db\.events ON CLUSTER aiops ADD COLUMN cache_creation_input_tokens/.test(s),
+        /^\s*ALTER TABLE db\.events_local ON CLUSTER aiops ADD COLUMN cache_creation_input_tokens/.test(s),
       ),
     ).toBe(true);
   });

@@ -1,3 +1,12 @@
+export type { ClickHouseClusterStatus, ReplicaPaths, ReplicaView } from './clickhouse-cluster.js';
+export {
+  CLICKHOUSE_REPLICAS,
+  clickhouseReplicaPaths,
+  clickhouseReplicaPid,
+  startClickHouseReplica,
+  waitReplicaReady,
+  zookeeperPid,
+} from './clickhouse-cluster.js';
 export type { ProbeSasl, ProbeTls } from './kafka.js';
 export { kafkaPaths, kafkaProbeSasl, kafkaProbeTls, kafkaReady } from './kafka.js';
 export type { KafkaClusterStatus, KafkaClusterView, KafkaNodePaths } from './kafka-cluster.js';
@@ -21,6 +30,7 @@ export { findRepoRoot, parseSaslUsers, resolveStackOptions, stackOptionsSchema }
 export { clickhousePing } from './probe.js';
 export type {
   ClickHouseRenderInput,
+  ClickHouseReplicaNode,
   ClickHouseTlsRenderInput,
   KafkaClusterNode,
   KafkaRenderInput,
@@ -29,10 +39,13 @@ export type {
   TemplateValues,
 } from './render.js';
 export {
+  CLICKHOUSE_CLUSTER_NAME,
+  clickhouseReplicaNodes,
   isClusterId,
   kafkaClusterNodes,
   kafkaVersionFromJars,
   newClusterId,
+  renderClickHouseClusterConfig,
   renderClickHouseConfig,
   renderClickHouseTlsConfig,
   renderClickHouseUsers,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { kafkaClusterNodes } from './render.js';
+import { clickhouseReplicaNodes, kafkaClusterNodes } from './render.js';
 
 const port = z.number().int().min(1).max(65_535);
 
@@ -78,6 +78,8 @@ export const stackOptionsSchema = z
     kafkaControllerPort: port.default(19093),
     clickhouseHttpPort: port.default(18123),
     clickhouseTcpPort: port.default(19000),
+    /** ZooKeeper's client port in cluster mode (the ClickHouse replicas' coordination). */
+    zookeeperPort: port.default(12181),
     /** An external broker list ("host:port,host:port"): when set, Kafka is not provisioned. */
     kafkaBrokers: z.string().min(1).optional(),
     /** An external ClickHouse HTTP URL: when set, ClickHouse is not provisioned. */
@@ -102,8 +104,10 @@ export const stackOptionsSchema = z
     clickhouseTls: clickhouseTlsSchema.optional(),
     /**
      * Cluster mode (`aiops stack up --cluster`, or AIOPS_STACK_CLUSTER=true): three KRaft brokers (each also
-     * a controller) on kafkaPort/kafkaControllerPort + 0, 100 and 200, data under <dataDir>/kafka-cluster.
-     * Not combined with kafkaSasl or kafkaTls.
+     * a controller) on kafkaPort/kafkaControllerPort + 0, 100 and 200, data under <dataDir>/kafka-cluster;
+     * ZooKeeper on zookeeperPort and two ClickHouse replicas of one shard (cluster `aiops`) on the ClickHouse
+     * ports + 0 and 100 (interserver: HTTP port + 1), data under <dataDir>/clickhouse-cluster.
+     * Not combined with kafkaSasl, kafkaTls, clickhouseTls or clickhouseUsers.
      */
     cluster: z.boolean().default(false),
     /** Extra ClickHouse users with a password (see clickhouseUserSchema). */
@@ -135,6 +139,7 @@ const PORT_VARIABLES = [
   ['AIOPS_KAFKA_CONTROLLER_PORT', 'kafkaControllerPort'],
   ['AIOPS_CLICKHOUSE_HTTP_PORT', 'clickhouseHttpPort'],
   ['AIOPS_CLICKHOUSE_TCP_PORT', 'clickhouseTcpPort'],
+  ['AIOPS_ZOOKEEPER_PORT', 'zookeeperPort'],
 ] as const;
 
 /**
@@ -181,10 +186,19 @@ export function resolveStackOptions(
         n.controllerPort,
       ])
     : [parsed.kafkaPort, parsed.kafkaControllerPort];
+  const clickhousePorts = parsed.cluster
+    ? [
+        ...clickhouseReplicaNodes(parsed.clickhouseHttpPort, parsed.clickhouseTcpPort, 2).flatMap((n) => [
+          n.httpPort,
+          n.tcpPort,
+          n.interserverPort,
+        ]),
+        parsed.zookeeperPort,
+      ]
+    : [parsed.clickhouseHttpPort, parsed.clickhouseTcpPort];
   const ports = [
     ...kafkaPorts,
-    parsed.clickhouseHttpPort,
-    parsed.clickhouseTcpPort,
+    ...clickhousePorts,
     ...(parsed.clickhouseTls ? [parsed.clickhouseTls.httpsPort] : []),
   ];
   if (new Set(ports).size !== ports.length)
@@ -193,8 +207,13 @@ export function resolveStackOptions(
   const dataDir = resolve(parsed.dataDir ?? join(rootDir, '.aiops'));
   const users = parsed.kafkaSasl?.users.map((u) => u.username) ?? [];
   if (new Set(users).size !== users.length) throw new Error('kafkaSasl: user names must be unique');
-  if (parsed.cluster && (parsed.kafkaSasl || parsed.kafkaTls)) {
-    throw new Error('cluster: the local Kafka cluster runs PLAINTEXT only; drop kafkaSasl/kafkaTls');
+  if (
+    parsed.cluster &&
+    (parsed.kafkaSasl || parsed.kafkaTls || parsed.clickhouseTls || parsed.clickhouseUsers)
+  ) {
+    throw new Error(
+      'cluster: the local cluster runs PLAINTEXT only; drop kafkaSasl, kafkaTls, clickhouseTls and clickhouseUsers',
+    );
   }
   if (parsed.kafkaSasl && parsed.kafkaTls) {
     throw new Error('kafkaSasl and kafkaTls cannot be combined: the local stack has no SASL_SSL listener');

@@ -277,3 +277,52 @@ export function tailLines(text: string, lines: number): string {
   if (all[all.length - 1] === '') all.pop();
   return all.slice(-lines).join('\n');
 }
+
+/** Name of the ClickHouse cluster (remote_servers) of the stack's cluster mode: CLICKHOUSE_CLUSTER. */
+export const CLICKHOUSE_CLUSTER_NAME = 'aiops';
+
+export interface ClickHouseReplicaNode {
+  readonly replica: number;
+  readonly httpPort: number;
+  readonly tcpPort: number;
+  readonly interserverPort: number;
+}
+
+/**
+ * The ClickHouse replicas of cluster mode: replica r (1-based) on the HTTP and native ports + 100·(r-1),
+ * its interserver (replication) port on the HTTP port + 1; pure.
+ */
+export function clickhouseReplicaNodes(
+  httpPort: number,
+  tcpPort: number,
+  count: number,
+): ClickHouseReplicaNode[] {
+  return Array.from({ length: count }, (_, i) => ({
+    replica: i + 1,
+    httpPort: httpPort + 100 * i,
+    tcpPort: tcpPort + 100 * i,
+    interserverPort: httpPort + 100 * i + 1,
+  }));
+}
+
+/** The cluster overlay (infra/clickhouse/cluster.xml) of one replica. */
+export function renderClickHouseClusterConfig(
+  template: string,
+  node: ClickHouseReplicaNode,
+  nodes: readonly ClickHouseReplicaNode[],
+  zookeeperPort: number,
+): string {
+  const replicas = nodes
+    .map(
+      (n) =>
+        `                <replica>\n                    <host>127.0.0.1</host>\n                    <port>${n.tcpPort}</port>\n                </replica>`,
+    )
+    .join('\n');
+  return renderTemplate(template, {
+    zookeeperPort,
+    cluster: CLICKHOUSE_CLUSTER_NAME,
+    replicas,
+    replica: `replica-${node.replica}`,
+    interserverPort: node.interserverPort,
+  });
+}

@@ -1,6 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLICKHOUSE_PROCESS_MARKER, clickhousePaths, clickhouseStatus, clickhouseUp } from './clickhouse.js';
+import {
+  type ClickHouseClusterStatus,
+  clickhouseClusterPidFiles,
+  clickhouseClusterStatus,
+  clickhouseClusterUp,
+} from './clickhouse-cluster.js';
 import { KAFKA_PROCESS_MARKER, kafkaPaths, kafkaStatus, kafkaUp } from './kafka.js';
 import {
   type KafkaClusterStatus,
@@ -16,7 +22,8 @@ export interface StackStatus {
   readonly dataDir: string;
   /** In cluster mode a {@link KafkaClusterStatus} (nodes, controller, under-replicated partitions). */
   readonly kafka: ServiceStatus | KafkaClusterStatus;
-  readonly clickhouse: ServiceStatus;
+  /** In cluster mode a {@link ClickHouseClusterStatus} (ZooKeeper, replicas with queue and delay). */
+  readonly clickhouse: ServiceStatus | ClickHouseClusterStatus;
 }
 
 export interface StackUpReport {
@@ -57,7 +64,9 @@ export async function stackStatus(
     options.cluster && options.kafkaBrokers === undefined
       ? kafkaClusterStatus(options)
       : kafkaStatus(options),
-    clickhouseStatus(options),
+    options.cluster && options.clickhouseUrl === undefined
+      ? clickhouseClusterStatus(options)
+      : clickhouseStatus(options),
   ]);
   return { dataDir: options.dataDir, kafka, clickhouse };
 }
@@ -91,8 +100,8 @@ export async function stackUp(input: StackOptionsInput = {}, env: Env = process.
     const [clickhouse, kafka] = await Promise.allSettled([
       timed(
         options.clickhouseUrl !== undefined,
-        (steps) => clickhouseUp(options, steps),
-        () => clickhouseStatus(options),
+        (steps) => (options.cluster ? clickhouseClusterUp(options, steps) : clickhouseUp(options, steps)),
+        () => (options.cluster ? clickhouseClusterStatus(options) : clickhouseStatus(options)),
       ),
       timed(
         options.kafkaBrokers !== undefined,
@@ -140,10 +149,26 @@ async function stopOne(
 }
 
 /** One report for the nodes of a cluster: the first pid that was running, the strongest action taken. */
-function mergeDowns(downs: readonly ServiceDown[]): ServiceDown {
+function mergeDowns(name: ServiceName, downs: readonly ServiceDown[]): ServiceDown {
   const order: ServiceDown['action'][] = ['killed', 'stopped', 'not-running', 'skipped'];
   const action = order.find((a) => downs.some((d) => d.action === a)) ?? 'not-running';
-  return { name: 'kafka', action, pid: downs.find((d) => d.pid !== null)?.pid ?? null };
+  return { name, action, pid: downs.find((d) => d.pid !== null)?.pid ?? null };
+}
+
+/** The ClickHouse side of cluster mode: the replicas, then ZooKeeper (they need it to shut down cleanly). */
+async function stopInOrder(
+  processes: readonly { pidFile: string; marker: string }[],
+  skip: boolean,
+  timeoutMs: number,
+): Promise<ServiceDown> {
+  const replicas = processes.slice(0, -1);
+  const coordinator = processes.at(-1);
+  const downs = await Promise.all(
+    replicas.map((p) => stopOne('clickhouse', p.pidFile, p.marker, skip, timeoutMs)),
+  );
+  if (coordinator !== undefined)
+    downs.push(await stopOne('clickhouse', coordinator.pidFile, coordinator.marker, skip, timeoutMs));
+  return mergeDowns('clickhouse', downs);
 }
 
 /**
@@ -165,7 +190,7 @@ export async function stackDown(
             kafkaClusterPaths(options).nodes.map((node) =>
               stopOne('kafka', node.pidFile, KAFKA_PROCESS_MARKER, skipKafka, options.stopTimeoutMs),
             ),
-          ).then(mergeDowns)
+          ).then((downs) => mergeDowns('kafka', downs))
         : stopOne(
             'kafka',
             kafkaPaths(options).pidFile,
@@ -173,13 +198,19 @@ export async function stackDown(
             skipKafka,
             options.stopTimeoutMs,
           ),
-      stopOne(
-        'clickhouse',
-        clickhousePaths(options).pidFile,
-        CLICKHOUSE_PROCESS_MARKER,
-        options.clickhouseUrl !== undefined || !only.includes('clickhouse'),
-        options.stopTimeoutMs,
-      ),
+      options.cluster
+        ? stopInOrder(
+            clickhouseClusterPidFiles(options),
+            options.clickhouseUrl !== undefined || !only.includes('clickhouse'),
+            options.stopTimeoutMs,
+          )
+        : stopOne(
+            'clickhouse',
+            clickhousePaths(options).pidFile,
+            CLICKHOUSE_PROCESS_MARKER,
+            options.clickhouseUrl !== undefined || !only.includes('clickhouse'),
+            options.stopTimeoutMs,
+          ),
     ]);
     return { dataDir: options.dataDir, kafka, clickhouse };
   });

@@ -1,4 +1,5 @@
 import {
+  type ClickHouseClusterStatus,
   type KafkaClusterStatus,
   type ServiceStatus,
   type ServiceUp,
@@ -90,9 +91,26 @@ function describeCluster(status: ServiceStatus | KafkaClusterStatus): string[] {
   return lines;
 }
 
+/** Cluster mode: ZooKeeper and one line per ClickHouse replica with its replication queue and delay. */
+function describeReplicas(status: ServiceStatus | ClickHouseClusterStatus): string[] {
+  if (!('replicas' in status)) return [];
+  const zk = status.zookeeper;
+  return [
+    `  zookeeper  ${zk.endpoint}  ${zk.pid === null ? 'stopped' : `pid ${zk.pid}`}  ${zk.answers ? 'answering' : 'not answering'}`,
+    ...status.replicas.map(
+      (r) =>
+        `  replica ${r.replica}  ${r.endpoint}  ${r.pid === null ? 'stopped' : `pid ${r.pid}`}  ` +
+        (r.answers
+          ? `${r.tables} replicated tables, queue ${r.queueSize}, delay ${r.maxDelaySeconds} s, read-only ${r.readonlyTables}`
+          : 'not answering'),
+    ),
+    `  cluster: ${status.cluster} (CLICKHOUSE_CLUSTER=${status.cluster})`,
+  ];
+}
+
 function printUp(context: CliContext, service: ServiceUp): void {
   context.out(`${describe(service)}  (${service.action}, ${seconds(service.durationMs)})`);
-  for (const line of describeCluster(service)) context.out(line);
+  for (const line of [...describeCluster(service), ...describeReplicas(service)]) context.out(line);
   for (const step of service.steps) context.out(`  - ${step}`);
   if (service.logFile !== null && service.action === 'started') context.out(`  log: ${service.logFile}`);
 }
@@ -140,6 +158,7 @@ export const stackCommand: CliCommand = {
           context.out(describe(status.kafka));
           for (const line of describeCluster(status.kafka)) context.out(line);
           context.out(describe(status.clickhouse));
+          for (const line of describeReplicas(status.clickhouse)) context.out(line);
           context.out(`data in ${status.dataDir}`);
         }
         if (!isUp(status.kafka) || !isUp(status.clickhouse)) {

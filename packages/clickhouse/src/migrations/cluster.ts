@@ -8,9 +8,11 @@
  *   as `Distributed(c, d, t_local, cityHash64(<sorting key>))`: readers and writers keep using `d.t`, a row
  *   lands on the shard of its sorting key (so ReplacingMergeTree keys never span shards), and a retried
  *   insert of the same block is dropped by the replicated block deduplication.
- * - `ALTER TABLE d.t ops` of such a table → the ops on `d.t_local ON CLUSTER c`, and its column ops (ADD,
- *   DROP, MODIFY, RENAME, COMMENT COLUMN; codecs left out) also on `d.t ON CLUSTER c`; `DROP`, `TRUNCATE`
- *   and `OPTIMIZE TABLE` likewise go to the storage table (`DROP` to both).
+ * - `ALTER TABLE d.t ops` of such a table → the ops on `d.t_local ON CLUSTER c`; when one of them changes
+ *   columns (ADD, DROP, MODIFY, RENAME, COMMENT COLUMN) the Distributed table is dropped and created again
+ *   `AS d.t_local` at the end of the migration (ClickHouse refuses ALTER ON CLUSTER of a non-replicated table on a replicated shard, and
+ *   a Distributed table holds no data, only the column list). `DROP`, `TRUNCATE` and `OPTIMIZE TABLE` go
+ *   to the storage table (`DROP` to both).
  * - every other `CREATE|ALTER|DROP TABLE` (another engine, or already replicated) gets `ON CLUSTER c`;
  *   statements of any other kind (INSERT, roles, policies) run as written on the node the runner talks to.
  */
@@ -90,28 +92,19 @@ function sortingKey(tail: string): string | null {
   return tail.slice(at, at + end).trim();
 }
 
-function stripCodecs(op: string): string {
-  let out = op;
-  for (let at = out.search(/\bCODEC\s*\(/i); at !== -1; at = out.search(/\bCODEC\s*\(/i)) {
-    const open = out.indexOf('(', at);
-    out = `${out.slice(0, at).trimEnd()} ${out.slice(closingParen(out, open)).trimStart()}`.trim();
-  }
-  return out;
-}
-
 function createTable(
   ifNotExists: string,
   database: string,
   table: string,
   tail: string,
   target: ClusterTarget,
-): { statements: string[]; replicated: boolean } {
+): { statements: string[]; distributed: string | null } {
   const on = `ON CLUSTER ${target.cluster}`;
   const engine = ENGINE.exec(tail);
   if (engine === null || /^Replicated/i.test(engine[1] as string)) {
     return {
       statements: [`CREATE TABLE ${ifNotExists}${database}.${table} ${on}${tail}`],
-      replicated: false,
+      distributed: null,
     };
   }
   const local = `${unquote(table)}${LOCAL_TABLE_SUFFIX}`;
@@ -131,24 +124,26 @@ function createTable(
   const key = sortingKey(rest);
   const shardBy = key === null || key === '' || key === 'tuple()' ? 'rand()' : `cityHash64(${key})`;
   const distributed =
-    `CREATE TABLE ${ifNotExists}${database}.${table} ${on} AS ${database}.${local} ` +
+    `CREATE TABLE IF NOT EXISTS ${database}.${table} ${on} AS ${database}.${local} ` +
     `ENGINE = Distributed(${target.cluster}, ${unquote(database)}, ${local}, ${shardBy})`;
-  return { statements: [storage, distributed], replicated: true };
+  return { statements: [storage, distributed], distributed };
 }
 
 /**
- * Rewrites the rendered statements of one migration for the cluster. `replicated` holds the tables made
- * Distributed + replicated so far (by earlier migrations, applied or not); the returned set adds this
- * migration's. Pure.
+ * Rewrites the rendered statements of one migration for the cluster. `replicated` maps each table made
+ * Distributed + replicated so far (by earlier migrations, applied or not; `db.table`) to the statement that
+ * creates its Distributed table; the returned map adds this migration's. Pure.
  */
 export function clusterStatements(
   statements: readonly string[],
   target: ClusterTarget,
-  replicated: ReadonlySet<string> = new Set(),
-): { statements: string[]; replicated: Set<string> } {
-  const known = new Set(replicated);
+  replicated: ReadonlyMap<string, string> = new Map(),
+): { statements: string[]; replicated: Map<string, string> } {
+  const known = new Map(replicated);
   const on = `ON CLUSTER ${target.cluster}`;
   const out: string[] = [];
+  /** Distributed tables whose storage table changed columns: created again once, after the migration. */
+  const reshaped = new Set<string>();
   const isKnown = (database: string, table: string) => known.has(`${unquote(database)}.${unquote(table)}`);
   for (const statement of statements) {
     let m = CREATE_DATABASE.exec(statement);
@@ -160,7 +155,8 @@ export function clusterStatements(
     if (m !== null) {
       const [, ifNotExists = '', database = '', table = '', tail = ''] = m;
       const created = createTable(ifNotExists, database, table, tail, target);
-      if (created.replicated) known.add(`${unquote(database)}.${unquote(table)}`);
+      if (created.distributed !== null)
+        known.set(`${unquote(database)}.${unquote(table)}`, created.distributed);
       out.push(...created.statements);
       continue;
     }
@@ -172,10 +168,7 @@ export function clusterStatements(
         continue;
       }
       out.push(`ALTER TABLE ${database}.${unquote(table)}${LOCAL_TABLE_SUFFIX} ${on} ${ops}`);
-      const columnOps = splitTopLevel(ops)
-        .filter((op) => COLUMN_OP.test(op))
-        .map(stripCodecs);
-      if (columnOps.length > 0) out.push(`ALTER TABLE ${database}.${table} ${on} ${columnOps.join(', ')}`);
+      if (splitTopLevel(ops).some((op) => COLUMN_OP.test(op))) reshaped.add(`${database}.${table}`);
       continue;
     }
     m = DROP_TABLE.exec(statement);
@@ -196,6 +189,11 @@ export function clusterStatements(
       continue;
     }
     out.push(statement);
+  }
+  for (const name of reshaped) {
+    const [database = '', table = ''] = name.split('.');
+    const create = known.get(`${unquote(database)}.${unquote(table)}`);
+    if (create !== undefined) out.push(`DROP TABLE IF EXISTS ${name} ${on}`, create);
   }
   return { statements: out, replicated: known };
 }

@@ -159,7 +159,7 @@ export async function migrate(target: SqlTarget, options: MigrateOptions): Promi
   // Every migration's statements in the form they run in: the cluster rewrite folds over all of them in
   // order (applied or not), so a later ALTER knows which tables an earlier CREATE made replicated.
   const rendered = new Map<number, string[]>();
-  let replicated: ReadonlySet<string> = new Set();
+  let replicated: ReadonlyMap<string, string> = new Map();
   for (const migration of migrations) {
     const statements = migration.statements.map((statement) => renderSql(statement, variables));
     if (onCluster === null) rendered.set(migration.version, statements);
