@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import {
   planTopics,
   type ReplicationConfig,
@@ -65,9 +65,32 @@ export async function ensureTopics(
         }).map(([name, value]) => ({ name, value })),
       })),
     });
-    return plan.create.map((spec) => spec.topic);
+    const created = plan.create.map((spec) => spec.topic);
+    await waitUntilServed(admin, created);
+    return created;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until the leaders of every partition of `topics` answer for them. kafkajs' `waitForLeaders` reads
+ * the metadata of one broker; on a KRaft cluster the other brokers apply a new topic a moment later and
+ * answer "This server does not host this topic-partition" until then, so a service that reads offsets
+ * right after creating its topics would fail its start.
+ */
+async function waitUntilServed(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const topic of topics) {
+    for (;;) {
+      try {
+        await admin.fetchTopicOffsets(topic);
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
   }
 }
 
