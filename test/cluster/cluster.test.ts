@@ -272,9 +272,9 @@ describe('cluster: replicated Kafka and ClickHouse lose and duplicate nothing wh
   });
 
   const FAULTS: [string, (run: ChaosRun) => Promise<Recovery>][] = [
-    ['broker-kill', brokerKill],
-    ['replica-kill', (run) => replicaKill(run, endpoints.replicaUrls)],
-    ['instance-kill', instanceKill],
+    ['broker_kill', brokerKill],
+    ['replica_kill', (run) => replicaKill(run, endpoints.replicaUrls)],
+    ['instance_kill', instanceKill],
   ];
   for (const [name, script] of FAULTS) {
     it(`${name}: same events, windows and alerts as the fault-free run`, async () => {

@@ -94,6 +94,28 @@ async function waitUntilServed(admin: Admin, topics: readonly string[], timeoutM
   }
 }
 
+/** A topic another broker has not applied yet: "This server does not host this topic-partition". */
+function isUnknownTopic(error: unknown): boolean {
+  const e = error as { type?: string; originalError?: { type?: string } } | null;
+  return e?.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e?.originalError?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
+}
+
+/**
+ * Topic metadata, waiting up to `timeoutMs` for topics that a broker does not know yet (created a moment
+ * ago by another service; each KRaft broker applies a new topic on its own schedule).
+ */
+async function topicMetadata(admin: Admin, topics: string[], timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await admin.fetchTopicMetadata({ topics });
+    } catch (error) {
+      if (!isUnknownTopic(error) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 /** How many partitions each of `topics` has, in order (they must exist); one metadata request. */
 export async function topicPartitionCounts<const T extends readonly string[]>(
   kafka: Kafka,
@@ -102,7 +124,7 @@ export async function topicPartitionCounts<const T extends readonly string[]>(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+    const metadata = await topicMetadata(admin, [...topics]);
     return topics.map((topic) => {
       const count = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
       if (count === 0) throw new Error(`topic ${topic} has no partitions`);
