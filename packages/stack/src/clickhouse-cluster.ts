@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { CLICKHOUSE_PROCESS_MARKER, findClickHouseServer } from './clickhouse.js';
-import { ensureJava } from './kafka.js';
+import { CLICKHOUSE_PROCESS_MARKER, findClickHouseServer, writeServerConfig } from './clickhouse.js';
+import { ensureJava, ensureMavenJars } from './kafka.js';
 import type { StackOptions } from './options.js';
 import { clickhousePing, clickhouseVersion, httpRequest, logTails, tcpAnswers } from './probe.js';
 import { isAlive, livePidFromFile, removeFile, sleep, spawnDetached, writePidFile } from './proc.js';
@@ -11,11 +11,9 @@ import {
   type ClickHouseReplicaNode,
   clickhouseReplicaNodes,
   renderClickHouseClusterConfig,
-  renderClickHouseConfig,
   renderTemplate,
 } from './render.js';
 import type { ServiceStatus } from './services.js';
-import { findExecutable, run } from './system.js';
 
 /** Replicas of the one shard of cluster mode. */
 export const CLICKHOUSE_REPLICAS = 2;
@@ -121,27 +119,20 @@ async function zookeeperUp(options: StackOptions, steps: string[]): Promise<void
     );
   }
   const java = await ensureJava(options);
-  if (!existsSync(paths.resolvedMarker)) {
-    const mvn = findExecutable('mvn');
-    if (mvn === null) throw new Error('Maven (mvn) is required to fetch ZooKeeper and was not found');
-    mkdirSync(paths.libs, { recursive: true });
-    const started = Date.now();
-    await run(mvn, [
-      '-q',
-      '-B',
-      '-f',
-      paths.pom,
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${paths.libs}`,
-    ]);
-    if (!readdirSync(paths.libs).some((file) => file.startsWith(`zookeeper-${ZOOKEEPER_VERSION}`))) {
-      throw new Error(`Maven finished but ${paths.libs} holds no zookeeper-${ZOOKEEPER_VERSION} jar`);
-    }
-    writeFileSync(paths.resolvedMarker, `${new Date().toISOString()}\n`);
-    steps.push(
-      `resolved ZooKeeper ${ZOOKEEPER_VERSION} with Maven (${((Date.now() - started) / 1000).toFixed(1)} s)`,
-    );
-  }
+  await ensureMavenJars(
+    options,
+    {
+      what: `ZooKeeper ${ZOOKEEPER_VERSION}`,
+      pom: paths.pom,
+      libs: paths.libs,
+      resolvedMarker: paths.resolvedMarker,
+      missing: (files) =>
+        files.some((file) => file.startsWith(`zookeeper-${ZOOKEEPER_VERSION}`))
+          ? null
+          : `zookeeper-${ZOOKEEPER_VERSION} jar`,
+    },
+    steps,
+  );
   mkdirSync(paths.data, { recursive: true });
   mkdirSync(paths.logs, { recursive: true });
   const template = readFileSync(join(options.rootDir, 'infra', 'zookeeper', 'zoo.cfg'), 'utf8');
@@ -179,26 +170,10 @@ async function zookeeperUp(options: StackOptions, steps: string[]): Promise<void
 }
 
 function renderReplica(options: StackOptions, replica: ReplicaPaths, all: readonly ReplicaPaths[]): void {
-  for (const dir of [
-    replica.data,
-    replica.logs,
-    join(replica.home, 'config.d'),
-    join(replica.home, 'users.d'),
-  ]) {
-    mkdirSync(dir, { recursive: true });
-  }
+  writeServerConfig(options, replica);
+  mkdirSync(join(replica.home, 'config.d'), { recursive: true });
+  mkdirSync(join(replica.home, 'users.d'), { recursive: true });
   const infra = join(options.rootDir, 'infra', 'clickhouse');
-  writeFileSync(
-    replica.config,
-    renderClickHouseConfig(readFileSync(join(infra, 'config.xml'), 'utf8'), {
-      httpPort: replica.httpPort,
-      tcpPort: replica.tcpPort,
-      dataDir: replica.data,
-      logDir: replica.logs,
-      usersConfig: replica.users,
-    }),
-  );
-  writeFileSync(replica.users, renderTemplate(readFileSync(join(infra, 'users.xml'), 'utf8'), {}));
   writeFileSync(
     replica.clusterConfig,
     renderClickHouseClusterConfig(

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import { ensureJars, ensureJava, javaArgs, KAFKA_PROCESS_MARKER, kafkaInstalledVersion } from './kafka.js';
+import {
+  ensureJars,
+  ensureJava,
+  javaArgs,
+  KAFKA_PROCESS_MARKER,
+  kafkaInstalledVersion,
+  probeAdmin,
+} from './kafka.js';
 import type { StackOptions } from './options.js';
 import { logTails, tcpAnswers } from './probe.js';
 import { isAlive, livePidFromFile, removeFile, sleep, spawnDetached, writePidFile } from './proc.js';
@@ -152,15 +158,7 @@ export async function describeKafkaCluster(
   brokers: string,
   timeoutMs = 3000,
 ): Promise<KafkaClusterView | null> {
-  const kafka = new Kafka({
-    clientId: 'aiops-stack-probe',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: timeoutMs,
-    requestTimeout: timeoutMs,
-    retry: { retries: 0 },
-  });
-  const admin = kafka.admin();
+  const admin = probeAdmin(brokers, timeoutMs);
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
