@@ -45,6 +45,8 @@ const TRANSIENT_KAFKA_ERRORS = [
   'The coordinator is loading',
   'This is not the correct coordinator',
   'The coordinator is not available',
+  // A broker that has not applied a just-created topic yet (KRaft clusters); retried until it has.
+  'This server does not host this topic-partition',
 ];
 
 /** The pino level for one kafkajs log entry (exported for its unit test). */

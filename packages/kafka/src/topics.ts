@@ -51,8 +51,10 @@ export async function ensureTopics(
     const refused = underReplicatedError(plan);
     if (refused !== null) throw refused;
     if (plan.create.length === 0) return [];
+    // kafkajs' waitForLeaders gives up when a broker answers UNKNOWN_TOPIC_OR_PARTITION for a topic the
+    // controller just created: waitUntilServed below waits for the leaders instead, with retries.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: plan.create.map((spec) => ({
         topic: spec.topic,
         numPartitions: spec.partitions ?? 3,
@@ -74,10 +76,10 @@ export async function ensureTopics(
 }
 
 /**
- * Waits until the leaders of every partition of `topics` answer for them. kafkajs' `waitForLeaders` reads
- * the metadata of one broker; on a KRaft cluster the other brokers apply a new topic a moment later and
- * answer "This server does not host this topic-partition" until then, so a service that reads offsets
- * right after creating its topics would fail its start.
+ * Waits until the leaders of every partition of `topics` answer for them: on a KRaft cluster each broker
+ * applies a new topic a moment after the controller created it and answers "This server does not host
+ * this topic-partition" until then, so a service that reads offsets right after creating its topics would
+ * fail its start.
  */
 async function waitUntilServed(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
