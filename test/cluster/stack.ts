@@ -96,11 +96,13 @@ export function killBroker(nodeId: number): number {
 }
 
 /**
- * Starts a broker again and waits until it is back in the cluster and no partition is under-replicated
- * (it caught up); returns the seconds each took.
+ * Starts a broker again and waits until it is back in the cluster and, unless `untilCaughtUp` is false
+ * (another broker is still down, so some partition stays under-replicated), until no partition is
+ * under-replicated; returns the seconds each took.
  */
 export async function restartBroker(
   nodeId: number,
+  untilCaughtUp = true,
   timeoutMs = 300_000,
 ): Promise<{ registered: number; caughtUp: number }> {
   const began = Date.now();
@@ -111,6 +113,7 @@ export async function restartBroker(
     const view = await describeKafkaCluster(kafkaClusterEndpoint(options), 3000);
     if (view !== null && view.brokers.includes(nodeId)) {
       if (Number.isNaN(registered)) registered = (Date.now() - began) / 1000;
+      if (!untilCaughtUp) return { registered, caughtUp: Number.NaN };
       if (view.underReplicatedPartitions === 0 && view.offlinePartitions === 0) {
         return { registered, caughtUp: (Date.now() - began) / 1000 };
       }
