@@ -51,6 +51,18 @@ export default defineConfig({
           hookTimeout: 30 * 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // Cluster fault tests (issue 18): three brokers, ZooKeeper and two ClickHouse replicas of their
+          // own (test/cluster/stack.ts), runs of minutes each. `npm run test:cluster`; not in `npm test`.
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60 * 60_000,
+          hookTimeout: 10 * 60_000,
+        },
+      },
     ],
   },
 });

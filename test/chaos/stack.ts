@@ -36,7 +36,7 @@ const ENDPOINT_VARIABLES = ['KAFKA_BROKERS', 'CLICKHOUSE_URL'] as const;
  * provisions nothing); the endpoints of the shared stack given to the other test projects must not turn
  * this stack into theirs. They are hidden from the stack calls only.
  */
-async function withoutEndpointVariables<T>(body: () => Promise<T>): Promise<T> {
+export async function withoutEndpointVariables<T>(body: () => Promise<T>): Promise<T> {
   const saved = new Map<string, string>();
   for (const name of ENDPOINT_VARIABLES) {
     const value = process.env[name];

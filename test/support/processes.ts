@@ -14,8 +14,22 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI_MAIN = join(REPO_ROOT, 'packages', 'cli', 'dist', 'main.js');
 
-/** Variables a child inherits from this process; everything the services read is set explicitly. */
-const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE'];
+/**
+ * Variables a child inherits from this process; everything else the services read is set explicitly. The
+ * cluster suite (test/cluster) sets the replication and the ClickHouse cluster of every service this way.
+ */
+const INHERITED_ENV = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'TZ',
+  'TMPDIR',
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'KAFKA_REPLICATION_FACTOR',
+  'KAFKA_MIN_INSYNC_REPLICAS',
+  'CLICKHOUSE_CLUSTER',
+];
 
 export interface ExitRecord {
   readonly pid: number;

@@ -46,6 +46,14 @@ const clickhouseConfigObject = z
     requestTimeoutMs: z.number().int().positive().default(30_000),
     /** Parallel HTTP connections the client may open. */
     maxOpenConnections: z.number().int().positive().default(10),
+    /**
+     * Cluster mode (CLICKHOUSE_CLUSTER): the remote_servers cluster the migrations create their tables on
+     * (replicated storage tables + Distributed tables; see clusterStatements). Unset: single node.
+     */
+    cluster: z
+      .string()
+      .refine(isIdentifier, 'must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*)')
+      .optional(),
     /** Name sent to the server with each request (visible in system.query_log). */
     application: z.string().default('aiops'),
   })
@@ -82,6 +90,7 @@ export function clickhouseConfigFromEnv(
   if (env.CLICKHOUSE_PASSWORD !== undefined) fromEnv.password = env.CLICKHOUSE_PASSWORD;
   if (env.CLICKHOUSE_PASSWORD_FILE) fromEnv.passwordFile = env.CLICKHOUSE_PASSWORD_FILE;
   if (env.CLICKHOUSE_DATABASE) fromEnv.database = env.CLICKHOUSE_DATABASE;
+  if (env.CLICKHOUSE_CLUSTER) fromEnv.cluster = env.CLICKHOUSE_CLUSTER;
   if (env.CLICKHOUSE_CA_FILE) fromEnv.tlsCaFile = env.CLICKHOUSE_CA_FILE;
   if (env.CLICKHOUSE_REQUEST_TIMEOUT_MS) fromEnv.requestTimeoutMs = Number(env.CLICKHOUSE_REQUEST_TIMEOUT_MS);
   const merged: Record<string, unknown> = { ...fromEnv };

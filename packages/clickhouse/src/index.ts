@@ -15,6 +15,8 @@ export { toExecutor } from './executor.js';
 export { assertIdentifier, isIdentifier, qualifiedTable } from './identifiers.js';
 export type { AuditEntry, NotificationRecord } from './incident-rows.js';
 export { auditEntryToRow, DELIVERY_TABLES, incidentToRow, notificationToRow } from './incident-rows.js';
+export type { ClusterTarget } from './migrations/cluster.js';
+export { clusterStatements, LOCAL_TABLE_SUFFIX } from './migrations/cluster.js';
 export type { Decision, Migration, RecordedMigration, RecordedStatus } from './migrations/parse.js';
 export { decide, isMigrationFileName, orderMigrations, parseMigration } from './migrations/parse.js';
 export type {

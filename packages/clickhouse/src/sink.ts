@@ -124,8 +124,10 @@ const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * `stopRetrying()` (at shutdown) makes a blocked write reject with a RetryableError instead.
  *
  * Batches are inserted one at a time, in the order they were filled, so acknowledgements arrive in write
- * order. A retried insert may duplicate rows if the first attempt succeeded but its answer was lost: the
- * pipeline's tables are ReplacingMergeTrees keyed so that such duplicates collapse.
+ * order. A retry sends the very rows of the first attempt (mapped once, same order), so the request is
+ * byte-identical: on a cluster (Replicated*MergeTree under a Distributed table, insert_distributed_sync)
+ * the replicated block deduplication drops it if the first attempt succeeded but its answer was lost.
+ * On a single node such a duplicate may land, and the pipeline's ReplacingMergeTrees collapse it.
  *
  * Backpressure: `isSaturated()` is true while more than `maxPendingRows` rows wait, or while an insert is
  * being retried with more batches queued behind it, or while blocked; `whenWritable()` resolves when

@@ -10,6 +10,7 @@ import type {
 } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { type KafkaConfig, resolveSaslPassword } from './config.js';
+import { withReplication } from './topics.js';
 
 const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs;
 
@@ -44,6 +45,8 @@ const TRANSIENT_KAFKA_ERRORS = [
   'The coordinator is loading',
   'This is not the correct coordinator',
   'The coordinator is not available',
+  // A broker that has not applied a just-created topic yet (KRaft clusters); retried until it has.
+  'This server does not host this topic-partition',
 ];
 
 /** The pino level for one kafkajs log entry (exported for its unit test). */
@@ -103,7 +106,7 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
       ...(config.tls.keyFile ? { key: readFileSync(config.tls.keyFile, 'utf8') } : {}),
     };
   }
-  return new ProjectKafka(options);
+  return withReplication(new ProjectKafka(options), config.replication);
 }
 
 const keyPartitioner = Partitioners.DefaultPartitioner();

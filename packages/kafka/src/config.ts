@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { replicationConfigSchema } from './replication.js';
 
 const saslSchema = z
   .strictObject({
@@ -34,6 +35,8 @@ export const kafkaConfigSchema = z.strictObject({
    * TLS certificate included, is retried and logged each time; fewer retries make a start fail sooner.
    */
   retries: z.number().int().nonnegative().default(15),
+  /** Replication of the topics the services create (see replicationConfigSchema). */
+  replication: replicationConfigSchema.default({}),
 });
 export type KafkaConfig = z.output<typeof kafkaConfigSchema>;
 
@@ -46,6 +49,10 @@ export function kafkaConfigFromEnv(env: NodeJS.ProcessEnv, clientId: string): Re
       .filter(Boolean),
     clientId: env.KAFKA_CLIENT_ID ?? clientId,
   };
+  const replication: Record<string, unknown> = {};
+  if (env.KAFKA_REPLICATION_FACTOR) replication.factor = Number(env.KAFKA_REPLICATION_FACTOR);
+  if (env.KAFKA_MIN_INSYNC_REPLICAS) replication.minInsyncReplicas = Number(env.KAFKA_MIN_INSYNC_REPLICAS);
+  if (Object.keys(replication).length > 0) config.replication = replication;
   if (env.KAFKA_SASL_MECHANISM) {
     config.sasl = {
       mechanism: env.KAFKA_SASL_MECHANISM.toLowerCase(),

@@ -12,6 +12,18 @@ export { headersToStrings } from './headers.js';
 export type { Compression, OutputMessages, OutputProducer } from './producer.js';
 export { chunkOutput, createOutputProducer, WireBytes } from './producer.js';
 export type {
+  ExistingTopic,
+  ReplicationConfig,
+  ReplicationPolicy,
+  TopicPlan,
+} from './replication.js';
+export {
+  planTopics,
+  replicationConfigSchema,
+  resolveReplication,
+  underReplicatedError,
+} from './replication.js';
+export type {
   AssignedPartition,
   BatchHandler,
   BatchOutcome,
@@ -24,7 +36,7 @@ export { createStreamRunner } from './runner.js';
 export type { RunningService } from './service.js';
 export { composeService, runUntilSignalled } from './service.js';
 export type { TopicSpec } from './topics.js';
-export { ensureTopics, topicPartitionCounts } from './topics.js';
+export { ensureTopics, topicPartitionCounts, withReplication } from './topics.js';
 export type { PipelineTopics } from './topics-config.js';
 export { pipelineTopicsSchema, topicsFromEnv } from './topics-config.js';
 export type {

@@ -68,21 +68,41 @@ async function ensureBinary(
   return installed;
 }
 
-function renderConfig(options: StackOptions): void {
-  const paths = clickhousePaths(options);
-  for (const dir of [paths.data, paths.logs]) mkdirSync(dir, { recursive: true });
+/** Where one server's base config lives and what it listens on. */
+export interface ServerFiles {
+  readonly httpPort: number;
+  readonly tcpPort: number;
+  readonly data: string;
+  readonly logs: string;
+  readonly config: string;
+  readonly users: string;
+}
+
+/** Writes a server's config.xml and users.xml from infra/clickhouse (creating its data and log dirs). */
+export function writeServerConfig(options: StackOptions, server: ServerFiles): void {
+  for (const dir of [server.data, server.logs]) mkdirSync(dir, { recursive: true });
   const infra = join(options.rootDir, 'infra', 'clickhouse');
   writeFileSync(
-    paths.config,
+    server.config,
     renderClickHouseConfig(readFileSync(join(infra, 'config.xml'), 'utf8'), {
-      httpPort: options.clickhouseHttpPort,
-      tcpPort: options.clickhouseTcpPort,
-      dataDir: paths.data,
-      logDir: paths.logs,
-      usersConfig: paths.users,
+      httpPort: server.httpPort,
+      tcpPort: server.tcpPort,
+      dataDir: server.data,
+      logDir: server.logs,
+      usersConfig: server.users,
     }),
   );
-  writeFileSync(paths.users, renderTemplate(readFileSync(join(infra, 'users.xml'), 'utf8'), {}));
+  writeFileSync(server.users, renderTemplate(readFileSync(join(infra, 'users.xml'), 'utf8'), {}));
+}
+
+function renderConfig(options: StackOptions): void {
+  const paths = clickhousePaths(options);
+  writeServerConfig(options, {
+    ...paths,
+    httpPort: options.clickhouseHttpPort,
+    tcpPort: options.clickhouseTcpPort,
+  });
+  const infra = join(options.rootDir, 'infra', 'clickhouse');
   // Written or removed on every start, so that a data dir reused without these options drops them.
   if (options.clickhouseTls) {
     mkdirSync(dirname(paths.tlsConfig), { recursive: true });

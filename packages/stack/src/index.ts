@@ -1,7 +1,25 @@
 export type { ChromiumReport } from './chromium.js';
 export { ensureChromium } from './chromium.js';
+export type { ClickHouseClusterStatus, ReplicaPaths, ReplicaView } from './clickhouse-cluster.js';
+export {
+  CLICKHOUSE_REPLICAS,
+  clickhouseReplicaPaths,
+  clickhouseReplicaPid,
+  startClickHouseReplica,
+  waitReplicaReady,
+  zookeeperPid,
+} from './clickhouse-cluster.js';
 export type { ProbeSasl, ProbeTls } from './kafka.js';
 export { kafkaPaths, kafkaProbeSasl, kafkaProbeTls, kafkaReady } from './kafka.js';
+export type { KafkaClusterStatus, KafkaClusterView, KafkaNodePaths } from './kafka-cluster.js';
+export {
+  describeKafkaCluster,
+  KAFKA_CLUSTER_SIZE,
+  kafkaClusterEndpoint,
+  kafkaClusterPaths,
+  kafkaNodePid,
+  startKafkaNode,
+} from './kafka-cluster.js';
 export type {
   StackClickHouseTls,
   StackClickHouseUser,
@@ -14,19 +32,26 @@ export { findRepoRoot, parseSaslUsers, resolveStackOptions, stackOptionsSchema }
 export { clickhousePing } from './probe.js';
 export type {
   ClickHouseRenderInput,
+  ClickHouseReplicaNode,
   ClickHouseTlsRenderInput,
+  KafkaClusterNode,
   KafkaRenderInput,
   KafkaSaslRenderInput,
   KafkaSslRenderInput,
   TemplateValues,
 } from './render.js';
 export {
+  CLICKHOUSE_CLUSTER_NAME,
+  clickhouseReplicaNodes,
   isClusterId,
+  kafkaClusterNodes,
   kafkaVersionFromJars,
   newClusterId,
+  renderClickHouseClusterConfig,
   renderClickHouseConfig,
   renderClickHouseTlsConfig,
   renderClickHouseUsers,
+  renderKafkaClusterOverlay,
   renderKafkaProperties,
   renderKafkaSaslOverlay,
   renderKafkaSslOverlay,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import { type Admin, Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { StackOptions } from './options.js';
 import { logTails, tcpAnswers } from './probe.js';
 import { isAlive, livePidFromFile, removeFile, sleep, spawnDetached, writePidFile } from './proc.js';
@@ -45,7 +45,7 @@ export function kafkaEndpoint(options: StackOptions): string {
   return options.kafkaBrokers ?? `127.0.0.1:${options.kafkaPort}`;
 }
 
-async function ensureJava(options: StackOptions): Promise<string> {
+export async function ensureJava(options: StackOptions): Promise<string> {
   const java = findExecutable('java');
   if (java !== null) return java;
   if (!options.installMissing)
@@ -57,38 +57,67 @@ async function ensureJava(options: StackOptions): Promise<string> {
   return findExecutable('java') ?? 'java';
 }
 
-/** Resolves the broker's jars from Maven Central once (infra/kafka/pom.xml); later runs reuse them. */
-async function ensureJars(options: StackOptions, steps: string[]): Promise<void> {
-  const paths = kafkaPaths(options);
-  if (existsSync(paths.resolvedMarker)) return;
+/** A Maven-described classpath (a pom of dependencies) resolved into a folder once. */
+export interface JarSet {
+  /** For messages: "the Kafka jars", "ZooKeeper". */
+  readonly what: string;
+  readonly pom: string;
+  readonly libs: string;
+  readonly resolvedMarker: string;
+  /** Does the folder hold what Maven should have put there? Names the missing jar when not. */
+  readonly missing: (files: readonly string[]) => string | null;
+}
+
+/** Resolves `jars` from Maven Central once (mvn dependency:copy-dependencies); later runs reuse them. */
+export async function ensureMavenJars(options: StackOptions, jars: JarSet, steps: string[]): Promise<void> {
+  if (existsSync(jars.resolvedMarker)) return;
+  const why = `Maven (mvn) is required to fetch ${jars.what} and was not found`;
   let mvn = findExecutable('mvn');
   if (mvn === null) {
-    if (!options.installMissing)
-      throw new Error('Maven (mvn) is required to fetch the Kafka jars and was not found');
-    await aptInstall(['maven'], 'Maven (mvn) is required to fetch the Kafka jars and was not found');
+    if (!options.installMissing) throw new Error(why);
+    await aptInstall(['maven'], why);
     mvn = findExecutable('mvn') ?? 'mvn';
   }
-  mkdirSync(paths.libs, { recursive: true });
+  mkdirSync(jars.libs, { recursive: true });
   const started = Date.now();
   await run(mvn, [
     '-q',
     '-B',
     '-f',
-    paths.pom,
+    jars.pom,
     'dependency:copy-dependencies',
-    `-DoutputDirectory=${paths.libs}`,
+    `-DoutputDirectory=${jars.libs}`,
   ]);
-  if (kafkaVersionFromJars(readdirSync(paths.libs)) === null) {
-    throw new Error(`Maven finished but ${paths.libs} holds no kafka_2.13 jar`);
-  }
-  writeFileSync(paths.resolvedMarker, `${new Date().toISOString()}\n`);
-  steps.push(
-    `resolved Kafka ${KAFKA_VERSION} jars with Maven (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  const missing = jars.missing(readdirSync(jars.libs));
+  if (missing !== null) throw new Error(`Maven finished but ${jars.libs} holds no ${missing}`);
+  writeFileSync(jars.resolvedMarker, `${new Date().toISOString()}\n`);
+  steps.push(`resolved ${jars.what} with Maven (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+/** Resolves the broker's jars from Maven Central once (infra/kafka/pom.xml); later runs reuse them. */
+export async function ensureJars(options: StackOptions, steps: string[]): Promise<void> {
+  const paths = kafkaPaths(options);
+  await ensureMavenJars(
+    options,
+    {
+      what: `Kafka ${KAFKA_VERSION} jars`,
+      pom: paths.pom,
+      libs: paths.libs,
+      resolvedMarker: paths.resolvedMarker,
+      missing: (files) => (kafkaVersionFromJars(files) === null ? 'kafka_2.13 jar' : null),
+    },
+    steps,
   );
 }
 
-function javaArgs(options: StackOptions, mainClass: string, args: readonly string[]): string[] {
-  const paths = kafkaPaths(options);
+/** The JVM command line of a Kafka tool or broker; `where` names its log4j file and log dir. */
+export function javaArgs(
+  options: StackOptions,
+  mainClass: string,
+  args: readonly string[],
+  where: { readonly log4j: string; readonly logs: string } = kafkaPaths(options),
+): string[] {
+  const paths = { ...where, libs: kafkaPaths(options).libs };
   return [
     `-Xms${options.kafkaHeap.min}`,
     `-Xmx${options.kafkaHeap.max}`,
@@ -211,13 +240,9 @@ export interface ProbeTls {
 }
 
 /** A real metadata round trip: the broker answers and a controller is elected. */
-export async function kafkaReady(
-  brokers: string,
-  timeoutMs = 3000,
-  sasl?: ProbeSasl,
-  tls?: ProbeTls,
-): Promise<boolean> {
-  const kafka = new Kafka({
+/** A quiet admin client that never retries: the stack's probes ask once and report. */
+export function probeAdmin(brokers: string, timeoutMs: number, sasl?: ProbeSasl, tls?: ProbeTls): Admin {
+  return new Kafka({
     clientId: 'aiops-stack-probe',
     brokers: brokers.split(','),
     logLevel: logLevel.NOTHING,
@@ -226,8 +251,16 @@ export async function kafkaReady(
     retry: { retries: 0 },
     ...(sasl ? { sasl: { ...sasl } as SASLOptions } : {}),
     ...(tls ? { ssl: { ca: [tls.ca], rejectUnauthorized: true } } : {}),
-  });
-  const admin = kafka.admin();
+  }).admin();
+}
+
+export async function kafkaReady(
+  brokers: string,
+  timeoutMs = 3000,
+  sasl?: ProbeSasl,
+  tls?: ProbeTls,
+): Promise<boolean> {
+  const admin = probeAdmin(brokers, timeoutMs, sasl, tls);
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();

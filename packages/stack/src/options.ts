@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { clickhouseReplicaNodes, kafkaClusterNodes } from './render.js';
 
 const port = z.number().int().min(1).max(65_535);
 
@@ -77,6 +78,8 @@ export const stackOptionsSchema = z
     kafkaControllerPort: port.default(19093),
     clickhouseHttpPort: port.default(18123),
     clickhouseTcpPort: port.default(19000),
+    /** ZooKeeper's client port in cluster mode (the ClickHouse replicas' coordination). */
+    zookeeperPort: port.default(12181),
     /** An external broker list ("host:port,host:port"): when set, Kafka is not provisioned. */
     kafkaBrokers: z.string().min(1).optional(),
     /** An external ClickHouse HTTP URL: when set, ClickHouse is not provisioned. */
@@ -99,6 +102,14 @@ export const stackOptionsSchema = z
     kafkaLibsDir: z.string().min(1).optional(),
     /** HTTPS on ClickHouse (see clickhouseTlsSchema). */
     clickhouseTls: clickhouseTlsSchema.optional(),
+    /**
+     * Cluster mode (`aiops stack up --cluster`, or AIOPS_STACK_CLUSTER=true): three KRaft brokers (each also
+     * a controller) on kafkaPort/kafkaControllerPort + 0, 100 and 200, data under <dataDir>/kafka-cluster;
+     * ZooKeeper on zookeeperPort and two ClickHouse replicas of one shard (cluster `aiops`) on the ClickHouse
+     * ports + 0 and 100 (interserver: HTTP port + 1), data under <dataDir>/clickhouse-cluster.
+     * Not combined with kafkaSasl, kafkaTls, clickhouseTls or clickhouseUsers.
+     */
+    cluster: z.boolean().default(false),
     /** Extra ClickHouse users with a password (see clickhouseUserSchema). */
     clickhouseUsers: z.array(clickhouseUserSchema).min(1).optional(),
   })
@@ -128,6 +139,7 @@ const PORT_VARIABLES = [
   ['AIOPS_KAFKA_CONTROLLER_PORT', 'kafkaControllerPort'],
   ['AIOPS_CLICKHOUSE_HTTP_PORT', 'clickhouseHttpPort'],
   ['AIOPS_CLICKHOUSE_TCP_PORT', 'clickhouseTcpPort'],
+  ['AIOPS_ZOOKEEPER_PORT', 'zookeeperPort'],
 ] as const;
 
 /**
@@ -150,6 +162,13 @@ export function resolveStackOptions(
     const value = env[variable];
     if (withEnv[key] === undefined && value !== undefined && value !== '') withEnv[key] = Number(value);
   }
+  if (
+    withEnv.cluster === undefined &&
+    env.AIOPS_STACK_CLUSTER !== undefined &&
+    env.AIOPS_STACK_CLUSTER !== ''
+  ) {
+    withEnv.cluster = env.AIOPS_STACK_CLUSTER === 'true' || env.AIOPS_STACK_CLUSTER === '1';
+  }
   if (withEnv.kafkaLibsDir === undefined && env.AIOPS_KAFKA_LIBS_DIR) {
     withEnv.kafkaLibsDir = env.AIOPS_KAFKA_LIBS_DIR;
   }
@@ -161,11 +180,25 @@ export function resolveStackOptions(
     throw new Error(`invalid stack options:\n${z.prettifyError(result.error)}`);
   }
   const parsed = result.data;
+  const kafkaPorts = parsed.cluster
+    ? kafkaClusterNodes(parsed.kafkaPort, parsed.kafkaControllerPort, 3).flatMap((n) => [
+        n.port,
+        n.controllerPort,
+      ])
+    : [parsed.kafkaPort, parsed.kafkaControllerPort];
+  const clickhousePorts = parsed.cluster
+    ? [
+        ...clickhouseReplicaNodes(parsed.clickhouseHttpPort, parsed.clickhouseTcpPort, 2).flatMap((n) => [
+          n.httpPort,
+          n.tcpPort,
+          n.interserverPort,
+        ]),
+        parsed.zookeeperPort,
+      ]
+    : [parsed.clickhouseHttpPort, parsed.clickhouseTcpPort];
   const ports = [
-    parsed.kafkaPort,
-    parsed.kafkaControllerPort,
-    parsed.clickhouseHttpPort,
-    parsed.clickhouseTcpPort,
+    ...kafkaPorts,
+    ...clickhousePorts,
     ...(parsed.clickhouseTls ? [parsed.clickhouseTls.httpsPort] : []),
   ];
   if (new Set(ports).size !== ports.length)
@@ -174,6 +207,14 @@ export function resolveStackOptions(
   const dataDir = resolve(parsed.dataDir ?? join(rootDir, '.aiops'));
   const users = parsed.kafkaSasl?.users.map((u) => u.username) ?? [];
   if (new Set(users).size !== users.length) throw new Error('kafkaSasl: user names must be unique');
+  if (
+    parsed.cluster &&
+    (parsed.kafkaSasl || parsed.kafkaTls || parsed.clickhouseTls || parsed.clickhouseUsers)
+  ) {
+    throw new Error(
+      'cluster: the local cluster runs PLAINTEXT only; drop kafkaSasl, kafkaTls, clickhouseTls and clickhouseUsers',
+    );
+  }
   if (parsed.kafkaSasl && parsed.kafkaTls) {
     throw new Error('kafkaSasl and kafkaTls cannot be combined: the local stack has no SASL_SSL listener');
   }

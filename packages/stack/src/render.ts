@@ -59,6 +59,43 @@ export function renderKafkaProperties(template: string, input: KafkaRenderInput)
   );
 }
 
+export interface KafkaClusterNode {
+  readonly nodeId: number;
+  readonly port: number;
+  readonly controllerPort: number;
+}
+
+/**
+ * The brokers of `aiops stack up --cluster`: node i (1-based) listens on kafkaPort + 100·(i-1) and its
+ * controller on controllerPort + 100·(i-1); pure.
+ */
+export function kafkaClusterNodes(
+  kafkaPort: number,
+  controllerPort: number,
+  count: number,
+): KafkaClusterNode[] {
+  return Array.from({ length: count }, (_, i) => ({
+    nodeId: i + 1,
+    port: kafkaPort + 100 * i,
+    controllerPort: controllerPort + 100 * i,
+  }));
+}
+
+/** The cluster overlay (infra/kafka/cluster.properties) for one node of `nodes`. */
+export function renderKafkaClusterOverlay(
+  template: string,
+  node: KafkaClusterNode,
+  nodes: readonly KafkaClusterNode[],
+): string {
+  const replicas = Math.min(3, nodes.length);
+  return renderTemplate(template, {
+    nodeId: node.nodeId,
+    voters: nodes.map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`).join(','),
+    replicas,
+    minIsr: replicas === 3 ? 2 : 1,
+  });
+}
+
 export interface KafkaSaslRenderInput {
   readonly kafkaPort: number;
   readonly controllerPort: number;
@@ -239,4 +276,53 @@ export function tailLines(text: string, lines: number): string {
   const all = text.split('\n');
   if (all[all.length - 1] === '') all.pop();
   return all.slice(-lines).join('\n');
+}
+
+/** Name of the ClickHouse cluster (remote_servers) of the stack's cluster mode: CLICKHOUSE_CLUSTER. */
+export const CLICKHOUSE_CLUSTER_NAME = 'aiops';
+
+export interface ClickHouseReplicaNode {
+  readonly replica: number;
+  readonly httpPort: number;
+  readonly tcpPort: number;
+  readonly interserverPort: number;
+}
+
+/**
+ * The ClickHouse replicas of cluster mode: replica r (1-based) on the HTTP and native ports + 100·(r-1),
+ * its interserver (replication) port on the HTTP port + 1; pure.
+ */
+export function clickhouseReplicaNodes(
+  httpPort: number,
+  tcpPort: number,
+  count: number,
+): ClickHouseReplicaNode[] {
+  return Array.from({ length: count }, (_, i) => ({
+    replica: i + 1,
+    httpPort: httpPort + 100 * i,
+    tcpPort: tcpPort + 100 * i,
+    interserverPort: httpPort + 100 * i + 1,
+  }));
+}
+
+/** The cluster overlay (infra/clickhouse/cluster.xml) of one replica. */
+export function renderClickHouseClusterConfig(
+  template: string,
+  node: ClickHouseReplicaNode,
+  nodes: readonly ClickHouseReplicaNode[],
+  zookeeperPort: number,
+): string {
+  const replicas = nodes
+    .map(
+      (n) =>
+        `                <replica>\n                    <host>127.0.0.1</host>\n                    <port>${n.tcpPort}</port>\n                </replica>`,
+    )
+    .join('\n');
+  return renderTemplate(template, {
+    zookeeperPort,
+    cluster: CLICKHOUSE_CLUSTER_NAME,
+    replicas,
+    replica: `replica-${node.replica}`,
+    interserverPort: node.interserverPort,
+  });
 }

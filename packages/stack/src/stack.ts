@@ -1,15 +1,29 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLICKHOUSE_PROCESS_MARKER, clickhousePaths, clickhouseStatus, clickhouseUp } from './clickhouse.js';
+import {
+  type ClickHouseClusterStatus,
+  clickhouseClusterPidFiles,
+  clickhouseClusterStatus,
+  clickhouseClusterUp,
+} from './clickhouse-cluster.js';
 import { KAFKA_PROCESS_MARKER, kafkaPaths, kafkaStatus, kafkaUp } from './kafka.js';
+import {
+  type KafkaClusterStatus,
+  kafkaClusterPaths,
+  kafkaClusterStatus,
+  kafkaClusterUp,
+} from './kafka-cluster.js';
 import { resolveStackOptions, type StackOptions, type StackOptionsInput } from './options.js';
 import { isOurProcess, readPidFile, removeFile, stopProcess, withLock } from './proc.js';
 import type { ServiceDown, ServiceName, ServiceStatus, ServiceUp } from './services.js';
 
 export interface StackStatus {
   readonly dataDir: string;
-  readonly kafka: ServiceStatus;
-  readonly clickhouse: ServiceStatus;
+  /** In cluster mode a {@link KafkaClusterStatus} (nodes, controller, under-replicated partitions). */
+  readonly kafka: ServiceStatus | KafkaClusterStatus;
+  /** In cluster mode a {@link ClickHouseClusterStatus} (ZooKeeper, replicas with queue and delay). */
+  readonly clickhouse: ServiceStatus | ClickHouseClusterStatus;
 }
 
 export interface StackUpReport {
@@ -46,7 +60,14 @@ export async function stackStatus(
   env: Env = process.env,
 ): Promise<StackStatus> {
   const options = resolveStackOptions(input, env);
-  const [kafka, clickhouse] = await Promise.all([kafkaStatus(options), clickhouseStatus(options)]);
+  const [kafka, clickhouse] = await Promise.all([
+    options.cluster && options.kafkaBrokers === undefined
+      ? kafkaClusterStatus(options)
+      : kafkaStatus(options),
+    options.cluster && options.clickhouseUrl === undefined
+      ? clickhouseClusterStatus(options)
+      : clickhouseStatus(options),
+  ]);
   return { dataDir: options.dataDir, kafka, clickhouse };
 }
 
@@ -79,13 +100,13 @@ export async function stackUp(input: StackOptionsInput = {}, env: Env = process.
     const [clickhouse, kafka] = await Promise.allSettled([
       timed(
         options.clickhouseUrl !== undefined,
-        (steps) => clickhouseUp(options, steps),
-        () => clickhouseStatus(options),
+        (steps) => (options.cluster ? clickhouseClusterUp(options, steps) : clickhouseUp(options, steps)),
+        () => (options.cluster ? clickhouseClusterStatus(options) : clickhouseStatus(options)),
       ),
       timed(
         options.kafkaBrokers !== undefined,
-        (steps) => kafkaUp(options, steps),
-        () => kafkaStatus(options),
+        (steps) => (options.cluster ? kafkaClusterUp(options, steps) : kafkaUp(options, steps)),
+        () => (options.cluster ? kafkaClusterStatus(options) : kafkaStatus(options)),
       ),
     ]);
     const failures = [kafka, clickhouse].flatMap((result) =>
@@ -127,6 +148,29 @@ async function stopOne(
   };
 }
 
+/** One report for the nodes of a cluster: the first pid that was running, the strongest action taken. */
+function mergeDowns(name: ServiceName, downs: readonly ServiceDown[]): ServiceDown {
+  const order: ServiceDown['action'][] = ['killed', 'stopped', 'not-running', 'skipped'];
+  const action = order.find((a) => downs.some((d) => d.action === a)) ?? 'not-running';
+  return { name, action, pid: downs.find((d) => d.pid !== null)?.pid ?? null };
+}
+
+/** The ClickHouse side of cluster mode: the replicas, then ZooKeeper (they need it to shut down cleanly). */
+async function stopInOrder(
+  processes: readonly { pidFile: string; marker: string }[],
+  skip: boolean,
+  timeoutMs: number,
+): Promise<ServiceDown> {
+  const replicas = processes.slice(0, -1);
+  const coordinator = processes.at(-1);
+  const downs = await Promise.all(
+    replicas.map((p) => stopOne('clickhouse', p.pidFile, p.marker, skip, timeoutMs)),
+  );
+  if (coordinator !== undefined)
+    downs.push(await stopOne('clickhouse', coordinator.pidFile, coordinator.marker, skip, timeoutMs));
+  return mergeDowns('clickhouse', downs);
+}
+
 /**
  * Stops what `stackUp` started (the processes named by the pid files, nothing else): SIGTERM, then
  * SIGKILL after `stopTimeoutMs`. Data stays in the data dir for the next `up`. `only` limits it to some
@@ -139,21 +183,34 @@ export async function stackDown(
 ): Promise<StackDownReport> {
   const options = resolveStackOptions(input, env);
   return withLock(lockPath(options), options.stopTimeoutMs * 2 + 10_000, async () => {
+    const skipKafka = options.kafkaBrokers !== undefined || !only.includes('kafka');
     const [kafka, clickhouse] = await Promise.all([
-      stopOne(
-        'kafka',
-        kafkaPaths(options).pidFile,
-        KAFKA_PROCESS_MARKER,
-        options.kafkaBrokers !== undefined || !only.includes('kafka'),
-        options.stopTimeoutMs,
-      ),
-      stopOne(
-        'clickhouse',
-        clickhousePaths(options).pidFile,
-        CLICKHOUSE_PROCESS_MARKER,
-        options.clickhouseUrl !== undefined || !only.includes('clickhouse'),
-        options.stopTimeoutMs,
-      ),
+      options.cluster
+        ? Promise.all(
+            kafkaClusterPaths(options).nodes.map((node) =>
+              stopOne('kafka', node.pidFile, KAFKA_PROCESS_MARKER, skipKafka, options.stopTimeoutMs),
+            ),
+          ).then((downs) => mergeDowns('kafka', downs))
+        : stopOne(
+            'kafka',
+            kafkaPaths(options).pidFile,
+            KAFKA_PROCESS_MARKER,
+            skipKafka,
+            options.stopTimeoutMs,
+          ),
+      options.cluster
+        ? stopInOrder(
+            clickhouseClusterPidFiles(options),
+            options.clickhouseUrl !== undefined || !only.includes('clickhouse'),
+            options.stopTimeoutMs,
+          )
+        : stopOne(
+            'clickhouse',
+            clickhousePaths(options).pidFile,
+            CLICKHOUSE_PROCESS_MARKER,
+            options.clickhouseUrl !== undefined || !only.includes('clickhouse'),
+            options.stopTimeoutMs,
+          ),
     ]);
     return { dataDir: options.dataDir, kafka, clickhouse };
   });

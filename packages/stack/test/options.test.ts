@@ -54,6 +54,20 @@ describe('resolveStackOptions', () => {
     expect(() => resolveStackOptions({}, { CLICKHOUSE_URL: 'tcp://ch:9000' })).toThrow(/clickhouseUrl/);
     expect(() => resolveStackOptions({ kafkaHeap: { min: '1', max: '2g' } }, {})).toThrow(/kafkaHeap/);
   });
+
+  it('cluster mode: from AIOPS_STACK_CLUSTER, its node ports must not clash, PLAINTEXT only', () => {
+    expect(resolveStackOptions({}, {}).cluster).toBe(false);
+    expect(resolveStackOptions({}, { AIOPS_STACK_CLUSTER: 'true' }).cluster).toBe(true);
+    expect(() => resolveStackOptions({ cluster: true, clickhouseHttpPort: 19192 }, {})).toThrow(
+      /must all differ/,
+    );
+    expect(() =>
+      resolveStackOptions(
+        { cluster: true, kafkaSasl: { users: [{ username: 'a', password: 'password1' }] } },
+        {},
+      ),
+    ).toThrow(/PLAINTEXT only/);
+  });
 });
 
 describe('SASL and shared jars', () => {

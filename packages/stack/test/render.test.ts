@@ -3,11 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   isClusterId,
+  kafkaClusterNodes,
   kafkaVersionFromJars,
   newClusterId,
   renderClickHouseConfig,
   renderClickHouseTlsConfig,
   renderClickHouseUsers,
+  renderKafkaClusterOverlay,
   renderKafkaProperties,
   renderKafkaSaslOverlay,
   renderKafkaSslOverlay,
@@ -270,5 +272,32 @@ describe('tailLines', () => {
   it('keeps the last lines', () => {
     expect(tailLines('a\nb\nc\n', 2)).toBe('b\nc');
     expect(tailLines('a', 5)).toBe('a');
+  });
+});
+
+describe('Kafka cluster', () => {
+  it('puts node i on the ports + 100·(i-1) and makes all three controllers voters', () => {
+    const nodes = kafkaClusterNodes(29092, 29093, 3);
+    expect(nodes).toEqual([
+      { nodeId: 1, port: 29092, controllerPort: 29093 },
+      { nodeId: 2, port: 29192, controllerPort: 29193 },
+      { nodeId: 3, port: 29292, controllerPort: 29293 },
+    ]);
+    const base = renderKafkaProperties(infra('kafka/server.properties'), {
+      kafkaPort: 29192,
+      controllerPort: 29193,
+      logDirs: '/d/node-2',
+    });
+    const merged = properties(
+      `${base}\n${renderKafkaClusterOverlay(infra('kafka/cluster.properties'), nodes[1] as (typeof nodes)[number], nodes)}`,
+    );
+    expect(merged.get('node.id')).toBe('2');
+    expect(merged.get('controller.quorum.voters')).toBe(
+      '1@127.0.0.1:29093,2@127.0.0.1:29193,3@127.0.0.1:29293',
+    );
+    expect(merged.get('listeners')).toBe('PLAINTEXT://127.0.0.1:29192,CONTROLLER://127.0.0.1:29193');
+    expect(merged.get('offsets.topic.replication.factor')).toBe('3');
+    expect(merged.get('transaction.state.log.replication.factor')).toBe('3');
+    expect(merged.get('transaction.state.log.min.isr')).toBe('2');
   });
 });

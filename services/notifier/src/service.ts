@@ -69,7 +69,11 @@ export async function startNotifier(
   const client = createClickHouseClient(config.clickhouse);
   const executor = clickhouseExecutor(client);
   const database = config.clickhouse.database;
-  await migrate(executor, { dir: MIGRATIONS_DIR, database });
+  await migrate(executor, {
+    dir: MIGRATIONS_DIR,
+    database,
+    ...(config.clickhouse.cluster === undefined ? {} : { cluster: config.clickhouse.cluster }),
+  });
   const sink = <T>(table: string, toRow: (item: T) => Record<string, unknown>) =>
     new ClickHouseSink<T>({ executor, database, table, toRow, settings: { maxBatchDelayMs: 200 } });
   const incidentRows = sink(DELIVERY_TABLES.incidents, (i: Incident) => incidentToRow(i, Date.now()));

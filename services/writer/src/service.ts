@@ -53,7 +53,11 @@ export async function startWriter(
   const executor = clickhouseExecutor(client);
   const database = config.clickhouse.database;
   if (config.migrateOnStart) {
-    const result = await migrate(executor, { dir: config.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, database });
+    const result = await migrate(executor, {
+      dir: config.migrationsDir ?? DEFAULT_MIGRATIONS_DIR,
+      database,
+      ...(config.clickhouse.cluster === undefined ? {} : { cluster: config.clickhouse.cluster }),
+    });
     log.info({ database, migrations: result.migrations.length }, 'ClickHouse schema up to date');
   }
   // Tables whose sink holds its rows because of an operator error, by reason: one error line per cause

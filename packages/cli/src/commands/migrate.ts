@@ -73,6 +73,7 @@ export const migrateCommand: CliCommand = {
             dir,
             database: config.database,
             variables: flags.var ?? {},
+            ...(config.cluster === undefined ? {} : { cluster: config.cluster }),
           });
           if (flags.json) context.out(JSON.stringify(result, null, 2));
           else print(context, result);

@@ -1,4 +1,6 @@
 import {
+  type ClickHouseClusterStatus,
+  type KafkaClusterStatus,
   type ServiceStatus,
   type ServiceUp,
   type StackOptionsInput,
@@ -18,6 +20,7 @@ interface StackFlags {
   clickhouseTcpPort?: number;
   timeout?: number;
   install?: boolean;
+  cluster?: boolean;
   json?: boolean;
 }
 
@@ -30,6 +33,7 @@ function stackOptions(flags: StackFlags): StackOptionsInput {
   if (flags.clickhouseTcpPort !== undefined) options.clickhouseTcpPort = flags.clickhouseTcpPort;
   if (flags.timeout !== undefined) options.startTimeoutMs = flags.timeout * 1000;
   if (flags.install === false) options.installMissing = false;
+  if (flags.cluster === true) options.cluster = true;
   return options;
 }
 
@@ -52,6 +56,10 @@ function withStackFlags(command: Command): Command {
       'ClickHouse native port (default 19000)',
       intOption('--clickhouse-tcp-port'),
     )
+    .option(
+      '--cluster',
+      'cluster mode: three KRaft brokers on the Kafka ports + 0, 100, 200 (or AIOPS_STACK_CLUSTER=true)',
+    )
     .option('--json', 'print the report as JSON');
 }
 
@@ -64,8 +72,45 @@ function describe(status: ServiceStatus): string {
   return parts.join('  ');
 }
 
+/** Cluster mode: one line per broker, then the controller and the replication health. */
+function describeCluster(status: ServiceStatus | KafkaClusterStatus): string[] {
+  if (!('nodes' in status)) return [];
+  const registered = new Set(status.cluster?.brokers ?? []);
+  const lines = status.nodes.map(
+    (node) =>
+      `  broker ${node.nodeId}  ${node.endpoint}  ${node.pid === null ? 'stopped' : `pid ${node.pid}`}  ` +
+      `${registered.has(node.nodeId) ? 'in cluster' : 'not in cluster'}`,
+  );
+  const view = status.cluster;
+  lines.push(
+    view === null
+      ? '  controller: none answers'
+      : `  controller: ${view.controller ?? 'none'}  under-replicated partitions: ${view.underReplicatedPartitions}  ` +
+          `offline partitions: ${view.offlinePartitions}`,
+  );
+  return lines;
+}
+
+/** Cluster mode: ZooKeeper and one line per ClickHouse replica with its replication queue and delay. */
+function describeReplicas(status: ServiceStatus | ClickHouseClusterStatus): string[] {
+  if (!('replicas' in status)) return [];
+  const zk = status.zookeeper;
+  return [
+    `  zookeeper  ${zk.endpoint}  ${zk.pid === null ? 'stopped' : `pid ${zk.pid}`}  ${zk.answers ? 'answering' : 'not answering'}`,
+    ...status.replicas.map(
+      (r) =>
+        `  replica ${r.replica}  ${r.endpoint}  ${r.pid === null ? 'stopped' : `pid ${r.pid}`}  ` +
+        (r.answers
+          ? `${r.tables} replicated tables, queue ${r.queueSize}, delay ${r.maxDelaySeconds} s, read-only ${r.readonlyTables}`
+          : 'not answering'),
+    ),
+    `  cluster: ${status.cluster} (CLICKHOUSE_CLUSTER=${status.cluster})`,
+  ];
+}
+
 function printUp(context: CliContext, service: ServiceUp): void {
   context.out(`${describe(service)}  (${service.action}, ${seconds(service.durationMs)})`);
+  for (const line of [...describeCluster(service), ...describeReplicas(service)]) context.out(line);
   for (const step of service.steps) context.out(`  - ${step}`);
   if (service.logFile !== null && service.action === 'started') context.out(`  log: ${service.logFile}`);
 }
@@ -111,7 +156,9 @@ export const stackCommand: CliCommand = {
           context.out(JSON.stringify(status, null, 2));
         } else {
           context.out(describe(status.kafka));
+          for (const line of describeCluster(status.kafka)) context.out(line);
           context.out(describe(status.clickhouse));
+          for (const line of describeReplicas(status.clickhouse)) context.out(line);
           context.out(`data in ${status.dataDir}`);
         }
         if (!isUp(status.kafka) || !isUp(status.clickhouse)) {

@@ -5,6 +5,7 @@ import { serverVersion } from '../client.js';
 import { type SqlTarget, toExecutor } from '../executor.js';
 import { assertIdentifier } from '../identifiers.js';
 import { renderSql, type SqlVariables } from '../sql.js';
+import { clusterStatements } from './cluster.js';
 import {
   decide,
   isMigrationFileName,
@@ -24,6 +25,12 @@ export interface MigrateOptions {
   readonly database: string;
   /** Extra placeholder values (e.g. events_ttl_days); merged over DEFAULT_MIGRATION_VARIABLES. */
   readonly variables?: SqlVariables;
+  /**
+   * A cluster name (remote_servers, CLICKHOUSE_CLUSTER): every statement is rewritten by
+   * clusterStatements (ON CLUSTER, Replicated*MergeTree storage tables, Distributed tables under the
+   * original names). Left out, the migrations run as written (single node, chDB).
+   */
+  readonly cluster?: string;
   /** Wall clock for the recorded rows (tests pass their own). */
   readonly now?: () => number;
 }
@@ -141,8 +148,27 @@ export async function migrate(target: SqlTarget, options: MigrateOptions): Promi
   const migrations = await loadMigrations(options.dir);
   const version = await serverVersion(executor);
 
-  await executor.command(`CREATE DATABASE IF NOT EXISTS ${database}`);
-  await executor.command(schemaMigrationsDdl(database));
+  const onCluster =
+    options.cluster === undefined
+      ? null
+      : { cluster: assertIdentifier(options.cluster, 'cluster name'), database };
+  const bootstrap = [`CREATE DATABASE IF NOT EXISTS ${database}`, schemaMigrationsDdl(database)];
+  for (const sql of onCluster === null ? bootstrap : clusterStatements(bootstrap, onCluster).statements) {
+    await executor.command(sql);
+  }
+  // Every migration's statements in the form they run in: the cluster rewrite folds over all of them in
+  // order (applied or not), so a later ALTER knows which tables an earlier CREATE made replicated.
+  const rendered = new Map<number, string[]>();
+  let replicated: ReadonlyMap<string, string> = new Map();
+  for (const migration of migrations) {
+    const statements = migration.statements.map((statement) => renderSql(statement, variables));
+    if (onCluster === null) rendered.set(migration.version, statements);
+    else {
+      const cluster = clusterStatements(statements, onCluster, replicated);
+      rendered.set(migration.version, cluster.statements);
+      replicated = cluster.replicated;
+    }
+  }
   const recorded = await readRecorded(executor, database);
 
   const record = async (migration: Migration, status: RecordedStatus, reason: string): Promise<void> => {
@@ -194,7 +220,7 @@ export async function migrate(target: SqlTarget, options: MigrateOptions): Promi
       });
       continue;
     }
-    const statements = migration.statements.map((statement) => renderSql(statement, variables));
+    const statements = rendered.get(migration.version) ?? [];
     for (const [index, sql] of statements.entries()) {
       try {
         await executor.command(sql);
