@@ -1,4 +1,5 @@
 import type { WindowAggregate } from '@aiops/contract';
+import { Rng } from '@aiops/core';
 import { describe, expect, it } from 'vitest';
 import {
   type BacktestAlert,
@@ -7,7 +8,7 @@ import {
   formatBacktest,
   replayWindows,
 } from '../src/index.js';
-import { MIN, normalWindow, rng, T0 } from './helpers.js';
+import { MIN, normalWindow, T0 } from './helpers.js';
 
 /** Two tenants, two models each, 150 minutes: a latency incident at 100–110 (acme/a), globex/b silent from 120. */
 function history(): WindowAggregate[] {
@@ -16,7 +17,7 @@ function history(): WindowAggregate[] {
     ['acme', 1],
     ['globex', 2],
   ] as const) {
-    const r = rng(seed);
+    const r = new Rng(seed);
     for (let i = 0; i < 150; i++) {
       for (const model of ['a', 'b']) {
         if (tenant === 'globex' && model === 'b' && i >= 120) continue;
