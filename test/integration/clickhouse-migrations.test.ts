@@ -62,6 +62,8 @@ describe('migrations on the real server', () => {
       'incidents',
       'notifications',
       'audit_log',
+      'events_tool_call_arguments_hash',
+      'traces',
     ])
       expect(outcomes[name]).toBe('applied');
     const tables = await executor.queryRows<{ name: string }>(
@@ -74,6 +76,7 @@ describe('migrations on the real server', () => {
       'incidents',
       'notifications',
       'schema_migrations',
+      'traces',
       'window_aggregates',
     ]);
     if (version.startsWith('18.')) {
