@@ -212,7 +212,10 @@ export class AgentMonitor {
     let trace = this.traces.get(key);
     const start = event.timestamp - (event.duration_ms ?? 0);
     if (trace === undefined) {
-      if (classify(event.timestamp + this.options.traceGapMs, watermark, this.options.allowedLatenessMs) === 'too_late') {
+      if (
+        classify(event.timestamp + this.options.traceGapMs, watermark, this.options.allowedLatenessMs) ===
+        'too_late'
+      ) {
         this.counters.tooLate++;
         this.observe(event.timestamp, wallNowMs, source);
         return;
@@ -305,7 +308,8 @@ export class AgentMonitor {
     this.clockChanged = false;
     const keys = [...this.traces.keys()].sort();
     for (const key of keys) this.checkLoop(key, this.traces.get(key)!, watermark, alerts);
-    for (const key of [...this.agents.keys()].sort()) this.judgeToolErrors(key, this.agents.get(key)!, watermark, alerts);
+    for (const key of [...this.agents.keys()].sort())
+      this.judgeToolErrors(key, this.agents.get(key)!, watermark, alerts);
 
     const closing: Array<[number, string]> = [];
     for (const key of keys) {
@@ -650,7 +654,9 @@ export class AgentMonitor {
       score: Math.min(1, worst.z / (2 * zThreshold)),
       describe: () => ({
         summary: `Agent ${agent.agent} ran away in ${trace.key_kind} ${trace.trace_key}: ${breaches
-          .map((b) => `${format(b.metric, b.value)} ${names[b.metric]} (typical ${format(b.metric, b.typical)})`)
+          .map(
+            (b) => `${format(b.metric, b.value)} ${names[b.metric]} (typical ${format(b.metric, b.typical)})`,
+          )
           .join(', ')}; tools: ${Object.keys(trace.tools).sort().join(', ') || 'none'}.`,
         evidence: {
           agent: agent.agent,
@@ -772,4 +778,3 @@ export class AgentMonitor {
     return summary;
   }
 }
-

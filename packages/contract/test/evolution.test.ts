@@ -41,7 +41,11 @@ function encodeFuture(value: object): Buffer {
 }
 
 describe('schema evolution: v1.1 → v1.2 (tool_call_arguments_hash)', () => {
-  const event = validEvent({ event_type: 'tool_call', tool_name: 'search', tool_call_arguments_hash: 'a1b2c3' });
+  const event = validEvent({
+    event_type: 'tool_call',
+    tool_name: 'search',
+    tool_call_arguments_hash: 'a1b2c3',
+  });
   const { tool_call_arguments_hash: _added, ...v1_1Event } = event;
 
   it('producers write v1.2, the current schema', () => {
