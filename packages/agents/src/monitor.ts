@@ -197,13 +197,16 @@ export class AgentMonitor {
   /** Takes one event (any type: what is not an agent step or tool call is ignored). */
   process(event: TelemetryEvent, wallNowMs: number, source?: RecordSource): void {
     this.counters.events++;
+    // Every event moves the clock (the partition's other traffic is evidence of event time too).
     if (event.event_type !== 'agent_step' && event.event_type !== 'tool_call') {
       this.counters.ignored++;
+      this.observe(event.timestamp, wallNowMs, source);
       return;
     }
     const id = event.trace_id ?? event.session_id;
     if (id === null) {
       this.counters.unkeyed++;
+      this.observe(event.timestamp, wallNowMs, source);
       return;
     }
     const kind = event.trace_id !== null ? 'trace' : 'session';

@@ -8,6 +8,7 @@ import {
   type RunningService,
 } from '@aiops/kafka';
 import { createPipelineMetrics, type Logger, type PipelineMetrics } from '@aiops/ops';
+import { agentMonitorConfigSchema, startAgentMonitor } from '@aiops/service-agent-monitor';
 import { aggregatorConfigSchema, startAggregator } from '@aiops/service-aggregator';
 import { detectorConfigSchema, startDetector } from '@aiops/service-detector';
 import {
@@ -26,7 +27,7 @@ import { uniqueId, waitFor } from './wait.js';
  * what each adds (producers, readers, drains, counters) sits on top of it.
  */
 
-export type ConsumerName = 'validator' | 'aggregator' | 'writer' | 'detector';
+export type ConsumerName = 'validator' | 'aggregator' | 'writer' | 'detector' | 'agent-monitor';
 /** The consumers plus the OTLP receiver, which produces to the raw topic (started only when asked for). */
 export type ServiceName = 'otlp-receiver' | ConsumerName;
 
@@ -37,9 +38,16 @@ export const SERVICE_ORDER: readonly ServiceName[] = [
   'aggregator',
   'writer',
   'detector',
+  'agent-monitor',
 ];
-/** What startAll() starts by default: the four consumers. */
-export const CONSUMERS: readonly ConsumerName[] = ['validator', 'aggregator', 'writer', 'detector'];
+/** What startAll() starts by default: the consumers. */
+export const CONSUMERS: readonly ConsumerName[] = [
+  'validator',
+  'aggregator',
+  'writer',
+  'detector',
+  'agent-monitor',
+];
 
 export interface PipelineTopicNames {
   readonly raw: string;
@@ -49,6 +57,8 @@ export interface PipelineTopicNames {
   readonly alerts: string;
   readonly detectorState: string;
   readonly audit: string;
+  readonly traces: string;
+  readonly agentMonitorState: string;
 }
 
 export interface PipelineHarnessOptions {
@@ -76,6 +86,8 @@ export interface PipelineHarnessOptions {
   /** The otlp-receiver's tokens file and config overrides (needed only to start it). */
   readonly otlpTokensFile?: string;
   readonly otlp?: Readonly<Record<string, unknown>>;
+  /** Agent monitor options (packages/agents config). */
+  readonly agentMonitor?: Readonly<Record<string, unknown>>;
 }
 
 export class PipelineHarness {
@@ -90,6 +102,7 @@ export class PipelineHarness {
   protected readonly logger: Logger;
   private readonly running = new Map<ServiceName, RunningService>();
   private detectorStarts = 0;
+  private agentMonitorStarts = 0;
 
   constructor(readonly options: PipelineHarnessOptions) {
     this.id = uniqueId(options.prefix ?? 'pipeline');
@@ -102,6 +115,8 @@ export class PipelineHarness {
       alerts: `${p}.alerts`,
       detectorState: `${p}.detector-state`,
       audit: `${p}.audit`,
+      traces: `${p}.traces`,
+      agentMonitorState: `${p}.agent-monitor-state`,
     };
     this.database = p;
     this.partitions = options.partitions ?? 3;
@@ -112,6 +127,7 @@ export class PipelineHarness {
       aggregator: `${p}-aggregator`,
       writer: `${p}-writer`,
       detector: `${p}-detector`,
+      'agent-monitor': `${p}-agent-monitor`,
     };
     this.logger = options.logger;
     this.metrics = options.metrics ?? createPipelineMetrics({ defaultMetrics: false });
@@ -172,6 +188,15 @@ export class PipelineHarness {
   }
 
   /** Listens on a free port (see receiver().port). */
+  agentMonitorConfig() {
+    return agentMonitorConfigSchema.parse({
+      ...this.common('agent-monitor'),
+      monitor: this.options.agentMonitor ?? {},
+      alertsFormat: this.options.alertsFormat ?? 'avro',
+      instanceId: `${this.id}-${this.agentMonitorStarts}`,
+    });
+  }
+
   otlpReceiverConfig() {
     return otlpReceiverConfigSchema.parse({
       kafka: this.kafkaConfig('otlp-receiver'),
@@ -213,12 +238,19 @@ export class PipelineHarness {
       TOPIC_ALERTS: t.alerts,
       TOPIC_DETECTOR_STATE: t.detectorState,
       TOPIC_AUDIT: t.audit,
+      TOPIC_TRACES: t.traces,
+      TOPIC_AGENT_MONITOR_STATE: t.agentMonitorState,
       TOPIC_PARTITIONS: String(this.partitions),
       VALIDATOR_GROUP_ID: this.groups.validator,
       AGGREGATOR_GROUP_ID: this.groups.aggregator,
       WRITER_GROUP_ID: this.groups.writer,
       DETECTOR_GROUP_ID: this.groups.detector,
       DETECTOR_INSTANCE_ID: `${this.id}-${instance}`,
+      AGENT_MONITOR_GROUP_ID: this.groups['agent-monitor'],
+      AGENT_MONITOR_INSTANCE_ID: `${this.id}-${instance}`,
+      ...(this.options.agentMonitor
+        ? { AGENT_MONITOR_OPTIONS: JSON.stringify(this.options.agentMonitor) }
+        : {}),
       WINDOW_SIZES_MS: this.windowSizesMs.join(','),
       MAX_OUT_OF_ORDERNESS_MS: String(this.maxOutOfOrdernessMs),
       ALLOWED_LATENESS_MS: String(this.options.allowedLatenessMs ?? 60_000),
@@ -236,6 +268,7 @@ export class PipelineHarness {
       { topic: t.windows, partitions: this.partitions },
       { topic: t.alerts, partitions: this.partitions },
       { topic: t.dlq, partitions: this.partitions },
+      { topic: t.traces, partitions: this.partitions },
     ]);
   }
 
@@ -255,6 +288,10 @@ export class PipelineHarness {
       case 'detector':
         service = await startDetector(this.detectorConfig(), this.logger, this.metrics);
         this.detectorStarts++;
+        break;
+      case 'agent-monitor':
+        service = await startAgentMonitor(this.agentMonitorConfig(), this.logger, this.metrics);
+        this.agentMonitorStarts++;
         break;
       case 'otlp-receiver':
         service = await startOtlpReceiver(this.otlpReceiverConfig(), this.logger, this.metrics);

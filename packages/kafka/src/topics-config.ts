@@ -18,6 +18,10 @@ export const pipelineTopicsSchema = z.strictObject({
   notifierState: z.string().min(1).default('aiops.notifier.state.v1'),
   /** Audit records (JSON) of services without a ClickHouse connection; the notifier stores them in audit_log. */
   audit: z.string().min(1).default('aiops.audit.v1'),
+  /** Per-trace agent summaries (JSON, key = tenant/trace); the writer stores them in `traces`. */
+  traces: z.string().min(1).default('aiops.traces.v1'),
+  /** Agent monitor changelog (compacted): one record per open trace, per agent baseline, and its clock. */
+  agentMonitorState: z.string().min(1).default('aiops.agent-monitor.state.v1'),
 });
 export type PipelineTopics = z.output<typeof pipelineTopicsSchema>;
 
@@ -35,6 +39,8 @@ export function topicsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     deliveryDlq: env.TOPIC_DELIVERY_DLQ,
     notifierState: env.TOPIC_NOTIFIER_STATE,
     audit: env.TOPIC_AUDIT,
+    traces: env.TOPIC_TRACES,
+    agentMonitorState: env.TOPIC_AGENT_MONITOR_STATE,
   };
   for (const [key, value] of Object.entries(map)) if (value) out[key] = value;
   return out;
