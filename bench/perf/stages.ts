@@ -36,6 +36,8 @@ export function runNames(prefix: string, raw: string): RunNames {
     alerts: `${prefix}.alerts`,
     detectorState: `${prefix}.detector-state`,
     audit: `${prefix}.audit`,
+    traces: `${prefix}.traces`,
+    agentMonitorState: `${prefix}.agent-monitor-state`,
     database: prefix.replace(/[^A-Za-z0-9_]/g, '_'),
   };
 }
