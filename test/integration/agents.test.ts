@@ -111,7 +111,7 @@ describe('agent monitor against the real broker and ClickHouse', () => {
     const warmup: TelemetryEvent[] = [];
     for (let t = 0; t < 3; t++) {
       const at = T0 + t * 1000;
-      warmup.push(toolCall(`warm-${t}`, 'read_file', at), toolCall(`warm-${t}`, 'apply_patch', at + 100));
+      warmup.push(toolCall(`warm-${t}`, 'read_file', at), toolCall(`warm-${t}`, 'search_code', at + 100));
       warmup.push(step(`warm-${t}`, at + 200));
     }
     const base = T0 + 30_000;
