@@ -389,7 +389,13 @@ export class SpanEmitter {
   }
 
   /** A tool call of an agent step; returns its end time. Tool failures are reported, and the agent goes on. */
-  toolCall(tool: ToolSpec, route: ModelProfile, t: number, rootSpan: string): number {
+  toolCall(
+    tool: ToolSpec,
+    route: ModelProfile,
+    t: number,
+    rootSpan: string,
+    argumentsHash: string | null = null,
+  ): number {
     const rng = this.rng;
     const spanId = rng.hex16();
     const failed = rng.next() < tool.errorRate;
@@ -406,6 +412,8 @@ export class SpanEmitter {
     );
     e.agent_name = this.template.agent?.name ?? null;
     e.tool_name = tool.name;
+    // The producer's hash of the call's arguments: a loop repeats one; other calls differ (their span id).
+    e.tool_call_arguments_hash = argumentsHash ?? spanId;
     e.duration_ms = durationMs;
     if (failed) {
       e.status = 'error';
