@@ -25,7 +25,12 @@ import type { Alert } from '@aiops/contract';
 import { mergeScenarioScores, type ScenarioScore, scoreScenarioAlerts } from '@aiops/detectors';
 import { incidentsConfigSchema, replayAlerts } from '@aiops/incidents';
 import { createSimulation, parseDuration, parseRate } from '@aiops/simulator';
+import { type AgentBenchResult, formatAgentTable, runAgentBench } from './agents.js';
 import { runOffline } from './offline.js';
+
+/** Seeds the agent detectors' defaults were tuned on; the table reports others (held out). */
+const AGENT_TUNING_SEEDS = [1, 2, 3];
+const AGENT_HELD_OUT_SEEDS = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
 
 interface Args {
   durationMs: number;
@@ -44,6 +49,9 @@ interface Args {
   startHours: (number | null)[];
   logLevel: string;
   logFile: string;
+  /** Seeds of the agent scenarios (offline, through the agent monitor's core). */
+  agentSeeds: number[];
+  agentsOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -63,6 +71,8 @@ function parseArgs(argv: string[]): Args {
     startHours: [8],
     logLevel: 'warn',
     logFile: 'bench/results/scenarios-services.log',
+    agentSeeds: AGENT_HELD_OUT_SEEDS,
+    agentsOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -83,6 +93,8 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--json') args.json = value();
     else if (a === '--no-json') args.json = null;
     else if (a === '--offline') args.offline = true;
+    else if (a === '--agent-seeds') args.agentSeeds = value().split(',').map(Number);
+    else if (a === '--agents-only') args.agentsOnly = true;
     else if (a === '--quiet') args.quiet = true;
     else if (a === '--keep') args.keep = true;
     else if (a === '--log-level') args.logLevel = value();
@@ -142,6 +154,32 @@ async function main(): Promise<void> {
     process.stdout.write(`${line}\n`);
   };
   const runs: RunRecord[] = [];
+  // Agent scenarios: per-trace detectors, scored through the agent monitor's functional core.
+  const agentStart = () => simulationStart(args.durationMs, args.startHours[0] ?? 8, Date.now());
+  const agents: AgentBenchResult = runAgentBench({
+    seeds: args.agentSeeds,
+    startMs: agentStart,
+    durationMs: args.durationMs,
+    eventsPerMinute: args.eventsPerMinute,
+  });
+  const tuned = args.agentSeeds.filter((s) => AGENT_TUNING_SEEDS.includes(s));
+  say(
+    `agent scenarios (offline, agent monitor core): seeds ${args.agentSeeds.join(',')} ` +
+      `(${tuned.length === 0 ? `held out; tuned on ${AGENT_TUNING_SEEDS.join(',')}` : `includes tuning seeds ${tuned.join(',')}`}), ` +
+      `${agents.events} events, ${(agents.wallMs / 1000).toFixed(1)} s`,
+  );
+  for (const line of formatAgentTable(agents)) say(line);
+  say('');
+  if (args.agentsOnly) {
+    if (args.json !== null) {
+      mkdirSync(dirname(args.json), { recursive: true });
+      writeFileSync(
+        args.json,
+        `${JSON.stringify({ generatedAt: new Date().toISOString(), agentSeeds: args.agentSeeds, agentTuningSeeds: AGENT_TUNING_SEEDS, agents }, null, 2)}\n`,
+      );
+    }
+    return;
+  }
   let logs: WriteStream | null = null;
   if (!args.offline) {
     mkdirSync(dirname(args.logFile), { recursive: true });
@@ -244,6 +282,9 @@ async function main(): Promise<void> {
       windowMs: args.windowMs,
       rules: args.rulesPath ?? 'defaults',
       targets: SCENARIO_TARGETS,
+      agentSeeds: args.agentSeeds,
+      agentTuningSeeds: AGENT_TUNING_SEEDS,
+      agents,
       met: check.met,
       misses: check.misses,
       runs: runs.map((r) => ({

@@ -33,9 +33,9 @@ export const agentMonitorOptionsSchema = z.strictObject({
       /** Traces of an agent learned before its baseline judges (per agent). */
       warmupTraces: count.default(30),
       /** Robust z of log(1 + value) above the agent's learned level that counts as runaway. */
-      z: z.number().positive().default(6),
+      z: z.number().positive().default(3.5),
       /** …and the value must also be at least this many times the agent's typical value. */
-      minRatio: z.number().min(1).default(3),
+      minRatio: z.number().min(1).default(2.5),
       /** Half-life of the per-agent baseline, in traces. */
       halfLifeTraces: count.default(200),
     })

@@ -114,7 +114,7 @@ const round = (x: number, digits = 2): string => String(Number(x.toFixed(digits)
  * Agent and tool behaviour per trace, in event time: the processor behind services/agent-monitor.
  *
  * Keyed by trace id (session id when an event has none), per tenant, over `agent_step` and `tool_call`
- * events. A trace is a session window: it closes when the watermark (the windowing package's
+ * events, and the LLM calls that name an agent (they add cost and time to its trace, not steps). A trace is a session window: it closes when the watermark (the windowing package's
  * bounded-out-of-orderness WatermarkTracker) passes its last event time + `traceGapMs`; its summary goes
  * out then (revision 0). Late events within `allowedLatenessMs` (windowing's `classify`) update it and
  * re-emit it with revision + 1; a trace is evicted when the watermark passes close + allowed lateness.
@@ -198,7 +198,10 @@ export class AgentMonitor {
   process(event: TelemetryEvent, wallNowMs: number, source?: RecordSource): void {
     this.counters.events++;
     // Every event moves the clock (the partition's other traffic is evidence of event time too).
-    if (event.event_type !== 'agent_step' && event.event_type !== 'tool_call') {
+    const type = event.event_type;
+    // An agent's own LLM calls belong to its trace (cost, timing), though they are neither steps nor tools.
+    const agentCall = type === 'llm_call' && event.agent_name !== null;
+    if (type !== 'agent_step' && type !== 'tool_call' && !agentCall) {
       this.counters.ignored++;
       this.observe(event.timestamp, wallNowMs, source);
       return;
@@ -263,9 +266,9 @@ export class AgentMonitor {
     const failed = event.status === 'error';
     if (failed) trace.errors++;
     trace.cost_usd += event.cost_usd ?? 0;
-    if (event.event_type === 'agent_step') {
+    if (type === 'agent_step') {
       trace.steps += Math.max(1, numberAttribute(event, 'steps') ?? 1);
-    } else {
+    } else if (type === 'tool_call') {
       const tool = event.tool_name ?? 'unknown';
       trace.tool_calls++;
       if (failed) trace.tool_errors++;
@@ -321,6 +324,8 @@ export class AgentMonitor {
       if (!trace.closed && end <= watermark) closing.push([end, key]);
       else if (trace.closed && trace.pending_late) {
         trace.pending_late = false;
+        // A trace that went on after its gap is judged again on its totals (the baseline learned it once).
+        this.rejudgeRunaway(key, trace, alerts);
         summaries.push(this.summaryOf(trace));
         this.dirty.add(key);
       }
@@ -616,23 +621,42 @@ export class AgentMonitor {
     return trace[metric];
   }
 
-  private judgeRunaway(key: string, trace: TraceState, agent: AgentState, alerts: Alert[]): void {
+  private rejudgeRunaway(key: string, trace: TraceState, alerts: Alert[]): void {
+    if (trace.runaway || trace.agent === null) return;
+    const agent = this.agents.get(
+      agentStateKey(trace.tenant_id, trace.application, trace.environment, trace.agent),
+    );
+    if (agent === undefined) return;
+    this.dirty.add(key);
+    this.judgeRunaway(key, trace, agent, alerts, false);
+  }
+
+  private judgeRunaway(
+    key: string,
+    trace: TraceState,
+    agent: AgentState,
+    alerts: Alert[],
+    learn = true,
+  ): void {
     const { warmupTraces, z: zThreshold, minRatio } = this.options.runaway;
     const p = this.levelParams;
     const breaches: Array<{ metric: RunawayMetric; value: number; typical: number; z: number }> = [];
     for (const metric of RUNAWAY_METRICS) {
       const value = this.metricOf(trace, metric);
-      const x = Math.log1p(value);
       const baseline = agent.baselines[metric];
-      if (agent.traces >= warmupTraces && baseline.n > 0) {
-        const z = levelZ(baseline, p, trace.ended_at, x);
-        const typical = Math.expm1(levelExpected(baseline, p, trace.ended_at));
-        if (z >= zThreshold && value >= minRatio * Math.max(typical, metric === 'cost_usd' ? 1e-4 : 1))
-          breaches.push({ metric, value, typical, z });
-      }
-      levelLearn(baseline, p, trace.ended_at, x);
+      if (agent.traces < warmupTraces || baseline.n === 0) continue;
+      const z = levelZ(baseline, p, trace.ended_at, Math.log1p(value));
+      const typical = Math.expm1(levelExpected(baseline, p, trace.ended_at));
+      if (z >= zThreshold && value >= minRatio * Math.max(typical, metric === 'cost_usd' ? 1e-4 : 1))
+        breaches.push({ metric, value, typical, z });
     }
-    if (breaches.length === 0) return;
+    // A runaway trace teaches the baseline nothing (a burst of them must not become the agent's normal).
+    if (breaches.length === 0) {
+      if (!learn) return;
+      for (const metric of RUNAWAY_METRICS)
+        levelLearn(agent.baselines[metric], p, trace.ended_at, Math.log1p(this.metricOf(trace, metric)));
+      return;
+    }
     trace.runaway = true;
     const format = (metric: RunawayMetric, v: number) =>
       metric === 'duration_ms' ? formatDuration(v) : metric === 'cost_usd' ? `$${round(v, 4)}` : round(v, 1);
