@@ -12,36 +12,24 @@ const LATENESS_MS = 10_000;
 const T0 = Math.floor((Date.now() - 3_600_000) / 1000) * 1000;
 
 let ids = 0;
-function toolCall(trace: string, tool: string, at: number, agent = 'coder'): TelemetryEvent {
+/** An event of the agent `coder` of acme/code-agent in `trace`: a tool call of `tool`, or (null) an agent step. */
+function agentEvent(trace: string, tool: string | null, at: number): TelemetryEvent {
   return telemetryEvent({
     event_id: `agents-it-${ids++}`,
-    event_type: 'tool_call',
-    operation: 'execute_tool',
-    application: 'code-agent',
-    provider: 'anthropic',
-    model: 'claude-sonnet-4',
-    timestamp: at,
-    trace_id: trace,
-    agent_name: agent,
-    tool_name: tool,
-    duration_ms: 20,
-  });
-}
-
-function step(trace: string, at: number): TelemetryEvent {
-  return telemetryEvent({
-    event_id: `agents-it-${ids++}`,
-    event_type: 'agent_step',
-    operation: 'invoke_agent',
+    event_type: tool === null ? 'agent_step' : 'tool_call',
+    operation: tool === null ? 'invoke_agent' : 'execute_tool',
     application: 'code-agent',
     provider: 'anthropic',
     model: 'claude-sonnet-4',
     timestamp: at,
     trace_id: trace,
     agent_name: 'coder',
-    duration_ms: 500,
+    tool_name: tool,
+    duration_ms: tool === null ? 500 : 20,
   });
 }
+const toolCall = (trace: string, tool: string, at: number) => agentEvent(trace, tool, at);
+const step = (trace: string, at: number) => agentEvent(trace, null, at);
 
 /** As the validator writes them: Avro, keyed by series. */
 const asMessages = (events: TelemetryEvent[]): Message[] =>

@@ -24,7 +24,7 @@ export { createStreamRunner } from './runner.js';
 export type { RunningService } from './service.js';
 export { composeService, runUntilSignalled } from './service.js';
 export type { TopicSpec } from './topics.js';
-export { ensureTopics, topicPartitionCounts } from './topics.js';
+export { ensureTopics, stateTopic, topicPartitionCounts } from './topics.js';
 export type { PipelineTopics } from './topics-config.js';
 export { pipelineTopicsSchema, topicsFromEnv } from './topics-config.js';
 export type {
@@ -34,7 +34,11 @@ export type {
   TransactionQueueOptions,
   TransactionWork,
 } from './transactions.js';
-export { createTransactionQueue, mergeTransactionWork } from './transactions.js';
+export {
+  connectTransactionalProducer,
+  createTransactionQueue,
+  mergeTransactionWork,
+} from './transactions.js';
 export type { WatermarkMarker } from './watermark-marker.js';
 export {
   headerText,

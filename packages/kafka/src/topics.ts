@@ -8,6 +8,15 @@ export interface TopicSpec {
   config?: Record<string, string>;
 }
 
+/** A state topic (checkpoints, changelogs): one compacted partition that takes records of up to 16 MiB. */
+export function stateTopic(topic: string): TopicSpec {
+  return {
+    topic,
+    partitions: 1,
+    config: { 'cleanup.policy': 'compact', 'max.message.bytes': String(16 * 1024 * 1024) },
+  };
+}
+
 /** Creates the topics that are missing; leaves existing ones as they are. Idempotent. */
 export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<string[]> {
   const admin = kafka.admin();

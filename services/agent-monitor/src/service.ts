@@ -5,6 +5,7 @@ import {
   type BatchHandler,
   type BatchOutcome,
   composeService,
+  connectTransactionalProducer,
   createKafka,
   createStreamRunner,
   createTransactionQueue,
@@ -12,6 +13,7 @@ import {
   ensureTopics,
   headerText,
   type RunningService,
+  stateTopic,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import type { Message } from 'kafkajs';
@@ -43,19 +45,9 @@ export async function startAgentMonitor(
     { topic: topics.alerts, partitions: config.partitions },
     { topic: topics.traces, partitions: config.partitions },
     { topic: topics.dlq, partitions: config.partitions },
-    {
-      topic: topics.agentMonitorState,
-      partitions: 1,
-      config: { 'cleanup.policy': 'compact', 'max.message.bytes': String(16 * 1024 * 1024) },
-    },
+    stateTopic(topics.agentMonitorState),
   ]);
-  const producer = kafka.producer({
-    transactionalId: `${config.groupId}-${config.instanceId}`,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
+  const producer = await connectTransactionalProducer(kafka, `${config.groupId}-${config.instanceId}`);
   const transactions = createTransactionQueue(producer);
   const monitor = new AgentMonitor(config.monitor);
   let tooLateCounted = 0;
