@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { parseServiceNames } from '../src/commands/run.js';
 
 describe('aiops run: service names', () => {
-  it('`all` is the four consumers when neither the OTLP tokens file nor the notifier routing is configured', () => {
-    expect(parseServiceNames(['all'], {})).toEqual(['validator', 'aggregator', 'detector', 'writer']);
+  it('`all` is the consumers when neither the OTLP tokens file nor the notifier routing is configured', () => {
+    expect(parseServiceNames(['all'], {})).toEqual([
+      'validator',
+      'aggregator',
+      'detector',
+      'agent-monitor',
+      'writer',
+    ]);
   });
 
   it('`all` includes the OTLP receiver once OTLP_TOKENS_FILE is set', () => {
