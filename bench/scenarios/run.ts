@@ -12,6 +12,7 @@
  */
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isAgentDetector } from '@aiops/agents';
 import {
   checkTargets,
   formatIncidentTable,
@@ -27,6 +28,10 @@ import { incidentsConfigSchema, replayAlerts } from '@aiops/incidents';
 import { createSimulation, parseDuration, parseRate } from '@aiops/simulator';
 import { type AgentBenchResult, formatAgentTable, runAgentBench } from './agents.js';
 import { runOffline } from './offline.js';
+
+/** The detector's alerts: the agent monitor's (scored per trace, below) are no window-level verdicts. */
+const windowAlerts = (alerts: readonly Alert[]): Alert[] =>
+  alerts.filter((a) => !isAgentDetector(a.detector));
 
 /** Seeds the agent detectors' defaults were tuned on; the table reports others (held out). */
 const AGENT_TUNING_SEEDS = [1, 2, 3];
@@ -200,7 +205,7 @@ async function main(): Promise<void> {
     const labels = scenarioLabels(simulation, prefix);
     if (args.offline) {
       const result = runOffline(simulation, { windowMs: args.windowMs, rules: args.rules });
-      const score = scoreScenarioAlerts(labels, result.alerts, {
+      const score = scoreScenarioAlerts(labels, windowAlerts(result.alerts), {
         windowMs: args.windowMs,
         kinds: SCENARIO_KINDS_ORDER,
       });
@@ -231,7 +236,7 @@ async function main(): Promise<void> {
         rules: args.rules,
         onProgress: args.quiet ? undefined : (line) => say(`  ${line}`),
       });
-      const score = scoreScenarioAlerts(labels, result.alerts, {
+      const score = scoreScenarioAlerts(labels, windowAlerts(result.alerts), {
         windowMs: args.windowMs,
         kinds: SCENARIO_KINDS_ORDER,
       });

@@ -75,3 +75,10 @@ export const AGENT_DETECTORS = {
   unseenTool: 'agent_unseen_tool',
   toolErrors: 'agent_tool_errors',
 } as const;
+
+const AGENT_DETECTOR_IDS: ReadonlySet<string> = new Set(Object.values(AGENT_DETECTORS));
+
+/** Whether an alert comes from the agent monitor (judged per trace, not per series window). */
+export function isAgentDetector(detector: string): boolean {
+  return AGENT_DETECTOR_IDS.has(detector);
+}

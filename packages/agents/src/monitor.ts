@@ -67,6 +67,8 @@ export interface MonitorCounters {
   tooLate: number;
   /** Events applied to a trace already closed (its summary re-emitted with a higher revision). */
   lateApplied: number;
+  /** Events whose id the trace had already (a redelivery): dropped. */
+  duplicates: number;
 }
 
 export interface MonitorStats {
@@ -146,7 +148,14 @@ export class AgentMonitor {
   private readonly levelParams: LevelParams;
   private readonly rateParams: RateParams;
   private readonly agentLifecycle: LifecycleOptions;
-  readonly counters: MonitorCounters = { events: 0, ignored: 0, unkeyed: 0, tooLate: 0, lateApplied: 0 };
+  readonly counters: MonitorCounters = {
+    events: 0,
+    ignored: 0,
+    unkeyed: 0,
+    tooLate: 0,
+    lateApplied: 0,
+    duplicates: 0,
+  };
 
   constructor(private readonly options: AgentMonitorOptions) {
     this.tracker = new WatermarkTracker({
@@ -249,14 +258,20 @@ export class AgentMonitor {
         runaway: false,
         closed: false,
         revision: 0,
+        event_ids: [],
         pending_late: false,
         alerts: [],
       };
       this.traces.set(key, trace);
+    } else if (trace.event_ids.includes(event.event_id)) {
+      this.counters.duplicates++;
+      this.observe(event.timestamp, wallNowMs, source);
+      return;
     } else if (trace.closed) {
       trace.pending_late = true;
       this.counters.lateApplied++;
     }
+    trace.event_ids.push(event.event_id);
     if (start < trace.started_at) trace.started_at = start;
     if (event.timestamp > trace.ended_at) trace.ended_at = event.timestamp;
     if (event.timestamp > trace.last_event_ms) trace.last_event_ms = event.timestamp;

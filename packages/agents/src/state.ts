@@ -40,6 +40,8 @@ export interface TraceState {
   closed: boolean;
   /** Revision of the next summary (0 until the first is out). */
   revision: number;
+  /** Ids of the trace's events, to drop a duplicate (the events topic is at least once). */
+  event_ids: string[];
   /** Late events arrived since the last summary of a closed trace. */
   pending_late: boolean;
   alerts: TrackedAlert[];

@@ -192,6 +192,17 @@ describe('session windows in event time', () => {
     expect(run.summaries.filter((s) => s.trace_key === 'tr-4')).toHaveLength(2);
   });
 
+  it('drops a redelivered event (same event id) instead of counting the call twice', () => {
+    const m = monitor();
+    const calls = [0, 1].map((i) =>
+      toolCall('tr-dup', 'web_search', T0 + i * 100, { tool_call_arguments_hash: 'h' }),
+    );
+    const run = feed(m, [...calls, calls[1]!, calls[0]!, flush(T0 + 200_000)]);
+    expect(m.counters.duplicates).toBe(2);
+    expect(run.alerts.filter((a) => a.detector === AGENT_DETECTORS.toolLoop)).toEqual([]);
+    expect(run.summaries.find((s) => s.trace_key === 'tr-dup')?.tool_calls).toBe(2);
+  });
+
   it('keys by session id when there is no trace id', () => {
     const m = monitor();
     const run = feed(m, [

@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAgentDetector } from '@aiops/agents';
 import type { Alert } from '@aiops/contract';
 import { errorMessage } from '@aiops/core';
 import { scoreScenarioAlerts } from '@aiops/detectors';
@@ -111,7 +112,7 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
   let people: DemoNotifier | undefined;
   try {
     say(
-      `starting validator, aggregator, writer and detector (topics ${pipeline.id}.*, database ${pipeline.database}; ` +
+      `starting validator, aggregator, writer, detector and agent monitor (topics ${pipeline.id}.*, database ${pipeline.database}; ` +
         `service logs at ${flags.logLevel} level in ${logFile})`,
     );
     await pipeline.start();
@@ -188,7 +189,9 @@ async function report(
   say(
     `ClickHouse ${pipeline.database}: ${tables.events ?? 0} events, ${tables.window_aggregates ?? 0} window aggregates, ${tables.alerts ?? 0} alerts`,
   );
-  const score = scoreScenarioAlerts(scenarioLabels(simulation), pipeline.alerts, {
+  // The window-level incidents are scored on the detector's alerts; the agent monitor's are listed below.
+  const windowAlerts = pipeline.alerts.filter((a) => !isAgentDetector(a.detector));
+  const score = scoreScenarioAlerts(scenarioLabels(simulation), windowAlerts, {
     windowMs: pipeline.windowMs,
     kinds: SCENARIO_KINDS_ORDER,
   });
