@@ -246,6 +246,7 @@ export class AgentMonitor {
         agent: null,
         started_at: start,
         ended_at: event.timestamp,
+        opened_at: null,
         last_event_ms: event.timestamp,
         steps: 0,
         tool_calls: 0,
@@ -793,6 +794,7 @@ export class AgentMonitor {
   private summaryOf(trace: TraceState): TraceSummary {
     const tools: Record<string, number> = {};
     for (const name of Object.keys(trace.tools).sort()) tools[name] = trace.tools[name]!.calls;
+    trace.opened_at ??= Math.max(0, trace.started_at);
     const summary: TraceSummary = {
       tenant_id: trace.tenant_id,
       application: trace.application,
@@ -803,6 +805,7 @@ export class AgentMonitor {
       agent_name: trace.agent,
       started_at: Math.max(0, trace.started_at),
       ended_at: trace.ended_at,
+      opened_at: trace.opened_at,
       duration_ms: Math.max(0, trace.ended_at - trace.started_at),
       steps: trace.steps,
       tool_calls: trace.tool_calls,

@@ -25,6 +25,8 @@ export interface TraceState {
   /** Earliest operation start (timestamp − duration) and latest operation end. */
   started_at: number;
   ended_at: number;
+  /** started_at when its first summary went out (null before): fixed, the key of its `traces` row. */
+  opened_at: number | null;
   /** Highest event time: the gap that closes the trace runs from it. */
   last_event_ms: number;
   steps: number;

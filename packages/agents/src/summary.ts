@@ -17,6 +17,8 @@ export const traceSummarySchema = z.strictObject({
   /** Event time of the first operation's start and of the last operation's end, epoch ms. */
   started_at: z.number().int().nonnegative(),
   ended_at: z.number().int().nonnegative(),
+  /** started_at of the first summary (revision 0), the same in every revision: the row's key. */
+  opened_at: z.number().int().nonnegative(),
   duration_ms: z.number().int().nonnegative(),
   steps: z.number().int().nonnegative(),
   tool_calls: z.number().int().nonnegative(),
@@ -57,6 +59,7 @@ export function traceSummaryToRow(summary: TraceSummary): Record<string, unknown
     agent_name: summary.agent_name,
     started_at: Math.floor(summary.started_at / 1000),
     started_at_ms: summary.started_at,
+    opened_at_ms: summary.opened_at,
     ended_at: Math.floor(summary.ended_at / 1000),
     duration_ms: summary.duration_ms,
     steps: summary.steps,

@@ -164,6 +164,7 @@ describe('session windows in event time', () => {
         agent_name: 'coder',
         started_at: T0 - 1000,
         ended_at: T0 + 200,
+        opened_at: T0 - 1000,
         duration_ms: 1200,
         steps: 3,
         tool_calls: 2,
@@ -178,13 +179,15 @@ describe('session windows in event time', () => {
         revision: 0,
       },
     ]);
-    // Late, within the allowed lateness: the trace is revised.
-    feed(m, [toolCall('tr-4', 'read_file', T0 + 300)], 1, run);
+    // Late, within the allowed lateness: the trace is revised; its row key (opened_at) stays.
+    feed(m, [toolCall('tr-4', 'read_file', T0 + 300, { duration_ms: 5000 })], 1, run);
     expect(
-      run.summaries.filter((s) => s.trace_key === 'tr-4').map((s) => [s.revision, s.tool_calls]),
+      run.summaries
+        .filter((s) => s.trace_key === 'tr-4')
+        .map((s) => [s.revision, s.tool_calls, s.started_at, s.opened_at]),
     ).toEqual([
-      [0, 2],
-      [1, 3],
+      [0, 2, T0 - 1000, T0 - 1000],
+      [1, 3, T0 - 4700, T0 - 1000],
     ]);
     // After the allowed lateness the trace is gone and an event for it is too late.
     feed(m, [flush(T0 + 60_000), toolCall('tr-4', 'read_file', T0 + 400)], 1, run);
