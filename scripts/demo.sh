@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run demo`: install if needed, build, bring the local stack up, create the ClickHouse schema, then
 # `aiops demo`: the five services in one process on their own topics and database, fed a seeded simulation
-# (4 h of event time ending now, five labelled incidents) in about 90 s; the notifier groups the alerts into
+# (4 h of event time ending now, five labelled incidents plus two agent incidents: a tool loop and an unseen tool, flagged per trace by the agent monitor) in about 90 s; the notifier groups the alerts into
 # incidents and tells a webhook the demo serves, which prints one line per incident as it opens and resolves
 # (raw alerts: `aiops alerts tail`); at the end, alerts in vs incidents out, the incident table and each
 # labelled incident's detection and resolution times. Exits 0 after the bounded run

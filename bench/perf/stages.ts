@@ -38,6 +38,8 @@ export function runNames(prefix: string, raw: string): RunNames {
     audit: `${prefix}.audit`,
     review: `${prefix}.review`,
     reviewResolutions: `${prefix}.review-resolutions`,
+    traces: `${prefix}.traces`,
+    agentMonitorState: `${prefix}.agent-monitor-state`,
     database: prefix.replace(/[^A-Za-z0-9_]/g, '_'),
   };
 }

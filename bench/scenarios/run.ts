@@ -17,6 +17,7 @@
  */
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isAgentDetector } from '@aiops/agents';
 import {
   checkTargets,
   formatIncidentTable,
@@ -37,7 +38,16 @@ import {
   type ScenarioKind,
   type ScenarioSpec,
 } from '@aiops/simulator';
+import { type AgentBenchResult, formatAgentTable, runAgentBench } from './agents.js';
 import { runOffline } from './offline.js';
+
+/** The detector's alerts: the agent monitor's (scored per trace, below) are no window-level verdicts. */
+const windowAlerts = (alerts: readonly Alert[]): Alert[] =>
+  alerts.filter((a) => !isAgentDetector(a.detector));
+
+/** Seeds the agent detectors' defaults were tuned on; the table reports others (held out). */
+const AGENT_TUNING_SEEDS = [1, 2, 3];
+const AGENT_HELD_OUT_SEEDS = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
 
 interface Args {
   durationMs: number;
@@ -57,6 +67,9 @@ interface Args {
   logLevel: string;
   logFile: string;
   driftRamps: boolean;
+  /** Seeds of the agent scenarios (offline, through the agent monitor's core). */
+  agentSeeds: number[];
+  agentsOnly: boolean;
 }
 
 const MINUTE_MS = 60_000;
@@ -84,6 +97,8 @@ function parseArgs(argv: string[]): Args {
     logLevel: 'warn',
     logFile: 'bench/results/scenarios-services.log',
     driftRamps: true,
+    agentSeeds: AGENT_HELD_OUT_SEEDS,
+    agentsOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -104,6 +119,8 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--json') args.json = value();
     else if (a === '--no-json') args.json = null;
     else if (a === '--offline') args.offline = true;
+    else if (a === '--agent-seeds') args.agentSeeds = value().split(',').map(Number);
+    else if (a === '--agents-only') args.agentsOnly = true;
     else if (a === '--quiet') args.quiet = true;
     else if (a === '--keep') args.keep = true;
     else if (a === '--no-drift-ramps') args.driftRamps = false;
@@ -164,6 +181,32 @@ async function main(): Promise<void> {
     process.stdout.write(`${line}\n`);
   };
   const runs: RunRecord[] = [];
+  // Agent scenarios: per-trace detectors, scored through the agent monitor's functional core.
+  const agentStart = () => simulationStart(args.durationMs, args.startHours[0] ?? 8, Date.now());
+  const agents: AgentBenchResult = runAgentBench({
+    seeds: args.agentSeeds,
+    startMs: agentStart,
+    durationMs: args.durationMs,
+    eventsPerMinute: args.eventsPerMinute,
+  });
+  const tuned = args.agentSeeds.filter((s) => AGENT_TUNING_SEEDS.includes(s));
+  say(
+    `agent scenarios (offline, agent monitor core): seeds ${args.agentSeeds.join(',')} ` +
+      `(${tuned.length === 0 ? `held out; tuned on ${AGENT_TUNING_SEEDS.join(',')}` : `includes tuning seeds ${tuned.join(',')}`}), ` +
+      `${agents.events} events, ${(agents.wallMs / 1000).toFixed(1)} s`,
+  );
+  for (const line of formatAgentTable(agents)) say(line);
+  say('');
+  if (args.agentsOnly) {
+    if (args.json !== null) {
+      mkdirSync(dirname(args.json), { recursive: true });
+      writeFileSync(
+        args.json,
+        `${JSON.stringify({ generatedAt: new Date().toISOString(), agentSeeds: args.agentSeeds, agentTuningSeeds: AGENT_TUNING_SEEDS, agents }, null, 2)}\n`,
+      );
+    }
+    return;
+  }
   let logs: WriteStream | null = null;
   if (!args.offline) {
     mkdirSync(dirname(args.logFile), { recursive: true });
@@ -189,7 +232,7 @@ async function main(): Promise<void> {
     const labels = scenarioLabels(simulation, prefix);
     if (args.offline) {
       const result = runOffline(simulation, { windowMs: args.windowMs, rules: args.rules });
-      const score = scoreScenarioAlerts(labels, result.alerts, {
+      const score = scoreScenarioAlerts(labels, windowAlerts(result.alerts), {
         windowMs: args.windowMs,
         kinds: SCENARIO_KINDS_ORDER,
       });
@@ -220,7 +263,7 @@ async function main(): Promise<void> {
         rules: args.rules,
         onProgress: args.quiet ? undefined : (line) => say(`  ${line}`),
       });
-      const score = scoreScenarioAlerts(labels, result.alerts, {
+      const score = scoreScenarioAlerts(labels, windowAlerts(result.alerts), {
         windowMs: args.windowMs,
         kinds: SCENARIO_KINDS_ORDER,
       });
@@ -272,6 +315,9 @@ async function main(): Promise<void> {
       windowMs: args.windowMs,
       rules: args.rulesPath ?? 'defaults',
       targets: SCENARIO_TARGETS,
+      agentSeeds: args.agentSeeds,
+      agentTuningSeeds: AGENT_TUNING_SEEDS,
+      agents,
       met: check.met,
       misses: check.misses,
       runs: runs.map((r) => ({

@@ -62,6 +62,8 @@ describe('migrations on the real server', () => {
       'incidents',
       'notifications',
       'audit_log',
+      'events_tool_call_arguments_hash',
+      'traces',
       'review_items',
     ])
       expect(outcomes[name]).toBe('applied');
@@ -76,6 +78,7 @@ describe('migrations on the real server', () => {
       'notifications',
       'review_items',
       'schema_migrations',
+      'traces',
       'window_aggregates',
     ]);
     if (version.startsWith('18.')) {

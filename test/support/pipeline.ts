@@ -16,6 +16,8 @@ export interface TestPipelineOptions {
   /** otlp-receiver: tenant id → bearer token (default acme → "acme-token"), and config overrides. */
   otlpTenants?: Record<string, TestTenant>;
   otlp?: Record<string, unknown>;
+  /** Agent monitor options (packages/agents config). */
+  agentMonitor?: Record<string, unknown>;
 }
 
 /** The shared pipeline harness on the test stack's endpoints (own topics, groups and database). */

@@ -1,5 +1,6 @@
 import type { RunningService } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
+import { agentMonitorConfigFromEnv, startAgentMonitor } from '@aiops/service-agent-monitor';
 import { aggregatorConfigFromEnv, startAggregator } from '@aiops/service-aggregator';
 import { detectorConfigFromEnv, startDetector } from '@aiops/service-detector';
 import { notifierConfigFromEnv, startNotifier } from '@aiops/service-notifier';
@@ -23,6 +24,7 @@ export const SERVICES = {
   validator: define({ configFromEnv: validatorConfigFromEnv, start: startValidator }),
   aggregator: define({ configFromEnv: aggregatorConfigFromEnv, start: startAggregator }),
   detector: define({ configFromEnv: detectorConfigFromEnv, start: startDetector }),
+  'agent-monitor': define({ configFromEnv: agentMonitorConfigFromEnv, start: startAgentMonitor }),
   writer: define({ configFromEnv: writerConfigFromEnv, start: startWriter }),
   notifier: define({ configFromEnv: notifierConfigFromEnv, start: startNotifier }),
   reviewer: define({ configFromEnv: reviewerConfigFromEnv, start: startReviewer }),

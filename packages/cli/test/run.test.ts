@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseServiceNames } from '../src/commands/run.js';
 
 describe('aiops run: service names', () => {
-  it('`all` is the five consumers when neither the OTLP tokens file nor the notifier routing is configured', () => {
+  it('`all` is the consumers when neither the OTLP tokens file nor the notifier routing is configured', () => {
     expect(parseServiceNames(['all'], {})).toEqual([
       'validator',
       'aggregator',
       'detector',
+      'agent-monitor',
       'writer',
       'reviewer',
     ]);

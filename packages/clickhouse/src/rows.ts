@@ -59,6 +59,7 @@ export function eventToRow(event: TelemetryEvent, ingestedAtMs: number): Record<
     cache_read_input_tokens: event.cache_read_input_tokens,
     reasoning_output_tokens: event.reasoning_output_tokens,
     cache_creation_input_tokens: event.cache_creation_input_tokens,
+    tool_call_arguments_hash: event.tool_call_arguments_hash,
     cost_usd: event.cost_usd,
     cost_source: event.cost_source,
     'scores.name': scoreNames,

@@ -76,6 +76,8 @@ describe('migrations on chDB', () => {
       'incidents',
       'notifications',
       'audit_log',
+      'events_tool_call_arguments_hash',
+      'traces',
       'review_items',
     ]) {
       expect(byName[name]?.outcome, name).toBe('applied');
@@ -93,6 +95,7 @@ describe('migrations on chDB', () => {
     expect(types.response_model).toBe('LowCardinality(Nullable(String))');
     expect(types['scores.name']).toBe('Array(String)');
     expect(types.cache_creation_input_tokens).toBe('Nullable(UInt64)');
+    expect(types.tool_call_arguments_hash).toBe('Nullable(String)');
     const ddl = (
       await executor.queryRows<{ s: string }>(
         `SELECT create_table_query AS s FROM system.tables WHERE database = '${database}' AND name = 'events'`,
@@ -105,7 +108,7 @@ describe('migrations on chDB', () => {
   it('is idempotent: a second run applies nothing and keeps the records', async () => {
     const again = await migrate(executor, { dir: MIGRATIONS, database });
     expect(again.migrations.filter((m) => m.outcome === 'applied')).toEqual([]);
-    expect(again.migrations.filter((m) => m.outcome === 'already-applied')).toHaveLength(12);
+    expect(again.migrations.filter((m) => m.outcome === 'already-applied')).toHaveLength(14);
     const recorded = await executor.queryRows<{ version: number; status: string }>(
       `SELECT version, argMax(status, recorded_at_ms) AS status FROM ${database}.schema_migrations GROUP BY version ORDER BY version`,
     );
@@ -119,6 +122,8 @@ describe('migrations on chDB', () => {
       'applied',
       'skipped',
       'skipped',
+      'applied',
+      'applied',
       'applied',
       'applied',
       'applied',

@@ -101,6 +101,7 @@ export const EVENT_FIELDS = [
   'cache_read_input_tokens',
   'reasoning_output_tokens',
   'cache_creation_input_tokens',
+  'tool_call_arguments_hash',
   'cost_usd',
   'cost_source',
   'scores',

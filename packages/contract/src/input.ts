@@ -44,6 +44,8 @@ export interface TelemetryEventInput {
   cache_read_input_tokens?: number | null;
   reasoning_output_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  /** A hash of the tool call's arguments, computed by the producer (never the arguments). */
+  tool_call_arguments_hash?: string | null;
   cost_usd?: number | null;
   scores?: Record<string, number> | null;
   feedback?: -1 | 1 | null;

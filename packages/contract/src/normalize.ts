@@ -138,6 +138,7 @@ export function completeEvent(d: ValidatedEventInput): TelemetryEvent {
     cache_read_input_tokens: d.cache_read_input_tokens ?? null,
     reasoning_output_tokens: d.reasoning_output_tokens ?? null,
     cache_creation_input_tokens: d.cache_creation_input_tokens ?? null,
+    tool_call_arguments_hash: emptyToNull(d.tool_call_arguments_hash),
     cost_usd: d.cost_usd ?? null,
     cost_source: null,
     scores: d.scores ?? {},

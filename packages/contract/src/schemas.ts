@@ -231,6 +231,11 @@ function buildEventSchema(limits: ContractLimits) {
     cache_read_input_tokens: tokens,
     reasoning_output_tokens: tokens,
     cache_creation_input_tokens: tokens,
+    /**
+     * Fingerprint of a tool call's arguments (the producer hashes them; the pipeline never sees arguments):
+     * the same (tool, hash) repeated in one trace is a tool-call loop. Since schema v1.2.
+     */
+    tool_call_arguments_hash: optionalId,
     cost_usd: costUsd(limits).nullable(),
     /** Set by the validator; producers leave it null. */
     cost_source: z.enum(COST_SOURCES).nullable(),
@@ -281,6 +286,11 @@ function buildInputSchema(limits: ContractLimits) {
     cache_read_input_tokens: tokens,
     reasoning_output_tokens: tokens,
     cache_creation_input_tokens: tokens,
+    /**
+     * Fingerprint of a tool call's arguments (the producer hashes them; the pipeline never sees arguments):
+     * the same (tool, hash) repeated in one trace is a tool-call loop. Since schema v1.2.
+     */
+    tool_call_arguments_hash: optionalId,
     cost_usd: costUsd(limits).nullish(),
     /** Ignored: the validator sets it. */
     cost_source: z.enum(COST_SOURCES).nullish(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TELEMETRY_EVENT_V1_1_SCHEMA, TELEMETRY_EVENT_V1_SCHEMA } from '../src/avro/schemas.js';
+import { TELEMETRY_EVENT_V1_2_SCHEMA, TELEMETRY_EVENT_V1_SCHEMA } from '../src/avro/schemas.js';
 import { encodeEventConfluent } from '../src/codecs.js';
 import { createDecoder, SchemaNotLoadedError } from '../src/decoder.js';
 import { createParseContext, parseTelemetryMessage } from '../src/parse.js';
@@ -22,9 +22,9 @@ class LoadOnDemandRegistry implements SchemaRegistryClient {
 
 describe('Confluent framing (00 + schema id)', () => {
   const event = validEvent();
-  // 7: the current schema (v1.1), what encodeEventConfluent writes; 8: v1, what older producers write.
+  // 7: the current schema (v1.2), what encodeEventConfluent writes; 8: v1, what older producers write.
   const registry = new StaticSchemaRegistry([
-    [7, TELEMETRY_EVENT_V1_1_SCHEMA],
+    [7, TELEMETRY_EVENT_V1_2_SCHEMA],
     [8, JSON.stringify(TELEMETRY_EVENT_V1_SCHEMA)],
     [9, { type: 'string' }],
   ]);
@@ -37,11 +37,11 @@ describe('Confluent framing (00 + schema id)', () => {
   });
 
   it('resolves an older registered version (v1) to the current one', () => {
-    // A v1.1 body whose trailing optional field is null (one 0 byte) is a v1 body plus that byte.
+    // A v1.2 body whose two trailing optional fields are null (one 0 byte each) is a v1 body plus those bytes.
     const decoder = createDecoder({ registry });
-    const v1_1Frame = encodeEventConfluent(event, 8);
-    const v1Frame = v1_1Frame.subarray(0, v1_1Frame.length - 1);
-    expect(v1_1Frame[v1_1Frame.length - 1]).toBe(0);
+    const v1_2Frame = encodeEventConfluent(event, 8);
+    const v1Frame = v1_2Frame.subarray(0, v1_2Frame.length - 2);
+    expect([...v1_2Frame.subarray(v1_2Frame.length - 2)]).toEqual([0, 0]);
     expect(decoder.decode(v1Frame)).toEqual(event);
   });
 

@@ -10,6 +10,7 @@ import {
 import {
   ALERT_V1_SCHEMA,
   TELEMETRY_EVENT_V1_1_SCHEMA,
+  TELEMETRY_EVENT_V1_2_SCHEMA,
   TELEMETRY_EVENT_V1_SCHEMA,
   WINDOW_AGGREGATE_V1_SCHEMA,
 } from '../src/avro/schemas.js';
@@ -62,6 +63,7 @@ describe('Parsing Canonical Form', () => {
   it.each([
     ['telemetry event v1', TELEMETRY_EVENT_V1_SCHEMA],
     ['telemetry event v1.1', TELEMETRY_EVENT_V1_1_SCHEMA],
+    ['telemetry event v1.2', TELEMETRY_EVENT_V1_2_SCHEMA],
     ['window aggregate v1', WINDOW_AGGREGATE_V1_SCHEMA],
     ['alert v1', ALERT_V1_SCHEMA],
   ])('agrees with avsc on the canonical form of %s', (_, schema) => {
@@ -74,6 +76,7 @@ describe('schemas/avro/*.avsc', () => {
   it.each([
     ['telemetry-event.v1.avsc', TELEMETRY_EVENT_V1_SCHEMA],
     ['telemetry-event.v1_1.avsc', TELEMETRY_EVENT_V1_1_SCHEMA],
+    ['telemetry-event.v1_2.avsc', TELEMETRY_EVENT_V1_2_SCHEMA],
     ['window-aggregate.v1.avsc', WINDOW_AGGREGATE_V1_SCHEMA],
     ['alert.v1.avsc', ALERT_V1_SCHEMA],
   ])('%s holds exactly the schema the code uses', (file, schema) => {

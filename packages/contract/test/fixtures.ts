@@ -36,6 +36,7 @@ export function validEvent(overrides: Partial<TelemetryEvent> = {}): TelemetryEv
     cache_read_input_tokens: 1024,
     reasoning_output_tokens: null,
     cache_creation_input_tokens: null,
+    tool_call_arguments_hash: null,
     cost_usd: null,
     cost_source: null,
     scores: { faithfulness: 0.92, relevance: 1 },
@@ -84,6 +85,7 @@ export const arbitraryEvent: fc.Arbitrary<TelemetryEvent> = fc.record({
   cache_read_input_tokens: tokens,
   reasoning_output_tokens: tokens,
   cache_creation_input_tokens: tokens,
+  tool_call_arguments_hash: optionalId,
   cost_usd: fc.option(fc.double({ min: 0, max: 1_000_000, noNaN: true }), { nil: null }),
   cost_source: fc.constantFrom(null, 'reported' as const, 'price_table' as const, 'unpriced' as const),
   scores: fc.dictionary(mapKey, fc.double({ min: 0, max: 1, noNaN: true }), {

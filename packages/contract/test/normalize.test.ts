@@ -57,6 +57,7 @@ describe('canonicalizeEvent', () => {
       cache_read_input_tokens: null,
       reasoning_output_tokens: null,
       cache_creation_input_tokens: null,
+      tool_call_arguments_hash: null,
       cost_usd: null,
       cost_source: null,
       scores: {},

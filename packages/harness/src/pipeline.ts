@@ -8,6 +8,7 @@ import {
   type RunningService,
 } from '@aiops/kafka';
 import { createPipelineMetrics, type Logger, type PipelineMetrics } from '@aiops/ops';
+import { agentMonitorConfigSchema, startAgentMonitor } from '@aiops/service-agent-monitor';
 import { aggregatorConfigSchema, startAggregator } from '@aiops/service-aggregator';
 import { detectorConfigSchema, startDetector } from '@aiops/service-detector';
 import {
@@ -27,7 +28,7 @@ import { uniqueId, waitFor } from './wait.js';
  * what each adds (producers, readers, drains, counters) sits on top of it.
  */
 
-export type ConsumerName = 'validator' | 'aggregator' | 'writer' | 'detector';
+export type ConsumerName = 'validator' | 'aggregator' | 'writer' | 'detector' | 'agent-monitor';
 /**
  * The consumers plus the services started only when asked for: the OTLP receiver, which produces to the raw
  * topic, and the reviewer (review queue).
@@ -41,10 +42,17 @@ export const SERVICE_ORDER: readonly ServiceName[] = [
   'aggregator',
   'writer',
   'detector',
+  'agent-monitor',
   'reviewer',
 ];
-/** What startAll() starts by default: the four consumers. */
-export const CONSUMERS: readonly ConsumerName[] = ['validator', 'aggregator', 'writer', 'detector'];
+/** What startAll() starts by default: the consumers. */
+export const CONSUMERS: readonly ConsumerName[] = [
+  'validator',
+  'aggregator',
+  'writer',
+  'detector',
+  'agent-monitor',
+];
 
 export interface PipelineTopicNames {
   readonly raw: string;
@@ -56,6 +64,8 @@ export interface PipelineTopicNames {
   readonly audit: string;
   readonly review: string;
   readonly reviewResolutions: string;
+  readonly traces: string;
+  readonly agentMonitorState: string;
 }
 
 export interface PipelineHarnessOptions {
@@ -85,6 +95,8 @@ export interface PipelineHarnessOptions {
   /** The otlp-receiver's tokens file and config overrides (needed only to start it). */
   readonly otlpTokensFile?: string;
   readonly otlp?: Readonly<Record<string, unknown>>;
+  /** Agent monitor options (packages/agents config). */
+  readonly agentMonitor?: Readonly<Record<string, unknown>>;
 }
 
 export class PipelineHarness {
@@ -99,6 +111,7 @@ export class PipelineHarness {
   protected readonly logger: Logger;
   private readonly running = new Map<ServiceName, RunningService>();
   private detectorStarts = 0;
+  private agentMonitorStarts = 0;
 
   constructor(readonly options: PipelineHarnessOptions) {
     this.id = uniqueId(options.prefix ?? 'pipeline');
@@ -113,6 +126,8 @@ export class PipelineHarness {
       audit: `${p}.audit`,
       review: `${p}.review`,
       reviewResolutions: `${p}.review-resolutions`,
+      traces: `${p}.traces`,
+      agentMonitorState: `${p}.agent-monitor-state`,
     };
     this.database = p;
     this.partitions = options.partitions ?? 3;
@@ -124,6 +139,7 @@ export class PipelineHarness {
       writer: `${p}-writer`,
       detector: `${p}-detector`,
       reviewer: `${p}-reviewer`,
+      'agent-monitor': `${p}-agent-monitor`,
     };
     this.logger = options.logger;
     this.metrics = options.metrics ?? createPipelineMetrics({ defaultMetrics: false });
@@ -188,6 +204,15 @@ export class PipelineHarness {
   }
 
   /** Listens on a free port (see receiver().port). */
+  agentMonitorConfig() {
+    return agentMonitorConfigSchema.parse({
+      ...this.common('agent-monitor'),
+      monitor: this.options.agentMonitor ?? {},
+      alertsFormat: this.options.alertsFormat ?? 'avro',
+      instanceId: `${this.id}-${this.agentMonitorStarts}`,
+    });
+  }
+
   otlpReceiverConfig() {
     return otlpReceiverConfigSchema.parse({
       kafka: this.kafkaConfig('otlp-receiver'),
@@ -231,6 +256,8 @@ export class PipelineHarness {
       TOPIC_AUDIT: t.audit,
       TOPIC_REVIEW: t.review,
       TOPIC_REVIEW_RESOLUTIONS: t.reviewResolutions,
+      TOPIC_TRACES: t.traces,
+      TOPIC_AGENT_MONITOR_STATE: t.agentMonitorState,
       TOPIC_PARTITIONS: String(this.partitions),
       VALIDATOR_GROUP_ID: this.groups.validator,
       AGGREGATOR_GROUP_ID: this.groups.aggregator,
@@ -238,6 +265,11 @@ export class PipelineHarness {
       DETECTOR_GROUP_ID: this.groups.detector,
       REVIEWER_GROUP_ID: this.groups.reviewer,
       DETECTOR_INSTANCE_ID: `${this.id}-${instance}`,
+      AGENT_MONITOR_GROUP_ID: this.groups['agent-monitor'],
+      AGENT_MONITOR_INSTANCE_ID: `${this.id}-${instance}`,
+      ...(this.options.agentMonitor
+        ? { AGENT_MONITOR_OPTIONS: JSON.stringify(this.options.agentMonitor) }
+        : {}),
       WINDOW_SIZES_MS: this.windowSizesMs.join(','),
       MAX_OUT_OF_ORDERNESS_MS: String(this.maxOutOfOrdernessMs),
       ALLOWED_LATENESS_MS: String(this.options.allowedLatenessMs ?? 60_000),
@@ -255,6 +287,7 @@ export class PipelineHarness {
       { topic: t.windows, partitions: this.partitions },
       { topic: t.alerts, partitions: this.partitions },
       { topic: t.dlq, partitions: this.partitions },
+      { topic: t.traces, partitions: this.partitions },
     ]);
   }
 
@@ -274,6 +307,10 @@ export class PipelineHarness {
       case 'detector':
         service = await startDetector(this.detectorConfig(), this.logger, this.metrics);
         this.detectorStarts++;
+        break;
+      case 'agent-monitor':
+        service = await startAgentMonitor(this.agentMonitorConfig(), this.logger, this.metrics);
+        this.agentMonitorStarts++;
         break;
       case 'otlp-receiver':
         service = await startOtlpReceiver(this.otlpReceiverConfig(), this.logger, this.metrics);

@@ -36,7 +36,7 @@ export { createStreamRunner } from './runner.js';
 export type { RunningService } from './service.js';
 export { composeService, runUntilSignalled } from './service.js';
 export type { TopicSpec } from './topics.js';
-export { ensureTopics, topicPartitionCounts, withReplication } from './topics.js';
+export { ensureTopics, stateTopic, topicPartitionCounts, withReplication } from './topics.js';
 export type { PipelineTopics } from './topics-config.js';
 export { pipelineTopicsSchema, topicsFromEnv } from './topics-config.js';
 export type {
@@ -46,7 +46,11 @@ export type {
   TransactionQueueOptions,
   TransactionWork,
 } from './transactions.js';
-export { createTransactionQueue, mergeTransactionWork } from './transactions.js';
+export {
+  connectTransactionalProducer,
+  createTransactionQueue,
+  mergeTransactionWork,
+} from './transactions.js';
 export type { WatermarkMarker } from './watermark-marker.js';
 export {
   headerText,

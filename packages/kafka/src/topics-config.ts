@@ -22,6 +22,10 @@ export const pipelineTopicsSchema = z.strictObject({
   review: z.string().min(1).default('aiops.review.v1'),
   /** Review resolutions, compacted: key = item id, value = the reviewed item as JSON. */
   reviewResolutions: z.string().min(1).default('aiops.review.resolutions.v1'),
+  /** Per-trace agent summaries (JSON, key = tenant/trace); the writer stores them in `traces`. */
+  traces: z.string().min(1).default('aiops.traces.v1'),
+  /** Agent monitor changelog (compacted): one record per open trace, per agent baseline, and its clock. */
+  agentMonitorState: z.string().min(1).default('aiops.agent-monitor.state.v1'),
 });
 export type PipelineTopics = z.output<typeof pipelineTopicsSchema>;
 
@@ -41,6 +45,8 @@ export function topicsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     audit: env.TOPIC_AUDIT,
     review: env.TOPIC_REVIEW,
     reviewResolutions: env.TOPIC_REVIEW_RESOLUTIONS,
+    traces: env.TOPIC_TRACES,
+    agentMonitorState: env.TOPIC_AGENT_MONITOR_STATE,
   };
   for (const [key, value] of Object.entries(map)) if (value) out[key] = value;
   return out;

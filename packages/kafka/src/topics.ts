@@ -14,6 +14,15 @@ export interface TopicSpec {
   config?: Record<string, string>;
 }
 
+/** A state topic (checkpoints, changelogs): one compacted partition that takes records of up to 16 MiB. */
+export function stateTopic(topic: string): TopicSpec {
+  return {
+    topic,
+    partitions: 1,
+    config: { 'cleanup.policy': 'compact', 'max.message.bytes': String(16 * 1024 * 1024) },
+  };
+}
+
 /** The replication settings a client was made with (createKafka attaches them); none for other clients. */
 const REPLICATION = Symbol.for('aiops.kafka.replication');
 export function withReplication<K extends Kafka>(kafka: K, replication: ReplicationConfig): K {

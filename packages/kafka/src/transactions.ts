@@ -1,4 +1,4 @@
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import kafkajs from 'kafkajs';
 
 const { CompressionTypes } = kafkajs;
@@ -147,4 +147,19 @@ export function createTransactionQueue(
       while (running !== null) await running;
     },
   };
+}
+
+/**
+ * Connects the producer of an exactly-once service: idempotent, one request in flight, and a transactional
+ * id stable per instance (`<group>-<instance>`), so a restarted instance fences its zombie.
+ */
+export async function connectTransactionalProducer(kafka: Kafka, transactionalId: string): Promise<Producer> {
+  const producer = kafka.producer({
+    transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  return producer;
 }

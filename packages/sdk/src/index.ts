@@ -7,3 +7,4 @@ export type {
   TelemetryFormat,
 } from './client.js';
 export { createTelemetryClient } from './client.js';
+export { hashToolArguments } from './tool-arguments.js';

@@ -1,4 +1,17 @@
 export type {
+  AgentScenarioKind,
+  AgentScenarioSpec,
+  AgentTruth,
+  ResolvedAgentScenario,
+} from './agent-scenarios.js';
+export {
+  AGENT_SCENARIO_DETECTOR,
+  AGENT_SCENARIO_KINDS,
+  DEFAULT_AGENT_SCENARIO_MS,
+  DEFAULT_AGENT_TARGETS,
+  resolveAgentScenarios,
+} from './agent-scenarios.js';
+export type {
   AgentSpec,
   AppKind,
   AppTemplate,

@@ -1,5 +1,12 @@
 import type { TelemetryEvent } from '@aiops/contract';
 import { deriveSeed, Rng } from '@aiops/core';
+import {
+  type AgentScenarioKind,
+  type AgentScenarioSpec,
+  type AgentTruth,
+  type ResolvedAgentScenario,
+  resolveAgentScenarios,
+} from './agent-scenarios.js';
 import { DEFAULT_DIURNAL, type DiurnalOptions, diurnalFactor, TrafficNoise } from './diurnal.js';
 import { appEffects, Effects } from './effects.js';
 import { TimeQueue } from './queue.js';
@@ -26,6 +33,8 @@ export interface SimulationOptions {
   readonly eventsPerMinute: number;
   /** Incidents to inject; default: all five, one after another after the warm-up. [] for none. */
   readonly scenarios?: readonly (ScenarioSpec | ScenarioKind)[];
+  /** Agent incidents (judged per trace by the agent monitor); default none. */
+  readonly agentScenarios?: readonly (AgentScenarioSpec | AgentScenarioKind)[];
   /** Number of tenants, 1–5 (default 4). Default scenario targets need at least 3. */
   readonly tenants?: number;
   /** Quiet event time before the first scheduled incident, for detector baselines (default 45 min). */
@@ -59,6 +68,9 @@ export interface Simulation {
   readonly scenarios: readonly ResolvedScenario[];
   /** Ground truth for scoring detectors, ordered by start time. */
   readonly labels: readonly IncidentLabel[];
+  readonly agentScenarios: readonly ResolvedAgentScenario[];
+  /** The traces the agent scenarios injected, recorded by the latest (complete) pass of `events()`. */
+  agentTruth(): readonly AgentTruth[];
   /**
    * The events in event-time order (within `outOfOrderMs`), every timestamp in [startMs, endMs). Each call
    * starts over from the seed, so the sequence can be replayed.
@@ -131,12 +143,23 @@ export function createSimulation(options: SimulationOptions): Simulation {
     warmupMs: resolved.warmupMs,
   });
   const labels = scenarios.flatMap(labelsOf).sort((a, b) => a.startMs - b.startMs);
+  const agentScenarios = resolveAgentScenarios(world, options.agentScenarios ?? [], {
+    startMs: resolved.startMs,
+    endMs: resolved.endMs,
+    warmupMs: resolved.warmupMs,
+  });
+  let truth: AgentTruth[] = [];
   return Object.freeze({
     options: resolved,
     world,
     scenarios: Object.freeze(scenarios),
     labels: Object.freeze(labels),
-    events: () => runSimulation(resolved, world, scenarios),
+    agentScenarios: Object.freeze(agentScenarios),
+    agentTruth: () => truth,
+    events: () => {
+      truth = [];
+      return runSimulation(resolved, world, scenarios, agentScenarios, (t) => truth.push(t));
+    },
   });
 }
 
@@ -153,6 +176,8 @@ function* runSimulation(
   options: ResolvedSimulationOptions,
   world: World,
   scenarios: readonly ResolvedScenario[],
+  agentScenarios: readonly ResolvedAgentScenario[] = [],
+  record: (truth: AgentTruth) => void = () => {},
 ): Generator<TelemetryEvent, void, undefined> {
   const { seed, startMs, endMs, outOfOrderMs, duplicateRate } = options;
   const effects = new Effects(scenarios);
@@ -181,6 +206,12 @@ function* runSimulation(
         world.environments,
         world.environmentCumulative,
         shared,
+        {
+          scenarios: agentScenarios.filter(
+            (s) => s.tenant_id === app.tenant_id && s.application === app.application,
+          ),
+          record,
+        },
       ),
   );
   const attackers = effects.bursts.map((burst) => {

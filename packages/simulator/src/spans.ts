@@ -184,6 +184,7 @@ export class SpanEmitter {
       cache_read_input_tokens: null,
       reasoning_output_tokens: null,
       cache_creation_input_tokens: null,
+      tool_call_arguments_hash: null,
       cost_usd: null,
       cost_source: null,
       scores: {},
@@ -391,7 +392,13 @@ export class SpanEmitter {
   }
 
   /** A tool call of an agent step; returns its end time. Tool failures are reported, and the agent goes on. */
-  toolCall(tool: ToolSpec, route: ModelProfile, t: number, rootSpan: string): number {
+  toolCall(
+    tool: ToolSpec,
+    route: ModelProfile,
+    t: number,
+    rootSpan: string,
+    argumentsHash: string | null = null,
+  ): number {
     const rng = this.rng;
     const spanId = rng.hex16();
     const failed = rng.next() < tool.errorRate;
@@ -408,6 +415,8 @@ export class SpanEmitter {
     );
     e.agent_name = this.template.agent?.name ?? null;
     e.tool_name = tool.name;
+    // The producer's hash of the call's arguments: a loop repeats one; other calls differ (their span id).
+    e.tool_call_arguments_hash = argumentsHash ?? spanId;
     e.duration_ms = durationMs;
     if (failed) {
       e.status = 'error';

@@ -1,4 +1,5 @@
 import type { Rng } from '@aiops/core';
+import type { AgentTruth, ResolvedAgentScenario } from './agent-scenarios.js';
 import type { AppEffects, Effects } from './effects.js';
 import { type CallShape, type EventSink, SpanEmitter } from './spans.js';
 import type { WorldApp } from './world.js';
@@ -29,6 +30,11 @@ export class RequestGenerator {
     private readonly environments: readonly string[],
     private readonly environmentCumulative: readonly number[],
     options: { readonly eventsPerMinute: number; readonly reportedCostShare: number },
+    /** Agent incidents aimed at this application, and where their injected traces are recorded. */
+    private readonly agentIncidents: {
+      readonly scenarios: readonly ResolvedAgentScenario[];
+      readonly record: (truth: AgentTruth) => void;
+    } = { scenarios: [], record: () => {} },
   ) {
     this.template = app.template;
     this.application = app.application;
@@ -85,16 +91,17 @@ export class RequestGenerator {
     const user = attack
       ? `anon-${rng.int(64).toString().padStart(2, '0')}`
       : this.app.users[rng.int(this.app.users.length)]!;
+    const traceId = rng.hex32();
     this.spans.beginRequest({
       environment,
       attack,
       userId: user,
       sessionId: `${user}:${this.application}:${Math.floor(t0 / SESSION_MS).toString(36)}`,
-      traceId: rng.hex32(),
+      traceId,
     });
     switch (this.template.kind) {
       case 'agent':
-        this.agentRequest(t0);
+        this.agentRequest(t0, environment, traceId);
         return;
       case 'rag':
       case 'chat':
@@ -146,14 +153,30 @@ export class RequestGenerator {
     );
   }
 
-  private agentRequest(t0: number): void {
+  /** The agent incident this request belongs to, if any (draws only while one is running here). */
+  private agentIncident(t0: number, environment: string): ResolvedAgentScenario | null {
+    for (const s of this.agentIncidents.scenarios) {
+      if (s.environment === environment && t0 >= s.startMs && t0 < s.endMs && this.rng.next() < s.share)
+        return s;
+    }
+    return null;
+  }
+
+  private agentRequest(t0: number, environment: string, traceId: string): void {
     const rng = this.rng;
     const template = this.template;
     const agent = template.agent!;
     const route = this.app.routes[rng.pickCumulative(this.app.routeCumulative)]!;
     const versionSpec = template.prompt.versions[rng.pickCumulative(this.app.versionCumulative)]!;
     const rootSpan = rng.hex16();
-    const steps = Math.min(agent.maxSteps, agent.minSteps + rng.poisson(agent.extraStepsMean));
+    let steps = Math.min(agent.maxSteps, agent.minSteps + rng.poisson(agent.extraStepsMean));
+    const incident = this.agentIncidents.scenarios.length === 0 ? null : this.agentIncident(t0, environment);
+    if (incident?.kind === 'agent_tool_loop') steps = incident.loopCalls + 1;
+    else if (incident?.kind === 'runaway_agent') steps = incident.runawaySteps;
+    else if (incident?.kind === 'unseen_tool') steps = Math.max(steps, 2);
+    const loopTool = incident?.kind === 'agent_tool_loop' ? agent.tools[rng.int(agent.tools.length)]! : null;
+    const loopHash = loopTool === null ? null : rng.hex16();
+    let incidentCalls = 0;
     let t = t0 + 3 + rng.next() * 20;
     let failure: string | null = null;
     for (let step = 0; step < steps; step++) {
@@ -173,8 +196,16 @@ export class RequestGenerator {
         break;
       }
       if (!last) {
-        const tool = agent.tools[rng.int(agent.tools.length)]!;
-        t = this.spans.toolCall(tool, route, t, rootSpan) + 1 + rng.next() * 10;
+        let tool = loopTool;
+        if (tool !== null) incidentCalls++;
+        else if (incident?.kind === 'runaway_agent') {
+          tool = agent.tools[step % agent.tools.length]!;
+          incidentCalls++;
+        } else if (incident?.kind === 'unseen_tool' && step === 0) {
+          tool = incident.tool!;
+          incidentCalls++;
+        } else tool = agent.tools[rng.int(agent.tools.length)]!;
+        t = this.spans.toolCall(tool, route, t, rootSpan, loopHash) + 1 + rng.next() * 10;
       }
     }
     const end = t + 2;
@@ -198,6 +229,18 @@ export class RequestGenerator {
       root.error_type = failure;
     }
     this.spans.emit(root);
+    if (incident !== null && incidentCalls > 0) {
+      this.agentIncidents.record({
+        scenarioId: incident.id,
+        kind: incident.kind,
+        tenant_id: this.app.tenant_id,
+        trace_id: traceId,
+        agent: agent.name,
+        tool: loopTool?.name ?? incident.tool?.name ?? null,
+        calls: incidentCalls,
+        startMs: Math.round(t0),
+      });
+    }
     if (failure === null) {
       this.spans.followUps(route, 'invoke_agent', rootSpan, end, versionSpec.version, versionSpec.quality);
     }

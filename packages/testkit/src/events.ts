@@ -34,6 +34,7 @@ export function telemetryEvent(overrides: Partial<TelemetryEvent> = {}): Telemet
     cache_read_input_tokens: null,
     reasoning_output_tokens: null,
     cache_creation_input_tokens: null,
+    tool_call_arguments_hash: null,
     cost_usd: 0.001,
     cost_source: 'reported',
     scores: {},

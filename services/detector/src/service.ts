@@ -20,6 +20,7 @@ import {
   type BatchHandler,
   type BatchOutcome,
   composeService,
+  connectTransactionalProducer,
   createKafka,
   createStreamRunner,
   createTransactionQueue,
@@ -28,6 +29,7 @@ import {
   ensureTopics,
   headerText,
   type RunningService,
+  stateTopic,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import type { EventTimeAligner } from '@aiops/windowing';
@@ -104,19 +106,9 @@ export async function startDetector(
     { topic: topics.windows, partitions: config.partitions },
     { topic: topics.alerts, partitions: config.partitions },
     { topic: topics.dlq, partitions: config.partitions },
-    {
-      topic: topics.detectorState,
-      partitions: 1,
-      config: { 'cleanup.policy': 'compact', 'max.message.bytes': String(16 * 1024 * 1024) },
-    },
+    stateTopic(topics.detectorState),
   ]);
-  const producer = kafka.producer({
-    transactionalId: `${config.groupId}-${config.instanceId}`,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
+  const producer = await connectTransactionalProducer(kafka, `${config.groupId}-${config.instanceId}`);
 
   const engines = new Map<number, PartitionEngine>();
   /** Transactions of one producer run one at a time; work arriving meanwhile shares the next one. */

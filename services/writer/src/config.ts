@@ -9,11 +9,11 @@ export const writerConfigSchema = z.strictObject({
   topics: pipelineTopicsSchema.default(pipelineTopicsSchema.parse({})),
   groupId: z.string().min(1).default('aiops-writer'),
   partitions: z.number().int().positive().default(6),
-  /** Which topics this instance writes; the default writes every table (review: the review queue's items and resolutions). */
+  /** Which topics this instance writes; the default writes every table (review: the review queue's items and resolutions; traces: the agent monitor's per-trace summaries). */
   tables: z
-    .array(z.enum(['events', 'windows', 'alerts', 'review']))
+    .array(z.enum(['events', 'windows', 'alerts', 'review', 'traces']))
     .min(1)
-    .default(['events', 'windows', 'alerts', 'review']),
+    .default(['events', 'windows', 'alerts', 'review', 'traces']),
   sink: sinkSettingsSchema.default(sinkSettingsSchema.parse({})),
   /** Batch delay of the window_aggregates and alerts tables (never above sink.maxBatchDelayMs). */
   smallTableBatchDelayMs: z.number().int().nonnegative().default(200),

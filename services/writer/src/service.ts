@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { decodeTraceSummary, traceSummaryToRow } from '@aiops/agents';
 import {
   alertToRow,
   ClickHouseSink,
@@ -117,6 +118,12 @@ export async function startWriter(
     routes.set(topics.windows, {
       codec: windowCodec,
       sink: sinkFor(TABLES.windowAggregates, windowAggregateToRow, smallTable),
+    } as Route<unknown>);
+  }
+  if (config.tables.includes('traces')) {
+    routes.set(topics.traces, {
+      codec: { decodeTrusted: decodeTraceSummary },
+      sink: sinkFor('traces', traceSummaryToRow, smallTable),
     } as Route<unknown>);
   }
   if (config.tables.includes('alerts')) {

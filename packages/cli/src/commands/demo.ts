@@ -1,9 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAgentDetector } from '@aiops/agents';
+import type { Alert } from '@aiops/contract';
 import { errorMessage } from '@aiops/core';
 import { scoreScenarioAlerts } from '@aiops/detectors';
 import {
+  AGENT_SCENARIO_DETECTOR,
   createSimulation,
   formatSimulationSummary,
   parseDuration,
@@ -88,7 +91,16 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
   const say = context.out;
   // The simulated period ends now: the validator refuses events from the future or older than 7 days.
   const startMs = Math.floor((Date.now() - durationMs) / MINUTE_MS) * MINUTE_MS;
-  const simulation = asUsage(() => createSimulation({ seed, startMs, durationMs, eventsPerMinute }));
+  // Beside the window-level incidents, two agent incidents for the agent monitor: a tool loop, an unseen tool.
+  const simulation = asUsage(() =>
+    createSimulation({
+      seed,
+      startMs,
+      durationMs,
+      eventsPerMinute,
+      agentScenarios: ['agent_tool_loop', 'unseen_tool'],
+    }),
+  );
   for (const line of formatSimulationSummary(simulationSummary(simulation))) say(line);
 
   let stopping = false;
@@ -119,7 +131,7 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
   let dashboard: RunningUi | undefined;
   try {
     say(
-      `starting validator, aggregator, writer and detector (topics ${pipeline.id}.*, database ${pipeline.database}; ` +
+      `starting validator, aggregator, writer, detector and agent monitor (topics ${pipeline.id}.*, database ${pipeline.database}; ` +
         `service logs at ${flags.logLevel} level in ${logFile})`,
     );
     await pipeline.start();
@@ -216,7 +228,9 @@ async function report(
   say(
     `ClickHouse ${pipeline.database}: ${tables.events ?? 0} events, ${tables.window_aggregates ?? 0} window aggregates, ${tables.alerts ?? 0} alerts`,
   );
-  const score = scoreScenarioAlerts(scenarioLabels(simulation), pipeline.alerts, {
+  // The window-level incidents are scored on the detector's alerts; the agent monitor's are listed below.
+  const windowAlerts = pipeline.alerts.filter((a) => !isAgentDetector(a.detector));
+  const score = scoreScenarioAlerts(scenarioLabels(simulation), windowAlerts, {
     windowMs: pipeline.windowMs,
     kinds: SCENARIO_KINDS_ORDER,
   });
@@ -225,10 +239,27 @@ async function report(
   for (const line of formatIncidentTable(score)) say(`  ${line}`);
   say('');
   for (const line of formatScoreTable(score)) say(`  ${line}`);
+  for (const line of agentReport(pipeline.alerts, simulation)) say(line);
   await incidentReport(pipeline, counts.alertsFiring + counts.alertsResolved, people, context);
   const healthy = (tables.events ?? 0) > 0 && (tables.window_aggregates ?? 0) > 0 && counts.windows > 0;
   if (!healthy) context.err('aiops: the pipeline wrote no events or no windows');
   return healthy;
+}
+
+/** The agent monitor's firing alerts per detector against the injected agent traces, with one example each. */
+function agentReport(alerts: readonly Alert[], simulation: Simulation): string[] {
+  const injected = new Map<string, number>();
+  for (const t of simulation.agentTruth()) injected.set(t.kind, (injected.get(t.kind) ?? 0) + 1);
+  const lines = ['', 'agent incidents (agent monitor, per trace):'];
+  for (const scenario of simulation.agentScenarios) {
+    const detector = AGENT_SCENARIO_DETECTOR[scenario.kind];
+    const firing = alerts.filter((a) => a.detector === detector && a.status === 'firing');
+    lines.push(
+      `  ${scenario.id} on ${scenario.tenant_id}/${scenario.application} (${injected.get(scenario.kind) ?? 0} traces injected): ` +
+        `${firing.length} firing ${detector} alerts${firing[0] === undefined ? '' : `, e.g. "${firing[0].summary}"`}`,
+    );
+  }
+  return lines;
 }
 
 /** Alerts in vs incidents out, what the webhook received, and the notifier's incident table. */

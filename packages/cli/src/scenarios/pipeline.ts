@@ -325,10 +325,17 @@ export class ScenarioPipeline {
     const messages: Message[] = [];
     for (let partition = 0; partition < this.partitions; partition++) {
       for (const [key, last] of this.lastBySeries) {
+        // A sentinel only moves watermarks: it belongs to no trace, agent or tool (the agent monitor would
+        // count its copies as calls).
         const event: TelemetryEvent = {
           ...last,
           event_id: randomUUID(),
           timestamp,
+          trace_id: null,
+          session_id: null,
+          agent_name: null,
+          tool_name: null,
+          tool_call_arguments_hash: null,
           scores: { ...last.scores },
           guardrail_flags: [...last.guardrail_flags],
           attributes: { ...last.attributes },

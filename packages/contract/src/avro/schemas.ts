@@ -105,10 +105,33 @@ export const TELEMETRY_EVENT_V1_1_SCHEMA: AvroSchema = {
   ],
 };
 
+/**
+ * v1.1 plus `tool_call_arguments_hash` (a producer-side fingerprint of a tool call's arguments, for
+ * tool-call loop detection), optional with a default: v1 and v1.1 readers skip it, a v1.2 reader fills
+ * it with null for older events.
+ */
+export const TELEMETRY_EVENT_V1_2_SCHEMA: AvroSchema = {
+  type: 'record',
+  name: 'TelemetryEvent',
+  namespace: AVRO_NAMESPACE,
+  doc: 'One LLM call, agent step, tool call, retrieval, embedding, evaluation, feedback or guardrail verdict (v1.2).',
+  fields: [
+    ...(TELEMETRY_EVENT_V1_1_SCHEMA.fields as object[]),
+    {
+      name: 'tool_call_arguments_hash',
+      ...nullable('string'),
+      doc: "Producer-side hash of a tool call's arguments (never the arguments). Added in v1.2.",
+    },
+  ],
+};
+
 /** The event schema producers write and readers resolve to. */
-export const TELEMETRY_EVENT_SCHEMA: AvroSchema = TELEMETRY_EVENT_V1_1_SCHEMA;
+export const TELEMETRY_EVENT_SCHEMA: AvroSchema = TELEMETRY_EVENT_V1_2_SCHEMA;
 /** Older event schemas every reader still accepts. */
-export const TELEMETRY_EVENT_OLDER_SCHEMAS: readonly AvroSchema[] = [TELEMETRY_EVENT_V1_SCHEMA];
+export const TELEMETRY_EVENT_OLDER_SCHEMAS: readonly AvroSchema[] = [
+  TELEMETRY_EVENT_V1_SCHEMA,
+  TELEMETRY_EVENT_V1_1_SCHEMA,
+];
 
 const optionalMs = nullable('double');
 
