@@ -111,7 +111,7 @@ export async function restartBroker(
   const deadline = began + timeoutMs;
   while (Date.now() < deadline) {
     const view = await describeKafkaCluster(kafkaClusterEndpoint(options), 3000);
-    if (view !== null && view.brokers.includes(nodeId)) {
+    if (view?.brokers.includes(nodeId)) {
       if (Number.isNaN(registered)) registered = (Date.now() - began) / 1000;
       if (!untilCaughtUp) return { registered, caughtUp: Number.NaN };
       if (view.underReplicatedPartitions === 0 && view.offlinePartitions === 0) {

@@ -103,16 +103,18 @@ describe('clusterStatements', () => {
       'db.events',
       'db.incidents',
       'db.notifications',
+      'db.review_items',
+      'db.traces',
       'db.window_aggregates',
     ]);
     const creates = all.filter((s) => /^\s*CREATE TABLE/i.test(s));
     expect(
       creates.filter((s) => /ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/\{shard\}\//.test(s)),
-    ).toHaveLength(6);
+    ).toHaveLength(8);
     const distributed = creates.filter((s) =>
       /ENGINE = Distributed\(aiops, db, \w+_local, cityHash64\(/.test(s),
     );
-    expect(new Set(distributed).size).toBe(6);
+    expect(new Set(distributed).size).toBe(8);
     expect(
       all.filter((s) => /^\s*(CREATE|ALTER) TABLE/i.test(s)).every((s) => s.includes('ON CLUSTER aiops')),
     ).toBe(true);

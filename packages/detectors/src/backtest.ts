@@ -2,7 +2,7 @@ import type { Alert, WindowAggregate } from '@aiops/contract';
 import { seriesKey } from '@aiops/contract';
 import { z } from 'zod';
 import { type AlignedWindow, type BackfillPolicy, createWindowAligner, judgeSteps } from './drive.js';
-import { createDetectionEngine } from './engine.js';
+import { createDetectionEngine, ENGINE_DETECTORS } from './engine.js';
 
 /**
  * Backtesting rules on history: stored window aggregates (latest revisions, any order) replayed through the
@@ -145,6 +145,8 @@ const byTime = (a: BacktestAlert, b: BacktestAlert) =>
 /**
  * Current (the live detector's notifications, from the alerts table) against candidate (a replay's), in
  * the period: added = only the candidate's, removed = only the current's, unchanged = both; per detector.
+ * Only the engine's detectors are compared: alerts other services publish to the same table (agent and
+ * tool behaviour per trace) come from events, not windows, and no replay of windows could reproduce them.
  */
 export function diffBacktest(
   current: readonly BacktestAlert[],
@@ -152,7 +154,9 @@ export function diffBacktest(
   options: Pick<BacktestOptions, 'fromMs' | 'toMs'> & { windows: number; failed: number },
 ): BacktestReport {
   const { fromMs, toMs } = options;
-  const live = latestByKey(current.filter((a) => inPeriod(a, fromMs, toMs)));
+  const live = latestByKey(
+    current.filter((a) => inPeriod(a, fromMs, toMs) && ENGINE_DETECTORS.includes(a.detector)),
+  );
   const next = latestByKey(candidate.filter((a) => inPeriod(a, fromMs, toMs)));
   const detectors: Record<string, DetectorDiff> = {};
   const entry = (detector: string): DetectorDiff => {

@@ -5,23 +5,29 @@ import type { DetectionConfig } from './config.js';
 import { parseDetectionConfig, resolveRules } from './config.js';
 import type { DetectorContext } from './context.js';
 import type { CostGroupState, TokenState } from './cost/cost.js';
-import { costGroupAdd, costGroupInit, tokenEvaluate, tokenInit, tokenLearn } from './cost/cost.js';
+import { COST, costGroupAdd, costGroupInit, tokenEvaluate, tokenInit, tokenLearn } from './cost/cost.js';
 import { describeScope, Emitter } from './emit.js';
 import type { ErrorsState } from './errors/errors.js';
-import { errorsEvaluate, errorsInit, errorsLearn } from './errors/errors.js';
+import { ERRORS, errorsEvaluate, errorsInit, errorsLearn } from './errors/errors.js';
 import type { WindowFeatures } from './features.js';
 import { extractFeatures } from './features.js';
 import type { GuardrailState } from './guardrail/guardrail.js';
-import { guardrailEvaluate, guardrailInit, guardrailLearn } from './guardrail/guardrail.js';
+import { GUARDRAIL, guardrailEvaluate, guardrailInit, guardrailLearn } from './guardrail/guardrail.js';
 import type { LatencyState } from './latency/latency.js';
-import { latencyEvaluate, latencyInit, latencyLearn, latencyStatus } from './latency/latency.js';
+import { LATENCY, latencyEvaluate, latencyInit, latencyLearn, latencyStatus } from './latency/latency.js';
 import type { OutageState } from './outage/outage.js';
-import { outageEvaluate, outageInit, outageLearn, outageSeen, outageTick } from './outage/outage.js';
+import { OUTAGE, outageEvaluate, outageInit, outageLearn, outageSeen, outageTick } from './outage/outage.js';
 import type { QualityState } from './quality/quality.js';
-import { qualityEvaluate, qualityInit, qualityLearn } from './quality/quality.js';
+import { QUALITY, qualityEvaluate, qualityInit, qualityLearn } from './quality/quality.js';
 import type { CompiledRules } from './rules.js';
 import { compileRules } from './rules.js';
 import { rateExpected } from './stats/rate.js';
+
+/**
+ * The detectors this engine publishes alerts as. Other services share the alerts topic and table (the agent
+ * monitor's `agent_*`, for one); a replay of windows (backtest) speaks only for these.
+ */
+export const ENGINE_DETECTORS: readonly string[] = [LATENCY, ERRORS, OUTAGE, COST, QUALITY, GUARDRAIL];
 
 /**
  * The detection engine: the pure core the detector service drives. Windows in, alert notifications out.

@@ -44,7 +44,7 @@ export type {
   EngineCounters,
   SeriesInspection,
 } from './engine.js';
-export { createDetectionEngine } from './engine.js';
+export { createDetectionEngine, ENGINE_DETECTORS } from './engine.js';
 export { ERRORS } from './errors/errors.js';
 export type { WindowFeatures } from './features.js';
 export { extractFeatures } from './features.js';

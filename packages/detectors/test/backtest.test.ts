@@ -123,4 +123,12 @@ describe('diffBacktest', () => {
     expect(report.detectors.latency!.added.map((a) => `${a.alert_id}/${a.status}`)).toEqual(['a/resolved']);
     expect(report.detectors.latency!.removed.map((a) => a.alert_id)).toEqual(['c']);
   });
+
+  it('leaves out the alerts other services publish to the table: a replay of windows cannot reproduce them', () => {
+    const current = [alert('a', 'firing', 100), alert('t', 'firing', 110, 'agent_runaway')];
+    const candidate = [alert('a', 'firing', 100)];
+    const report = diffBacktest(current, candidate, { fromMs: 90_000, toMs: 200_000, windows: 1, failed: 0 });
+    expect(report.totals).toEqual({ added: 0, removed: 0, unchanged: 1 });
+    expect(Object.keys(report.detectors)).toEqual(['latency']);
+  });
 });

@@ -76,6 +76,18 @@ describe('scenario scoring', () => {
     expect(score.falsePositives.map((a) => a.alert_id).sort()).toEqual(['a2', 'a3']);
   });
 
+  it('counts a corroborating detector’s alert on the incident as no false alarm, and never as detecting it', () => {
+    const label: ScenarioLabel = { ...latencyLabel, corroborating: ['agent_runaway'] };
+    const runaway = alert({ alert_id: 'r1', detector: 'agent_runaway', provider: null, model: null });
+    const elsewhere = alert({ alert_id: 'r2', detector: 'agent_runaway', provider: 'anthropic' });
+    const score = scoreScenarioAlerts([label], [runaway, elsewhere], { windowMs: MIN });
+    expect(score.labels[0]!.detected).toBe(false);
+    expect(score.kinds.find((k) => k.kind === 'agent_runaway')).toMatchObject({ firing: 2, matching: 1 });
+    expect(score.falsePositives.map((a) => a.alert_id)).toEqual(['r2']);
+    // without the corroboration both are false alarms
+    expect(scoreScenarioAlerts([latencyLabel], [runaway], { windowMs: MIN }).falsePositives).toHaveLength(1);
+  });
+
   it('accepts an alert that started one window before the label, not two', () => {
     const early = (startedAt: number) =>
       scoreScenarioAlerts([latencyLabel], [alert({ started_at: startedAt })], { windowMs: MIN }).total

@@ -186,7 +186,16 @@ export interface IncidentLabel {
   readonly signal: string;
   readonly direction: 'up' | 'down';
   readonly description: string;
+  /**
+   * Other detectors that see the same incident from another angle (an agent's traces run long or costly
+   * when its model slows down or its output tokens run away): their alerts on the label's series during it
+   * belong to the incident, so they are no false alarms, but they do not count as detecting it.
+   */
+  readonly corroborating: readonly string[];
 }
+
+/** The agent monitor's per-trace detector of duration, steps and cost (packages/agents AGENT_DETECTORS). */
+const AGENT_RUNAWAY = 'agent_runaway';
 
 const MINUTE_MS = 60_000;
 
@@ -431,6 +440,7 @@ export function labelsOf(scenario: ResolvedScenario): IncidentLabel[] {
     direction: 'up' | 'down',
     description: string,
     prompt: IncidentLabel['prompt'] = null,
+    corroborating: readonly string[] = [],
   ): IncidentLabel =>
     Object.freeze({
       ...common,
@@ -443,6 +453,7 @@ export function labelsOf(scenario: ResolvedScenario): IncidentLabel[] {
       signal,
       direction,
       description,
+      corroborating: Object.freeze([...corroborating]),
     });
   switch (scenario.kind) {
     case 'latency_spike':
@@ -455,6 +466,8 @@ export function labelsOf(scenario: ResolvedScenario): IncidentLabel[] {
           'latency_p95_ms',
           'up',
           `${scenario.provider}/${scenario.model} latency × ${scenario.factor}`,
+          null,
+          [AGENT_RUNAWAY],
         ),
       ];
     case 'provider_outage': {
@@ -503,6 +516,8 @@ export function labelsOf(scenario: ResolvedScenario): IncidentLabel[] {
           'cost_usd',
           'up',
           `${scenario.tenant_id}/${scenario.application}: output tokens × ${scenario.outputFactor}, requests × ${scenario.rateFactor}`,
+          null,
+          [AGENT_RUNAWAY],
         ),
       ];
     case 'quality_drift':

@@ -12,6 +12,7 @@ export function scenarioLabels(simulation: Simulation, prefix = ''): ScenarioLab
     startMs: l.startMs,
     endMs: l.endMs,
     description: l.description,
+    corroborating: l.corroborating,
   }));
 }
 

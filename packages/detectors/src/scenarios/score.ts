@@ -14,7 +14,9 @@ import { ERRORS } from '../errors/errors.js';
  *   [label.start − 1 window, label.end + grace];
  * - a label is detected when some firing alert matches it; its delay is (window_end of the first matching
  *   firing notification − label.start) / window size;
- * - precision of a kind = distinct firing alerts (by alert_id) matching some label / all its firing alerts.
+ * - precision of a kind = distinct firing alerts (by alert_id) matching some label / all its firing alerts;
+ *   an alert of one of a label's `corroborating` kinds on its series, started in the same interval, matches
+ *   it too (the same incident seen by another detector), but never counts as detecting it.
  */
 
 export interface ScenarioLabel {
@@ -26,6 +28,8 @@ export interface ScenarioLabel {
   readonly startMs: number;
   readonly endMs: number;
   readonly description?: string;
+  /** Kinds whose alerts on the label's series during it belong to the incident (precision only). */
+  readonly corroborating?: readonly string[];
 }
 
 export interface ScenarioScoreOptions {
@@ -128,16 +132,14 @@ export function scoreScenarioAlerts(
   const outcomes: LabelOutcome[] = labels.map((label) => {
     const from = label.startMs - windowMs;
     const to = label.endMs + graceMs;
+    const during = (h: AlertHistory) =>
+      h.first.started_at >= from && h.first.started_at <= to && seriesMatchesFilter(label.series, h.first);
     const matching = [...histories.values()]
-      .filter(
-        (h) =>
-          h.kind === label.detector &&
-          h.first.started_at >= from &&
-          h.first.started_at <= to &&
-          seriesMatchesFilter(label.series, h.first),
-      )
+      .filter((h) => h.kind === label.detector && during(h))
       .sort((a, b) => a.first.window_end - b.first.window_end);
     for (const h of matching) matchedIds.add(h.first.alert_id);
+    for (const h of histories.values())
+      if (label.corroborating?.includes(h.kind) && during(h)) matchedIds.add(h.first.alert_id);
     const first = matching[0];
     const stillFiring = matching.some((h) => h.resolvedMs === null);
     return {
