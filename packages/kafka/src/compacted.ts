@@ -20,6 +20,8 @@ export async function readTopicToEnd(
     if (Number(end.high) > Number(end.low)) remaining.set(end.partition, Number(end.high));
   if (remaining.size === 0) return;
   const limits = new Map(remaining);
+  /** Per partition, the offset after the last record handed over. */
+  const delivered = new Map<number, number>();
   let read = 0;
 
   const consumer = kafka.consumer({
@@ -51,7 +53,12 @@ export async function readTopicToEnd(
           eachBatch: async ({ batch }) => {
             const high = limits.get(batch.partition) ?? 0;
             for (const message of batch.messages) {
-              if (Number(message.offset) >= high) continue;
+              const offset = Number(message.offset);
+              // A rebalance of the reader's own group (a coordinator moving, a session timing out under
+              // load) restarts the partition from the beginning, as nothing is committed: each record is
+              // handed over once, by offset, whatever is fetched twice.
+              if (offset >= high || offset < (delivered.get(batch.partition) ?? 0)) continue;
+              delivered.set(batch.partition, offset + 1);
               read++;
               onMessage(message, batch.partition);
             }
