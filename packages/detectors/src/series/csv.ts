@@ -151,8 +151,9 @@ export function createSeriesCsvScorer(
   const line = (text: string, from: number, to: number, out: string): string => {
     lineNumber++;
     let row: SeriesRow | null;
+    const lineText = text.slice(from, to);
     try {
-      row = parseSeriesLine(text.slice(from, to));
+      row = parseSeriesLine(lineText);
     } catch (error) {
       throw new SeriesCsvError((error as Error).message, lineNumber, out);
     }
@@ -163,7 +164,15 @@ export function createSeriesCsvScorer(
     }
     last = row.timestampMs;
     rows++;
-    return `${out}${formatScoredRow(row, score(row.timestampMs, row.value))}\n`;
+    const value = score(row.timestampMs, row.value);
+    // formatScoredRow's text. The line itself when trimming and unquoting removed nothing (most rows: one
+    // concatenation less), and `+` rather than a template: measured faster for this per-row append.
+    const echoed =
+      row.timestampText.length + row.valueText.length + 1 === lineText.length
+        ? lineText
+        : `${row.timestampText},${row.valueText}`;
+    // biome-ignore lint/style/useTemplate: measured faster than a template literal here
+    return out + echoed + ',' + String(value) + '\n';
   };
 
   // Scores every line of text that a break ends (all of it if final); returns the output and where the rest
