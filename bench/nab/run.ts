@@ -19,21 +19,9 @@ import {
   nabFileScore,
   nabSweep,
 } from '@aiops/detectors';
+import { TWO_FOLD_CANDIDATES } from './candidates.js';
 import type { CorpusFile } from './corpus.js';
 import { loadCorpus, nabDir } from './corpus.js';
-
-/**
- * Option sets the 2-fold split chooses from (besides the run's own): records only, no shape view, the
- * likelihood layer's weight and average around the defaults, a heavier shape view.
- */
-const TWO_FOLD_CANDIDATES: readonly Partial<SeriesScorerOptions>[] = [
-  { likelihoodWeight: 0, shapeWeight: 0 },
-  { shapeWeight: 0 },
-  { likelihoodWeight: 0.008 },
-  { likelihoodWeight: 0.015 },
-  { likelihoodWeight: 0.01, likelihood: { average: 10, history: 2000, learning: 300, minRelSigma: 0.05 } },
-  { shapeWeight: 0.02 },
-];
 
 interface Args {
   options: Partial<SeriesScorerOptions>;

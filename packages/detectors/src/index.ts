@@ -87,8 +87,15 @@ export {
   mergeScenarioScores,
   scoreScenarioAlerts,
 } from './scenarios/score.js';
-export type { SeriesRow } from './series/csv.js';
-export { formatScoredRow, parseSeriesLine, parseTimestamp, SCORED_HEADER } from './series/csv.js';
+export type { SeriesCsvScorer, SeriesRow } from './series/csv.js';
+export {
+  createSeriesCsvScorer,
+  formatScoredRow,
+  parseSeriesLine,
+  parseTimestamp,
+  SCORED_HEADER,
+  SeriesCsvError,
+} from './series/csv.js';
 export type { LikelihoodOptions, LikelihoodState } from './series/likelihood.js';
 export {
   DEFAULT_LIKELIHOOD_OPTIONS,

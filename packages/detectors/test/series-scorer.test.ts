@@ -76,4 +76,36 @@ describe('series scorer', () => {
     const rest = values.slice(1700).map((v, i) => b.score(T + (1700 + i) * FIVE_MIN, v));
     expect([...first, ...rest]).toEqual(straight);
   });
+
+  it('gives the same scores as before it was made faster (pinned, bit for bit)', () => {
+    // A daily cycle with a 20-point level shift at 2400 and a dip at phase 100 of the last days. These
+    // numbers were printed by the scorer before the speed work (commit d3eff88): a change to them is a change
+    // of the scorer's output, not of its speed.
+    const r = new Rng(7);
+    const values = Array.from(
+      { length: 3000 },
+      (_, i) =>
+        50 +
+        20 * Math.sin((2 * Math.PI * i) / 288) +
+        2 * r.normal() +
+        (i >= 2400 && i < 2420 ? 30 : 0) +
+        (i % 288 === 100 && i > 2600 ? -25 : 0),
+    );
+    const scores = scoreAll(values);
+    const pinned: [number, number][] = [
+      [293, 0.03567055678411058],
+      [2408, 0.02208372417162112],
+      [167, 0.006188717711752394],
+      [2697, 0.006064450003369441],
+      [500, 0],
+      [1500, 0.00013818197923950014],
+      [2399, 0.00013618960596916053],
+      [2400, 0.00546040837206359],
+      [2401, 0.0009889366080529196],
+      [2405, 0.0030680676123395413],
+      [2900, 0.000291146911784343],
+    ];
+    for (const [i, score] of pinned) expect([i, scores[i]]).toEqual([i, score]);
+    expect(scores.reduce((a, b) => a + b, 0)).toBe(0.6767798617189681);
+  });
 });

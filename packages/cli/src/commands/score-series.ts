@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { SeriesScorerOptions } from '@aiops/detectors';
-import { createSeriesScorer, formatScoredRow, parseSeriesLine, SCORED_HEADER } from '@aiops/detectors';
+import { createSeriesCsvScorer, createSeriesScorer, SCORED_HEADER, SeriesCsvError } from '@aiops/detectors';
 import type { Command } from 'commander';
 import { type CliCommand, type CliContext, CliError, EXIT, processContext } from '../command.js';
 
@@ -67,39 +66,29 @@ async function scoreSeries(
     }
   }
   const scorer = createSeriesScorer(options);
-  const source = createReadStream(input, { encoding: 'utf8' });
+  // Chunks of 1 MiB: the CSV is parsed, scored and formatted a chunk at a time (one write per chunk).
+  const source = createReadStream(input, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const opened = once(source, 'open').catch((error: Error) => {
     throw new CliError(`cannot read ${input}: ${error.message}`, EXIT.usage);
   });
   await opened;
   const sink = flags.out ? createWriteStream(flags.out, { encoding: 'utf8' }) : null;
-  const write = async (line: string): Promise<void> => {
-    if (sink === null) context.out(line);
-    else if (!sink.write(`${line}\n`)) await once(sink, 'drain');
+  // text: whole lines, each ending in \n.
+  const write = async (text: string): Promise<void> => {
+    if (text === '') return;
+    if (sink === null) context.out(text.slice(0, -1));
+    else if (!sink.write(text)) await once(sink, 'drain');
   };
-  await write(SCORED_HEADER);
-  let lineNo = 0;
-  let rows = 0;
-  let last = Number.NEGATIVE_INFINITY;
-  let stepsBack = 0;
-  let firstStepBackLine: number | null = null;
+  await write(`${SCORED_HEADER}\n`);
+  const csv = createSeriesCsvScorer((t, x) => scorer.score(t, x));
   try {
-    for await (const line of createInterface({ input: source, crlfDelay: Number.POSITIVE_INFINITY })) {
-      lineNo++;
-      let row: ReturnType<typeof parseSeriesLine>;
-      try {
-        row = parseSeriesLine(line);
-      } catch (error) {
-        throw new CliError(`${input}:${lineNo}: ${(error as Error).message}`);
-      }
-      if (row === null) continue;
-      if (row.timestampMs < last) {
-        stepsBack++;
-        firstStepBackLine ??= lineNo;
-      }
-      last = row.timestampMs;
-      await write(formatScoredRow(row, scorer.score(row.timestampMs, row.value)));
-      rows++;
+    try {
+      for await (const chunk of source) await write(csv.push(chunk as string));
+      await write(csv.end());
+    } catch (error) {
+      if (!(error instanceof SeriesCsvError)) throw error;
+      await write(error.output);
+      throw new CliError(`${input}:${error.lineNumber}: ${error.message}`);
     }
   } finally {
     if (sink !== null) {
@@ -107,5 +96,5 @@ async function scoreSeries(
       await once(sink, 'finish');
     }
   }
-  return { rows, stepsBack, firstStepBackLine };
+  return { rows: csv.rows, stepsBack: csv.stepsBack, firstStepBackLine: csv.firstStepBackLine };
 }

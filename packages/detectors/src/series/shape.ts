@@ -87,12 +87,16 @@ export function shapeStep(s: ShapeState, o: ShapeOptions, x: number): number {
   s.windowN++;
   if (s.windowN < o.length) return Number.NaN;
   const v = features(s, o);
+  const m = o.length + (o.length >> 1);
+  // Nearest prototype: the first index with the least distance; a prototype's sum stops once it is past
+  // the best so far (partial sums only grow).
+  const protos = s.protos;
   let best = Number.POSITIVE_INFINITY;
   let bestAt = -1;
-  for (let p = 0; p < s.protos.length; p++) {
-    const proto = s.protos[p] as number[];
+  for (let p = 0; p < protos.length; p++) {
+    const proto = protos[p] as number[];
     let d = 0;
-    for (let i = 0; i < v.length && d < best; i++) {
+    for (let i = 0; i < m && d < best; i++) {
       const e = (v[i] as number) - (proto[i] as number);
       d += e * e;
     }
@@ -101,28 +105,39 @@ export function shapeStep(s: ShapeState, o: ShapeOptions, x: number): number {
       bestAt = p;
     }
   }
-  const novelty = bestAt < 0 ? 0 : Math.sqrt(best / v.length);
+  const novelty = bestAt < 0 ? 0 : Math.sqrt(best / m);
   if (bestAt >= 0 && novelty <= o.vigilance) {
-    const proto = s.protos[bestAt] as number[];
-    for (let i = 0; i < v.length; i++)
+    const proto = protos[bestAt] as number[];
+    for (let i = 0; i < m; i++)
       proto[i] = (proto[i] as number) + o.learningRate * ((v[i] as number) - (proto[i] as number));
     s.uses[bestAt] = (s.uses[bestAt] as number) + 1;
-  } else if (s.protos.length < o.prototypes) {
-    s.protos.push(v);
+  } else if (protos.length < o.prototypes) {
+    protos.push(copy(v, m));
     s.uses.push(1);
   } else {
     let least = 0;
     for (let p = 1; p < s.uses.length; p++) if ((s.uses[p] as number) < (s.uses[least] as number)) least = p;
-    s.protos[least] = v;
+    protos[least] = copy(v, m);
     s.uses[least] = 1;
   }
   return novelty;
 }
 
+/** The first m values of v as a plain array (a prototype: JSON state). */
+function copy(v: Float64Array, m: number): number[] {
+  const out = new Array<number>(m);
+  for (let i = 0; i < m; i++) out[i] = v[i] as number;
+  return out;
+}
+
+/** Scratch for the latest window's features (copied only when it becomes a prototype). */
+let scratch = new Float64Array(12);
+
 /** The window in time order, minus its mean, then the Haar details of adjacent pairs. */
-function features(s: ShapeState, o: ShapeOptions): number[] {
+function features(s: ShapeState, o: ShapeOptions): Float64Array {
   const n = o.length;
-  const v = new Array<number>(n + (n >> 1));
+  if (scratch.length < n + (n >> 1)) scratch = new Float64Array(n + (n >> 1));
+  const v = scratch;
   let mean = 0;
   for (let i = 0; i < n; i++) {
     const x = s.window[(s.windowN + i) % n] as number;
