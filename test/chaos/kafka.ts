@@ -45,13 +45,6 @@ export async function createTopic(kafka: Kafka, topic: string, partitions: numbe
   }
 }
 
-/** Deletes those of `topics` that exist. */
-export async function deleteTopics(admin: Admin, topics: readonly string[]): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const present = topics.filter((topic) => existing.has(topic));
-  if (present.length > 0) await admin.deleteTopics({ topics: present, timeout: 30_000 });
-}
-
 /** Sends in order, in batches, every batch acknowledged by the broker before the next (idempotent producer). */
 export async function produceAll(kafka: Kafka, topic: string, messages: readonly Message[]): Promise<void> {
   const producer = kafka.producer({

@@ -250,7 +250,7 @@ describe('cluster: replicated Kafka and ClickHouse lose and duplicate nothing wh
         snapshot,
         notificationsCheck: checkNotifications(snapshot.notifications, REPEAT_INTERVAL_MS),
         comparison: baseline === undefined ? null : compareRuns(baseline, snapshot),
-        restarts: run.supervisor.restartSummary(),
+        restarts: run.restartSummary(),
         notes: run.notes,
       };
       reports.push(report);
