@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { clickhouseExecutor, createClickHouseClient, eventToRow, migrate, TABLES } from '@aiops/clickhouse';
+import { REPO_ROOT } from '@aiops/harness';
 import type { Kafka } from 'kafkajs';
-import { fileExists, ROOT, say } from './common.js';
+import { fileExists, say } from './common.js';
 import { type Dataset, datasetSimulation } from './dataset.js';
 
 export interface ClientCeiling {
@@ -51,8 +52,13 @@ export async function measureClientCeiling(
       },
     });
   });
-  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 180_000));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 180_000);
+  });
   await Promise.race([done, timeout]);
+  // A pending timer would keep the process alive for minutes after a short run.
+  clearTimeout(timer);
   if (last === 0) last = performance.now();
   await consumer.disconnect();
   const seconds = (last - first) / 1000;
@@ -77,7 +83,7 @@ export async function measureBrokerCeiling(
   topic: string,
   messages: number,
 ): Promise<BrokerCeiling> {
-  const libs = join(process.env.AIOPS_STACK_DIR ?? join(ROOT, '.aiops'), 'kafka', 'libs');
+  const libs = join(process.env.AIOPS_STACK_DIR ?? join(REPO_ROOT, '.aiops'), 'kafka', 'libs');
   if (!fileExists(libs)) {
     return { messages: 0, eventsPerSecond: null, mbPerSecond: null, note: `no Kafka jars in ${libs}` };
   }
@@ -162,7 +168,7 @@ export async function measureSinkCeiling(
   } as never);
   const executor = clickhouseExecutor(client);
   try {
-    await migrate(executor, { dir: join(ROOT, 'schemas', 'clickhouse', 'migrations'), database });
+    await migrate(executor, { dir: join(REPO_ROOT, 'schemas', 'clickhouse', 'migrations'), database });
     const simulation = datasetSimulation(dataset.seed, dataset.startMs, dataset.events);
     let batch: Record<string, unknown>[] = [];
     let inserted = 0;
