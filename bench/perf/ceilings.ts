@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { clickhouseExecutor, createClickHouseClient, eventToRow, migrate, TABLES } from '@aiops/clickhouse';
 import { REPO_ROOT } from '@aiops/harness';
 import type { Kafka } from 'kafkajs';
-import { fileExists, say } from './common.js';
+import { fileExists, runToEnd, say } from './common.js';
 import { type Dataset, datasetSimulation } from './dataset.js';
 
 export interface ClientCeiling {
@@ -101,19 +100,7 @@ export async function measureBrokerCeiling(
     '--timeout',
     '60000',
   ];
-  const output = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err = (err + c.toString()).slice(-2000);
-    });
-    child.on('error', (error) => resolve({ code: -1, out, err: String(error) }));
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
+  const output = await runToEnd('java', args);
   // Header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
   // rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   const lines = output.out.trim().split('\n');
@@ -125,7 +112,7 @@ export async function measureBrokerCeiling(
       messages: 0,
       eventsPerSecond: null,
       mbPerSecond: null,
-      note: `ConsumerPerformance failed (${output.code}): ${output.err.trim().split('\n').slice(-3).join(' ')}`,
+      note: `ConsumerPerformance failed (${output.code}): ${output.errTail.trim().split('\n').slice(-3).join(' ')}`,
     };
   }
   const field = (name: string) => Number(values[names.indexOf(name)]);

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@aiops/harness';
@@ -42,6 +43,32 @@ export async function groupCommitted(admin: Admin, groupId: string, topic: strin
   let sum = 0;
   for (const p of entry?.partitions ?? []) sum += Math.max(0, Number(p.offset));
   return sum;
+}
+
+/** What a helper program (a JVM tool, a measuring child) printed, and how it ended. */
+export interface ChildOutput {
+  /** Exit code; -1 when it could not be started. */
+  readonly code: number | null;
+  readonly out: string;
+  /** The last 2,000 characters of stderr (or why it could not start). */
+  readonly errTail: string;
+}
+
+/** Runs a helper program to its end, collecting its stdout; never rejects. */
+export function runToEnd(command: string, args: readonly string[]): Promise<ChildOutput> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let errTail = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      errTail = (errTail + c.toString()).slice(-2000);
+    });
+    child.on('error', (error) => resolve({ code: -1, out, errTail: String(error) }));
+    child.on('exit', (code) => resolve({ code, out, errTail }));
+  });
 }
 
 export function percentile(sorted: readonly number[], p: number): number | null {

@@ -107,10 +107,3 @@ export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 120_000
   await readTopicToEnd(kafka, topic, (message) => messages.push(message), timeoutMs);
   return messages;
 }
-
-export function headerValue(message: KafkaMessage, name: string): string | undefined {
-  const value = message.headers?.[name];
-  if (value === undefined) return undefined;
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
-}

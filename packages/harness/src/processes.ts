@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -235,16 +235,7 @@ export class SupervisedProcess {
   /** The last `chars` characters of the process's log (for an error message). */
   logTail(chars = 4000): string {
     try {
-      const fd = openSync(this.options.logFile, 'r');
-      try {
-        const size = statSync(this.options.logFile).size;
-        const length = Math.min(chars, size);
-        const buffer = Buffer.alloc(length);
-        readSync(fd, buffer, 0, length, size - length);
-        return buffer.toString('utf8');
-      } finally {
-        closeSync(fd);
-      }
+      return readFileSync(this.options.logFile, 'utf8').slice(-chars);
     } catch {
       return '';
     }
