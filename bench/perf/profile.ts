@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPO_ROOT } from '@aiops/harness';
+import { INPUT_TOPIC, REPO_ROOT } from '@aiops/harness';
 import { endpoints, RESULTS_DIR } from './common.js';
 import { benchPipeline, type StageName } from './stages.js';
 
@@ -16,14 +16,6 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount: number;
 }
-
-/** The topic each service reads its input from. */
-const INPUT_TOPIC = {
-  validator: 'raw',
-  aggregator: 'events',
-  writer: 'events',
-  detector: 'windows',
-} as const;
 
 const [service, input, secondsText] = process.argv.slice(2);
 if (!service || !input || !(service in INPUT_TOPIC)) {

@@ -7,7 +7,14 @@ import {
   sinkSettingsSchema,
 } from '@aiops/clickhouse';
 import { alertCodec } from '@aiops/contract';
-import { metricValue, PipelineHarness, REPO_ROOT, type SupervisedProcess, waitFor } from '@aiops/harness';
+import {
+  INPUT_TOPIC,
+  metricValue,
+  PipelineHarness,
+  REPO_ROOT,
+  type SupervisedProcess,
+  waitFor,
+} from '@aiops/harness';
 import { createLogger } from '@aiops/ops';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin, Kafka, Message } from 'kafkajs';
@@ -31,14 +38,6 @@ export interface ChaosSettings {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The input topic whose committed offsets say how far a service got. */
-const INPUT: Record<ServiceName, 'raw' | 'events' | 'windows'> = {
-  validator: 'raw',
-  aggregator: 'events',
-  writer: 'events',
-  detector: 'windows',
-};
 
 export interface DrainResult {
   readonly drained: boolean;
@@ -182,7 +181,7 @@ export class ChaosRun {
     this.log(`produced ${messages.length} ${what} in ${seconds.toFixed(1)} s`);
   }
 
-  async position(service: ServiceName, topic: 'raw' | 'events' | 'windows' = INPUT[service]) {
+  async position(service: ServiceName, topic: 'raw' | 'events' | 'windows' = INPUT_TOPIC[service]) {
     return this.withAdmin((admin) => groupPosition(admin, this.pipeline.groups[service], this.topics[topic]));
   }
 

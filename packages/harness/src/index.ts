@@ -5,7 +5,7 @@ export type {
   ServiceName,
   SpawnOptions,
 } from './pipeline.js';
-export { CONSUMERS, PipelineHarness, SERVICE_ORDER } from './pipeline.js';
+export { CONSUMERS, INPUT_TOPIC, PipelineHarness, SERVICE_ORDER } from './pipeline.js';
 export type { ExitRecord, ProcessUsage, SupervisedProcessOptions } from './processes.js';
 export {
   CLI_MAIN,

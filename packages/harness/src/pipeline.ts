@@ -60,6 +60,14 @@ export const CONSUMERS: readonly ConsumerName[] = [
   'agent-monitor',
 ];
 
+/** The topic each stage of the pipeline reads its input from (the one whose offsets say how far it got). */
+export const INPUT_TOPIC = {
+  validator: 'raw',
+  aggregator: 'events',
+  writer: 'events',
+  detector: 'windows',
+} as const satisfies Record<'validator' | 'aggregator' | 'writer' | 'detector', keyof PipelineTopicNames>;
+
 export interface PipelineTopicNames {
   readonly raw: string;
   readonly events: string;
