@@ -156,19 +156,17 @@ export class PipelineHarness {
     this.id = uniqueId(options.prefix ?? 'pipeline');
     const p = this.id;
     this.topics = {
-      ...{
-        raw: `${p}.raw`,
-        events: `${p}.events`,
-        dlq: `${p}.dlq`,
-        windows: `${p}.windows`,
-        alerts: `${p}.alerts`,
-        detectorState: `${p}.detector-state`,
-        audit: `${p}.audit`,
-        review: `${p}.review`,
-        reviewResolutions: `${p}.review-resolutions`,
-        traces: `${p}.traces`,
-        agentMonitorState: `${p}.agent-monitor-state`,
-      },
+      raw: `${p}.raw`,
+      events: `${p}.events`,
+      dlq: `${p}.dlq`,
+      windows: `${p}.windows`,
+      alerts: `${p}.alerts`,
+      detectorState: `${p}.detector-state`,
+      audit: `${p}.audit`,
+      review: `${p}.review`,
+      reviewResolutions: `${p}.review-resolutions`,
+      traces: `${p}.traces`,
+      agentMonitorState: `${p}.agent-monitor-state`,
       ...options.topics,
     };
     this.database = p;
