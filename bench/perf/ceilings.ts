@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { clickhouseExecutor, createClickHouseClient, eventToRow, migrate, TABLES } from '@aiops/clickhouse';
+import { REPO_ROOT } from '@aiops/harness';
 import type { Kafka } from 'kafkajs';
-import { fileExists, ROOT, say } from './common.js';
+import { fileExists, runToEnd, say } from './common.js';
 import { type Dataset, datasetSimulation } from './dataset.js';
 
 export interface ClientCeiling {
@@ -51,8 +51,13 @@ export async function measureClientCeiling(
       },
     });
   });
-  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 180_000));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 180_000);
+  });
   await Promise.race([done, timeout]);
+  // A pending timer would keep the process alive for minutes after a short run.
+  clearTimeout(timer);
   if (last === 0) last = performance.now();
   await consumer.disconnect();
   const seconds = (last - first) / 1000;
@@ -77,7 +82,7 @@ export async function measureBrokerCeiling(
   topic: string,
   messages: number,
 ): Promise<BrokerCeiling> {
-  const libs = join(process.env.AIOPS_STACK_DIR ?? join(ROOT, '.aiops'), 'kafka', 'libs');
+  const libs = join(process.env.AIOPS_STACK_DIR ?? join(REPO_ROOT, '.aiops'), 'kafka', 'libs');
   if (!fileExists(libs)) {
     return { messages: 0, eventsPerSecond: null, mbPerSecond: null, note: `no Kafka jars in ${libs}` };
   }
@@ -95,19 +100,7 @@ export async function measureBrokerCeiling(
     '--timeout',
     '60000',
   ];
-  const output = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err = (err + c.toString()).slice(-2000);
-    });
-    child.on('error', (error) => resolve({ code: -1, out, err: String(error) }));
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
+  const output = await runToEnd('java', args);
   // Header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
   // rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   const lines = output.out.trim().split('\n');
@@ -119,7 +112,7 @@ export async function measureBrokerCeiling(
       messages: 0,
       eventsPerSecond: null,
       mbPerSecond: null,
-      note: `ConsumerPerformance failed (${output.code}): ${output.err.trim().split('\n').slice(-3).join(' ')}`,
+      note: `ConsumerPerformance failed (${output.code}): ${output.errTail.trim().split('\n').slice(-3).join(' ')}`,
     };
   }
   const field = (name: string) => Number(values[names.indexOf(name)]);
@@ -162,7 +155,7 @@ export async function measureSinkCeiling(
   } as never);
   const executor = clickhouseExecutor(client);
   try {
-    await migrate(executor, { dir: join(ROOT, 'schemas', 'clickhouse', 'migrations'), database });
+    await migrate(executor, { dir: join(REPO_ROOT, 'schemas', 'clickhouse', 'migrations'), database });
     const simulation = datasetSimulation(dataset.seed, dataset.startMs, dataset.events);
     let batch: Record<string, unknown>[] = [];
     let inserted = 0;

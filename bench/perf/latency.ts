@@ -5,16 +5,8 @@ import { alertCodec, encodeEventAvroSingleObject, windowCodec } from '@aiops/con
 import { createSimulation } from '@aiops/simulator';
 import { createClient } from '@clickhouse/client';
 import type { Kafka, Message } from 'kafkajs';
-import {
-  type Endpoints,
-  percentile,
-  RESULTS_DIR,
-  type ServiceProcess,
-  say,
-  startService,
-  waitReady,
-} from './common.js';
-import { BENCH_PARTITIONS, type RunNames, type StageName, serviceEnv } from './stages.js';
+import { type Endpoints, percentile, RESULTS_DIR, say } from './common.js';
+import { BENCH_PARTITIONS, benchPipeline, DOWNSTREAM_FIRST, STOP_GRACE_MS } from './stages.js';
 
 export interface LatencySummary {
   readonly samples: number;
@@ -64,10 +56,18 @@ function summary(values: number[]): LatencySummary {
 export async function measureLatency(
   kafka: Kafka,
   endpoints: Endpoints,
-  names: RunNames,
-  basePort: number,
   trafficSeconds: number,
 ): Promise<LatencyResult> {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const rulesFile = join(RESULTS_DIR, 'latency-rules.json');
+  const pipeline = benchPipeline(endpoints, 'l', {
+    windowSizesMs: [WINDOW_MS],
+    allowedLatenessMs: LATENESS_MS,
+    maxOutOfOrdernessMs: OUT_OF_ORDER_MS,
+    writerMaxBatchDelayMs: WRITER_DELAY_MS,
+    processEnv: { DETECTION_RULES_FILE: rulesFile, WRITER_TABLES: 'windows,alerts' },
+  });
+  const names = pipeline.topics;
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
@@ -75,8 +75,6 @@ export async function measureLatency(
     topics: [{ topic: names.raw, numPartitions: BENCH_PARTITIONS, replicationFactor: 1 }],
   });
   await admin.disconnect();
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const rulesFile = join(RESULTS_DIR, 'latency-rules.json');
   // Every window with a latency sample breaches a 1 ms p95 SLO and fires at once: one alert per series.
   writeFileSync(
     rulesFile,
@@ -85,20 +83,11 @@ export async function measureLatency(
       latency: { min_count: 1, slo: { p95_ms: 1, p99_ms: null, ttft_p95_ms: null } },
     }),
   );
-  const env = serviceEnv(endpoints, names, {
-    WINDOW_SIZES_MS: String(WINDOW_MS),
-    ALLOWED_LATENESS_MS: String(LATENESS_MS),
-    MAX_OUT_OF_ORDERNESS_MS: String(OUT_OF_ORDER_MS),
-    WRITER_BATCH_DELAY_MS: String(WRITER_DELAY_MS),
-    DETECTION_RULES_FILE: rulesFile,
-    WRITER_TABLES: 'windows,alerts',
-  });
-  const services: ServiceProcess[] = [];
   const clickhouse = createClient({
     url: endpoints.clickhouseUrl,
     compression: { request: false, response: false },
   });
-  const consumer = kafka.consumer({ groupId: `${names.prefix}.observer`, maxWaitTimeInMs: 20 });
+  const consumer = kafka.consumer({ groupId: `${pipeline.id}-observer`, maxWaitTimeInMs: 20 });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   /** [window end, latency ms] per window message, row and alert. */
   const windowLat: [number, number][] = [];
@@ -106,12 +95,7 @@ export async function measureLatency(
   const rowLat: [number, number][] = [];
   const close = (windowEnd: number) => windowEnd + OUT_OF_ORDER_MS;
   try {
-    const order: StageName[] = ['writer', 'detector', 'aggregator', 'validator'];
-    for (const [i, name] of order.entries()) {
-      const service = startService(name, env, basePort + i);
-      services.push(service);
-      await waitReady(service);
-    }
+    for (const name of DOWNSTREAM_FIRST) await (await pipeline.spawn(name, { restart: false })).waitReady();
     await consumer.connect();
     await consumer.subscribe({ topics: [names.windows, names.alerts], fromBeginning: true });
     const seenWindows = new Set<string>();
@@ -146,7 +130,7 @@ export async function measureLatency(
     const rowCounts = new Map<number, number>();
     const pollRows = async () => {
       const result = await clickhouse.query({
-        query: `SELECT toUInt32(window_end) AS e, count() AS n FROM ${names.database}.window_aggregates GROUP BY e`,
+        query: `SELECT toUInt32(window_end) AS e, count() AS n FROM ${pipeline.database}.window_aggregates GROUP BY e`,
         format: 'JSONEachRow',
       });
       const rows = (await result.json()) as { e: number | string; n: number | string }[];
@@ -211,8 +195,8 @@ export async function measureLatency(
   } finally {
     await consumer.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
-    await Promise.all(services.map((s) => s.stop()));
-    await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${names.database}` }).catch(() => undefined);
+    await pipeline.stopAll(STOP_GRACE_MS);
+    await pipeline.cleanup();
     await clickhouse.close();
   }
 }

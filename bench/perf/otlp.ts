@@ -7,25 +7,16 @@
  *
  *   node bench/dist/perf/otlp.js [--seconds 20] [--concurrency 8]     (alone, without the rest of the run)
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@aiops/harness';
 import { OTLP_MESSAGES, sha256Hex } from '@aiops/otlp';
-import {
-  type Endpoints,
-  endpoints,
-  kafkaClient,
-  percentile,
-  round,
-  type ServiceProcess,
-  say,
-  startService,
-  waitReady,
-} from './common.js';
+import { type Endpoints, endpoints, percentile, round, say } from './common.js';
+import { benchPipeline, STOP_GRACE_MS } from './stages.js';
 
 const SPANS_PER_BATCH = 100;
 const TOKEN = 'bench-otlp-token';
-const OTLP_PORT = 14318;
 
 export interface OtlpLoadOptions {
   readonly seconds: number;
@@ -86,17 +77,22 @@ function bodies(count: number, nowMs: number): Uint8Array[] {
   return out;
 }
 
-async function post(body: Uint8Array): Promise<{ ok: boolean; ms: number }> {
-  const started = performance.now();
-  const response = await fetch(`http://127.0.0.1:${OTLP_PORT}/v1/traces`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${TOKEN}` },
-    body,
-  });
-  const answer = await response.arrayBuffer();
-  // A 200 with a body carries partial_success: not a full acceptance.
-  return { ok: response.status === 200 && answer.byteLength === 0, ms: performance.now() - started };
-}
+/** A request poster to the receiver on `port`. */
+type Post = (body: Uint8Array) => Promise<{ ok: boolean; ms: number }>;
+
+const poster =
+  (port: number): Post =>
+  async (body) => {
+    const started = performance.now();
+    const response = await fetch(`http://127.0.0.1:${port}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${TOKEN}` },
+      body,
+    });
+    const answer = await response.arrayBuffer();
+    // A 200 with a body carries partial_success: not a full acceptance.
+    return { ok: response.status === 200 && answer.byteLength === 0, ms: performance.now() - started };
+  };
 
 function phase(latencies: number[], accepted: number, requests: number, seconds: number): OtlpPhase {
   latencies.sort((a, b) => a - b);
@@ -105,13 +101,18 @@ function phase(latencies: number[], accepted: number, requests: number, seconds:
     accepted,
     refusedOrFailed: requests - accepted,
     spansPerSecond: (accepted * SPANS_PER_BATCH) / seconds,
-    p50Ms: round(percentile(latencies, 0.5), 2),
-    p99Ms: round(percentile(latencies, 0.99), 2),
+    p50Ms: round(percentile(latencies, 50), 2),
+    p99Ms: round(percentile(latencies, 99), 2),
   };
 }
 
 /** Closed loop: `concurrency` workers post back to back until the deadline. */
-async function closedLoop(pool: Uint8Array[], seconds: number, concurrency: number): Promise<OtlpPhase> {
+async function closedLoop(
+  post: Post,
+  pool: Uint8Array[],
+  seconds: number,
+  concurrency: number,
+): Promise<OtlpPhase> {
   const latencies: number[] = [];
   let requests = 0;
   let accepted = 0;
@@ -133,6 +134,7 @@ async function closedLoop(pool: Uint8Array[], seconds: number, concurrency: numb
 
 /** Open loop at a fixed request rate (bounded: at most `maxInFlight` outstanding, beyond it counts as late). */
 async function paced(
+  post: Post,
   pool: Uint8Array[],
   seconds: number,
   spansPerSecond: number,
@@ -167,52 +169,34 @@ async function paced(
   return result;
 }
 
-function rssMb(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmHWM:\s+(\d+)/.exec(status)?.[1];
-    return kb === undefined ? null : Number(kb) / 1024;
-  } catch {
-    return null;
-  }
-}
-
-export async function measureOtlp(
-  ep: Endpoints,
-  topics: { readonly raw: string; readonly dlq: string },
-  opsPort: number,
-  options: OtlpLoadOptions,
-): Promise<OtlpResult> {
+export async function measureOtlp(ep: Endpoints, options: OtlpLoadOptions): Promise<OtlpResult> {
   const dir = mkdtempSync(join(tmpdir(), 'aiops-bench-otlp-'));
   const tokensFile = join(dir, 'tokens.json');
   writeFileSync(
     tokensFile,
     JSON.stringify({ tenants: [{ tenant_id: 'bench', token_sha256: sha256Hex(TOKEN) }] }),
   );
-  const service: ServiceProcess = startService(
-    'otlp-receiver',
-    {
-      KAFKA_BROKERS: ep.brokers.join(','),
-      TOPIC_RAW: topics.raw,
-      TOPIC_DLQ: topics.dlq,
-      TOPIC_PARTITIONS: '3',
-      OTLP_TOKENS_FILE: tokensFile,
-      OTLP_PORT: String(OTLP_PORT),
+  const pipeline = benchPipeline(ep, 'o', { otlpTokensFile: tokensFile });
+  const port = await freePort();
+  const post = poster(port);
+  const service = await pipeline.spawn('otlp-receiver', {
+    restart: false,
+    env: {
+      OTLP_PORT: String(port),
       OTLP_RATE_REQUESTS_PER_SECOND: '1000000',
       OTLP_RATE_BYTES_PER_SECOND: String(1 << 30),
     },
-    opsPort,
-  );
+  });
   try {
-    await waitReady(service);
+    await service.waitReady();
     const pool = bodies(64, Date.now());
-    await closedLoop(pool, 1, 2); // warm-up: connections, JIT, producer metadata
+    await closedLoop(post, pool, 1, 2); // warm-up: connections, JIT, producer metadata
     say(`otlp: ${options.seconds} s closed loop at ${options.concurrency} requests in flight`);
-    const maxRate = await closedLoop(pool, options.seconds, options.concurrency);
+    const maxRate = await closedLoop(post, pool, options.seconds, options.concurrency);
     say(`otlp: ${Math.round(maxRate.spansPerSecond)} spans/s accepted, p99 ${maxRate.p99Ms} ms`);
     const target = options.targetSpansPerSecond ?? maxRate.spansPerSecond / 2;
     const pacedPhase = await paced(
+      post,
       pool,
       options.seconds,
       Math.max(SPANS_PER_BATCH, target),
@@ -224,10 +208,11 @@ export async function measureOtlp(
     return {
       maxRate,
       paced: { ...pacedPhase, targetSpansPerSecond: round(target) ?? 0 },
-      peakRssMb: round(rssMb(service.child.pid), 1),
+      peakRssMb: round((service.usage()?.peakRssBytes ?? Number.NaN) / 1024 / 1024, 1),
     };
   } finally {
-    await service.stop();
+    await pipeline.stopAll(STOP_GRACE_MS);
+    await pipeline.cleanup();
   }
 }
 
@@ -237,27 +222,15 @@ function flag(name: string, fallback: number): number {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const ep = endpoints();
-  // bench.run-* topics are what run.ts cleans up when a run was interrupted.
-  const prefix = `bench.run-otlp-${Date.now().toString(36)}`;
-  const topics = { raw: `${prefix}.raw`, dlq: `${prefix}.dlq` };
-  const run = async () => {
-    try {
-      const result = await measureOtlp(ep, topics, 19_465, {
-        seconds: flag('--seconds', 20),
-        concurrency: flag('--concurrency', 8),
-        targetSpansPerSecond: null,
-      });
-      console.log(JSON.stringify(result, null, 2));
-    } finally {
-      const admin = kafkaClient(ep.brokers, 'bench-otlp-cleanup').admin();
-      await admin.connect();
-      await admin.deleteTopics({ topics: [topics.raw, topics.dlq], timeout: 30_000 });
-      await admin.disconnect();
-    }
-  };
-  run().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  measureOtlp(endpoints(), {
+    seconds: flag('--seconds', 20),
+    concurrency: flag('--concurrency', 8),
+    targetSpansPerSecond: null,
+  }).then(
+    (result) => console.log(JSON.stringify(result, null, 2)),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -4,12 +4,12 @@
  * fresh bench topics, stops it gracefully (the profile is written at exit) and prints the top functions
  * by self time. The .cpuprofile lands in bench/results/profiles/ (open it in Chrome DevTools).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, endpoints, RESULTS_DIR, ROOT } from './common.js';
-import { runNames, serviceEnv } from './stages.js';
+import { INPUT_TOPIC, REPO_ROOT } from '@aiops/harness';
+import { endpoints, RESULTS_DIR } from './common.js';
+import { benchPipeline, type StageName } from './stages.js';
 
 interface ProfileNode {
   id: number;
@@ -18,7 +18,7 @@ interface ProfileNode {
 }
 
 const [service, input, secondsText] = process.argv.slice(2);
-if (!service || !input) {
+if (!service || !input || !(service in INPUT_TOPIC)) {
   process.stderr.write('usage: profile.js <validator|aggregator|writer|detector> <input topic> [seconds]\n');
   process.exit(2);
 }
@@ -26,28 +26,20 @@ const seconds = Number(secondsText ?? 30);
 const dir = join(RESULTS_DIR, 'profiles');
 mkdirSync(dir, { recursive: true });
 const before = new Set(readdirSync(dir));
-const prefix = `bench.run-prof${Date.now().toString(36)}`;
-const names = runNames(prefix, input);
+const name = service as StageName;
 // The stage's input topic goes where that service reads it.
-const topicVar = {
-  validator: 'TOPIC_RAW',
-  aggregator: 'TOPIC_EVENTS',
-  writer: 'TOPIC_EVENTS',
-  detector: 'TOPIC_WINDOWS',
-}[service] as string;
-const env = { ...serviceEnv(endpoints(), names, { WRITER_TABLES: 'events' }), [topicVar]: input };
-const child = spawn(
-  process.execPath,
-  ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, 'run', service, '--ops-port', '19699'],
-  {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  },
-);
+const pipeline = benchPipeline(endpoints(), 'prof', {
+  topics: { [INPUT_TOPIC[name]]: input },
+  processEnv: { WRITER_TABLES: 'events' },
+});
+const child = await pipeline.spawn(name, {
+  restart: false,
+  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+});
 await sleep(seconds * 1000);
-child.kill('SIGTERM');
-await new Promise((resolve) => child.once('exit', resolve));
+// A graceful stop: node writes the profile as it exits.
+await child.stop('SIGTERM', 60_000);
+await pipeline.cleanup();
 const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.cpuprofile'));
 if (!file) throw new Error('no profile written');
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[] };
@@ -55,7 +47,7 @@ const total = profile.nodes.reduce((n, node) => n + node.hitCount, 0);
 const self = new Map<string, number>();
 for (const node of profile.nodes) {
   const { functionName, url, lineNumber } = node.callFrame;
-  const key = `${functionName || '(anonymous)'} ${url.replace(/^file:\/\/.*node_modules\//, '').replace(`file://${ROOT}/`, '')}:${lineNumber + 1}`;
+  const key = `${functionName || '(anonymous)'} ${url.replace(/^file:\/\/.*node_modules\//, '').replace(`file://${REPO_ROOT}`, '')}:${lineNumber + 1}`;
   self.set(key, (self.get(key) ?? 0) + node.hitCount);
 }
 process.stdout.write(`${join(dir, file)}: ${total} samples\n`);

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { REPO_ROOT } from '@aiops/harness';
 import { createClient } from '@clickhouse/client';
 import type { Admin } from 'kafkajs';
 import {
@@ -20,20 +21,20 @@ import {
   measureSinkCeiling,
   type SinkCeiling,
 } from './ceilings.js';
-import { endpoints, kafkaClient, RESULTS_DIR, ROOT, round, say } from './common.js';
+import { endpoints, kafkaClient, RESULTS_DIR, round, say } from './common.js';
 import { type Dataset, ensureDataset, RAW_TOPICS } from './dataset.js';
 import { type LatencyResult, measureLatency } from './latency.js';
 import { measureOtlp, type OtlpResult } from './otlp.js';
 import { measureScoreSeries, type ScoreSeriesResult } from './score.js';
 import {
+  BENCH_PREFIX,
+  benchPipeline,
   type EndToEndResult,
   progressOf,
   runEndToEnd,
-  runNames,
   runStage,
   type StageName,
   type StageResult,
-  serviceEnv,
 } from './stages.js';
 import { measureState, type StatePoint } from './state.js';
 
@@ -88,7 +89,6 @@ const BUDGET_S = {
   /** Each of the two OTLP phases (closed loop, then paced). */
   otlp: 20,
 };
-const STAGE_PORT = 19_641;
 
 function machine() {
   const cmd = (file: string, args: string[]) => {
@@ -107,14 +107,14 @@ function machine() {
     }
   })();
   const java = javaLine || cmd('sh', ['-c', 'java -version 2>&1 | head -1']);
-  const libs = join(process.env.AIOPS_STACK_DIR ?? join(ROOT, '.aiops'), 'kafka', 'libs');
+  const libs = join(process.env.AIOPS_STACK_DIR ?? join(REPO_ROOT, '.aiops'), 'kafka', 'libs');
   const kafkaJar = existsSync(libs)
     ? readdirSync(libs).find((f) => /^kafka_2\.\d+-.*\.jar$/.test(f))
     : undefined;
   const pkg = (name: string) => {
     try {
       return (
-        JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+        JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
           version: string;
         }
       ).version;
@@ -135,20 +135,18 @@ function machine() {
     clickhouse: 'unknown',
     /** Other work on the machine (other engineers' tests) depresses every figure: recorded with them. */
     loadAverageAtStart: loadavg().map((l) => round(l, 2)),
-    git: cmd('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+    git: cmd('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD']),
   };
 }
 
-/** Removes what earlier runs left behind: topics `bench.run-*` and databases `bench_run_*`. */
-async function cleanupStale(admin: Admin, clickhouseUrl: string, keepPrefix?: string): Promise<void> {
-  const topics = (await admin.listTopics()).filter(
-    (t) => t.startsWith('bench.run-') && (keepPrefix === undefined || !t.startsWith(keepPrefix)),
-  );
+/** Removes what earlier runs left behind: the topics and databases of benchmark pipelines (`bench_run_*`). */
+async function cleanupStale(admin: Admin, clickhouseUrl: string): Promise<void> {
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(BENCH_PREFIX));
   if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);
   const client = createClient({ url: clickhouseUrl, compression: { request: false, response: false } });
   try {
     const result = await client.query({
-      query: "SELECT name FROM system.databases WHERE name LIKE 'bench_run_%'",
+      query: `SELECT name FROM system.databases WHERE startsWith(name, '${BENCH_PREFIX}')`,
       format: 'JSONEachRow',
     });
     for (const { name } of (await result.json()) as { name: string }[]) {
@@ -169,7 +167,6 @@ async function main(): Promise<void> {
   const started = Date.now();
   const ep = endpoints();
   const runId = `run-${Date.now().toString(36)}`;
-  const prefix = `bench.${runId}`;
   const kafka = kafkaClient(ep.brokers, 'aiops-bench');
   const admin = kafka.admin();
   await admin.connect();
@@ -220,57 +217,56 @@ async function main(): Promise<void> {
         say(`broker ceiling: ${fmt(broker.eventsPerSecond)} events/s (${broker.note})`);
       });
     }
-    const names = runNames(`${prefix}.s`, RAW_TOPICS.avro);
+    // The stages' pipeline: each stage reads what the one before it wrote.
+    const pipeline = benchPipeline(ep, 's', {
+      topics: { raw: RAW_TOPICS.avro },
+      processEnv: { WRITER_TABLES: 'events' },
+    });
     if (flags.only.has('stages')) {
-      const env = serviceEnv(ep, names, { WRITER_TABLES: 'events' });
-      const stage = async (key: StageName, input: string, budget: number, extraEnv: NodeJS.ProcessEnv = {}) =>
+      const stage = async (key: StageName, input: string, budget: number) =>
         flags.stages.has(key) &&
         attempt(`stage ${key}`, async () => {
           stages[key] = await runStage(admin, {
             label: key,
+            pipeline,
             service: key,
-            env: { ...env, ...extraEnv },
-            opsPort: STAGE_PORT,
             inputTopic: input,
-            progress: progressOf[key](names),
+            progress: progressOf[key](pipeline),
             budgetSeconds: budget,
           });
         });
-      await stage('validator', names.raw, BUDGET_S.validator);
+      await stage('validator', pipeline.topics.raw, BUDGET_S.validator);
       if (flags.stages.has('validator_json'))
         await attempt('stage validator (JSON input)', async () => {
-          const jsonNames = runNames(`${prefix}.j`, RAW_TOPICS.json);
+          const json = benchPipeline(ep, 'j', { topics: { raw: RAW_TOPICS.json } });
           stages.validator_json = await runStage(admin, {
             label: 'validator (JSON input)',
+            pipeline: json,
             service: 'validator',
-            env: serviceEnv(ep, jsonNames),
-            opsPort: STAGE_PORT,
-            inputTopic: jsonNames.raw,
-            progress: progressOf.validator(jsonNames),
+            inputTopic: json.topics.raw,
+            progress: progressOf.validator(json),
             budgetSeconds: BUDGET_S.validatorJson,
           });
         });
-      await stage('aggregator', names.events, BUDGET_S.aggregator);
-      await stage('writer', names.events, BUDGET_S.writer);
+      await stage('aggregator', pipeline.topics.events, BUDGET_S.aggregator);
+      await stage('writer', pipeline.topics.events, BUDGET_S.writer);
       if (flags.stages.has('writer_batch50k'))
         await attempt('stage writer (50 000-row batches)', async () => {
           // The same writer with WRITER_BATCH_ROWS=50000 (default 5000): how much the batch size matters.
-          const names50k = runNames(`${prefix}.w`, names.events);
+          const batch50k = benchPipeline(ep, 'w', {
+            topics: { events: pipeline.topics.events },
+            processEnv: { WRITER_TABLES: 'events', WRITER_BATCH_ROWS: '50000' },
+          });
           stages.writer_batch50k = await runStage(admin, {
             label: 'writer (WRITER_BATCH_ROWS=50000)',
+            pipeline: batch50k,
             service: 'writer',
-            env: serviceEnv(ep, names50k, {
-              WRITER_TABLES: 'events',
-              TOPIC_EVENTS: names.events,
-              WRITER_BATCH_ROWS: '50000',
-            }),
-            opsPort: STAGE_PORT,
-            inputTopic: names.events,
-            progress: progressOf.writer(names50k),
+            inputTopic: batch50k.topics.events,
+            progress: progressOf.writer(batch50k),
             budgetSeconds: BUDGET_S.writer,
           });
         });
-      await stage('detector', names.windows, BUDGET_S.detector);
+      await stage('detector', pipeline.topics.windows, BUDGET_S.detector);
     }
     if (flags.only.has('ceilings')) {
       await attempt('sink ceiling', async () => {
@@ -286,17 +282,14 @@ async function main(): Promise<void> {
       await attempt('end to end', async () => {
         e2e = await runEndToEnd(
           admin,
-          ep,
-          runNames(`${prefix}.e`, RAW_TOPICS.avro),
-          STAGE_PORT,
+          benchPipeline(ep, 'e', { topics: { raw: RAW_TOPICS.avro } }),
           BUDGET_S.e2e,
         );
       });
     }
     if (flags.only.has('latency')) {
       await attempt('latency', async () => {
-        const latencyNames = runNames(`${prefix}.l`, `${prefix}.l.raw`);
-        latency = await measureLatency(kafka, ep, latencyNames, STAGE_PORT, BUDGET_S.latency);
+        latency = await measureLatency(kafka, ep, BUDGET_S.latency);
       });
     }
     if (flags.only.has('state')) {
@@ -313,7 +306,7 @@ async function main(): Promise<void> {
       await attempt('otlp receiver', async () => {
         // Paced at half the validator's rate of this run: the receiver must not be the bottleneck.
         const validatorRate = stages.validator?.messagesPerSecond ?? null;
-        otlp = await measureOtlp(ep, { raw: `${prefix}.o.raw`, dlq: `${prefix}.o.dlq` }, STAGE_PORT, {
+        otlp = await measureOtlp(ep, {
           seconds: BUDGET_S.otlp,
           concurrency: 8,
           targetSpansPerSecond: validatorRate === null ? null : validatorRate / 2,
@@ -345,7 +338,7 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report.json, null, 2)}\n`);
   process.stdout.write(`${report.text}\n`);
-  if (flags.resultsMd) appendFileSync(join(ROOT, 'bench', 'RESULTS.md'), `\n${report.markdown}\n`);
+  if (flags.resultsMd) appendFileSync(join(REPO_ROOT, 'bench', 'RESULTS.md'), `\n${report.markdown}\n`);
   say(
     `done in ${minutes.toFixed(1)} min; bench/results/latest.json written${flags.resultsMd ? ', bench/RESULTS.md appended' : ''}`,
   );

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createSeriesScorer, formatScoredRow, parseSeriesLine, type SeriesRow } from '@aiops/detectors';
-import { CLI, ROOT, say } from './common.js';
+import { CLI_MAIN, REPO_ROOT } from '@aiops/harness';
+import { say } from './common.js';
 
 export interface ScoreSeriesResult {
   readonly dir: string;
@@ -18,7 +19,7 @@ export interface ScoreSeriesResult {
 
 /** The NAB data folder: `$NAB_DIR` (the NAB root or its data/ folder), else ../shared/nab/data. */
 export function nabDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env.NAB_DIR ? resolve(env.NAB_DIR) : resolve(ROOT, '..', 'shared', 'nab');
+  const dir = env.NAB_DIR ? resolve(env.NAB_DIR) : resolve(REPO_ROOT, '..', 'shared', 'nab');
   return existsSync(join(dir, 'data')) ? join(dir, 'data') : dir;
 }
 
@@ -79,7 +80,7 @@ export function measureScoreSeries(): ScoreSeriesResult | null {
   const largest = files.reduce((a, b) => (statSync(a).size >= statSync(b).size ? a : b));
   const cliPoints = parsed[files.indexOf(largest)]!.length;
   const started = performance.now();
-  const run = spawnSync(process.execPath, [CLI, 'score-series', largest, '--out', '/dev/null'], {
+  const run = spawnSync(process.execPath, [CLI_MAIN, 'score-series', largest, '--out', '/dev/null'], {
     stdio: 'ignore',
   });
   const seconds = (performance.now() - started) / 1000;

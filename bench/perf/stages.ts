@@ -1,77 +1,60 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PipelineTopicNames } from '@aiops/harness';
-import type { Admin } from 'kafkajs';
+import { sinkSettingsSchema } from '@aiops/clickhouse';
 import {
-  type Endpoints,
-  groupCommitted,
   metricValue,
-  type ProcSample,
-  type ServiceProcess,
-  sampleProc,
-  say,
-  scrape,
-  startService,
-  topicEnd,
-  waitReady,
-} from './common.js';
+  PipelineHarness,
+  type PipelineTopicNames,
+  type ProcessUsage,
+  type SupervisedProcess,
+} from '@aiops/harness';
+import { createLogger } from '@aiops/ops';
+import type { Admin } from 'kafkajs';
+import { type Endpoints, groupCommitted, say, topicEnd } from './common.js';
 
 export type StageName = 'validator' | 'aggregator' | 'writer' | 'detector';
 
-/**
- * Topics and groups of one benchmark run (the harness's topic set); every name starts with `bench.` (the
- * shared broker is shared), so a later run can remove what an earlier one left.
- */
-export interface RunNames extends PipelineTopicNames {
-  readonly prefix: string;
-  readonly database: string;
-}
-
-export function runNames(prefix: string, raw: string): RunNames {
-  return {
-    prefix,
-    raw,
-    events: `${prefix}.events`,
-    dlq: `${prefix}.dlq`,
-    windows: `${prefix}.windows`,
-    alerts: `${prefix}.alerts`,
-    detectorState: `${prefix}.detector-state`,
-    audit: `${prefix}.audit`,
-    review: `${prefix}.review`,
-    reviewResolutions: `${prefix}.review-resolutions`,
-    traces: `${prefix}.traces`,
-    agentMonitorState: `${prefix}.agent-monitor-state`,
-    database: prefix.replace(/[^A-Za-z0-9_]/g, '_'),
-  };
-}
-
 export const BENCH_PARTITIONS = 3;
+/** What every name of a benchmark pipeline starts with, so that a later run can remove what one left. */
+export const BENCH_PREFIX = 'bench_run_';
 
-/** The environment `aiops run <service>` reads, pointed at this run's topics, groups and database. */
-export function serviceEnv(
+export interface BenchPipelineOptions {
+  /** Pre-filled topics to read instead of the pipeline's own (e.g. the dataset's raw topic). */
+  readonly topics?: Partial<PipelineTopicNames>;
+  readonly windowSizesMs?: number[];
+  readonly allowedLatenessMs?: number;
+  readonly maxOutOfOrdernessMs?: number;
+  readonly writerMaxBatchDelayMs?: number;
+  readonly otlpTokensFile?: string;
+  /** Variables for every service of this pipeline (e.g. WRITER_TABLES). */
+  readonly processEnv?: Record<string, string>;
+}
+
+/**
+ * One benchmark pipeline (the shared harness) on the bench's endpoints: topics, groups and database named
+ * `bench_run_<part>_…`; its services run as child processes of their own (`spawn`), so that CPU and RSS
+ * are theirs alone, with the services' default settings unless a section says otherwise.
+ */
+export function benchPipeline(
   endpoints: Endpoints,
-  names: RunNames,
-  extra: NodeJS.ProcessEnv = {},
-): NodeJS.ProcessEnv {
-  return {
-    KAFKA_BROKERS: endpoints.brokers.join(','),
-    CLICKHOUSE_URL: endpoints.clickhouseUrl,
-    CLICKHOUSE_DATABASE: names.database,
-    USER_ID_SALT: 'bench-user-id-salt',
-    TOPIC_RAW: names.raw,
-    TOPIC_EVENTS: names.events,
-    TOPIC_DLQ: names.dlq,
-    TOPIC_WINDOWS: names.windows,
-    TOPIC_ALERTS: names.alerts,
-    TOPIC_DETECTOR_STATE: names.detectorState,
-    TOPIC_AUDIT: names.audit,
-    TOPIC_PARTITIONS: String(BENCH_PARTITIONS),
-    VALIDATOR_GROUP_ID: `${names.prefix}.validator`,
-    AGGREGATOR_GROUP_ID: `${names.prefix}.aggregator`,
-    WRITER_GROUP_ID: `${names.prefix}.writer`,
-    DETECTOR_GROUP_ID: `${names.prefix}.detector`,
-    DETECTOR_INSTANCE_ID: `${names.prefix}.detector-0`,
-    ...extra,
-  };
+  part: string,
+  options: BenchPipelineOptions = {},
+): PipelineHarness {
+  const { processEnv, ...settings } = options;
+  return new PipelineHarness({
+    // The bench's own environment too, so that a service setting given to `npm run bench` reaches them.
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: endpoints.brokers.join(','),
+      CLICKHOUSE_URL: endpoints.clickhouseUrl,
+    },
+    logger: createLogger({ service: 'bench', level: 'warn' }),
+    prefix: `${BENCH_PREFIX}${part}`,
+    partitions: BENCH_PARTITIONS,
+    userIdSalt: 'bench-user-id-salt',
+    writerMaxBatchDelayMs: sinkSettingsSchema.parse({}).maxBatchDelayMs,
+    ...settings,
+    processEnv: { LOG_LEVEL: 'warn', ...processEnv },
+  });
 }
 
 export interface StageResult {
@@ -92,30 +75,43 @@ export interface StageResult {
 }
 
 /** How far a stage got, in input messages, as the durable signal the stage gives. */
-export type Progress = (service: ServiceProcess, admin: Admin) => Promise<number>;
+export type Progress = (service: SupervisedProcess, admin: Admin) => Promise<number>;
 
-export const progressOf: Record<StageName, (names: RunNames) => Progress> = {
+/** A counter of the service's /metrics (0 while it does not answer). */
+async function counter(service: SupervisedProcess, name: string, labels: Record<string, string>) {
+  const text = await service.metrics();
+  return text === null ? 0 : (metricValue(text, name, labels) ?? 0);
+}
+
+export const progressOf: Record<StageName, (pipeline: PipelineHarness) => Progress> = {
   // Offsets the validator committed: committed only after its output is acknowledged.
-  validator: (names) => (_s, admin) => groupCommitted(admin, `${names.prefix}.validator`, names.raw),
+  validator: (p) => (_s, admin) => groupCommitted(admin, p.groups.validator, p.topics.raw),
   // Events folded into windows (its committed offset trails the oldest open window by design).
-  aggregator: () => async (s) =>
-    metricValue(await scrape(s.opsPort), 'aiops_messages_consumed_total', { service: 'aggregator' }),
+  aggregator: () => (s) => counter(s, 'aiops_messages_consumed_total', { service: 'aggregator' }),
   // Rows ClickHouse acknowledged.
-  writer: () => async (s) =>
-    metricValue(await scrape(s.opsPort), 'aiops_clickhouse_rows_inserted_total', { service: 'writer' }),
+  writer: () => (s) => counter(s, 'aiops_clickhouse_rows_inserted_total', { service: 'writer' }),
   // Offsets committed in the detector's transactions (alerts + state + offsets).
-  detector: (names) => (_s, admin) => groupCommitted(admin, `${names.prefix}.detector`, names.windows),
+  detector: (p) => (_s, admin) => groupCommitted(admin, p.groups.detector, p.topics.windows),
 };
 
 interface StageSpec {
   readonly label: string;
+  readonly pipeline: PipelineHarness;
   readonly service: StageName;
-  readonly env: NodeJS.ProcessEnv;
-  readonly opsPort: number;
   readonly inputTopic: string;
   readonly progress: Progress;
   readonly budgetSeconds: number;
 }
+
+/** Starts one service of `pipeline` as a child process whose crash ends the measurement, and waits until it consumes. */
+async function startMeasured(pipeline: PipelineHarness, name: StageName): Promise<SupervisedProcess> {
+  const service = await pipeline.spawn(name, { restart: false });
+  await service.waitReady();
+  return service;
+}
+
+/** Measurements are taken: a graceful stop (group leave, flush) would only cost wall time here. */
+export const STOP_GRACE_MS = 3_000;
 
 const POLL_MS = 200;
 
@@ -123,21 +119,20 @@ const POLL_MS = 200;
 export async function runStage(admin: Admin, spec: StageSpec): Promise<StageResult> {
   const total = await topicEnd(admin, spec.inputTopic);
   say(`stage ${spec.label}: ${total.toLocaleString('en-US')} messages in ${spec.inputTopic}`);
-  const service = startService(spec.service, spec.env, spec.opsPort);
+  const service = await startMeasured(spec.pipeline, spec.service);
   try {
-    await waitReady(service);
     let t0 = performance.now();
     const p0 = 0;
-    let cpu0: ProcSample | null = sampleProc(service.child.pid!);
+    let cpu0: ProcessUsage | null = service.usage();
     let tEnd = 0;
     let pEnd = 0;
-    let cpuEnd: ProcSample | null = null;
+    let cpuEnd: ProcessUsage | null = null;
     const hardDeadline = Date.now() + (spec.budgetSeconds + 60) * 1000;
     while (Date.now() < hardDeadline) {
-      if (service.child.exitCode !== null) throw new Error(`${spec.label} exited: ${service.stderrTail()}`);
+      service.assertAlive();
       const p = await spec.progress(service, admin);
       const now = performance.now();
-      const proc = sampleProc(service.child.pid!);
+      const proc = service.usage();
       if (p === 0) {
         // The start lies between the last sample without progress and the first with: take the former.
         t0 = now;
@@ -176,7 +171,7 @@ export async function runStage(admin: Admin, spec: StageSpec): Promise<StageResu
     );
     return result;
   } finally {
-    await service.stop();
+    await service.stop('SIGTERM', STOP_GRACE_MS);
   }
 }
 
@@ -195,6 +190,9 @@ export interface EndToEndResult {
   readonly note: string;
 }
 
+/** The order to start a whole pipeline in: each stage's input is consumed from the moment it fills. */
+export const DOWNSTREAM_FIRST: readonly StageName[] = ['writer', 'detector', 'aggregator', 'validator'];
+
 /**
  * All four services at once, each in its own process, on fresh topics: the raw topic in, window
  * aggregates (ClickHouse + windows topic) and alerts out. Events/s counts events that went all the way:
@@ -202,30 +200,23 @@ export interface EndToEndResult {
  */
 export async function runEndToEnd(
   admin: Admin,
-  endpoints: Endpoints,
-  names: RunNames,
-  basePort: number,
+  pipeline: PipelineHarness,
   budgetSeconds: number,
 ): Promise<EndToEndResult> {
+  const names = pipeline.topics;
   const total = await topicEnd(admin, names.raw);
-  const env = serviceEnv(endpoints, names);
-  const order: StageName[] = ['writer', 'detector', 'aggregator', 'validator'];
-  const services = new Map<StageName, ServiceProcess>();
+  const services = new Map<StageName, SupervisedProcess>();
   try {
     // Downstream first, so each stage's input is consumed from the moment it fills.
-    for (const [i, name] of order.entries()) {
-      const service = startService(name, env, basePort + i);
-      services.set(name, service);
-      await waitReady(service);
-    }
+    for (const name of DOWNSTREAM_FIRST) services.set(name, await startMeasured(pipeline, name));
     say(`end to end: ${total.toLocaleString('en-US')} raw events, all four services running`);
     const get = (name: StageName) => services.get(name)!;
-    const validated = progressOf.validator(names);
-    const aggregated = progressOf.aggregator(names);
-    const detected = progressOf.detector(names);
+    const validated = progressOf.validator(pipeline);
+    const aggregated = progressOf.aggregator(pipeline);
+    const detected = progressOf.detector(pipeline);
     const cpuNow = () => {
       let sum = 0;
-      for (const s of services.values()) sum += sampleProc(s.child.pid!)?.cpuSeconds ?? 0;
+      for (const s of services.values()) sum += s.usage()?.cpuSeconds ?? 0;
       return sum;
     };
     let t0 = performance.now();
@@ -236,14 +227,12 @@ export async function runEndToEnd(
     const last: Record<string, number> = {};
     const hardDeadline = Date.now() + (budgetSeconds + 60) * 1000;
     while (Date.now() < hardDeadline) {
-      for (const s of services.values()) {
-        if (s.child.exitCode !== null) throw new Error(`${s.name} exited: ${s.stderrTail()}`);
-      }
+      for (const s of services.values()) s.assertAlive();
       const v = await validated(get('validator'), admin);
       const a = await aggregated(get('aggregator'), admin);
-      const w = metricValue(await scrape(get('writer').opsPort), 'aiops_clickhouse_rows_inserted_total', {
+      const w = await counter(get('writer'), 'aiops_clickhouse_rows_inserted_total', {
         service: 'writer',
-        table: `${names.database}.events`,
+        table: `${pipeline.database}.events`,
       });
       const d = await detected(get('detector'), admin);
       Object.assign(last, { validator: v, aggregator: a, writer: w, detector: d });
@@ -269,7 +258,7 @@ export async function runEndToEnd(
     const cpu = cpuNow() - cpu0;
     const perService: EndToEndResult['perService'] = {};
     for (const [name, s] of services) {
-      const proc = sampleProc(s.child.pid!);
+      const proc = s.usage();
       perService[name] = {
         cpuSeconds: proc?.cpuSeconds ?? null,
         peakRssMb: proc ? proc.peakRssBytes / 1024 / 1024 : null,
@@ -285,9 +274,7 @@ export async function runEndToEnd(
       perService,
       windows: await topicEnd(admin, names.windows),
       // Not the topic's end offset: transaction markers take offsets too.
-      alerts: metricValue(await scrape(get('detector').opsPort), 'aiops_messages_produced_total', {
-        service: 'detector',
-      }),
+      alerts: await counter(get('detector'), 'aiops_messages_produced_total', { service: 'detector' }),
       note: drained
         ? `whole input (${total.toLocaleString('en-US')}) from the first validated batch until every stage drained`
         : `time budget: ${seconds.toFixed(0)} s after the first validated batch; progress validator ${last.validator}, aggregator ${last.aggregator}, writer ${last.writer}, detector ${last.detector} (windows)`,
@@ -298,6 +285,6 @@ export async function runEndToEnd(
     );
     return result;
   } finally {
-    await Promise.all([...services.values()].map((s) => s.stop()));
+    await pipeline.stopAll(STOP_GRACE_MS);
   }
 }

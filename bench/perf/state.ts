@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { say } from './common.js';
+import { runToEnd, say } from './common.js';
 
 export interface StatePoint {
   readonly kind: 'aggregator' | 'detector';
@@ -15,26 +14,15 @@ export interface StatePoint {
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'state-child.js');
 
 async function point(kind: 'aggregator' | 'detector', series: number): Promise<StatePoint> {
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--expose-gc', '--max-old-space-size=4096', CHILD, kind, String(series)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr = (stderr + c.toString()).slice(-2000);
-    });
-    child.on('exit', (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`state child ${kind} ${series}: ${stderr}`)),
-    );
-  });
+  const child = await runToEnd(process.execPath, [
+    '--expose-gc',
+    '--max-old-space-size=4096',
+    CHILD,
+    kind,
+    String(series),
+  ]);
+  if (child.code !== 0) throw new Error(`state child ${kind} ${series}: ${child.errTail}`);
+  const out = child.out;
   return JSON.parse(out.trim().split('\n').pop()!) as StatePoint;
 }
 

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { parseDetectionConfig } from '@aiops/detectors';
+import { CLI_MAIN } from '@aiops/harness';
 import { parseDuration } from '@aiops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_MAIN } from '../support/processes.js';
 import {
   checkNotifications,
   compareRuns,
@@ -102,7 +102,7 @@ describe('chaos: the pipeline under faults gives the fault-free results', () => 
         snapshot,
         notificationsCheck: checkNotifications(snapshot.notifications, REPEAT_INTERVAL_MS),
         comparison: baseline === undefined || kind === 'baseline' ? null : compareRuns(baseline, snapshot),
-        restarts: run.supervisor.restartSummary(),
+        restarts: run.restartSummary(),
         notes: run.notes,
       };
       reports.push(report);

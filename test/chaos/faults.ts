@@ -1,4 +1,4 @@
-import { metricValue } from '../support/processes.js';
+import { metricValue } from '@aiops/harness';
 import { type ChaosRun, SERVICES, type ServiceName } from './run.js';
 import { startStackService, stopStackService } from './stack.js';
 import { chunks } from './stream.js';
@@ -79,7 +79,7 @@ async function clickhouse(run: ChaosRun): Promise<FaultOutcome> {
   const writer = run.instance('writer');
   await run.produce(first!, 'events (first half)');
   await run.waitMidStream('writer');
-  const before = writer.rssBytes() ?? 0;
+  const before = writer.usage()?.rssBytes ?? 0;
   const atStop = (await run.position('writer')).lag;
   const stopped = await stopStackService('clickhouse');
   run.log(`ClickHouse ${stopped}; down for ${CLICKHOUSE_OUTAGE_MS / 1000} s; writer RSS ${mb(before)}`);
@@ -88,7 +88,7 @@ async function clickhouse(run: ChaosRun): Promise<FaultOutcome> {
   let paused = false;
   const sample = async () => {
     while (Date.now() < outageEnds) {
-      peak = Math.max(peak, writer.rssBytes() ?? 0);
+      peak = Math.max(peak, writer.usage()?.rssBytes ?? 0);
       const text = await writer.metrics();
       if (text !== null && (metricValue(text, 'aiops_consumer_paused', { service: 'writer' }) ?? 0) > 0)
         paused = true;
@@ -105,7 +105,7 @@ async function clickhouse(run: ChaosRun): Promise<FaultOutcome> {
   run.log(`ClickHouse ${await startStackService('clickhouse')}`);
   await run.produce(run.stream.sentinels, 'sentinels');
   return {
-    writerRss: { before, peak, after: writer.rssBytes() ?? 0 },
+    writerRss: { before, peak, after: writer.usage()?.rssBytes ?? 0 },
     writerPaused: paused,
     writerLag: { atStop, atRestart },
     writerCrashes: writer.crashRestarts,
@@ -119,9 +119,9 @@ async function scale(run: ChaosRun): Promise<FaultOutcome> {
   await run.produce(first!, 'events (first third)');
   await run.waitMidStream(service);
   const added = [await run.spawn(service), await run.spawn(service)];
-  const ready = await run.waitReady(run.processes.get(service) ?? [], 180_000);
+  const ready = await run.waitReady(run.instances(service), 180_000);
   run.log(`${service} scaled to 3 instances (${ready ? 'all consuming' : 'NOT all ready'})`);
-  const instances = run.processes.get(service) ?? [];
+  const instances = run.instances(service);
   const before = await run.consumedEach(service, instances);
   await run.produce(second!, 'events (second third)');
   // Every one of the three instances works on the second third before the group shrinks mid-stream.

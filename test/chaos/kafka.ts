@@ -45,13 +45,6 @@ export async function createTopic(kafka: Kafka, topic: string, partitions: numbe
   }
 }
 
-/** Deletes those of `topics` that exist. */
-export async function deleteTopics(admin: Admin, topics: readonly string[]): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const present = topics.filter((topic) => existing.has(topic));
-  if (present.length > 0) await admin.deleteTopics({ topics: present, timeout: 30_000 });
-}
-
 /** Sends in order, in batches, every batch acknowledged by the broker before the next (idempotent producer). */
 export async function produceAll(kafka: Kafka, topic: string, messages: readonly Message[]): Promise<void> {
   const producer = kafka.producer({
@@ -113,11 +106,4 @@ export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 120_000
   const messages: KafkaMessage[] = [];
   await readTopicToEnd(kafka, topic, (message) => messages.push(message), timeoutMs);
   return messages;
-}
-
-export function headerValue(message: KafkaMessage, name: string): string | undefined {
-  const value = message.headers?.[name];
-  if (value === undefined) return undefined;
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
 }

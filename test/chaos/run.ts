@@ -4,21 +4,22 @@ import {
   createClickHouseClient,
   parseClickHouseConfig,
   type SqlExecutor,
+  sinkSettingsSchema,
 } from '@aiops/clickhouse';
 import { alertCodec } from '@aiops/contract';
+import {
+  INPUT_TOPIC,
+  metricValue,
+  PipelineHarness,
+  REPO_ROOT,
+  type SupervisedProcess,
+  waitFor,
+} from '@aiops/harness';
+import { createLogger } from '@aiops/ops';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin, Kafka, Message } from 'kafkajs';
-import { metricValue, REPO_ROOT, type SupervisedProcess, Supervisor } from '../support/processes.js';
 import type { RunSnapshot } from './compare.js';
-import {
-  createTopic,
-  deleteTopics,
-  groupPosition,
-  harnessKafka,
-  produceAll,
-  readTopic,
-  topicEnd,
-} from './kafka.js';
+import { createTopic, groupPosition, harnessKafka, produceAll, readTopic, topicEnd } from './kafka.js';
 import { countRows, eventCounts, readSnapshot } from './snapshot.js';
 import type { ChaosEndpoints } from './stack.js';
 import type { ChaosStream } from './stream.js';
@@ -38,14 +39,6 @@ export interface ChaosSettings {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The input topic whose committed offsets say how far a service got. */
-const INPUT: Record<ServiceName, 'raw' | 'events' | 'windows'> = {
-  validator: 'raw',
-  aggregator: 'events',
-  writer: 'events',
-  detector: 'windows',
-};
-
 export interface DrainResult {
   readonly drained: boolean;
   readonly seconds: number;
@@ -54,18 +47,14 @@ export interface DrainResult {
 }
 
 /**
- * One run of the pipeline on the chaos stack: its own topics, consumer groups and database; the four
- * services as supervised child processes; the stream produced by the fault script; then drained and read.
+ * One run of the pipeline on the chaos stack: a pipeline harness (its own topics, consumer groups and
+ * database) whose four services run as supervised child processes; the stream produced by the fault
+ * script; then drained and read.
  */
 export class ChaosRun {
-  readonly id: string;
-  readonly topics;
-  readonly database: string;
-  readonly groups: Record<ServiceName, string>;
-  readonly supervisor = new Supervisor();
-  readonly logDir: string;
-  readonly processes = new Map<ServiceName, SupervisedProcess[]>();
+  readonly pipeline: PipelineHarness;
   readonly notes: string[] = [];
+  /** Producer and reader of the run, with retries that outlast a broker outage. */
   readonly kafka: Kafka;
   private admin: Admin | undefined;
   private readonly client: ClickHouseClient;
@@ -78,29 +67,34 @@ export class ChaosRun {
     readonly stream: ChaosStream,
     readonly settings: ChaosSettings,
   ) {
-    this.id = `chaos_${Date.now().toString(36)}_${name}`;
-    this.topics = {
-      raw: `${this.id}.raw`,
-      events: `${this.id}.events`,
-      dlq: `${this.id}.dlq`,
-      windows: `${this.id}.windows`,
-      alerts: `${this.id}.alerts`,
-      detectorState: `${this.id}.detector-state`,
-      audit: `${this.id}.audit`,
-    };
-    this.database = this.id;
-    this.groups = {
-      validator: `${this.id}-validator`,
-      aggregator: `${this.id}-aggregator`,
-      writer: `${this.id}-writer`,
-      detector: `${this.id}-detector`,
-    };
-    this.logDir = join(REPO_ROOT, '.aiops', 'chaos', 'logs', this.id);
-    this.kafka = harnessKafka(endpoints.kafkaBrokers, `${this.id}-harness`);
+    const prefix = `chaos_${name}`;
+    this.pipeline = new PipelineHarness({
+      env: { KAFKA_BROKERS: endpoints.kafkaBrokers, CLICKHOUSE_URL: endpoints.clickhouseUrl },
+      logger: createLogger({ service: 'chaos', level: 'warn' }),
+      prefix,
+      partitions: settings.partitions,
+      // The same salt in every run: the runs' event rows are compared column by column.
+      userIdSalt: 'chaos-suite-user-salt',
+      // The services' own defaults, as a deployment runs them.
+      writerMaxBatchDelayMs: sinkSettingsSchema.parse({}).maxBatchDelayMs,
+      ...(settings.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: settings.idleTimeoutMs }),
+      processEnv: { LOG_LEVEL: 'info' },
+      logRoot: join(REPO_ROOT, '.aiops', 'chaos', 'logs'),
+      cliMain: settings.cliMain,
+    });
+    this.kafka = harnessKafka(endpoints.kafkaBrokers, `${this.pipeline.id}-harness`);
     this.client = createClickHouseClient(
       parseClickHouseConfig({ url: endpoints.clickhouseUrl, requestTimeoutMs: 60_000 }),
     );
     this.sql = clickhouseExecutor(this.client);
+  }
+
+  get topics() {
+    return this.pipeline.topics;
+  }
+
+  get database(): string {
+    return this.pipeline.database;
   }
 
   log(line: string): void {
@@ -114,51 +108,23 @@ export class ChaosRun {
     return (Date.now() - this.startedAtMs) / 1000;
   }
 
-  private serviceEnv(service: ServiceName, index: number): Record<string, string> {
-    const env: Record<string, string> = {
-      KAFKA_BROKERS: this.endpoints.kafkaBrokers,
-      KAFKA_CLIENT_ID: `${this.id}-${service}-${index}`,
-      CLICKHOUSE_URL: this.endpoints.clickhouseUrl,
-      CLICKHOUSE_DATABASE: this.database,
-      USER_ID_SALT: 'chaos-suite-user-salt',
-      TOPIC_RAW: this.topics.raw,
-      TOPIC_EVENTS: this.topics.events,
-      TOPIC_DLQ: this.topics.dlq,
-      TOPIC_WINDOWS: this.topics.windows,
-      TOPIC_ALERTS: this.topics.alerts,
-      TOPIC_DETECTOR_STATE: this.topics.detectorState,
-      TOPIC_AUDIT: this.topics.audit,
-      TOPIC_PARTITIONS: String(this.settings.partitions),
-      VALIDATOR_GROUP_ID: this.groups.validator,
-      AGGREGATOR_GROUP_ID: this.groups.aggregator,
-      WRITER_GROUP_ID: this.groups.writer,
-      DETECTOR_GROUP_ID: this.groups.detector,
-      // Stable per instance slot, as a StatefulSet gives it: a restarted detector fences its predecessor.
-      DETECTOR_INSTANCE_ID: `${this.id}-detector-${index}`,
-      LOG_LEVEL: 'info',
-    };
-    if (this.settings.idleTimeoutMs !== undefined) env.IDLE_TIMEOUT_MS = String(this.settings.idleTimeoutMs);
-    return env;
-  }
-
-  async spawn(service: ServiceName): Promise<SupervisedProcess> {
-    const list = this.processes.get(service) ?? [];
-    const supervised = await this.supervisor.spawnService(
-      service,
-      list.length,
-      this.serviceEnv(service, list.length),
-      this.logDir,
-      this.settings.cliMain,
-    );
-    list.push(supervised);
-    this.processes.set(service, list);
-    return supervised;
+  /** One more instance of `service` (a child process), restarted by the supervisor if it dies. */
+  spawn(service: ServiceName): Promise<SupervisedProcess> {
+    return this.pipeline.spawn(service);
   }
 
   instance(service: ServiceName, index = 0): SupervisedProcess {
-    const supervised = this.processes.get(service)?.[index];
-    if (supervised === undefined) throw new Error(`${service}#${index} was never started`);
-    return supervised;
+    return this.pipeline.process(service, index);
+  }
+
+  /** The live and stopped instances of `service`. */
+  instances(service: ServiceName): readonly SupervisedProcess[] {
+    return this.pipeline.processes(service);
+  }
+
+  /** Crash restarts and deliberate kills of the run's processes. */
+  restartSummary() {
+    return this.pipeline.supervisor?.restartSummary() ?? { crashRestarts: 0, kills: 0, byProcess: '-' };
   }
 
   private async adminClient(): Promise<Admin> {
@@ -192,18 +158,20 @@ export class ChaosRun {
     await createTopic(this.kafka, this.topics.raw, this.settings.partitions);
     // One after another, as a deployment rolls out: each creates the topics it needs before the next starts.
     for (const service of SERVICES) await this.waitReady([await this.spawn(service)], 120_000);
-    this.log(`services ready: ${this.supervisor.processes.map((p) => `${p.name} pid ${p.pid}`).join(', ')}`);
+    const live = this.pipeline.supervisor?.live() ?? [];
+    this.log(`services ready: ${live.map((p) => `${p.name} pid ${p.pid}`).join(', ')}`);
   }
 
+  /** Whether all of `processes` consume within `timeoutMs`; logged and carried on when not (the drain tells). */
   async waitReady(processes: readonly SupervisedProcess[], timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const ready = await Promise.all(processes.map((p) => p.isReady()));
-      if (ready.every(Boolean)) return true;
-      await sleep(500);
-    }
-    this.log(`not ready within ${timeoutMs} ms: ${processes.map((p) => p.name).join(', ')}`);
-    return false;
+    const allReady = async () => (await Promise.all(processes.map((p) => p.isReady()))).every(Boolean);
+    return waitFor(allReady, timeoutMs, processes.map((p) => p.name).join(', '), 500).then(
+      () => true,
+      (error: unknown) => {
+        this.log(`not ready: ${error instanceof Error ? error.message : String(error)}`);
+        return false;
+      },
+    );
   }
 
   async produce(messages: readonly Message[], what: string): Promise<void> {
@@ -213,14 +181,14 @@ export class ChaosRun {
     this.log(`produced ${messages.length} ${what} in ${seconds.toFixed(1)} s`);
   }
 
-  async position(service: ServiceName, topic: 'raw' | 'events' | 'windows' = INPUT[service]) {
-    return this.withAdmin((admin) => groupPosition(admin, this.groups[service], this.topics[topic]));
+  async position(service: ServiceName, topic: 'raw' | 'events' | 'windows' = INPUT_TOPIC[service]) {
+    return this.withAdmin((admin) => groupPosition(admin, this.pipeline.groups[service], this.topics[topic]));
   }
 
   /** Messages the live instances of `service` consumed since they started (their /metrics). */
   async consumed(service: ServiceName): Promise<number> {
     let total = 0;
-    for (const p of this.processes.get(service) ?? []) {
+    for (const p of this.instances(service)) {
       const text = await p.metrics();
       if (text !== null) total += metricValue(text, 'aiops_messages_consumed_total', { service }) ?? 0;
     }
@@ -379,7 +347,7 @@ export class ChaosRun {
   async diagnostics(): Promise<string[]> {
     const wanted = /^aiops_(watermark_delay_ms|open_windows|consumer_paused|active_series)\b/;
     const lines: string[] = [];
-    for (const p of this.supervisor.live()) {
+    for (const p of this.pipeline.supervisor?.live() ?? []) {
       const text = await p.metrics();
       if (text === null) {
         lines.push(`${p.name}: no /metrics`);
@@ -408,15 +376,8 @@ export class ChaosRun {
   /** Stops every process; unless asked to keep them, deletes the run's topics and database. */
   async close(): Promise<void> {
     // The results are read: SIGTERM (each service stops within milliseconds), SIGKILL after 5 s.
-    await this.supervisor.stopAll(5000);
-    if (!this.settings.keepData) {
-      await this.withAdmin((admin) => deleteTopics(admin, Object.values(this.topics))).catch(
-        (error: unknown) => this.log(`could not delete topics: ${String(error)}`),
-      );
-      await this.sql
-        .command(`DROP DATABASE IF EXISTS ${this.database}`)
-        .catch((error: unknown) => this.log(`could not drop ${this.database}: ${String(error)}`));
-    }
+    await this.pipeline.stopAll(5000);
+    if (!this.settings.keepData) await this.pipeline.cleanup();
     await this.admin?.disconnect().catch(() => undefined);
     await this.client.close();
   }

@@ -1,8 +1,9 @@
 import type { SqlExecutor } from '@aiops/clickhouse';
 import { alertCodec } from '@aiops/contract';
 import type { Kafka } from 'kafkajs';
+import { header } from '../support/kafka.js';
 import type { AlertNotification, Row, RunSnapshot } from './compare.js';
-import { headerValue, readTopic } from './kafka.js';
+import { readTopic } from './kafka.js';
 
 /** Reads what a run left in ClickHouse and on its alerts and dead-letter topics. */
 
@@ -115,7 +116,7 @@ export async function readSnapshot(
   }
   const deadLetters: Record<string, number> = {};
   for (const message of await readTopic(kafka, topics.dlq)) {
-    const reason = headerValue(message, 'aiops.dlq.reason') ?? 'unknown';
+    const reason = header(message, 'aiops.dlq.reason') ?? 'unknown';
     deadLetters[reason] = (deadLetters[reason] ?? 0) + 1;
   }
   return { events, windows, windowsInserted, windowEventTotals, alerts, notifications, deadLetters };

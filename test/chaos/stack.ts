@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT } from '@aiops/harness';
 import {
   resolveStackOptions,
   type StackOptionsInput,
@@ -8,7 +9,6 @@ import {
   stackStatus,
   stackUp,
 } from '@aiops/stack';
-import { REPO_ROOT } from '../support/processes.js';
 
 /**
  * The chaos suite's own Kafka and ClickHouse (packages/stack on other ports, data under .aiops/chaos):

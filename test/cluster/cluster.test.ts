@@ -7,6 +7,7 @@ import {
   parseClickHouseConfig,
 } from '@aiops/clickhouse';
 import { parseDetectionConfig } from '@aiops/detectors';
+import { CLI_MAIN, REPO_ROOT } from '@aiops/harness';
 import { ensureTopics, readTopicToEnd } from '@aiops/kafka';
 import { parseDuration } from '@aiops/simulator';
 import { describeKafkaCluster, kafkaNodePid } from '@aiops/stack';
@@ -24,7 +25,6 @@ import { FAULT_SCRIPTS } from '../chaos/faults.js';
 import { harnessKafka } from '../chaos/kafka.js';
 import { ChaosRun, type ChaosSettings } from '../chaos/run.js';
 import { buildChaosStream, type ChaosStream } from '../chaos/stream.js';
-import { CLI_MAIN, REPO_ROOT } from '../support/processes.js';
 import { brokerKill, instanceKill, type Recovery, replicaKill } from './faults.js';
 import {
   type ClusterEndpoints,
@@ -250,7 +250,7 @@ describe('cluster: replicated Kafka and ClickHouse lose and duplicate nothing wh
         snapshot,
         notificationsCheck: checkNotifications(snapshot.notifications, REPEAT_INTERVAL_MS),
         comparison: baseline === undefined ? null : compareRuns(baseline, snapshot),
-        restarts: run.supervisor.restartSummary(),
+        restarts: run.restartSummary(),
         notes: run.notes,
       };
       reports.push(report);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT } from '@aiops/harness';
 import {
   CLICKHOUSE_CLUSTER_NAME,
   clickhouseReplicaPaths,
@@ -18,7 +19,6 @@ import {
   waitReplicaReady,
 } from '@aiops/stack';
 import { withoutEndpointVariables } from '../chaos/stack.js';
-import { REPO_ROOT } from '../support/processes.js';
 
 /**
  * The cluster suite's own stack: packages/stack in cluster mode (three KRaft brokers, ZooKeeper, two

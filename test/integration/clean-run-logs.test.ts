@@ -2,9 +2,9 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { createClickHouseClient, parseClickHouseConfig } from '@aiops/clickhouse';
+import { CLI_MAIN, freePort, REPO_ROOT } from '@aiops/harness';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
-import { CLI_MAIN, freePort, REPO_ROOT } from '../support/processes.js';
 
 /**
  * An operator reads error-level lines as "a human must act". A clean run of `aiops run all` on simulated

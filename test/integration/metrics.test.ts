@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLI_MAIN, freePort, metricValue, REPO_ROOT } from '@aiops/harness';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kafkaBrokers, uniqueName } from '../setup/endpoints.js';
 import { produce, testKafka } from '../support/kafka.js';
 import { waitFor } from '../support/pipeline.js';
-import { CLI_MAIN, freePort, metricValue, REPO_ROOT } from '../support/processes.js';
 
 /**
  * The ops endpoints of a real `aiops run validator` process: /healthz, /readyz once consuming, Prometheus

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouseClient, parseClickHouseConfig } from '@aiops/clickhouse';
 import type { Alert } from '@aiops/contract';
+import { REPO_ROOT, type SupervisedProcess, Supervisor } from '@aiops/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
 import { HttpRecorder, type RecordedRequest } from '../support/http-recorder.js';
 import { produce } from '../support/kafka.js';
 import { alertMessages, notifierTopicEnv, outageAlerts } from '../support/notifier.js';
 import { waitFor } from '../support/pipeline.js';
-import { REPO_ROOT, type SupervisedProcess, Supervisor } from '../support/processes.js';
 
 /**
  * `aiops run notifier` as a child process, SIGKILLed twice mid-incident (once while a receiver is down

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createClickHouseClient, parseClickHouseConfig } from '@aiops/clickhouse';
+import { REPO_ROOT } from '@aiops/harness';
 import { describe, expect, it } from 'vitest';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../setup/endpoints.js';
 import { testKafka } from '../support/kafka.js';
-import { REPO_ROOT } from '../support/processes.js';
 
 /**
  * The README's `npx aiops …` commands, run exactly so from the repository root: npx must find the

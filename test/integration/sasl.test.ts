@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT } from '@aiops/harness';
 import { createKafka, kafkaConfigSchema } from '@aiops/kafka';
 import { createPipelineMetrics } from '@aiops/ops';
 import { startValidator, validatorConfigFromEnv } from '@aiops/service-validator';
@@ -9,7 +10,6 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseUrl, uniqueName } from '../setup/endpoints.js';
 import { capturedLogger, connectError, roundTrip, sharedKafkaLibs } from '../support/dedicated-broker.js';
-import { REPO_ROOT } from '../support/processes.js';
 
 /**
  * A dedicated broker with SASL_PLAINTEXT only (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN), started by

@@ -10,6 +10,7 @@ import {
   serverVersion,
 } from '@aiops/clickhouse';
 import { alertCodec, eventCodec, hashUserId, parseSeriesKey } from '@aiops/contract';
+import { REPO_ROOT } from '@aiops/harness';
 import type { RunningService } from '@aiops/kafka';
 import { createLogger } from '@aiops/ops';
 import {
@@ -24,7 +25,6 @@ import { clickhouseUrl, kafkaBrokers } from '../setup/endpoints.js';
 import { metricBy, metricSum, topicCount } from '../support/fuzz.js';
 import { consumeUntil, header, produce, testKafka } from '../support/kafka.js';
 import { TestPipeline, waitFor } from '../support/pipeline.js';
-import { REPO_ROOT } from '../support/processes.js';
 
 /**
  * Security and denial-of-service guards on the real broker and ClickHouse: user_id is stored only as

@@ -8,13 +8,13 @@ import {
   migrate,
   serverVersion,
 } from '@aiops/clickhouse';
+import { REPO_ROOT } from '@aiops/harness';
 import { createKafka, kafkaConfigFromEnv, kafkaConfigSchema } from '@aiops/kafka';
 import { type StackOptionsInput, type StackUpReport, stackDown, stackStatus, stackUp } from '@aiops/stack';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../setup/endpoints.js';
 import { capturedLogger, connectError, roundTrip, sharedKafkaLibs } from '../support/dedicated-broker.js';
-import { REPO_ROOT } from '../support/processes.js';
 import { createTestCertificates, type TestCertificates } from '../support/tls.js';
 
 /**

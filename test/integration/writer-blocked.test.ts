@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClickHouseClient, parseClickHouseConfig } from '@aiops/clickhouse';
 import { eventCodec } from '@aiops/contract';
+import { REPO_ROOT } from '@aiops/harness';
 import { createPipelineMetrics, type OpsServer, startOpsServer } from '@aiops/ops';
 import { startWriter, writerConfigSchema } from '@aiops/service-writer';
 import { renderClickHouseUsers, type StackOptionsInput, stackDown, stackStatus, stackUp } from '@aiops/stack';
@@ -14,7 +15,6 @@ import { capturedLogger } from '../support/dedicated-broker.js';
 import { metricSum, topicCount } from '../support/fuzz.js';
 import { produce, testKafka } from '../support/kafka.js';
 import { waitFor } from '../support/pipeline.js';
-import { REPO_ROOT } from '../support/processes.js';
 
 /**
  * An operator's mistake stops the writer instead of costing data (issue 10, item 1). The writer's

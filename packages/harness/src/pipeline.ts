@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { clickhouseConfigFromEnv, createClickHouseClient } from '@aiops/clickhouse';
 import { errorMessage } from '@aiops/core';
 import {
@@ -19,13 +21,17 @@ import {
 import { reviewerConfigSchema, startReviewer } from '@aiops/service-reviewer';
 import { startValidator, validatorConfigSchema } from '@aiops/service-validator';
 import { startWriter, writerConfigSchema } from '@aiops/service-writer';
+import { CLI_MAIN, type SupervisedProcess, Supervisor } from './processes.js';
 import { uniqueId, waitFor } from './wait.js';
 
 /**
- * One isolated pipeline of the real services (validator, aggregator, writer, detector), each started in
- * this process with the config a deployment would parse, on topics, consumer groups and a ClickHouse
- * database of its own. The one harness of the integration tests, the scenario benchmark and `aiops demo`;
- * what each adds (producers, readers, drains, counters) sits on top of it.
+ * One isolated pipeline of the real services (validator, aggregator, writer, detector), on topics,
+ * consumer groups and a ClickHouse database of its own, each service started either in this process
+ * (`start`) with the config a deployment would parse, or as a supervised child process (`spawn`: `aiops
+ * run <service>` with the same settings in its environment) that can be killed, restarted and scaled.
+ * The one harness of the integration tests, the CLI scenarios and `aiops demo` (in process), and of the
+ * performance benchmarks and the fault suite (child processes); what each adds (producers, readers,
+ * drains, counters, faults) sits on top of it.
  */
 
 export type ConsumerName = 'validator' | 'aggregator' | 'writer' | 'detector' | 'agent-monitor';
@@ -54,6 +60,14 @@ export const CONSUMERS: readonly ConsumerName[] = [
   'agent-monitor',
 ];
 
+/** The topic each stage of the pipeline reads its input from (the one whose offsets say how far it got). */
+export const INPUT_TOPIC = {
+  validator: 'raw',
+  aggregator: 'events',
+  writer: 'events',
+  detector: 'windows',
+} as const satisfies Record<'validator' | 'aggregator' | 'writer' | 'detector', keyof PipelineTopicNames>;
+
 export interface PipelineTopicNames {
   readonly raw: string;
   readonly events: string;
@@ -74,6 +88,11 @@ export interface PipelineHarnessOptions {
   readonly logger: Logger;
   /** Prefix of the topics, groups and database (a unique suffix is added). */
   readonly prefix?: string;
+  /**
+   * Topics of someone else's to use instead of this pipeline's own (e.g. a benchmark's pre-filled input):
+   * cleanup() leaves them alone.
+   */
+  readonly topics?: Partial<PipelineTopicNames>;
   /** Partitions of the raw, windows, alerts and dead-letter topics (default 3). */
   readonly partitions?: number;
   /** Partitions of the canonical events topic, i.e. aggregator sources (default: `partitions`). */
@@ -81,6 +100,8 @@ export interface PipelineHarnessOptions {
   readonly windowSizesMs?: readonly number[];
   readonly maxOutOfOrdernessMs?: number;
   readonly allowedLatenessMs?: number;
+  /** The aggregator's idle timeout of a silent source (default: the service's). */
+  readonly idleTimeoutMs?: number;
   /** Detection rules (see @aiops/detectors); {} = defaults. */
   readonly rules?: unknown;
   /** Review queue rules (see @aiops/review); {} = defaults. */
@@ -97,6 +118,21 @@ export interface PipelineHarnessOptions {
   readonly otlp?: Readonly<Record<string, unknown>>;
   /** Agent monitor options (packages/agents config). */
   readonly agentMonitor?: Readonly<Record<string, unknown>>;
+  /** Spawned processes: variables added to each one's environment (e.g. LOG_LEVEL, WRITER_TABLES). */
+  readonly processEnv?: Readonly<Record<string, string>>;
+  /** Spawned processes: their logs go to `<logRoot>/<id>/` (default logRoot: aiops-harness in the temp dir). */
+  readonly logRoot?: string;
+  /** Spawned processes: the `aiops` entry point they run (default this checkout's build). */
+  readonly cliMain?: string;
+}
+
+export interface SpawnOptions {
+  /** Variables for this process only, over the pipeline's (e.g. a stage's input topic). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** false: an unexpected exit is final instead of answered with a restart (default true). */
+  readonly restart?: boolean;
+  /** Options of node itself (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export class PipelineHarness {
@@ -110,6 +146,9 @@ export class PipelineHarness {
   readonly groups: Readonly<Record<ConsumerName | 'reviewer', string>>;
   protected readonly logger: Logger;
   private readonly running = new Map<ServiceName, RunningService>();
+  private readonly spawned = new Map<ServiceName, SupervisedProcess[]>();
+  /** Made on the first spawn: it hooks process exit, which in-process pipelines do not need. */
+  private supervisorOfProcesses: Supervisor | undefined;
   private detectorStarts = 0;
   private agentMonitorStarts = 0;
 
@@ -128,6 +167,7 @@ export class PipelineHarness {
       reviewResolutions: `${p}.review-resolutions`,
       traces: `${p}.traces`,
       agentMonitorState: `${p}.agent-monitor-state`,
+      ...options.topics,
     };
     this.database = p;
     this.partitions = options.partitions ?? 3;
@@ -178,6 +218,7 @@ export class PipelineHarness {
       windowSizesMs: this.windowSizesMs,
       maxOutOfOrdernessMs: this.maxOutOfOrdernessMs,
       allowedLatenessMs: this.options.allowedLatenessMs ?? 60_000,
+      ...(this.options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.idleTimeoutMs }),
     });
   }
 
@@ -273,6 +314,10 @@ export class PipelineHarness {
       WINDOW_SIZES_MS: this.windowSizesMs.join(','),
       MAX_OUT_OF_ORDERNESS_MS: String(this.maxOutOfOrdernessMs),
       ALLOWED_LATENESS_MS: String(this.options.allowedLatenessMs ?? 60_000),
+      ...(this.options.idleTimeoutMs === undefined
+        ? {}
+        : { IDLE_TIMEOUT_MS: String(this.options.idleTimeoutMs) }),
+      ...(this.options.otlpTokensFile === undefined ? {} : { OTLP_TOKENS_FILE: this.options.otlpTokensFile }),
       ALERTS_FORMAT: this.options.alertsFormat ?? 'avro',
       WRITER_BATCH_DELAY_MS: String(this.options.writerMaxBatchDelayMs ?? 500),
     };
@@ -323,6 +368,53 @@ export class PipelineHarness {
     return service;
   }
 
+  /**
+   * Starts `aiops run <name>` as a supervised child process joined to this pipeline (serviceEnv, plus
+   * processEnv and `options.env`). Each further spawn of the same service is one more instance of its
+   * consumer group (`name#1`, `name#2`, …), with an instance slot of its own.
+   */
+  async spawn(name: ServiceName, options: SpawnOptions = {}): Promise<SupervisedProcess> {
+    this.supervisorOfProcesses ??= new Supervisor();
+    const instances = this.spawned.get(name) ?? [];
+    const index = instances.length;
+    const supervised = await this.supervisorOfProcesses.spawnService(
+      name,
+      index,
+      {
+        ...this.serviceEnv(index),
+        KAFKA_CLIENT_ID: `${this.id}-${name}-${index}`,
+        ...this.options.processEnv,
+        ...options.env,
+      },
+      join(this.options.logRoot ?? join(tmpdir(), 'aiops-harness'), this.id),
+      this.options.cliMain ?? CLI_MAIN,
+      {
+        ...(options.restart === undefined ? {} : { restart: options.restart }),
+        ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }),
+      },
+    );
+    instances.push(supervised);
+    this.spawned.set(name, instances);
+    return supervised;
+  }
+
+  /** The spawned instances of a service, in the order they were spawned (stopped ones included). */
+  processes(name: ServiceName): readonly SupervisedProcess[] {
+    return this.spawned.get(name) ?? [];
+  }
+
+  /** Instance `index` of a spawned service. */
+  process(name: ServiceName, index = 0): SupervisedProcess {
+    const supervised = this.spawned.get(name)?.[index];
+    if (supervised === undefined) throw new Error(`${name}#${index} was never spawned`);
+    return supervised;
+  }
+
+  /** Every spawned process, and how often each was restarted or killed. */
+  get supervisor(): Supervisor | undefined {
+    return this.supervisorOfProcesses;
+  }
+
   /** The running otlp-receiver (its port, its in-flight bytes). */
   receiver(): RunningReceiver {
     const service = this.running.get('otlp-receiver');
@@ -341,7 +433,10 @@ export class PipelineHarness {
     await service.stop(deadlineMs);
   }
 
-  /** Stops every running service, downstream first, so nothing waits on a stopped upstream. */
+  /**
+   * Stops every running service, downstream first, so nothing waits on a stopped upstream; then every
+   * spawned process, all at once (SIGTERM, SIGKILL after `deadlineMs`).
+   */
   async stopAll(deadlineMs = 20_000): Promise<void> {
     const names = [...this.running.keys()].sort(
       (a, b) => SERVICE_ORDER.indexOf(b) - SERVICE_ORDER.indexOf(a),
@@ -351,6 +446,7 @@ export class PipelineHarness {
         this.logger.warn({ err: errorMessage(error), service: name }, 'stop failed');
       });
     }
+    await this.supervisorOfProcesses?.stopAll(deadlineMs);
   }
 
   /** Whether every running service consumes (its group joined and partitions assigned). */
@@ -367,14 +463,19 @@ export class PipelineHarness {
     return Promise.race([...this.running.values()].map((s) => s.crashed));
   }
 
-  /** Deletes the pipeline's topics and drops its database (after stopAll). */
+  /**
+   * Deletes the pipeline's own topics (those named after its id that exist; not the ones given in
+   * `options.topics`) and drops its database (after stopAll).
+   */
   async cleanup(): Promise<void> {
     const admin = this.kafka('admin').admin();
-    await admin.connect();
     try {
-      await admin
-        .deleteTopics({ topics: Object.values(this.topics), timeout: 10_000 })
-        .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'topic cleanup failed'));
+      await admin.connect();
+      const existing = new Set(await admin.listTopics());
+      const own = Object.values(this.topics).filter((t) => t.startsWith(`${this.id}.`) && existing.has(t));
+      if (own.length > 0) await admin.deleteTopics({ topics: own, timeout: 30_000 });
+    } catch (error) {
+      this.logger.warn({ err: errorMessage(error) }, 'topic cleanup failed');
     } finally {
       await admin.disconnect();
     }

@@ -30,6 +30,28 @@ describe('pipeline harness', () => {
     expect(new PipelineHarness({ ...harness.options }).id).not.toBe(harness.id);
   });
 
+  it('reads given topics (a benchmark input) and names the rest after its id', () => {
+    const reading = new PipelineHarness({ ...harness.options, topics: { raw: 'bench.raw.avro.v1' } });
+    expect(reading.topics.raw).toBe('bench.raw.avro.v1');
+    expect(reading.topics.events).toBe(`${reading.id}.events`);
+    expect(reading.serviceEnv().TOPIC_RAW).toBe('bench.raw.avro.v1');
+    expect(validatorConfigFromEnv(reading.serviceEnv()).topics.raw).toBe('bench.raw.avro.v1');
+  });
+
+  it('passes the idle timeout and the OTLP tokens file to a child process as to an in-process service', () => {
+    const idle = new PipelineHarness({
+      ...harness.options,
+      idleTimeoutMs: 7_000,
+      otlpTokensFile: '/tmp/t.json',
+    });
+    const env = idle.serviceEnv();
+    expect(aggregatorConfigFromEnv(env).idleTimeoutMs).toBe(7_000);
+    expect(idle.aggregatorConfig().idleTimeoutMs).toBe(7_000);
+    expect(env.OTLP_TOKENS_FILE).toBe('/tmp/t.json');
+    // Without the option, the service's own default.
+    expect(harness.serviceEnv().IDLE_TIMEOUT_MS).toBeUndefined();
+  });
+
   it('gives a service started as a child process (aiops run) the same config as one started in process', () => {
     const env = harness.serviceEnv();
     expect(withoutClientId(validatorConfigFromEnv(env))).toEqual(withoutClientId(harness.validatorConfig()));

@@ -8,10 +8,12 @@ import { fileURLToPath } from 'node:url';
  * Pipeline services as real child processes (`node packages/cli/dist/main.js run <service>`), under a
  * small supervisor that behaves like systemd or Kubernetes: a process that exits without being asked to
  * is started again (after a short, growing back-off) and the restart is counted. The harness can also
- * kill a process on purpose (SIGKILL, then start it again) or stop it for good (SIGTERM).
+ * kill a process on purpose (SIGKILL, then start it again) or stop it for good (SIGTERM). The fault suite
+ * kills, rescales and restarts services this way; the benchmarks measure each one's CPU and memory.
  */
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The repository root (this file is packages/harness/{src,dist}/processes.*). */
+export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const CLI_MAIN = join(REPO_ROOT, 'packages', 'cli', 'dist', 'main.js');
 
 /**
@@ -53,7 +55,26 @@ export interface SupervisedProcessOptions {
   readonly opsPort?: number;
   /** First back-off after an unexpected exit; doubles up to 10 s while the process keeps failing. */
   readonly restartDelayMs?: number;
+  /**
+   * false: an unexpected exit is final (a benchmark's measurement must fail, not go on with a new
+   * process). Default true.
+   */
+  readonly restart?: boolean;
+  /** Options of node itself, before the script (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
 }
+
+/** CPU time and memory of a live process (Linux /proc). */
+export interface ProcessUsage {
+  /** User + system CPU seconds since it started. */
+  readonly cpuSeconds: number;
+  readonly rssBytes: number;
+  /** Peak resident memory so far (VmHWM). */
+  readonly peakRssBytes: number;
+}
+
+/** The kernel's clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
+const CLOCK_TICKS = 100;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -104,7 +125,8 @@ export class SupervisedProcess {
     const fd = openSync(this.options.logFile, 'a');
     try {
       writeSync(fd, `\n==> ${new Date().toISOString()} start ${this.name}: ${this.options.args.join(' ')}\n`);
-      const child = spawn(process.execPath, [this.options.script ?? CLI_MAIN, ...this.options.args], {
+      const args = [...(this.options.nodeArgs ?? []), this.options.script ?? CLI_MAIN, ...this.options.args];
+      const child = spawn(process.execPath, args, {
         cwd: REPO_ROOT,
         env,
         stdio: ['ignore', fd, fd],
@@ -123,7 +145,8 @@ export class SupervisedProcess {
           this.exits.push(record);
           this.note(`pid ${record.pid} exited (code ${code}, signal ${signal})`);
           resolve(record);
-          if (!record.requested && !this.stopped) this.scheduleRestart(record);
+          if (!record.requested && !this.stopped && this.options.restart !== false)
+            this.scheduleRestart(record);
         });
         child.once('error', () => undefined);
       });
@@ -189,16 +212,59 @@ export class SupervisedProcess {
     return this.signalAndWait(signal, timeoutMs);
   }
 
-  /** Resident memory of the live child in bytes (Linux /proc), or null. */
-  rssBytes(): number | null {
+  /** CPU time and memory of the live child, or null when none runs. */
+  usage(): ProcessUsage | null {
     const pid = this.pid;
     if (pid === undefined || !this.running) return null;
     try {
-      const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      return match ? Number(match[1]) * 1024 : null;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // The fields after the command name (which may hold spaces) start after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+      return {
+        cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
+        rssBytes: kb('VmRSS') * 1024,
+        peakRssBytes: kb('VmHWM') * 1024,
+      };
     } catch {
       return null;
     }
+  }
+
+  /** The last `chars` characters of the process's log (for an error message). */
+  logTail(chars = 4000): string {
+    try {
+      return readFileSync(this.options.logFile, 'utf8').slice(-chars);
+    } catch {
+      return '';
+    }
+  }
+
+  /**
+   * Waits until /readyz answers 200. Throws, with the end of the log, when `timeoutMs` passes first or
+   * when the process exited and will not be restarted.
+   */
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await this.isReady()) return;
+      if (!this.running && this.restartTimer === undefined)
+        throw new Error(`${this.name} exited (${this.describeLastExit()}): ${this.logTail()}`);
+      await sleep(200);
+    }
+    throw new Error(`${this.name} not ready after ${timeoutMs} ms: ${this.logTail()}`);
+  }
+
+  /** Throws, with the end of the log, when the process exited without being asked to and is not restarted. */
+  assertAlive(): void {
+    if (!this.running && !this.stopped && this.restartTimer === undefined && this.exits.length > 0)
+      throw new Error(`${this.name} exited (${this.describeLastExit()}): ${this.logTail()}`);
+  }
+
+  private describeLastExit(): string {
+    const last = this.exits[this.exits.length - 1];
+    return last === undefined ? 'never started' : `code ${last.code}, signal ${last.signal}`;
   }
 
   /** /readyz answers 200: consuming, partitions assigned. */
@@ -290,6 +356,7 @@ export class Supervisor {
     env: Readonly<Record<string, string>>,
     logDir: string,
     script: string = CLI_MAIN,
+    options: Pick<SupervisedProcessOptions, 'restart' | 'nodeArgs'> = {},
   ): Promise<SupervisedProcess> {
     const opsPort = await freePort();
     const supervised = this.add({
@@ -299,6 +366,7 @@ export class Supervisor {
       logFile: join(logDir, `${service}-${index}.log`),
       opsPort,
       script,
+      ...options,
     });
     supervised.start();
     return supervised;
