@@ -40,6 +40,8 @@ export function runNames(prefix: string, raw: string): RunNames {
     reviewResolutions: `${prefix}.review-resolutions`,
     traces: `${prefix}.traces`,
     agentMonitorState: `${prefix}.agent-monitor-state`,
+    promptAggregates: `${prefix}.prompt-versions`,
+    promptMonitorState: `${prefix}.prompt-monitor-state`,
     database: prefix.replace(/[^A-Za-z0-9_]/g, '_'),
   };
 }
