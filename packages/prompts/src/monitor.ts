@@ -434,10 +434,12 @@ export class PromptMonitor {
     for (const comparison of state.comparisons) {
       const fresh = window[comparison.new_version];
       const old = window[comparison.old_version];
-      if (fresh !== undefined) comparison.last_new_ms = Math.max(comparison.last_new_ms, start);
-      if (fresh !== undefined)
-        comparison.latency_new = mergeSketch(comparison.latency_new, fresh.latency_sketch);
-      if (old !== undefined) comparison.latency_old = mergeSketch(comparison.latency_old, old.latency_sketch);
+      if (fresh === undefined) continue;
+      comparison.last_new_ms = Math.max(comparison.last_new_ms, start);
+      // Matched time: both samples come only from windows in which both versions ran.
+      if (old === undefined) continue;
+      comparison.latency_new = mergeSketch(comparison.latency_new, fresh.latency_sketch);
+      comparison.latency_old = mergeSketch(comparison.latency_old, old.latency_sketch);
       this.addSamples(comparison, fresh, 'fresh');
       this.addSamples(comparison, old, 'old');
       this.test(key, state, comparison, start + this.options.windowMs, alerts);
@@ -465,8 +467,7 @@ export class PromptMonitor {
     this.counters.comparisonsStarted++;
   }
 
-  private addSamples(comparison: Comparison, w: VersionWindow | undefined, side: 'fresh' | 'old'): void {
-    if (w === undefined) return;
+  private addSamples(comparison: Comparison, w: VersionWindow, side: 'fresh' | 'old'): void {
     const metric = (id: string): MetricTest => {
       const test = comparison.metrics[id] ?? {
         fresh: emptyMoments(),
