@@ -69,7 +69,10 @@ describe('prompt_regression scenario', () => {
   it('is not among the default scenarios, and leaves a run without it as it was', () => {
     const plain = createSimulation(base);
     expect(plain.scenarios.map((s) => s.kind)).not.toContain('prompt_regression');
-    const other = createSimulation({ ...base, scenarios: [{ ...rollout, tenant_id: 'initech', application: 'support-bot' }] });
+    const other = createSimulation({
+      ...base,
+      scenarios: [{ ...rollout, tenant_id: 'initech', application: 'support-bot' }],
+    });
     // A rollout on another application draws from that application's stream only.
     const acme = (sim: typeof plain) =>
       [...sim.events()]
