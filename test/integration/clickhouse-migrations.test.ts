@@ -64,6 +64,7 @@ describe('migrations on the real server', () => {
       'audit_log',
       'events_tool_call_arguments_hash',
       'traces',
+      'prompt_version_aggregates',
       'review_items',
     ])
       expect(outcomes[name]).toBe('applied');
@@ -76,6 +77,7 @@ describe('migrations on the real server', () => {
       'events',
       'incidents',
       'notifications',
+      'prompt_version_aggregates',
       'review_items',
       'schema_migrations',
       'traces',

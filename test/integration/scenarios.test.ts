@@ -103,7 +103,7 @@ describe('scenario runner, alerts tail and demo against the real stack', () => {
     const text = out.join('\n');
     expect(text).toContain('incidents (event time, UTC):');
     expect(text).toMatch(/ClickHouse demo_\w+: [1-9]\d* events, [1-9]\d* window aggregates/);
-    expect(out.filter((l) => /^ {2}[✓✗] /.test(l))).toHaveLength(6);
+    expect(out.filter((l) => /^ {2}[✓✗] /.test(l))).toHaveLength(7);
     // The notifier's side: alerts in vs incidents out, and the webhook the demo serves heard of them.
     expect(text).toMatch(
       /alerts in: [1-9]\d* notifications from the detector; incidents out: [1-9]\d*, [1-9]\d* webhook notifications/,

@@ -18,6 +18,8 @@ export interface TestPipelineOptions {
   otlp?: Record<string, unknown>;
   /** Agent monitor options (packages/agents config). */
   agentMonitor?: Record<string, unknown>;
+  /** Prompt monitor options (packages/prompts config). */
+  promptMonitor?: Record<string, unknown>;
 }
 
 /** The shared pipeline harness on the test stack's endpoints (own topics, groups and database). */

@@ -5,6 +5,7 @@ import { aggregatorConfigFromEnv, startAggregator } from '@aiops/service-aggrega
 import { detectorConfigFromEnv, startDetector } from '@aiops/service-detector';
 import { notifierConfigFromEnv, startNotifier } from '@aiops/service-notifier';
 import { otlpReceiverConfigFromEnv, startOtlpReceiver } from '@aiops/service-otlp-receiver';
+import { promptMonitorConfigFromEnv, startPromptMonitor } from '@aiops/service-prompt-monitor';
 import { reviewerConfigFromEnv, startReviewer } from '@aiops/service-reviewer';
 import { startValidator, validatorConfigFromEnv } from '@aiops/service-validator';
 import { startWriter, writerConfigFromEnv } from '@aiops/service-writer';
@@ -25,6 +26,7 @@ export const SERVICES = {
   aggregator: define({ configFromEnv: aggregatorConfigFromEnv, start: startAggregator }),
   detector: define({ configFromEnv: detectorConfigFromEnv, start: startDetector }),
   'agent-monitor': define({ configFromEnv: agentMonitorConfigFromEnv, start: startAgentMonitor }),
+  'prompt-monitor': define({ configFromEnv: promptMonitorConfigFromEnv, start: startPromptMonitor }),
   writer: define({ configFromEnv: writerConfigFromEnv, start: startWriter }),
   notifier: define({ configFromEnv: notifierConfigFromEnv, start: startNotifier }),
   reviewer: define({ configFromEnv: reviewerConfigFromEnv, start: startReviewer }),

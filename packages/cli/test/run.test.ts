@@ -8,6 +8,7 @@ describe('aiops run: service names', () => {
       'aggregator',
       'detector',
       'agent-monitor',
+      'prompt-monitor',
       'writer',
       'reviewer',
     ]);

@@ -78,6 +78,7 @@ describe('migrations on chDB', () => {
       'audit_log',
       'events_tool_call_arguments_hash',
       'traces',
+      'prompt_version_aggregates',
       'review_items',
     ]) {
       expect(byName[name]?.outcome, name).toBe('applied');
@@ -108,7 +109,7 @@ describe('migrations on chDB', () => {
   it('is idempotent: a second run applies nothing and keeps the records', async () => {
     const again = await migrate(executor, { dir: MIGRATIONS, database });
     expect(again.migrations.filter((m) => m.outcome === 'applied')).toEqual([]);
-    expect(again.migrations.filter((m) => m.outcome === 'already-applied')).toHaveLength(14);
+    expect(again.migrations.filter((m) => m.outcome === 'already-applied')).toHaveLength(15);
     const recorded = await executor.queryRows<{ version: number; status: string }>(
       `SELECT version, argMax(status, recorded_at_ms) AS status FROM ${database}.schema_migrations GROUP BY version ORDER BY version`,
     );
@@ -122,6 +123,7 @@ describe('migrations on chDB', () => {
       'applied',
       'skipped',
       'skipped',
+      'applied',
       'applied',
       'applied',
       'applied',

@@ -103,6 +103,7 @@ describe('clusterStatements', () => {
       'db.events',
       'db.incidents',
       'db.notifications',
+      'db.prompt_version_aggregates',
       'db.review_items',
       'db.traces',
       'db.window_aggregates',
@@ -110,11 +111,11 @@ describe('clusterStatements', () => {
     const creates = all.filter((s) => /^\s*CREATE TABLE/i.test(s));
     expect(
       creates.filter((s) => /ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/\{shard\}\//.test(s)),
-    ).toHaveLength(8);
+    ).toHaveLength(9);
     const distributed = creates.filter((s) =>
       /ENGINE = Distributed\(aiops, db, \w+_local, cityHash64\(/.test(s),
     );
-    expect(new Set(distributed).size).toBe(8);
+    expect(new Set(distributed).size).toBe(9);
     expect(
       all.filter((s) => /^\s*(CREATE|ALTER) TABLE/i.test(s)).every((s) => s.includes('ON CLUSTER aiops')),
     ).toBe(true);

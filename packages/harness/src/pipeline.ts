@@ -18,6 +18,7 @@ import {
   type RunningReceiver,
   startOtlpReceiver,
 } from '@aiops/service-otlp-receiver';
+import { promptMonitorConfigSchema, startPromptMonitor } from '@aiops/service-prompt-monitor';
 import { reviewerConfigSchema, startReviewer } from '@aiops/service-reviewer';
 import { startValidator, validatorConfigSchema } from '@aiops/service-validator';
 import { startWriter, writerConfigSchema } from '@aiops/service-writer';
@@ -34,7 +35,13 @@ import { uniqueId, waitFor } from './wait.js';
  * drains, counters, faults) sits on top of it.
  */
 
-export type ConsumerName = 'validator' | 'aggregator' | 'writer' | 'detector' | 'agent-monitor';
+export type ConsumerName =
+  | 'validator'
+  | 'aggregator'
+  | 'writer'
+  | 'detector'
+  | 'agent-monitor'
+  | 'prompt-monitor';
 /**
  * The consumers plus the services started only when asked for: the OTLP receiver, which produces to the raw
  * topic, and the reviewer (review queue).
@@ -49,6 +56,7 @@ export const SERVICE_ORDER: readonly ServiceName[] = [
   'writer',
   'detector',
   'agent-monitor',
+  'prompt-monitor',
   'reviewer',
 ];
 /** What startAll() starts by default: the consumers. */
@@ -58,6 +66,7 @@ export const CONSUMERS: readonly ConsumerName[] = [
   'writer',
   'detector',
   'agent-monitor',
+  'prompt-monitor',
 ];
 
 /** The topic each stage of the pipeline reads its input from (the one whose offsets say how far it got). */
@@ -80,6 +89,8 @@ export interface PipelineTopicNames {
   readonly reviewResolutions: string;
   readonly traces: string;
   readonly agentMonitorState: string;
+  readonly promptAggregates: string;
+  readonly promptMonitorState: string;
 }
 
 export interface PipelineHarnessOptions {
@@ -118,6 +129,8 @@ export interface PipelineHarnessOptions {
   readonly otlp?: Readonly<Record<string, unknown>>;
   /** Agent monitor options (packages/agents config). */
   readonly agentMonitor?: Readonly<Record<string, unknown>>;
+  /** Prompt monitor options (packages/prompts config). */
+  readonly promptMonitor?: Readonly<Record<string, unknown>>;
   /** Spawned processes: variables added to each one's environment (e.g. LOG_LEVEL, WRITER_TABLES). */
   readonly processEnv?: Readonly<Record<string, string>>;
   /** Spawned processes: their logs go to `<logRoot>/<id>/` (default logRoot: aiops-harness in the temp dir). */
@@ -151,6 +164,7 @@ export class PipelineHarness {
   private supervisorOfProcesses: Supervisor | undefined;
   private detectorStarts = 0;
   private agentMonitorStarts = 0;
+  private promptMonitorStarts = 0;
 
   constructor(readonly options: PipelineHarnessOptions) {
     this.id = uniqueId(options.prefix ?? 'pipeline');
@@ -167,6 +181,8 @@ export class PipelineHarness {
       reviewResolutions: `${p}.review-resolutions`,
       traces: `${p}.traces`,
       agentMonitorState: `${p}.agent-monitor-state`,
+      promptAggregates: `${p}.prompt-versions`,
+      promptMonitorState: `${p}.prompt-monitor-state`,
       ...options.topics,
     };
     this.database = p;
@@ -180,6 +196,7 @@ export class PipelineHarness {
       detector: `${p}-detector`,
       reviewer: `${p}-reviewer`,
       'agent-monitor': `${p}-agent-monitor`,
+      'prompt-monitor': `${p}-prompt-monitor`,
     };
     this.logger = options.logger;
     this.metrics = options.metrics ?? createPipelineMetrics({ defaultMetrics: false });
@@ -254,6 +271,15 @@ export class PipelineHarness {
     });
   }
 
+  promptMonitorConfig() {
+    return promptMonitorConfigSchema.parse({
+      ...this.common('prompt-monitor'),
+      monitor: this.options.promptMonitor ?? {},
+      alertsFormat: this.options.alertsFormat ?? 'avro',
+      instanceId: `${this.id}-${this.promptMonitorStarts}`,
+    });
+  }
+
   otlpReceiverConfig() {
     return otlpReceiverConfigSchema.parse({
       kafka: this.kafkaConfig('otlp-receiver'),
@@ -299,6 +325,8 @@ export class PipelineHarness {
       TOPIC_REVIEW_RESOLUTIONS: t.reviewResolutions,
       TOPIC_TRACES: t.traces,
       TOPIC_AGENT_MONITOR_STATE: t.agentMonitorState,
+      TOPIC_PROMPT_AGGREGATES: t.promptAggregates,
+      TOPIC_PROMPT_MONITOR_STATE: t.promptMonitorState,
       TOPIC_PARTITIONS: String(this.partitions),
       VALIDATOR_GROUP_ID: this.groups.validator,
       AGGREGATOR_GROUP_ID: this.groups.aggregator,
@@ -310,6 +338,11 @@ export class PipelineHarness {
       AGENT_MONITOR_INSTANCE_ID: `${this.id}-${instance}`,
       ...(this.options.agentMonitor
         ? { AGENT_MONITOR_OPTIONS: JSON.stringify(this.options.agentMonitor) }
+        : {}),
+      PROMPT_MONITOR_GROUP_ID: this.groups['prompt-monitor'],
+      PROMPT_MONITOR_INSTANCE_ID: `${this.id}-${instance}`,
+      ...(this.options.promptMonitor
+        ? { PROMPT_MONITOR_OPTIONS: JSON.stringify(this.options.promptMonitor) }
         : {}),
       WINDOW_SIZES_MS: this.windowSizesMs.join(','),
       MAX_OUT_OF_ORDERNESS_MS: String(this.maxOutOfOrdernessMs),
@@ -333,6 +366,7 @@ export class PipelineHarness {
       { topic: t.alerts, partitions: this.partitions },
       { topic: t.dlq, partitions: this.partitions },
       { topic: t.traces, partitions: this.partitions },
+      { topic: t.promptAggregates, partitions: this.partitions },
     ]);
   }
 
@@ -356,6 +390,10 @@ export class PipelineHarness {
       case 'agent-monitor':
         service = await startAgentMonitor(this.agentMonitorConfig(), this.logger, this.metrics);
         this.agentMonitorStarts++;
+        break;
+      case 'prompt-monitor':
+        service = await startPromptMonitor(this.promptMonitorConfig(), this.logger, this.metrics);
+        this.promptMonitorStarts++;
         break;
       case 'otlp-receiver':
         service = await startOtlpReceiver(this.otlpReceiverConfig(), this.logger, this.metrics);

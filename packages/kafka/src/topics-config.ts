@@ -26,6 +26,10 @@ export const pipelineTopicsSchema = z.strictObject({
   traces: z.string().min(1).default('aiops.traces.v1'),
   /** Agent monitor changelog (compacted): one record per open trace, per agent baseline, and its clock. */
   agentMonitorState: z.string().min(1).default('aiops.agent-monitor.state.v1'),
+  /** Per prompt version and window aggregates (JSON); the writer stores them in `prompt_version_aggregates`. */
+  promptAggregates: z.string().min(1).default('aiops.prompt-versions.v1'),
+  /** Prompt monitor changelog (compacted): one record per prompt and its clock. */
+  promptMonitorState: z.string().min(1).default('aiops.prompt-monitor.state.v1'),
 });
 export type PipelineTopics = z.output<typeof pipelineTopicsSchema>;
 
@@ -47,6 +51,8 @@ export function topicsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     reviewResolutions: env.TOPIC_REVIEW_RESOLUTIONS,
     traces: env.TOPIC_TRACES,
     agentMonitorState: env.TOPIC_AGENT_MONITOR_STATE,
+    promptAggregates: env.TOPIC_PROMPT_AGGREGATES,
+    promptMonitorState: env.TOPIC_PROMPT_MONITOR_STATE,
   };
   for (const [key, value] of Object.entries(map)) if (value) out[key] = value;
   return out;

@@ -3,6 +3,7 @@ import type {
   ResolvedLatencySpike,
   ResolvedLowScoreBurst,
   ResolvedPromptInjectionBurst,
+  ResolvedPromptRegression,
   ResolvedProviderOutage,
   ResolvedQualityDrift,
   ResolvedScenario,
@@ -20,6 +21,7 @@ export class Effects {
   readonly drifts: readonly ResolvedQualityDrift[];
   readonly bursts: readonly ResolvedPromptInjectionBurst[];
   readonly lowScores: readonly ResolvedLowScoreBurst[];
+  readonly rollouts: readonly ResolvedPromptRegression[];
 
   constructor(scenarios: readonly ResolvedScenario[]) {
     this.spikes = scenarios.filter((s): s is ResolvedLatencySpike => s.kind === 'latency_spike');
@@ -30,6 +32,7 @@ export class Effects {
       (s): s is ResolvedPromptInjectionBurst => s.kind === 'prompt_injection_burst',
     );
     this.lowScores = scenarios.filter((s): s is ResolvedLowScoreBurst => s.kind === 'low_score_burst');
+    this.rollouts = scenarios.filter((s): s is ResolvedPromptRegression => s.kind === 'prompt_regression');
   }
 
   /** Latency multiplier of a call to provider/model starting at `t`. */
@@ -68,6 +71,8 @@ export interface AppEffects {
   readonly runaways: readonly ResolvedCostRunaway[];
   readonly drifts: readonly ResolvedQualityDrift[];
   readonly lowScores: readonly ResolvedLowScoreBurst[];
+  /** New prompt versions rolled out to a share of the application's requests. */
+  readonly rollouts: readonly ResolvedPromptRegression[];
 }
 
 export function appEffects(effects: Effects, tenant_id: string, application: string): AppEffects {
@@ -77,5 +82,6 @@ export function appEffects(effects: Effects, tenant_id: string, application: str
     runaways: mine(effects.runaways),
     drifts: mine(effects.drifts),
     lowScores: mine(effects.lowScores),
+    rollouts: mine(effects.rollouts),
   };
 }

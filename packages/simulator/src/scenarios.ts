@@ -9,12 +9,13 @@ export const SCENARIO_KINDS = [
   'prompt_injection_burst',
   'quality_drift',
   'low_score_burst',
+  'prompt_regression',
 ] as const;
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
 
 /**
  * What a simulation runs when it names no scenarios: the detector incidents. The others (low_score_burst,
- * for the review queue) run when asked for, so default runs and their benchmarks stay as they were.
+ * for the review queue; prompt_regression, for the prompt monitor) run when asked for, so default runs and their benchmarks stay as they were.
  */
 export const DEFAULT_SCENARIO_KINDS: readonly ScenarioKind[] = [
   'latency_spike',
@@ -34,6 +35,8 @@ export const DETECTOR_KINDS = [
   'guardrail',
   /** The review queue (services/reviewer): items, not alerts. */
   'review',
+  /** The prompt monitor (services/prompt-monitor): a new prompt version worse than the one it runs beside. */
+  'prompt_regression',
 ] as const;
 export type DetectorKind = (typeof DETECTOR_KINDS)[number];
 
@@ -99,7 +102,19 @@ export interface LowScoreBurstSpec extends ScenarioTiming, AppTarget {
   readonly drop?: number;
 }
 
+/** A new prompt version, worse than the one it replaces, rolled out to a share of one application's traffic. */
+export interface PromptRegressionSpec extends ScenarioTiming, AppTarget {
+  readonly kind: 'prompt_regression';
+  /** Share of the application's requests (in the target environment) that get the new version (default 0.3). */
+  readonly share?: number;
+  /** How much lower the new version's mean evaluation score is than the version it replaces (default 0.12). */
+  readonly drop?: number;
+  /** The new version's name (default: `v` + one more than the highest numbered version, e.g. v8 after v7). */
+  readonly new_version?: string;
+}
+
 export type ScenarioSpec =
+  | PromptRegressionSpec
   | LowScoreBurstSpec
   | LatencySpikeSpec
   | ProviderOutageSpec
@@ -158,7 +173,19 @@ export interface ResolvedLowScoreBurst extends ResolvedTiming, ResolvedAppTarget
   readonly drop: number;
 }
 
+export interface ResolvedPromptRegression extends ResolvedTiming, ResolvedAppTarget {
+  readonly kind: 'prompt_regression';
+  readonly prompt_name: string;
+  /** The version it replaces (the application's most used) and its mean quality. */
+  readonly old_version: string;
+  readonly old_quality: number;
+  readonly new_version: string;
+  readonly share: number;
+  readonly drop: number;
+}
+
 export type ResolvedScenario =
+  | ResolvedPromptRegression
   | ResolvedLowScoreBurst
   | ResolvedLatencySpike
   | ResolvedProviderOutage
@@ -207,6 +234,7 @@ export const DEFAULT_TARGETS = Object.freeze({
   prompt_injection_burst: { tenant_id: 'initech', application: 'sales-assistant', environment: 'production' },
   quality_drift: { tenant_id: 'acme', application: 'support-bot', environment: 'production' },
   low_score_burst: { tenant_id: 'globex', application: 'docs-search', environment: 'production' },
+  prompt_regression: { tenant_id: 'acme', application: 'support-bot', environment: 'production' },
 });
 
 /** Nominal incident durations of the default schedule. */
@@ -217,6 +245,7 @@ export const DEFAULT_DURATIONS_MS: Readonly<Record<ScenarioKind, number>> = Obje
   prompt_injection_burst: 10 * MINUTE_MS,
   quality_drift: 60 * MINUTE_MS,
   low_score_burst: 10 * MINUTE_MS,
+  prompt_regression: 30 * MINUTE_MS,
 });
 
 export const DEFAULT_WARMUP_MS = 45 * MINUTE_MS;
@@ -401,6 +430,31 @@ function resolveOne(
       findApp(world, target, spec.kind);
       return { ...base, ...target, kind: 'low_score_burst', drop: unit(spec.drop ?? 0.6, 'drop') };
     }
+    case 'prompt_regression': {
+      const target = appTarget(spec, DEFAULT_TARGETS.prompt_regression);
+      const app = findApp(world, target, spec.kind);
+      const versions = app.template.prompt.versions;
+      const top = versions.reduce((best, v) => (v.weight > best.weight ? v : best), versions[0]!);
+      const highest = Math.max(0, ...versions.map((v) => Number(/\d+$/.exec(v.version)?.[0] ?? 0)));
+      const newVersion = spec.new_version ?? `v${highest + 1}`;
+      if (versions.some((v) => v.version === newVersion))
+        throw new RangeError(
+          `scenario prompt_regression: ${target.application} already has version ${newVersion}`,
+        );
+      const share = spec.share ?? 0.3;
+      if (!(share > 0 && share <= 1)) throw new RangeError(`share must be in (0, 1]; got ${share}`);
+      return {
+        ...base,
+        ...target,
+        kind: 'prompt_regression',
+        prompt_name: app.template.prompt.name,
+        old_version: top.version,
+        old_quality: top.quality,
+        new_version: newVersion,
+        share,
+        drop: unit(spec.drop ?? 0.12, 'drop'),
+      };
+    }
     case 'prompt_injection_burst': {
       const target = appTarget(spec, DEFAULT_TARGETS.prompt_injection_burst);
       const app = findApp(world, target, spec.kind);
@@ -544,6 +598,22 @@ export function labelsOf(scenario: ResolvedScenario): IncidentLabel[] {
           'review_items',
           'up',
           `${scenario.tenant_id}/${scenario.application}: a bad deploy, evaluation scores down ${scenario.drop} at once`,
+        ),
+      ];
+    case 'prompt_regression':
+      return [
+        label(
+          'prompt_regression',
+          appSeries(scenario),
+          scenario.startMs,
+          scenario.endMs,
+          'evaluation score mean',
+          'down',
+          `${scenario.tenant_id}/${scenario.application} prompt ${scenario.prompt_name}@${scenario.new_version} on ` +
+            `${Math.round(scenario.share * 100)}% of requests, scores ${scenario.drop} below ${scenario.old_version}`,
+          { prompt_name: scenario.prompt_name, prompt_version: scenario.new_version },
+          // The application's mean score dips a little too: a quality alert on it then is the same incident.
+          ['quality'],
         ),
       ];
     case 'prompt_injection_burst':

@@ -105,14 +105,29 @@ export class RequestGenerator {
         return;
       case 'rag':
       case 'chat':
-        this.chatRequest(t0);
+        this.chatRequest(t0, environment);
         return;
     }
   }
 
   // --- request shapes ---------------------------------------------------------------------------------
 
-  private chatRequest(t0: number): void {
+  /**
+   * The prompt version of a request starting at `t0`: the application's mix, or a new version being rolled out
+   * (a prompt_regression scenario). The extra draw happens only while a rollout runs here, so runs without one
+   * keep their random stream.
+   */
+  private promptVersion(t0: number, environment: string): { version: string; quality: number } {
+    const rng = this.rng;
+    const spec = this.template.prompt.versions[rng.pickCumulative(this.app.versionCumulative)]!;
+    for (const s of this.mine.rollouts) {
+      if (t0 >= s.startMs && t0 < s.endMs && s.environment === environment && rng.next() < s.share)
+        return { version: s.new_version, quality: s.old_quality - s.drop };
+    }
+    return spec;
+  }
+
+  private chatRequest(t0: number, environment: string): void {
     const rng = this.rng;
     const template = this.template;
     let t = t0;
@@ -132,7 +147,7 @@ export class RequestGenerator {
       if (!this.spans.outcome.ok) return;
     }
     const route = this.app.routes[rng.pickCumulative(this.app.routeCumulative)]!;
-    const versionSpec = template.prompt.versions[rng.pickCumulative(this.app.versionCumulative)]!;
+    const versionSpec = this.promptVersion(t0, environment);
     const shape: CallShape = {
       inputMedian: template.inputTokens.median,
       inputSigma: template.inputTokens.sigma,
@@ -167,7 +182,7 @@ export class RequestGenerator {
     const template = this.template;
     const agent = template.agent!;
     const route = this.app.routes[rng.pickCumulative(this.app.routeCumulative)]!;
-    const versionSpec = template.prompt.versions[rng.pickCumulative(this.app.versionCumulative)]!;
+    const versionSpec = this.promptVersion(t0, environment);
     const rootSpan = rng.hex16();
     let steps = Math.min(agent.maxSteps, agent.minSteps + rng.poisson(agent.extraStepsMean));
     const incident = this.agentIncidents.scenarios.length === 0 ? null : this.agentIncident(t0, environment);

@@ -9,11 +9,11 @@ export const writerConfigSchema = z.strictObject({
   topics: pipelineTopicsSchema.default(pipelineTopicsSchema.parse({})),
   groupId: z.string().min(1).default('aiops-writer'),
   partitions: z.number().int().positive().default(6),
-  /** Which topics this instance writes; the default writes every table (review: the review queue's items and resolutions; traces: the agent monitor's per-trace summaries). */
+  /** Which topics this instance writes; the default writes every table (review: the review queue's items and resolutions; traces: the agent monitor's per-trace summaries; prompts: the prompt monitor's per-version aggregates). */
   tables: z
-    .array(z.enum(['events', 'windows', 'alerts', 'review', 'traces']))
+    .array(z.enum(['events', 'windows', 'alerts', 'review', 'traces', 'prompts']))
     .min(1)
-    .default(['events', 'windows', 'alerts', 'review', 'traces']),
+    .default(['events', 'windows', 'alerts', 'review', 'traces', 'prompts']),
   sink: sinkSettingsSchema.default(sinkSettingsSchema.parse({})),
   /** Batch delay of the window_aggregates and alerts tables (never above sink.maxBatchDelayMs). */
   smallTableBatchDelayMs: z.number().int().nonnegative().default(200),

@@ -27,6 +27,7 @@ import {
   type RunningService,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
+import { decodePromptVersionAggregate, promptVersionAggregateToRow } from '@aiops/prompts';
 import { reviewItemCodec } from '@aiops/review';
 import type { WriterConfig } from './config.js';
 import { writeDurably } from './durable-write.js';
@@ -124,6 +125,12 @@ export async function startWriter(
     routes.set(topics.traces, {
       codec: { decodeTrusted: decodeTraceSummary },
       sink: sinkFor('traces', traceSummaryToRow, smallTable),
+    } as Route<unknown>);
+  }
+  if (config.tables.includes('prompts')) {
+    routes.set(topics.promptAggregates, {
+      codec: { decodeTrusted: decodePromptVersionAggregate },
+      sink: sinkFor('prompt_version_aggregates', promptVersionAggregateToRow, smallTable),
     } as Route<unknown>);
   }
   if (config.tables.includes('alerts')) {

@@ -8,6 +8,8 @@ import { scoreScenarioAlerts } from '@aiops/detectors';
 import {
   AGENT_SCENARIO_DETECTOR,
   createSimulation,
+  DEFAULT_SCENARIO_KINDS,
+  DEFAULT_WARMUP_MS,
   formatSimulationSummary,
   parseDuration,
   parseRate,
@@ -91,13 +93,29 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
   const say = context.out;
   // The simulated period ends now: the validator refuses events from the future or older than 7 days.
   const startMs = Math.floor((Date.now() - durationMs) / MINUTE_MS) * MINUTE_MS;
-  // Beside the window-level incidents, two agent incidents for the agent monitor: a tool loop, an unseen tool.
+  // Beside the window-level incidents, two agent incidents for the agent monitor (a tool loop, an unseen
+  // tool) and a prompt-version incident for the prompt monitor: support-answer v8, worse than v7, on 30 % of
+  // acme/support-bot from the end of the warm-up, alongside the default schedule (which it leaves as it is).
+  const rolloutMs = Math.min(40 * MINUTE_MS, durationMs - DEFAULT_WARMUP_MS);
   const simulation = asUsage(() =>
     createSimulation({
       seed,
       startMs,
       durationMs,
       eventsPerMinute,
+      scenarios: [
+        ...DEFAULT_SCENARIO_KINDS,
+        ...(rolloutMs > 0
+          ? [
+              {
+                kind: 'prompt_regression' as const,
+                startMs: startMs + DEFAULT_WARMUP_MS,
+                durationMs: rolloutMs,
+                drop: 0.15,
+              },
+            ]
+          : []),
+      ],
       agentScenarios: ['agent_tool_loop', 'unseen_tool'],
     }),
   );
@@ -131,7 +149,7 @@ async function demo(flags: DemoFlags, context: CliContext): Promise<void> {
   let dashboard: RunningUi | undefined;
   try {
     say(
-      `starting validator, aggregator, writer, detector and agent monitor (topics ${pipeline.id}.*, database ${pipeline.database}; ` +
+      `starting validator, aggregator, writer, detector, agent monitor and prompt monitor (topics ${pipeline.id}.*, database ${pipeline.database}; ` +
         `service logs at ${flags.logLevel} level in ${logFile})`,
     );
     await pipeline.start();
@@ -228,7 +246,8 @@ async function report(
   say(
     `ClickHouse ${pipeline.database}: ${tables.events ?? 0} events, ${tables.window_aggregates ?? 0} window aggregates, ${tables.alerts ?? 0} alerts`,
   );
-  // The window-level incidents are scored on the detector's alerts; the agent monitor's are listed below.
+  // The window-level incidents (and the prompt monitor's) are scored on their alerts; the agent monitor's are
+  // listed below.
   const windowAlerts = pipeline.alerts.filter((a) => !isAgentDetector(a.detector));
   const score = scoreScenarioAlerts(scenarioLabels(simulation), windowAlerts, {
     windowMs: pipeline.windowMs,
