@@ -15,4 +15,4 @@ export { cumulativeWeights, deriveSeed, Rng, seededRandom } from './random.js';
 export type { RecordHeaders, StreamRecord } from './record.js';
 export { makeRecord } from './record.js';
 export type { RecordSource } from './source.js';
-export { formatSource, parseSource } from './source.js';
+export { formatSource, parseSource, sourceAcrossPartitions } from './source.js';

@@ -20,3 +20,18 @@ export function parseSource(text: string): RecordSource {
   const count = Number(text.slice(slash + 1));
   return { id: text.slice(0, slash), count: Number.isInteger(count) && count > 0 ? count : 1 };
 }
+
+/**
+ * The source of a record for a consumer that reads every partition of the events topic in one clock (the
+ * agent and prompt monitors): the events partition × the raw partition the validator read it from (the
+ * `upstream` header), with all of them announced, so that the watermark waits for each one (up to the
+ * idle timeout) instead of running ahead on whichever partition happened to be fetched first.
+ */
+export function sourceAcrossPartitions(
+  partition: number,
+  partitions: number,
+  upstream: string | undefined,
+): RecordSource {
+  const raw = upstream === undefined ? { id: '', count: 1 } : parseSource(upstream);
+  return { id: `${partition}:${raw.id}`, count: Math.max(1, partitions) * raw.count };
+}

@@ -1,6 +1,6 @@
 import { AgentMonitor, encodeTraceSummary, type MonitorOutput } from '@aiops/agents';
 import { type Alert, alertCodec, eventCodec, SOURCE_HEADER } from '@aiops/contract';
-import { parseSource } from '@aiops/core';
+import { sourceAcrossPartitions } from '@aiops/core';
 import {
   type BatchHandler,
   type BatchOutcome,
@@ -105,8 +105,11 @@ export async function startAgentMonitor(
     return { durable, commits: [] };
   };
 
+  let eventsPartitions = 1;
   const handler: BatchHandler = {
     async onAssigned(assignment) {
+      // One instance reads every events partition: its clock waits for all of them.
+      eventsPartitions = assignment.length;
       // The previous generation's changelog must be committed (or aborted) before it is read.
       await transactions.settled();
       const entries = await loadChangelog(kafka, topics.agentMonitorState, config.groupId);
@@ -126,8 +129,7 @@ export async function startAgentMonitor(
       decoded.items.forEach((event, index) => {
         // Watermark sources: this events partition × the raw partition the validator read it from.
         const upstream = headerText(decoded.origins[index]!.headers, SOURCE_HEADER);
-        const id = `${batch.partition}:${upstream === undefined ? '' : parseSource(upstream).id}`;
-        monitor.process(event, now, { id, count: 1 });
+        monitor.process(event, now, sourceAcrossPartitions(batch.partition, eventsPartitions, upstream));
       });
       const offset = String(Number(batch.messages[batch.messages.length - 1]!.offset) + 1);
       return publish(monitor.advance(), decoded.deadLetters, {
