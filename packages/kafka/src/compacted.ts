@@ -1,4 +1,5 @@
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Kafka, KafkaMessage, Message } from 'kafkajs';
 
 /**
  * Reads `topic` from its start to the end it had when called, handing every record below that end to
@@ -90,4 +91,39 @@ export async function readCompactedTopic(
     },
     timeoutMs,
   );
+}
+
+/** One key of a processor's changelog (its state store): the latest value, null when the key is gone. */
+export interface KeyedChangelogEntry<V> {
+  readonly key: string;
+  readonly value: V | null;
+}
+
+/**
+ * A processor's changelog record on a compacted topic (the agent and prompt monitors): key
+ * `<groupId>/<state key>`, value gzipped JSON, null for a key that is gone.
+ */
+export function changelogMessage<V>(groupId: string, entry: KeyedChangelogEntry<V>): Message {
+  return {
+    key: `${groupId}/${entry.key}`,
+    value: entry.value === null ? null : gzipSync(JSON.stringify(entry.value)),
+  };
+}
+
+/** Reads a group's changelog to its end: the latest value of every key that is still there. */
+export async function loadChangelog<V>(
+  kafka: Kafka,
+  topic: string,
+  groupId: string,
+): Promise<{ key: string; value: V }[]> {
+  const prefix = `${groupId}/`;
+  const latest = new Map<string, Buffer | null>();
+  await readCompactedTopic(kafka, topic, (key, value) => {
+    if (key.startsWith(prefix)) latest.set(key.slice(prefix.length), value);
+  });
+  const entries: { key: string; value: V }[] = [];
+  for (const [key, value] of latest) {
+    if (value !== null) entries.push({ key, value: JSON.parse(gunzipSync(value).toString('utf8')) as V });
+  }
+  return entries;
 }

@@ -1,5 +1,11 @@
 export { createKafka, kafkaLogLevel, partitionForKey, producerDefaults } from './client.js';
-export { readCompactedTopic, readTopicToEnd } from './compacted.js';
+export {
+  changelogMessage,
+  type KeyedChangelogEntry,
+  loadChangelog,
+  readCompactedTopic,
+  readTopicToEnd,
+} from './compacted.js';
 export type { KafkaConfig } from './config.js';
 export { kafkaConfigFromEnv, kafkaConfigSchema, resolveSaslPassword } from './config.js';
 export type { DeadLetterReason, SourcePosition } from './dead-letter.js';

@@ -1,9 +1,11 @@
-import { AgentMonitor, encodeTraceSummary, type MonitorOutput } from '@aiops/agents';
+import { AgentMonitor, type ChangelogEntry, encodeTraceSummary, type MonitorOutput } from '@aiops/agents';
+
 import { type Alert, alertCodec, eventCodec, SOURCE_HEADER } from '@aiops/contract';
 import { sourceAcrossPartitions } from '@aiops/core';
 import {
   type BatchHandler,
   type BatchOutcome,
+  changelogMessage,
   composeService,
   connectTransactionalProducer,
   createKafka,
@@ -12,13 +14,16 @@ import {
   decodeBatch,
   ensureTopics,
   headerText,
+  loadChangelog,
   type RunningService,
   stateTopic,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import type { Message } from 'kafkajs';
 import type { AgentMonitorConfig } from './config.js';
-import { changelogMessage, loadChangelog } from './state-store.js';
+
+/** What one key of the monitor's changelog holds. */
+type MonitorState = NonNullable<ChangelogEntry['value']>;
 
 const SERVICE = 'agent-monitor';
 
@@ -112,7 +117,7 @@ export async function startAgentMonitor(
       eventsPartitions = assignment.length;
       // The previous generation's changelog must be committed (or aborted) before it is read.
       await transactions.settled();
-      const entries = await loadChangelog(kafka, topics.agentMonitorState, config.groupId);
+      const entries = await loadChangelog<MonitorState>(kafka, topics.agentMonitorState, config.groupId);
       monitor.restore(entries);
       log.info(
         { partitions: assignment.map((a) => a.partition), keys: entries.length, ...monitor.stats() },

@@ -3,6 +3,7 @@ import { sourceAcrossPartitions } from '@aiops/core';
 import {
   type BatchHandler,
   type BatchOutcome,
+  changelogMessage,
   composeService,
   connectTransactionalProducer,
   createKafka,
@@ -11,14 +12,23 @@ import {
   decodeBatch,
   ensureTopics,
   headerText,
+  loadChangelog,
   type RunningService,
   stateTopic,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
-import { encodePromptVersionAggregate, PromptMonitor, type PromptMonitorOutput } from '@aiops/prompts';
+import {
+  type ChangelogEntry,
+  encodePromptVersionAggregate,
+  PromptMonitor,
+  type PromptMonitorOutput,
+} from '@aiops/prompts';
+
 import type { Message } from 'kafkajs';
 import type { PromptMonitorConfig } from './config.js';
-import { changelogMessage, loadChangelog } from './state-store.js';
+
+/** What one key of the monitor's changelog holds. */
+type MonitorState = NonNullable<ChangelogEntry['value']>;
 
 const SERVICE = 'prompt-monitor';
 
@@ -111,7 +121,7 @@ export async function startPromptMonitor(
       eventsPartitions = assignment.length;
       // The previous generation's changelog must be committed (or aborted) before it is read.
       await transactions.settled();
-      const entries = await loadChangelog(kafka, topics.promptMonitorState, config.groupId);
+      const entries = await loadChangelog<MonitorState>(kafka, topics.promptMonitorState, config.groupId);
       monitor.restore(entries);
       log.info(
         { partitions: assignment.map((a) => a.partition), keys: entries.length, ...monitor.stats() },
