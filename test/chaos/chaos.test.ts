@@ -11,7 +11,7 @@ import {
   type RunSnapshot,
 } from './compare.js';
 import { FAULT_SCRIPTS, type FaultOutcome, mb, parseFaults, type RunKind } from './faults.js';
-import { ChaosRun, type ChaosSettings, sweepLeftovers } from './run.js';
+import { CHAOS_IDLE_TIMEOUT_MS, ChaosRun, type ChaosSettings, sweepLeftovers } from './run.js';
 import { type ChaosEndpoints, chaosStackDown, chaosStackUp } from './stack.js';
 import { buildChaosStream, type ChaosStream } from './stream.js';
 
@@ -26,7 +26,7 @@ const TARGET_EVENTS = Number(env.CHAOS_EVENTS ?? 200_000);
 const FAULTS = parseFaults(env.CHAOS_FAULTS);
 const SETTINGS: ChaosSettings = {
   partitions: Number(env.CHAOS_PARTITIONS ?? 3),
-  ...(env.CHAOS_IDLE_TIMEOUT_MS ? { idleTimeoutMs: Number(env.CHAOS_IDLE_TIMEOUT_MS) } : {}),
+  idleTimeoutMs: CHAOS_IDLE_TIMEOUT_MS,
   drainTimeoutMs: Number(env.CHAOS_DRAIN_TIMEOUT_MS ?? 10 * 60_000),
   keepData: env.CHAOS_KEEP === '1',
   cliMain: env.CHAOS_CLI ?? CLI_MAIN,
@@ -66,8 +66,8 @@ describe('chaos: the pipeline under faults gives the fault-free results', () => 
       partitions: SETTINGS.partitions,
     });
     console.log(
-      `[chaos] stream: ${stream.messages.length} messages (${stream.uniqueEvents - stream.sentinels.length} distinct events, ` +
-        `${stream.duplicates} duplicates) + ${stream.sentinels.length} sentinels, raw key ${stream.options.rawKey}, ${stream.series} series, ` +
+      `[chaos] stream: ${stream.messages.length} messages (${stream.windowedEvents - stream.sentinels.length} distinct events, ` +
+        `${stream.duplicates} duplicates) + ${stream.sentinels.length} sentinels + ${stream.closers.length} closers, raw key ${stream.options.rawKey}, ${stream.series} series, ` +
         `${new Date(stream.startMs).toISOString()} → ${new Date(stream.endMs).toISOString()}, ` +
         `${stream.eventsPerMinute.toFixed(0)}/min, ${stream.labels.length} labelled incidents, ` +
         `faults: ${FAULTS.join(', ') || 'none'} (built in ${((Date.now() - began) / 1000).toFixed(1)} s)`,
@@ -126,7 +126,7 @@ describe('chaos: the pipeline under faults gives the fault-free results', () => 
     // so nothing may be dropped as too late.
     expect(s.deadLetters.late_event ?? 0, 'events dead-lettered as too late').toBe(0);
     for (const [size, total] of Object.entries(s.windowEventTotals)) {
-      expect(total, `sum(events) over ${size}s windows`).toBe(stream.uniqueEvents);
+      expect(total, `sum(events) over ${size}s windows`).toBe(stream.windowedEvents);
     }
     expect(s.alerts.size, 'the incidents make alerts fire').toBeGreaterThan(0);
     expect(report.notificationsCheck.duplicates).toBe(0);
@@ -145,7 +145,7 @@ describe('chaos: the pipeline under faults gives the fault-free results', () => 
       expect.soft(c.eventsDelta, 'events FINAL minus baseline').toBe(0);
       expect.soft(c.eventsEqual, 'same event ids and columns').toBe(true);
       for (const [size, total] of Object.entries(report.snapshot.windowEventTotals)) {
-        expect.soft(total, `sum(events) over ${size}s windows`).toBe(stream.uniqueEvents);
+        expect.soft(total, `sum(events) over ${size}s windows`).toBe(stream.windowedEvents);
       }
       expect
         .soft(

@@ -5,7 +5,7 @@ import { chunks } from './stream.js';
 
 /**
  * The fault scripts. Each produces the same stream (in chunks, the fault between them, the sentinels
- * last) into a run whose services are already up; the suite then drains the run and compares it with
+ * and closers last) into a run whose services are already up; the suite then drains the run and compares it with
  * the fault-free one.
  */
 
@@ -37,7 +37,7 @@ async function baseline(run: ChaosRun): Promise<FaultOutcome> {
   await run.produce(first!, 'events (first half)');
   await run.waitMidStream('validator');
   await run.produce(second!, 'events (second half)');
-  await run.produce(run.stream.sentinels, 'sentinels');
+  await run.produceEnd();
   return {};
 }
 
@@ -55,7 +55,7 @@ async function kill(run: ChaosRun): Promise<FaultOutcome> {
     const ready = await run.waitReady([victim], 180_000);
     run.log(`${victim.name} ${ready ? 'consuming again' : 'NOT ready'} after restart`);
   }
-  await run.produce(run.stream.sentinels, 'sentinels');
+  await run.produceEnd();
   return {};
 }
 
@@ -69,7 +69,7 @@ async function kafka(run: ChaosRun): Promise<FaultOutcome> {
   await sleep(KAFKA_OUTAGE_MS);
   run.log(`Kafka ${await startStackService('kafka')}`);
   await run.produce(second!, 'events (second half)');
-  await run.produce(run.stream.sentinels, 'sentinels');
+  await run.produceEnd();
   return {};
 }
 
@@ -103,7 +103,7 @@ async function clickhouse(run: ChaosRun): Promise<FaultOutcome> {
       `lag ${atStop} → ${atRestart}, restarts ${writer.crashRestarts}`,
   );
   run.log(`ClickHouse ${await startStackService('clickhouse')}`);
-  await run.produce(run.stream.sentinels, 'sentinels');
+  await run.produceEnd();
   return {
     writerRss: { before, peak, after: writer.usage()?.rssBytes ?? 0 },
     writerPaused: paused,
@@ -130,7 +130,7 @@ async function scale(run: ChaosRun): Promise<FaultOutcome> {
   await Promise.all(added.map((p) => p.stop('SIGTERM')));
   run.log(`${service} scaled back to 1 instance (SIGTERM to ${added.map((p) => p.name).join(', ')})`);
   await run.produce(third!, 'events (last third)');
-  await run.produce(run.stream.sentinels, 'sentinels');
+  await run.produceEnd();
   return {};
 }
 

@@ -29,13 +29,22 @@ export const SERVICES: readonly ServiceName[] = ['validator', 'aggregator', 'wri
 
 export interface ChaosSettings {
   readonly partitions: number;
-  /** Passed to the aggregator when set; the service default otherwise. */
-  readonly idleTimeoutMs?: number;
+  /** The aggregator's IDLE_TIMEOUT_MS. */
+  readonly idleTimeoutMs: number;
   readonly drainTimeoutMs: number;
   readonly keepData: boolean;
   /** The `aiops` entry point the services run from (CHAOS_CLI; default this checkout's build). */
   readonly cliMain: string;
 }
+
+/**
+ * The aggregator's IDLE_TIMEOUT_MS in the suites (CHAOS_IDLE_TIMEOUT_MS). Idle handling is the one
+ * wall-clock decision in the pipeline: a partition quiet this long has its windows closed as if event
+ * time passed like wall time. The stream compresses 4 h of event time into a minute, so an idle advance
+ * inside a run (an upstream restart, the pause between two parts of a fault script) would close windows
+ * minutes early and make what follows late. No run lasts this long; the stream's closers end it.
+ */
+export const CHAOS_IDLE_TIMEOUT_MS = Number(process.env.CHAOS_IDLE_TIMEOUT_MS ?? 15 * 60_000);
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -77,7 +86,12 @@ export class ChaosRun {
       userIdSalt: 'chaos-suite-user-salt',
       // The services' own defaults, as a deployment runs them.
       writerMaxBatchDelayMs: sinkSettingsSchema.parse({}).maxBatchDelayMs,
-      ...(settings.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: settings.idleTimeoutMs }),
+      idleTimeoutMs: settings.idleTimeoutMs,
+      // The two other waits keep the services' 30 s: tenant idleness is measured in stream time (a
+      // function of the records), and the wait for raw partitions that never send to an events partition
+      // (keyed by series, each raw partition feeds one) ends at the start, where a replay repeats it.
+      tenantIdleTimeoutMs: 30_000,
+      unseenSourcesTimeoutMs: 30_000,
       processEnv: { LOG_LEVEL: 'info' },
       logRoot: join(REPO_ROOT, '.aiops', 'chaos', 'logs'),
       cliMain: settings.cliMain,
@@ -179,6 +193,12 @@ export class ChaosRun {
     await produceAll(this.kafka, this.topics.raw, messages);
     const seconds = (Date.now() - began) / 1000;
     this.log(`produced ${messages.length} ${what} in ${seconds.toFixed(1)} s`);
+  }
+
+  /** The end of the stream: the sentinels, acknowledged, then the closers behind them. */
+  async produceEnd(): Promise<void> {
+    await this.produce(this.stream.sentinels, 'sentinels');
+    await this.produce(this.stream.closers, 'closers');
   }
 
   async position(service: ServiceName, topic: 'raw' | 'events' | 'windows' = INPUT_TOPIC[service]) {

@@ -10,7 +10,9 @@ import type { Message } from 'kafkajs';
 /**
  * The fixed, seeded input every run of the suite gets: simulator traffic with its labelled incidents
  * (so that alerts fire), a little producer-side disorder and duplication, then one sentinel per series
- * far enough ahead in event time to close every window of the stream deterministically.
+ * far enough ahead in event time to close every window of the stream deterministically, then one closer
+ * per series a window later, whose only job is to close the sentinels' windows: the end of the stream is
+ * a function of the records, not of the aggregator's wall-clock idle timeout.
  */
 
 export interface ChaosStreamOptions {
@@ -42,8 +44,12 @@ export interface ChaosStream {
   /** In production order, keyed by series as the SDK keys them. Duplicates included. */
   readonly messages: readonly Message[];
   readonly sentinels: readonly Message[];
-  /** Distinct event_ids, sentinels included: the rows `events FINAL` must hold. */
+  /** After the sentinels: they close the sentinels' windows; their own windows stay open. */
+  readonly closers: readonly Message[];
+  /** Distinct event_ids, sentinels and closers included: the rows `events FINAL` must hold. */
   readonly uniqueEvents: number;
+  /** Distinct events in closed windows (all but the closers): each is in exactly one window per size. */
+  readonly windowedEvents: number;
   readonly duplicates: number;
   readonly series: number;
   readonly sentinelWindowStartMs: number;
@@ -53,6 +59,8 @@ export interface ChaosStream {
 const MINUTE_MS = 60_000;
 /** Window size + allowed lateness + max out-of-orderness of the aggregator's defaults, with room. */
 const SENTINEL_AHEAD_MS = 150_000;
+/** Past the sentinels' window end by more than the harness's 5 s max out-of-orderness. */
+const CLOSER_AFTER_SENTINEL_MS = MINUTE_MS + 15_000;
 
 function generate(options: ChaosStreamOptions, startMs: number, eventsPerMinute: number) {
   return createSimulation({
@@ -96,25 +104,30 @@ export function buildChaosStream(options: ChaosStreamOptions): ChaosStream {
     messages.push({ key: options.rawKey === 'series' ? key : event.event_id, value: encode(event) });
   }
   const sentinelMs = simulation.options.endMs + SENTINEL_AHEAD_MS;
-  const sentinels: Message[] = [];
-  let i = 0;
   // Every (series, source partition) pair must see the sentinel for the per-source watermarks to pass.
   const copies = options.rawKey === 'series' ? 1 : options.partitions;
-  for (const [key, last] of lastOfSeries) {
-    for (let copy = 0; copy < copies; copy++) {
-      const sentinel: TelemetryEvent = {
-        ...last,
-        event_id: `chaos-sentinel-${options.seed}-${i++}`,
-        timestamp: sentinelMs,
-      };
-      ids.add(sentinel.event_id);
-      sentinels.push(
-        options.rawKey === 'series'
-          ? { key, value: encode(sentinel) }
-          : { key: sentinel.event_id, partition: copy, value: encode(sentinel) },
-      );
+  const oneEach = (kind: string, timestamp: number): Message[] => {
+    const out: Message[] = [];
+    let i = 0;
+    for (const [key, last] of lastOfSeries) {
+      for (let copy = 0; copy < copies; copy++) {
+        const event: TelemetryEvent = {
+          ...last,
+          event_id: `chaos-${kind}-${options.seed}-${i++}`,
+          timestamp,
+        };
+        ids.add(event.event_id);
+        out.push(
+          options.rawKey === 'series'
+            ? { key, value: encode(event) }
+            : { key: event.event_id, partition: copy, value: encode(event) },
+        );
+      }
     }
-  }
+    return out;
+  };
+  const sentinels = oneEach('sentinel', sentinelMs);
+  const closers = oneEach('closer', sentinelMs + CLOSER_AFTER_SENTINEL_MS);
   return {
     options,
     startMs: simulation.options.startMs,
@@ -122,7 +135,9 @@ export function buildChaosStream(options: ChaosStreamOptions): ChaosStream {
     eventsPerMinute: rate,
     messages,
     sentinels,
+    closers,
     uniqueEvents: ids.size,
+    windowedEvents: ids.size - closers.length,
     duplicates,
     series: lastOfSeries.size,
     sentinelWindowStartMs: Math.floor(sentinelMs / MINUTE_MS) * MINUTE_MS,

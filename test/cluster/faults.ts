@@ -5,7 +5,7 @@ import { killBroker, killReplica, restartBroker, restartReplica } from './stack.
 
 /**
  * Fault scripts on the cluster. Each produces the same stream as the fault-free run (in chunks, the fault
- * between them, the sentinels last) into a run whose services are up, and says how long recovery took.
+ * between them, the sentinels and closers last) into a run whose services are up, and says how long recovery took.
  */
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -54,7 +54,7 @@ export async function brokerKill(run: ChaosRun): Promise<Recovery> {
     `Kafka node ${rawLeader} back in the cluster after ${recovery.registered.toFixed(1)} s, ` +
       `no under-replicated partition after ${recovery.caughtUp.toFixed(1)} s`,
   );
-  await run.produce(run.stream.sentinels, 'sentinels');
+  await run.produceEnd();
   return {
     what: `Kafka node ${rawLeader}`,
     rejoinedSeconds: recovery.registered,
@@ -84,7 +84,7 @@ export async function replicaKill(run: ChaosRun, replicaUrls: readonly string[])
   const began = Date.now();
   const rejoined = await restartReplica(2);
   run.log(`ClickHouse replica 2 answers again after ${rejoined.toFixed(1)} s`);
-  await run.produce(run.stream.sentinels, 'sentinels');
+  await run.produceEnd();
   const [one, two] = replicaUrls as [string, string];
   let caughtUp = Number.NaN;
   const deadline = Date.now() + 600_000;
@@ -134,6 +134,6 @@ export async function instanceKill(run: ChaosRun): Promise<Recovery> {
         `${victim.pid}, ${ready ? 'ready' : 'NOT ready'} after ${seconds.toFixed(1)} s`,
     );
   }
-  await run.produce(run.stream.sentinels, 'sentinels');
+  await run.produceEnd();
   return { what: 'one instance of each service', rejoinedSeconds: slowest, caughtUpSeconds: slowest };
 }

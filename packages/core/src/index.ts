@@ -1,5 +1,5 @@
 export type { Clock } from './clock.js';
-export { ManualClock, systemClock } from './clock.js';
+export { ManualClock, ProgressClock, systemClock } from './clock.js';
 export { errorMessage, isRetryable, RetryableError, UnrecoverableError } from './errors.js';
 export { hash53 } from './hash.js';
 export type {

@@ -22,7 +22,13 @@ export interface ProcessorContext<KOut, VOut> {
   recordMetadata(): RecordMetadata | null;
   /** Highest event time seen so far by this task; advances only when records arrive. */
   currentStreamTimeMs(): number;
+  /** The system's wall clock: for timestamps a person reads (when a result was emitted). */
   currentSystemTimeMs(): number;
+  /**
+   * Wall-clock time as far as input goes: it stands still while the consumer cannot fetch (see
+   * ProgressClock), and wall-clock punctuation runs on it. Idle decisions use it, never the system clock.
+   */
+  currentProgressTimeMs(): number;
   schedule(intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable;
 }
 

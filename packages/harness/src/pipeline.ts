@@ -111,8 +111,12 @@ export interface PipelineHarnessOptions {
   readonly windowSizesMs?: readonly number[];
   readonly maxOutOfOrdernessMs?: number;
   readonly allowedLatenessMs?: number;
-  /** The aggregator's idle timeout of a silent source (default: the service's). */
+  /** The aggregator's idle timeout of a silent partition or source (default: the service's). */
   readonly idleTimeoutMs?: number;
+  /** The aggregator's tenant idle timeout, in stream time (default: the service's). */
+  readonly tenantIdleTimeoutMs?: number;
+  /** How long the aggregator waits for raw partitions it has not seen (default: the service's). */
+  readonly unseenSourcesTimeoutMs?: number;
   /** Detection rules (see @aiops/detectors); {} = defaults. */
   readonly rules?: unknown;
   /** Review queue rules (see @aiops/review); {} = defaults. */
@@ -236,6 +240,12 @@ export class PipelineHarness {
       maxOutOfOrdernessMs: this.maxOutOfOrdernessMs,
       allowedLatenessMs: this.options.allowedLatenessMs ?? 60_000,
       ...(this.options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.idleTimeoutMs }),
+      ...(this.options.tenantIdleTimeoutMs === undefined
+        ? {}
+        : { tenantIdleTimeoutMs: this.options.tenantIdleTimeoutMs }),
+      ...(this.options.unseenSourcesTimeoutMs === undefined
+        ? {}
+        : { unseenSourcesTimeoutMs: this.options.unseenSourcesTimeoutMs }),
     });
   }
 
@@ -350,6 +360,12 @@ export class PipelineHarness {
       ...(this.options.idleTimeoutMs === undefined
         ? {}
         : { IDLE_TIMEOUT_MS: String(this.options.idleTimeoutMs) }),
+      ...(this.options.tenantIdleTimeoutMs === undefined
+        ? {}
+        : { TENANT_IDLE_TIMEOUT_MS: String(this.options.tenantIdleTimeoutMs) }),
+      ...(this.options.unseenSourcesTimeoutMs === undefined
+        ? {}
+        : { UNSEEN_SOURCES_TIMEOUT_MS: String(this.options.unseenSourcesTimeoutMs) }),
       ...(this.options.otlpTokensFile === undefined ? {} : { OTLP_TOKENS_FILE: this.options.otlpTokensFile }),
       ALERTS_FORMAT: this.options.alertsFormat ?? 'avro',
       WRITER_BATCH_DELAY_MS: String(this.options.writerMaxBatchDelayMs ?? 500),

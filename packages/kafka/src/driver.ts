@@ -26,6 +26,10 @@ export type Forwarded<K, V> = Map<string, StreamRecord<K, V>[]>;
  * The context a processor sees when the Kafka shell drives it: records are pushed in one at a time
  * with their source position, forwarded results are collected for the shell to send, and punctuators
  * run on stream time (after records) or wall-clock time (on `tick`). Deliberately Kafka-free.
+ *
+ * Two wall clocks: `clock` is the system's, for timestamps; `progress` (default: the same) is what
+ * wall-clock punctuation and the processor's idle decisions run on — a ProgressClock fed by the consumer's
+ * fetches, so an outage does not look like quiet input.
  */
 export class ProcessorDriver<KIn, VIn, KOut, VOut> {
   private metadata: RecordMetadata | null = null;
@@ -37,6 +41,7 @@ export class ProcessorDriver<KIn, VIn, KOut, VOut> {
   constructor(
     readonly processor: Processor<KIn, VIn, KOut, VOut>,
     private readonly clock: Clock = systemClock,
+    private readonly progress: Clock = clock,
   ) {
     const self = this;
     this.context = {
@@ -52,8 +57,9 @@ export class ProcessorDriver<KIn, VIn, KOut, VOut> {
       recordMetadata: () => self.metadata,
       currentStreamTimeMs: () => self.streamTime,
       currentSystemTimeMs: () => self.clock.now(),
+      currentProgressTimeMs: () => self.progress.now(),
       schedule(intervalMs, type, punctuator): Cancellable {
-        const base = type === 'wall-clock-time' ? self.clock.now() : self.streamTime;
+        const base = type === 'wall-clock-time' ? self.progress.now() : self.streamTime;
         const schedule: Schedule = {
           intervalMs,
           type,
@@ -85,7 +91,7 @@ export class ProcessorDriver<KIn, VIn, KOut, VOut> {
 
   /** Runs the wall-clock punctuators that are due. */
   tick(): void {
-    this.runDue('wall-clock-time', this.clock.now());
+    this.runDue('wall-clock-time', this.progress.now());
   }
 
   /** Hands over everything forwarded since the last drain. */

@@ -38,7 +38,7 @@ export type {
   StreamRunner,
   StreamRunnerOptions,
 } from './runner.js';
-export { createStreamRunner } from './runner.js';
+export { createStreamRunner, fetchProgressClock } from './runner.js';
 export type { RunningService } from './service.js';
 export { composeService, runUntilSignalled } from './service.js';
 export type { TopicSpec } from './topics.js';

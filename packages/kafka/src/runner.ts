@@ -1,4 +1,4 @@
-import { errorMessage } from '@aiops/core';
+import { errorMessage, ProgressClock } from '@aiops/core';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 
@@ -67,6 +67,11 @@ export interface StreamRunnerOptions {
   maxBytesPerPartition?: number;
   /** Instance id for logs and for static membership-like naming. */
   instanceId?: string;
+  /**
+   * Told of every completed fetch, so it runs only while this consumer makes progress: the clock the
+   * handler's idle decisions use (see ProgressClock).
+   */
+  progress?: ProgressClock;
 }
 
 export interface StreamRunner {
@@ -76,6 +81,17 @@ export interface StreamRunner {
   isReady(): boolean;
   /** Resolves when the consumer crashed for good (kafkajs gave up retrying). */
   readonly crashed: Promise<Error>;
+}
+
+/** Max wait of an empty fetch; a healthy consumer completes a fetch at least this often. */
+const FETCH_MAX_WAIT_MS = 200;
+
+/**
+ * The clock a consumer's idle decisions run on: it stops 5 s (25 empty fetches) after the last completed
+ * fetch. Pass it to createStreamRunner as `progress`.
+ */
+export function fetchProgressClock(): ProgressClock {
+  return new ProgressClock(25 * FETCH_MAX_WAIT_MS);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -111,7 +127,7 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
     heartbeatInterval: 3_000,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
     maxBytes: 32 * 1024 * 1024,
-    maxWaitTimeInMs: 200,
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
   const admin = kafka.admin();
@@ -210,6 +226,8 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
       ready = true;
     })();
   });
+  const { progress } = options;
+  if (progress !== undefined) consumer.on(consumer.events.FETCH, () => progress.progressed());
   consumer.on(consumer.events.CRASH, (event) => {
     const error = event.payload.error;
     logger.error({ err: errorMessage(error), restart: event.payload.restart }, 'consumer crashed');

@@ -82,6 +82,11 @@ export class MockProcessorContext<K, V> implements ProcessorContext<K, V> {
     return this.wallTime;
   }
 
+  /** The one wall clock of the mock: a test moves it by hand, so there is no stall to leave out. */
+  currentProgressTimeMs(): number {
+    return this.wallTime;
+  }
+
   schedule(intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable {
     if (!(intervalMs > 0)) throw new RangeError(`punctuation interval must be > 0; got ${intervalMs}`);
     const now = type === 'wall-clock-time' ? this.wallTime : this.streamTime;

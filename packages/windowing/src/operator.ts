@@ -36,6 +36,11 @@ export interface WindowOperatorOptions {
    * partition's (see TenantClocks); default idleTimeoutMs.
    */
   tenantIdleTimeoutMs?: number;
+  /**
+   * Wall time after a partition's first record that sources announced but not seen yet are waited for
+   * (a raw partition that has sent nothing to this one); default idleTimeoutMs.
+   */
+  unseenSourcesTimeoutMs?: number;
   /** Period of the wall-clock punctuation that checks for idle partitions; default 1 000. */
   idleCheckIntervalMs?: number;
   /** How late corrections are emitted (see LateFiring); default 'coalesce'. */
@@ -221,6 +226,7 @@ export class WindowOperator
   readonly allowedLatenessMs: number;
   readonly idleTimeoutMs: number;
   readonly tenantIdleTimeoutMs: number;
+  readonly unseenSourcesTimeoutMs: number;
   readonly idleCheckIntervalMs: number;
   private context: ProcessorContext<string, WindowOutput> | null = null;
   private punctuation: Cancellable | null = null;
@@ -241,11 +247,20 @@ export class WindowOperator
     this.allowedLatenessMs = options.allowedLatenessMs ?? 60_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
     this.tenantIdleTimeoutMs = options.tenantIdleTimeoutMs ?? this.idleTimeoutMs;
+    this.unseenSourcesTimeoutMs = options.unseenSourcesTimeoutMs ?? this.idleTimeoutMs;
     this.idleCheckIntervalMs = options.idleCheckIntervalMs ?? 1_000;
     if (!(this.maxOutOfOrdernessMs >= 0)) throw new RangeError('maxOutOfOrdernessMs must be >= 0');
     if (!(this.allowedLatenessMs >= 0)) throw new RangeError('allowedLatenessMs must be >= 0');
-    if (!(this.idleTimeoutMs > 0) || !(this.idleCheckIntervalMs > 0) || !(this.tenantIdleTimeoutMs > 0)) {
-      throw new RangeError('idleTimeoutMs, tenantIdleTimeoutMs and idleCheckIntervalMs must be > 0');
+    const timeouts = [
+      this.idleTimeoutMs,
+      this.idleCheckIntervalMs,
+      this.tenantIdleTimeoutMs,
+      this.unseenSourcesTimeoutMs,
+    ];
+    if (!timeouts.every((ms) => ms > 0)) {
+      throw new RangeError(
+        'idleTimeoutMs, tenantIdleTimeoutMs, unseenSourcesTimeoutMs and idleCheckIntervalMs must be > 0',
+      );
     }
   }
 
@@ -276,7 +291,7 @@ export class WindowOperator
       p.unseenGivenUpAt = replay;
       if (replay.beforeRecord) {
         const before = p.watermark.current();
-        const after = p.watermark.giveUpOnUnseen(context.currentSystemTimeMs());
+        const after = p.watermark.giveUpOnUnseen(context.currentProgressTimeMs());
         if (after > before) this.partitionAdvanced(p, before, after);
       } else giveUpWhileObserving = true;
     }
@@ -324,10 +339,10 @@ export class WindowOperator
     if (rejected !== null) this.forwardLate(record, rejected, watermark, accepted);
     p.offsets.processed(offset);
     const waiting = !p.watermark.gaveUpOnUnseen();
-    if (giveUpWhileObserving) p.watermark.giveUpOnUnseen(context.currentSystemTimeMs());
+    if (giveUpWhileObserving) p.watermark.giveUpOnUnseen(context.currentProgressTimeMs());
     const partitionAfter = p.watermark.observe(
       event.timestamp,
-      context.currentSystemTimeMs(),
+      context.currentProgressTimeMs(),
       sourceOf(record),
     );
     if (waiting && p.watermark.gaveUpOnUnseen()) p.unseenGivenUpAt ??= { offset, beforeRecord: false };
@@ -562,7 +577,11 @@ export class WindowOperator
 
   private newPartition(partition: number, watermark: number | WatermarkPosition): PartitionState {
     const tracker = new WatermarkTracker(
-      { maxOutOfOrdernessMs: this.maxOutOfOrdernessMs, idleTimeoutMs: this.idleTimeoutMs },
+      {
+        maxOutOfOrdernessMs: this.maxOutOfOrdernessMs,
+        idleTimeoutMs: this.idleTimeoutMs,
+        unseenTimeoutMs: this.unseenSourcesTimeoutMs,
+      },
       watermark,
     );
     return {

@@ -11,6 +11,11 @@ export interface WatermarkOptions {
   maxOutOfOrdernessMs: number;
   /** Wall-clock time without any record after which the partition counts as idle. */
   idleTimeoutMs: number;
+  /**
+   * How long after the partition's first record sources announced but not seen yet are waited for
+   * (default idleTimeoutMs). A replay repeats the decision (see WatermarkPosition.unseenGivenUp).
+   */
+  unseenTimeoutMs?: number;
 }
 
 export interface WatermarkSnapshot {
@@ -193,7 +198,8 @@ export class WatermarkTracker {
   private advanceToSources(wallNowMs: number): void {
     const timeout = this.options.idleTimeoutMs;
     if (!this.unseenGivenUp && this.sources.size < this.expectedSources) {
-      const waiting = this.firstRecordWall !== null && wallNowMs - this.firstRecordWall < timeout;
+      const unseenTimeout = this.options.unseenTimeoutMs ?? timeout;
+      const waiting = this.firstRecordWall !== null && wallNowMs - this.firstRecordWall < unseenTimeout;
       if (waiting) return;
       this.unseenGivenUp = true;
     }

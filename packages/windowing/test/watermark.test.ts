@@ -133,3 +133,20 @@ describe('WatermarkTracker idle advance after a burst that waited for unseen sou
     expect(w.onIdleCheck(40_010)).toBeGreaterThanOrEqual(100_000);
   });
 });
+
+describe('WatermarkTracker wait for unseen sources (unseenTimeoutMs)', () => {
+  it('stops waiting after unseenTimeoutMs while a seen source that goes quiet still holds for idleTimeoutMs', () => {
+    const w = new WatermarkTracker({
+      maxOutOfOrdernessMs: 1000,
+      idleTimeoutMs: 600_000,
+      unseenTimeoutMs: 30_000,
+    });
+    w.observe(100_000, 0, { id: '0', count: 3 });
+    expect(w.observe(101_000, 29_000, { id: '0', count: 3 })).toBe(NO_WATERMARK);
+    // Sources 1 and 2 never send to this partition: given up on at 30 s, not at the 10 min idle timeout.
+    expect(w.observe(102_000, 31_000, { id: '0', count: 3 })).toBe(101_000);
+    expect(w.gaveUpOnUnseen()).toBe(true);
+    // A quiet partition is not advanced before its own (long) idle timeout.
+    expect(w.onIdleCheck(300_000)).toBe(101_000);
+  });
+});

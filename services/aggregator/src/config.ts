@@ -15,6 +15,13 @@ export const aggregatorConfigSchema = z.strictObject({
   allowedLatenessMs: z.number().int().nonnegative().default(60_000),
   /** Wall time without events after which a partition's watermark advances on its own. */
   idleTimeoutMs: z.number().int().positive().default(30_000),
+  /**
+   * Event time (the partition's stream time) a tenant may send nothing before its clock moves with the
+   * partition's; default idleTimeoutMs.
+   */
+  tenantIdleTimeoutMs: z.number().int().positive().optional(),
+  /** Wall time after a partition's first event that silent raw partitions are waited for; default idleTimeoutMs. */
+  unseenSourcesTimeoutMs: z.number().int().positive().optional(),
   /** Windows topic key: 'tenant' puts a tenant's series together for the detector (default). */
   windowsKey: z.enum(['tenant', 'series']).default('tenant'),
   /**
@@ -37,6 +44,8 @@ export function aggregatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): A
   if (env.MAX_OUT_OF_ORDERNESS_MS) input.maxOutOfOrdernessMs = Number(env.MAX_OUT_OF_ORDERNESS_MS);
   if (env.ALLOWED_LATENESS_MS) input.allowedLatenessMs = Number(env.ALLOWED_LATENESS_MS);
   if (env.IDLE_TIMEOUT_MS) input.idleTimeoutMs = Number(env.IDLE_TIMEOUT_MS);
+  if (env.TENANT_IDLE_TIMEOUT_MS) input.tenantIdleTimeoutMs = Number(env.TENANT_IDLE_TIMEOUT_MS);
+  if (env.UNSEEN_SOURCES_TIMEOUT_MS) input.unseenSourcesTimeoutMs = Number(env.UNSEEN_SOURCES_TIMEOUT_MS);
   if (env.WINDOWS_KEY) input.windowsKey = env.WINDOWS_KEY;
   if (env.WATERMARK_HEARTBEAT_MS) input.watermarkHeartbeatMs = Number(env.WATERMARK_HEARTBEAT_MS);
   return parseConfig(aggregatorConfigSchema, input, 'aggregator configuration');

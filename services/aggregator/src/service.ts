@@ -6,7 +6,7 @@ import {
   type WindowAggregate,
   windowCodec,
 } from '@aiops/contract';
-import { errorMessage, type StreamRecord, UnrecoverableError } from '@aiops/core';
+import { errorMessage, type StreamRecord, systemClock, UnrecoverableError } from '@aiops/core';
 import {
   type AssignedPartition,
   type BatchHandler,
@@ -17,6 +17,7 @@ import {
   createStreamRunner,
   deadLetter,
   ensureTopics,
+  fetchProgressClock,
   ProcessorDriver,
   type RunningService,
   SOURCE_HEADER as SOURCE_HEADER_IN,
@@ -132,8 +133,17 @@ export async function startAggregator(
     maxOutOfOrdernessMs: config.maxOutOfOrdernessMs,
     allowedLatenessMs: config.allowedLatenessMs,
     idleTimeoutMs: config.idleTimeoutMs,
+    tenantIdleTimeoutMs: config.tenantIdleTimeoutMs,
+    unseenSourcesTimeoutMs: config.unseenSourcesTimeoutMs,
   });
-  const driver = new ProcessorDriver<string, TelemetryEvent, string, WindowOutput>(operator);
+  // Idle partitions and sources are judged on time during which this consumer could fetch: a broker
+  // outage or a rebalance is not quiet input, and must close no window early.
+  const progress = fetchProgressClock();
+  const driver = new ProcessorDriver<string, TelemetryEvent, string, WindowOutput>(
+    operator,
+    systemClock,
+    progress,
+  );
   const dedupHorizonMs =
     Math.max(...config.windowSizesMs) + config.allowedLatenessMs + config.maxOutOfOrdernessMs;
   const filters = new Map<number, EventIdFilter>();
@@ -331,6 +341,7 @@ export async function startAggregator(
     logger: log,
     metrics,
     tickIntervalMs: 1000,
+    progress,
   });
   await runner.start();
   log.info(

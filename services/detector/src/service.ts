@@ -27,6 +27,7 @@ import {
   deadLetter,
   decodeBatch,
   ensureTopics,
+  fetchProgressClock,
   headerText,
   type RunningService,
   stateTopic,
@@ -111,6 +112,9 @@ export async function startDetector(
   const producer = await connectTransactionalProducer(kafka, `${config.groupId}-${config.instanceId}`);
 
   const engines = new Map<number, PartitionEngine>();
+  // A silent aggregator partition stops holding detection back after sourceIdleTimeoutMs of time during
+  // which this consumer could fetch: a broker outage or a rebalance does not count as its silence.
+  const progress = fetchProgressClock();
   /** Transactions of one producer run one at a time; work arriving meanwhile shares the next one. */
   const transactions = createTransactionQueue(producer);
   await recordRulesChange(kafka, transactions, config, log, Date.now());
@@ -169,7 +173,7 @@ export async function startDetector(
         if (checkpoint) {
           entry.engine.restore(checkpoint.engine);
           const { aligner } = checkpoint;
-          entry.aligner.restore({ ...aligner, held: aligner.held.map(heldFromJson) }, Date.now());
+          entry.aligner.restore({ ...aligner, held: aligner.held.map(heldFromJson) }, progress.now());
           for (const tenant of checkpoint.backfilling ?? []) entry.backfilling.add(tenant);
         } else if (a.committedOffset !== null) {
           log.warn(
@@ -203,9 +207,10 @@ export async function startDetector(
           behind: behindOf(origin),
         });
       });
+      const progressNow = progress.now();
       for (const marker of decoded.markers)
-        entry.aligner.observeWatermark(marker.source, marker.watermarkMs, now, marker.tenants);
-      const { alerts, deadLetters } = judge(batch.partition, entry, now);
+        entry.aligner.observeWatermark(marker.source, marker.watermarkMs, progressNow, marker.tenants);
+      const { alerts, deadLetters } = judge(batch.partition, entry, now, progressNow);
       updateGauges(now);
       deadLetters.push(...decoded.deadLetters);
       const nextOffset = String(Number(batch.messages[batch.messages.length - 1]!.offset) + 1);
@@ -214,9 +219,10 @@ export async function startDetector(
     async onTick(wallNowMs) {
       // A quiet or unseen aggregator partition stops holding the clock back after its idle timeout.
       let outcome: BatchOutcome | undefined;
+      const progressNow = progress.now();
       for (const [partition, entry] of engines) {
         const clockBefore = entry.aligner.version();
-        const { alerts, deadLetters } = judge(partition, entry, wallNowMs);
+        const { alerts, deadLetters } = judge(partition, entry, wallNowMs, progressNow);
         if (entry.aligner.version() === clockBefore && alerts.length === 0 && deadLetters.length === 0)
           continue;
         outcome = publish(partition, entry, alerts, deadLetters, null);
@@ -226,12 +232,15 @@ export async function startDetector(
     },
   };
 
-  /** Hands the engine what the clock released: windows in event-time order, and absence checks. */
-  const judge = (partition: number, entry: PartitionEngine, now: number) => {
+  /**
+   * Hands the engine what the clock released: windows in event-time order, and absence checks. `now` is
+   * the system time (dead letters), `progressNow` the fetch-progress time the aligner's idle rule runs on.
+   */
+  const judge = (partition: number, entry: PartitionEngine, now: number, progressNow: number) => {
     const deadLetters: Message[] = [];
     const alerts = judgeSteps(
       entry.engine,
-      entry.aligner.advance(now),
+      entry.aligner.advance(progressNow),
       entry.backfilling,
       config,
       (item, error) => {
@@ -316,6 +325,7 @@ export async function startDetector(
     logger: log,
     metrics,
     tickIntervalMs: 1000,
+    progress,
   });
   await runner.start();
   log.info(
