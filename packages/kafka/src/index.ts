@@ -14,6 +14,17 @@ export type { DecodedBatch } from './decode-batch.js';
 export { decodeBatch } from './decode-batch.js';
 export type { Forwarded } from './driver.js';
 export { ProcessorDriver } from './driver.js';
+export type {
+  EventMonitor,
+  EventMonitorConfig,
+  EventMonitorService,
+  MonitorEnvOption,
+} from './event-monitor.js';
+export {
+  eventMonitorConfigFromEnv,
+  eventMonitorConfigSchema,
+  startEventMonitorService,
+} from './event-monitor.js';
 export { headersToStrings } from './headers.js';
 export type { Compression, OutputMessages, OutputProducer } from './producer.js';
 export { chunkOutput, createOutputProducer, WireBytes } from './producer.js';

@@ -1,4 +1,3 @@
-export { changelogMessage, loadChangelog } from '@aiops/kafka';
 export type { AgentMonitorConfig } from './config.js';
 export { agentMonitorConfigFromEnv, agentMonitorConfigSchema } from './config.js';
 export { startAgentMonitor } from './service.js';

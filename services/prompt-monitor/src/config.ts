@@ -1,24 +1,15 @@
-import { hostname } from 'node:os';
-import { kafkaConfigFromEnv, kafkaConfigSchema, pipelineTopicsSchema, topicsFromEnv } from '@aiops/kafka';
-import { parseConfig } from '@aiops/ops';
+import { eventMonitorConfigFromEnv, eventMonitorConfigSchema, type MonitorEnvOption } from '@aiops/kafka';
 import { promptMonitorOptionsSchema } from '@aiops/prompts';
-import { z } from 'zod';
+import type { z } from 'zod';
 
-export const promptMonitorConfigSchema = z.strictObject({
-  kafka: kafkaConfigSchema,
-  topics: pipelineTopicsSchema.default(pipelineTopicsSchema.parse({})),
-  groupId: z.string().min(1).default('aiops-prompt-monitor'),
-  partitions: z.number().int().positive().default(6),
-  /** Wire format of published alerts: Avro single-object (default) or JSON. */
-  alertsFormat: z.enum(['avro', 'json']).default('avro'),
-  /** Windows, warm-up, comparison horizon and the sequential test (packages/prompts config). */
-  monitor: promptMonitorOptionsSchema.prefault({}),
-  /** Stable per instance: the transactional id that fences a zombie of the same instance. */
-  instanceId: z.string().min(1).default(`${hostname()}-${process.pid}`),
-});
+/** Windows, warm-up, comparison horizon and the sequential test: packages/prompts config. */
+export const promptMonitorConfigSchema = eventMonitorConfigSchema(
+  'aiops-prompt-monitor',
+  promptMonitorOptionsSchema.prefault({}),
+);
 export type PromptMonitorConfig = z.output<typeof promptMonitorConfigSchema>;
 
-const ENV_OPTIONS: ReadonlyArray<readonly [string, string, string?]> = [
+const ENV_OPTIONS: readonly MonitorEnvOption[] = [
   ['PROMPT_WINDOW_MS', 'windowMs'],
   ['PROMPT_ALLOWED_LATENESS_MS', 'allowedLatenessMs'],
   ['PROMPT_MAX_OUT_OF_ORDERNESS_MS', 'maxOutOfOrdernessMs'],
@@ -34,32 +25,16 @@ const ENV_OPTIONS: ReadonlyArray<readonly [string, string, string?]> = [
 ];
 
 /**
- * The environment: PROMPT_MONITOR_OPTIONS (JSON of the whole `monitor` object), then the PROMPT_* keys above
- * on top; a bad value fails the start naming the key.
+ * The environment: PROMPT_MONITOR_OPTIONS (JSON of the whole `monitor` object), then the PROMPT_* keys
+ * above on top, PROMPT_MONITOR_GROUP_ID, PROMPT_MONITOR_INSTANCE_ID; a bad value fails the start naming
+ * the key.
  */
 export function promptMonitorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): PromptMonitorConfig {
-  let monitor: Record<string, unknown> = {};
-  if (env.PROMPT_MONITOR_OPTIONS) {
-    try {
-      monitor = JSON.parse(env.PROMPT_MONITOR_OPTIONS) as Record<string, unknown>;
-    } catch (error) {
-      throw new Error(`PROMPT_MONITOR_OPTIONS is not valid JSON: ${(error as Error).message}`);
-    }
-  }
-  for (const [name, key, sub] of ENV_OPTIONS) {
-    const text = env[name];
-    if (text === undefined || text === '') continue;
-    if (sub === undefined) monitor[key] = Number(text);
-    else monitor[key] = { ...((monitor[key] as object | undefined) ?? {}), [sub]: Number(text) };
-  }
-  const input: Record<string, unknown> = {
-    kafka: kafkaConfigFromEnv(env, 'aiops-prompt-monitor'),
-    topics: topicsFromEnv(env),
-    monitor,
-  };
-  if (env.PROMPT_MONITOR_GROUP_ID) input.groupId = env.PROMPT_MONITOR_GROUP_ID;
-  if (env.PROMPT_MONITOR_INSTANCE_ID) input.instanceId = env.PROMPT_MONITOR_INSTANCE_ID;
-  if (env.TOPIC_PARTITIONS) input.partitions = Number(env.TOPIC_PARTITIONS);
-  if (env.ALERTS_FORMAT) input.alertsFormat = env.ALERTS_FORMAT;
-  return parseConfig(promptMonitorConfigSchema, input, 'prompt monitor configuration');
+  return eventMonitorConfigFromEnv(env, {
+    prefix: 'PROMPT_MONITOR',
+    clientId: 'aiops-prompt-monitor',
+    what: 'prompt monitor configuration',
+    schema: promptMonitorConfigSchema,
+    options: ENV_OPTIONS,
+  });
 }

@@ -1,4 +1,3 @@
-export { changelogMessage, loadChangelog } from '@aiops/kafka';
 export type { PromptMonitorConfig } from './config.js';
 export { promptMonitorConfigFromEnv, promptMonitorConfigSchema } from './config.js';
 export { startPromptMonitor } from './service.js';
