@@ -23,6 +23,15 @@ case "${1:-}" in
     ;;
 esac
 
+# The local stack, started if it does not run, unless KAFKA_BROKERS and CLICKHOUSE_URL name others.
+use_stack() {
+  if ! external_endpoints; then
+    aiops stack up
+    export KAFKA_BROKERS=127.0.0.1:${AIOPS_KAFKA_PORT:-19092}
+    export CLICKHOUSE_URL=http://127.0.0.1:${AIOPS_CLICKHOUSE_HTTP_PORT:-18123}
+  fi
+}
+
 build_bench() {
   node_modules/.bin/tsc -b || return $?
   # bench/ is not among the root project's references: build it on its own.
@@ -40,15 +49,12 @@ case "$mode" in
     ;;
   ui)
     build_bench
+    use_stack
     exec node bench/dist/ui/run.js "$@"
     ;;
   perf)
     build_bench
-    if ! external_endpoints; then
-      aiops stack up
-      export KAFKA_BROKERS=127.0.0.1:${AIOPS_KAFKA_PORT:-19092}
-      export CLICKHOUSE_URL=http://127.0.0.1:${AIOPS_CLICKHOUSE_HTTP_PORT:-18123}
-    fi
+    use_stack
     exec node bench/dist/perf/run.js "$@"
     ;;
 esac
