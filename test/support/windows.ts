@@ -1,5 +1,6 @@
 import type { Series, WindowAggregate } from '@aiops/contract';
 import { seededRandom } from '@aiops/core';
+import { windowAggregate } from '@aiops/testkit';
 
 export const WINDOW_MS = 60_000;
 
@@ -14,11 +15,10 @@ export function makeWindow(
   const p50 = 700 * latencyFactor * noise;
   const events = 120 + Math.floor(random() * 20);
   const errors = Math.floor(random() * 2);
-  return {
+  return windowAggregate({
     ...series,
     window_start: windowStart,
     window_end: windowStart + WINDOW_MS,
-    revision: 0,
     events,
     errors,
     errors_by_type: errors > 0 ? { timeout: errors } : {},
@@ -30,24 +30,13 @@ export function makeWindow(
     latency_p90_ms: p50 * 1.8,
     latency_p95_ms: p50 * 2.2,
     latency_p99_ms: p50 * 3,
-    latency_sketch: null,
     ttft_p50_ms: p50 * 0.3,
     ttft_p95_ms: p50 * 0.6,
     input_tokens: events * 900,
     output_tokens: events * 200,
-    cache_read_input_tokens: 0,
-    reasoning_output_tokens: 0,
     cost_usd: events * 0.002,
-    cost_estimated_events: 0,
-    quality: {},
-    quality_mean: null,
-    feedback_positive: 0,
-    feedback_negative: 0,
-    feedback_total: 0,
-    guardrail_flags: {},
-    late_events: 0,
     emitted_at: windowStart + WINDOW_MS + 1000,
-  };
+  });
 }
 
 /** `normal` quiet windows, then `spike` windows at `factor`× latency, then `after` quiet windows. */

@@ -1,5 +1,5 @@
 import type { Alert, TelemetryEvent, WindowAggregate } from '@aiops/contract';
-import { telemetryEvent } from '@aiops/testkit';
+import { telemetryEvent, windowAggregate } from '@aiops/testkit';
 import { alertToRow, eventToRow, TABLES, windowAggregateToRow } from '../src/rows.js';
 
 /**
@@ -32,44 +32,15 @@ export function event(
 export function window(
   overrides: Partial<WindowAggregate> & Pick<WindowAggregate, 'window_start' | 'window_end'>,
 ): WindowAggregate {
-  return {
+  return windowAggregate({
     tenant_id: 't1',
     application: 'chat',
     environment: 'prod',
     provider: 'openai',
     model: 'gpt-4o',
     operation: 'chat',
-    revision: 0,
-    events: 0,
-    errors: 0,
-    errors_by_type: {},
-    latency_count: 0,
-    latency_min_ms: null,
-    latency_max_ms: null,
-    latency_mean_ms: null,
-    latency_p50_ms: null,
-    latency_p90_ms: null,
-    latency_p95_ms: null,
-    latency_p99_ms: null,
-    latency_sketch: null,
-    ttft_p50_ms: null,
-    ttft_p95_ms: null,
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_read_input_tokens: 0,
-    reasoning_output_tokens: 0,
-    cost_usd: 0,
-    cost_estimated_events: 0,
-    quality: {},
-    quality_mean: null,
-    feedback_positive: 0,
-    feedback_negative: 0,
-    feedback_total: 0,
-    guardrail_flags: {},
-    late_events: 0,
-    emitted_at: overrides.window_end,
     ...overrides,
-  };
+  });
 }
 
 export function alert(overrides: Partial<Alert> & Pick<Alert, 'alert_id' | 'status' | 'started_at'>): Alert {

@@ -1,6 +1,7 @@
 import type { Alert, WindowAggregate } from '@aiops/contract';
 import { SCORE_HISTOGRAM_BINS } from '@aiops/contract';
 import type { Rng } from '@aiops/core';
+import { windowAggregate } from '@aiops/testkit';
 import type { DetectionEngine } from '../src/index.js';
 
 export const MIN = 60_000;
@@ -25,12 +26,12 @@ export const SERIES = {
   operation: 'chat',
 } as const;
 
+/** A busy, healthy one-minute window of SERIES (100 calls, 1 timeout, ~500 ms) with `fields` applied. */
 export function window(start: number, fields: Partial<WindowAggregate> = {}, size = MIN): WindowAggregate {
-  return {
+  return windowAggregate({
     ...SERIES,
     window_start: start,
     window_end: start + size,
-    revision: 0,
     events: 100,
     errors: 1,
     errors_by_type: { timeout: 1 },
@@ -42,25 +43,14 @@ export function window(start: number, fields: Partial<WindowAggregate> = {}, siz
     latency_p90_ms: 700,
     latency_p95_ms: 800,
     latency_p99_ms: 1200,
-    latency_sketch: null,
     ttft_p50_ms: 150,
     ttft_p95_ms: 300,
     input_tokens: 50_000,
     output_tokens: 30_000,
-    cache_read_input_tokens: 0,
-    reasoning_output_tokens: 0,
     cost_usd: 0.2,
-    cost_estimated_events: 0,
-    quality: {},
-    quality_mean: null,
-    feedback_positive: 0,
-    feedback_negative: 0,
-    feedback_total: 0,
-    guardrail_flags: {},
-    late_events: 0,
     emitted_at: start + size + 1000,
     ...fields,
-  };
+  });
 }
 
 /** A score histogram of `n` scores drawn from a clipped normal(mean, sd). */

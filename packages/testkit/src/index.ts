@@ -6,3 +6,4 @@ export type {
   ScheduledPunctuator,
 } from './mock-context.js';
 export { DEFAULT_CHILD, MockProcessorContext } from './mock-context.js';
+export { windowAggregate } from './windows.js';
