@@ -22,7 +22,7 @@ import {
   rateLearn,
   rateZ,
 } from '@aiops/detectors';
-import { classify, isExpired, type WatermarkSnapshot, WatermarkTracker } from '@aiops/windowing';
+import { ChangelogClock, CLOCK_KEY, type ClockState, classify, isExpired } from '@aiops/windowing';
 import { AGENT_DETECTORS, type AgentMonitorOptions } from './config.js';
 import {
   type AgentState,
@@ -37,18 +37,12 @@ const DAY_MS = 86_400_000;
 const NEVER = Number.MAX_SAFE_INTEGER;
 const SEP = '\u001f';
 
-/** The changelog key of the monitor's clock; trace keys start with `t`, agent keys with `a`. */
-export const CLOCK_KEY = 'clock';
+// The changelog keys: the clock's (CLOCK_KEY), traces' starting with `t`, agents' with `a`.
 
 /** One record of the monitor's changelog: the latest state of a key, or null (a tombstone). */
 export interface ChangelogEntry {
   readonly key: string;
   readonly value: TraceState | AgentState | ClockState | null;
-}
-
-export interface ClockState {
-  v: 1;
-  watermark: WatermarkSnapshot;
 }
 
 /** What one advance produced, in a deterministic order. */
@@ -136,15 +130,12 @@ const round = (x: number, digits = 2): string => String(Number(x.toFixed(digits)
  * shell can checkpoint incrementally (a compacted changelog) and `restore` it after a restart.
  */
 export class AgentMonitor {
-  private readonly tracker: WatermarkTracker;
+  private readonly clock: ChangelogClock;
   private traces = new Map<string, TraceState>();
   private agents = new Map<string, AgentState>();
   private readonly lifecycles = new Map<string, AlertLifecycle>();
   private readonly dirty = new Set<string>();
   private readonly removed = new Set<string>();
-  private lastAdvanced = Number.NaN;
-  /** A record moved the tracker (its sources or highest event time) since the last advance. */
-  private clockChanged = false;
   private readonly levelParams: LevelParams;
   private readonly rateParams: RateParams;
   private readonly agentLifecycle: LifecycleOptions;
@@ -158,7 +149,7 @@ export class AgentMonitor {
   };
 
   constructor(private readonly options: AgentMonitorOptions) {
-    this.tracker = new WatermarkTracker({
+    this.clock = new ChangelogClock({
       maxOutOfOrdernessMs: options.maxOutOfOrdernessMs,
       idleTimeoutMs: options.idleTimeoutMs,
     });
@@ -188,7 +179,7 @@ export class AgentMonitor {
   }
 
   watermark(): number {
-    return this.tracker.current();
+    return this.clock.current();
   }
 
   stats(): MonitorStats {
@@ -198,7 +189,7 @@ export class AgentMonitor {
       openTraces: this.traces.size - closed,
       closedTraces: closed,
       agents: this.agents.size,
-      watermarkMs: this.tracker.current(),
+      watermarkMs: this.clock.current(),
       counters: { ...this.counters },
     };
   }
@@ -223,7 +214,7 @@ export class AgentMonitor {
     }
     const kind = event.trace_id !== null ? 'trace' : 'session';
     const key = traceStateKey(event.tenant_id, kind, id);
-    const watermark = this.tracker.current();
+    const watermark = this.clock.current();
     let trace = this.traces.get(key);
     const start = event.timestamp - (event.duration_ms ?? 0);
     if (trace === undefined) {
@@ -310,24 +301,20 @@ export class AgentMonitor {
   }
 
   private observe(eventTimeMs: number, wallNowMs: number, source: RecordSource | undefined): void {
-    this.tracker.observe(eventTimeMs, wallNowMs, source);
-    this.clockChanged = true;
+    this.clock.observe(eventTimeMs, wallNowMs, source);
   }
 
   /** Wall-clock punctuation: an idle input advances the watermark (see WatermarkTracker.onIdleCheck). */
   onIdleCheck(wallNowMs: number): void {
-    this.tracker.onIdleCheck(wallNowMs);
+    this.clock.onIdleCheck(wallNowMs);
   }
 
   /** Runs what the watermark made due: loop checks, tool-error buckets, trace closes and evictions. */
   advance(): MonitorOutput {
     const alerts: Alert[] = [];
     const summaries: TraceSummary[] = [];
-    const watermark = this.tracker.current();
-    const moved = watermark !== this.lastAdvanced;
-    if (moved) this.lastAdvanced = watermark;
-    if (moved || this.clockChanged) this.dirty.add(CLOCK_KEY);
-    this.clockChanged = false;
+    const { watermarkMs: watermark, moved, changed } = this.clock.advance();
+    if (changed) this.dirty.add(CLOCK_KEY);
     const keys = [...this.traces.keys()].sort();
     for (const key of keys) this.checkLoop(key, this.traces.get(key)!, watermark, alerts);
     for (const key of [...this.agents.keys()].sort())
@@ -409,10 +396,8 @@ export class AgentMonitor {
     this.removed.clear();
     for (const { key, value } of entries) {
       if (value === null) continue;
-      if (key === CLOCK_KEY) {
-        this.tracker.restore((value as ClockState).watermark);
-        this.lastAdvanced = this.tracker.current();
-      } else if (key.startsWith('t')) {
+      if (key === CLOCK_KEY) this.clock.restore(value as ClockState);
+      else if (key.startsWith('t')) {
         const trace = structuredClone(value as TraceState);
         this.traces.set(key, trace);
         this.restoreLifecycle(key, trace.alerts, TRACE_LIFECYCLE);
@@ -432,7 +417,7 @@ export class AgentMonitor {
   }
 
   private stateOf(key: string): TraceState | AgentState | ClockState {
-    if (key === CLOCK_KEY) return { v: 1, watermark: this.tracker.snapshot() };
+    if (key === CLOCK_KEY) return this.clock.state();
     const state = this.traces.get(key) ?? this.agents.get(key);
     if (state === undefined) throw new Error(`no state for key ${JSON.stringify(key)}`);
     state.alerts = [...(this.lifecycles.get(key)?.tracked() ?? [])];

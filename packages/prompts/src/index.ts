@@ -9,7 +9,6 @@ export type { PromptMonitorOptions, PromptMonitorOptionsInput } from './config.j
 export { PROMPT_DETECTORS, promptMonitorOptionsSchema } from './config.js';
 export type {
   ChangelogEntry,
-  ClockState,
   Comparison,
   MetricTest,
   PromptMonitorCounters,
@@ -19,6 +18,6 @@ export type {
   VersionInfo,
   VersionWindow,
 } from './monitor.js';
-export { CLOCK_KEY, PROMPT_METRICS, PromptMonitor, promptStateKey } from './monitor.js';
+export { PROMPT_METRICS, PromptMonitor, promptStateKey } from './monitor.js';
 export type { Moments, MsprtResult } from './sprt.js';
 export { addMoments, emptyMoments, meanOf, mergeMoments, msprt } from './sprt.js';

@@ -9,7 +9,7 @@ import {
 import type { Alert, AlertSeverity, TelemetryEvent } from '@aiops/contract';
 import type { RecordSource } from '@aiops/core';
 import { QuantileSketch } from '@aiops/sketches';
-import { isExpired, type WatermarkSnapshot, WatermarkTracker } from '@aiops/windowing';
+import { ChangelogClock, CLOCK_KEY, type ClockState, isExpired } from '@aiops/windowing';
 import type { PromptVersionAggregate } from './aggregate.js';
 import { PROMPT_DETECTORS, type PromptMonitorOptions } from './config.js';
 import { addMoments, emptyMoments, type Moments, mergeMoments, msprt } from './sprt.js';
@@ -17,8 +17,7 @@ import { addMoments, emptyMoments, type Moments, mergeMoments, msprt } from './s
 const NEVER = Number.MAX_SAFE_INTEGER;
 const SEP = '\u001f';
 
-/** The changelog key of the monitor's clock; prompt keys start with `p`. */
-export const CLOCK_KEY = 'clock';
+// The changelog keys: the clock's (CLOCK_KEY), prompts' starting with `p`.
 
 export function promptStateKey(tenant: string, application: string, environment: string, prompt: string) {
   return `p${SEP}${tenant}${SEP}${application}${SEP}${environment}${SEP}${prompt}`;
@@ -92,11 +91,6 @@ export interface PromptState {
   windows: Record<string, Record<string, VersionWindow>>;
   comparisons: Comparison[];
   alerts: TrackedAlert[];
-}
-
-export interface ClockState {
-  v: 1;
-  watermark: WatermarkSnapshot;
 }
 
 export interface ChangelogEntry {
@@ -210,14 +204,12 @@ const fixed = (x: number, digits: number) => String(Number(x.toFixed(digits)));
  * checkpoint incrementally (a compacted changelog) and `restore` it after a restart.
  */
 export class PromptMonitor {
-  private readonly tracker: WatermarkTracker;
+  private readonly clock: ChangelogClock;
   private prompts = new Map<string, PromptState>();
   private readonly lifecycles = new Map<string, AlertLifecycle>();
   private readonly dirty = new Set<string>();
   /** Prompt key → the sketches events were added to since the state last took them (see sketchOf). */
   private readonly live = new Map<string, Map<string, QuantileSketch>>();
-  private lastAdvanced = Number.NaN;
-  private clockChanged = false;
   readonly counters: PromptMonitorCounters = {
     events: 0,
     ignored: 0,
@@ -227,14 +219,14 @@ export class PromptMonitor {
   };
 
   constructor(private readonly options: PromptMonitorOptions) {
-    this.tracker = new WatermarkTracker({
+    this.clock = new ChangelogClock({
       maxOutOfOrdernessMs: options.maxOutOfOrdernessMs,
       idleTimeoutMs: options.idleTimeoutMs,
     });
   }
 
   watermark(): number {
-    return this.tracker.current();
+    return this.clock.current();
   }
 
   stats(): PromptMonitorStats {
@@ -248,7 +240,7 @@ export class PromptMonitor {
       prompts: this.prompts.size,
       openWindows,
       comparisons,
-      watermarkMs: this.tracker.current(),
+      watermarkMs: this.clock.current(),
       counters: { ...this.counters },
     };
   }
@@ -269,7 +261,7 @@ export class PromptMonitor {
     let state = this.prompts.get(key);
     if (
       (state !== undefined && start + size <= state.closed_until) ||
-      isExpired(start + size, this.tracker.current(), this.options.allowedLatenessMs)
+      isExpired(start + size, this.clock.current(), this.options.allowedLatenessMs)
     ) {
       this.counters.tooLate++;
       this.observe(event.timestamp, wallNowMs, source);
@@ -365,23 +357,20 @@ export class PromptMonitor {
   }
 
   private observe(eventTimeMs: number, wallNowMs: number, source: RecordSource | undefined): void {
-    this.tracker.observe(eventTimeMs, wallNowMs, source);
-    this.clockChanged = true;
+    this.clock.observe(eventTimeMs, wallNowMs, source);
   }
 
   /** Wall-clock punctuation: an idle input advances the watermark (see WatermarkTracker.onIdleCheck). */
   onIdleCheck(wallNowMs: number): void {
-    this.tracker.onIdleCheck(wallNowMs);
+    this.clock.onIdleCheck(wallNowMs);
   }
 
   /** Closes the windows the watermark passed (aggregates out, tests updated) and ends retired comparisons. */
   advance(): PromptMonitorOutput {
     const alerts: Alert[] = [];
     const aggregates: PromptVersionAggregate[] = [];
-    const watermark = this.tracker.current();
-    if (watermark !== this.lastAdvanced || this.clockChanged) this.dirty.add(CLOCK_KEY);
-    this.lastAdvanced = watermark;
-    this.clockChanged = false;
+    const { watermarkMs: watermark, changed } = this.clock.advance();
+    if (changed) this.dirty.add(CLOCK_KEY);
     const { windowMs: size, allowedLatenessMs: lateness } = this.options;
     for (const key of [...this.prompts.keys()].sort(byString)) {
       const state = this.prompts.get(key)!;
@@ -701,10 +690,8 @@ export class PromptMonitor {
     this.dirty.clear();
     for (const { key, value } of entries) {
       if (value === null) continue;
-      if (key === CLOCK_KEY) {
-        this.tracker.restore((value as ClockState).watermark);
-        this.lastAdvanced = this.tracker.current();
-      } else if (key.startsWith('p')) {
+      if (key === CLOCK_KEY) this.clock.restore(value as ClockState);
+      else if (key.startsWith('p')) {
         const state = structuredClone(value as PromptState);
         this.prompts.set(key, state);
         if (state.alerts.length > 0) {
@@ -717,7 +704,7 @@ export class PromptMonitor {
   }
 
   private stateOf(key: string): PromptState | ClockState {
-    if (key === CLOCK_KEY) return { v: 1, watermark: this.tracker.snapshot() };
+    if (key === CLOCK_KEY) return this.clock.state();
     const state = this.prompts.get(key);
     if (state === undefined) throw new Error(`no state for key ${JSON.stringify(key)}`);
     this.flushSketches(key, state);

@@ -4,6 +4,8 @@ export type { AlignedStep, AlignerOptions, AlignerSnapshot } from './alignment.j
 export { DEFAULT_LANE, EventTimeAligner } from './alignment.js';
 export type { TimeWindow, WindowAssigner } from './assigner.js';
 export { tumblingWindows } from './assigner.js';
+export type { ClockState } from './changelog-clock.js';
+export { ChangelogClock, CLOCK_KEY } from './changelog-clock.js';
 export type { Lateness } from './lateness.js';
 export { classify, isExpired } from './lateness.js';
 export type { Checkpoint, OffsetSpan, SourceOffsetsSnapshot, UnseenGiveUp } from './offsets.js';

@@ -1,0 +1,65 @@
+import type { RecordSource } from '@aiops/core';
+import { type WatermarkOptions, type WatermarkSnapshot, WatermarkTracker } from './watermark.js';
+
+/** The changelog key of a monitor's clock (its other keys are its own: traces, agents, prompts). */
+export const CLOCK_KEY = 'clock';
+
+/** The clock's changelog value. */
+export interface ClockState {
+  v: 1;
+  watermark: WatermarkSnapshot;
+}
+
+/**
+ * The event-time clock of a processor whose state is changelogged key by key (the agent and prompt
+ * monitors): a bounded-out-of-orderness WatermarkTracker over all its sources that also knows when its own
+ * changelog record is due — the watermark moved, or a record moved what it knows of its sources, since the
+ * last advance. Restored from that record, a restart resumes with the same watermark and sources.
+ */
+export class ChangelogClock {
+  private readonly tracker: WatermarkTracker;
+  private lastAdvanced = Number.NaN;
+  /** A record moved the tracker (its sources or highest event time) since the last advance. */
+  private observed = false;
+
+  constructor(options: WatermarkOptions) {
+    this.tracker = new WatermarkTracker(options);
+  }
+
+  current(): number {
+    return this.tracker.current();
+  }
+
+  observe(eventTimeMs: number, wallNowMs: number, source?: RecordSource): void {
+    this.tracker.observe(eventTimeMs, wallNowMs, source);
+    this.observed = true;
+  }
+
+  /** Wall-clock punctuation: an idle input advances the watermark (see WatermarkTracker.onIdleCheck). */
+  onIdleCheck(wallNowMs: number): void {
+    this.tracker.onIdleCheck(wallNowMs);
+  }
+
+  /**
+   * The watermark to advance to; `moved` when it differs from the last advance's, `changed` when the
+   * clock's changelog record is due (it moved, or records moved what the clock knows of its sources).
+   */
+  advance(): { watermarkMs: number; moved: boolean; changed: boolean } {
+    const watermarkMs = this.tracker.current();
+    const moved = watermarkMs !== this.lastAdvanced;
+    const changed = moved || this.observed;
+    this.lastAdvanced = watermarkMs;
+    this.observed = false;
+    return { watermarkMs, moved, changed };
+  }
+
+  state(): ClockState {
+    return { v: 1, watermark: this.tracker.snapshot() };
+  }
+
+  restore(state: ClockState): void {
+    this.tracker.restore(state.watermark);
+    this.lastAdvanced = this.tracker.current();
+    this.observed = false;
+  }
+}

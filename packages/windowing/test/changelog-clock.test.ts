@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ChangelogClock, NO_WATERMARK } from '../src/index.js';
+
+describe('ChangelogClock', () => {
+  const options = { maxOutOfOrdernessMs: 1_000, idleTimeoutMs: 30_000 };
+
+  it('says when its changelog record is due: the watermark moved, or a record moved its sources', () => {
+    const clock = new ChangelogClock(options);
+    expect(clock.advance()).toEqual({ watermarkMs: NO_WATERMARK, moved: true, changed: true });
+    expect(clock.advance()).toEqual({ watermarkMs: NO_WATERMARK, moved: false, changed: false });
+    clock.observe(10_000, 0, { id: '0', count: 1 });
+    expect(clock.advance()).toEqual({ watermarkMs: 9_000, moved: true, changed: true });
+    clock.observe(9_500, 1, { id: '0', count: 1 }); // behind the front: same watermark, still a record
+    expect(clock.advance()).toEqual({ watermarkMs: 9_000, moved: false, changed: true });
+    expect(clock.advance().changed).toBe(false);
+  });
+
+  it('restores from its own record with the same watermark and sources, and nothing due', () => {
+    const clock = new ChangelogClock(options);
+    clock.observe(10_000, 0, { id: '0', count: 2 });
+    clock.observe(20_000, 0, { id: '1', count: 2 });
+    clock.advance();
+    const restored = new ChangelogClock(options);
+    restored.restore(structuredClone(clock.state()));
+    expect(restored.current()).toBe(clock.current());
+    expect(restored.advance()).toEqual({ watermarkMs: 9_000, moved: false, changed: false });
+    restored.observe(30_000, 5, { id: '0', count: 2 });
+    clock.observe(30_000, 5, { id: '0', count: 2 });
+    expect(restored.current()).toBe(clock.current());
+    expect(restored.current()).toBe(19_000);
+  });
+});
