@@ -1,62 +1,32 @@
 // Heap held by the window operator per active series, at steady state.
 // Run: npx tsc -b packages/windowing packages/testkit && node --expose-gc packages/windowing/bench/memory.mjs
-import { makeRecord } from '@aiops/core';
-import { MockProcessorContext } from '@aiops/testkit';
+import { makeRecord, seededRandom } from '@aiops/core';
+import { MockProcessorContext, telemetryEvent } from '@aiops/testkit';
 import { WindowOperator } from '../dist/index.js';
 
 const SERIES = Number(process.env.SERIES ?? 5_000);
 const MINUTES = 4;
 
-function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function event(series, timestamp, random) {
   const latency = Math.exp(
     Math.log(2000) + 0.9 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()),
   );
-  return {
+  return telemetryEvent({
     tenant_id: `tenant-${series % 50}`,
     application: `app-${series % 7}`,
     environment: 'prod',
-    provider: 'openai',
     model: `model-${series}`,
-    operation: 'chat',
     event_id: `${series}-${timestamp}`,
-    event_type: 'llm_call',
     timestamp,
-    response_model: null,
-    trace_id: null,
-    span_id: null,
-    parent_span_id: null,
-    session_id: null,
-    user_id: null,
-    agent_name: null,
-    tool_name: null,
-    prompt_name: null,
-    prompt_version: null,
     status: random() < 0.02 ? 'error' : 'ok',
-    error_type: null,
     duration_ms: Math.round(latency),
     time_to_first_token_ms: Math.round(latency / 5),
     input_tokens: 500,
     output_tokens: 200,
-    cache_read_input_tokens: null,
-    reasoning_output_tokens: null,
     cost_usd: 0.002,
     cost_source: 'price_table',
     scores: random() < 0.1 ? { faithfulness: random() } : {},
-    feedback: null,
-    guardrail_flags: [],
-    attributes: {},
-  };
+  });
 }
 
 /** Heap plus array-buffer bytes, after letting the collector (and its buffer sweeper) finish. */
@@ -70,7 +40,7 @@ async function used() {
 }
 
 async function run(label, options, perMinute) {
-  const random = prng(7);
+  const random = seededRandom(7);
   const operator = new WindowOperator(options);
   const context = new MockProcessorContext();
   operator.init(context);

@@ -1,49 +1,25 @@
 // Events per second through the window operator (one partition, 1 000 series, 1 and 5 min windows).
 // Run: npx tsc -b packages/windowing packages/testkit && node packages/windowing/bench/throughput.mjs
-import { makeRecord } from '@aiops/core';
-import { MockProcessorContext } from '@aiops/testkit';
+import { makeRecord, seededRandom } from '@aiops/core';
+import { MockProcessorContext, telemetryEvent } from '@aiops/testkit';
 import { WindowOperator } from '../dist/index.js';
 
 const EVENTS = Number(process.env.EVENTS ?? 300_000);
 const SERIES = 1_000;
 
-function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = prng(3);
+const random = seededRandom(3);
 const start = 1_700_000_000_000;
 const records = Array.from({ length: EVENTS }, (_, i) => {
   const s = Math.floor(random() * SERIES);
   const timestamp = start + i * 20 - Math.floor(random() * 3000); // 50 events/s, up to 3 s out of order
   const latency = Math.round(200 * 100 ** random());
-  const event = {
+  const event = telemetryEvent({
     tenant_id: `tenant-${s % 20}`,
     application: `app-${s % 5}`,
     environment: 'prod',
-    provider: 'openai',
     model: `model-${s}`,
-    operation: 'chat',
     event_id: String(i),
-    event_type: 'llm_call',
     timestamp,
-    response_model: null,
-    trace_id: null,
-    span_id: null,
-    parent_span_id: null,
-    session_id: null,
-    user_id: null,
-    agent_name: null,
-    tool_name: null,
-    prompt_name: null,
-    prompt_version: null,
     status: random() < 0.03 ? 'error' : 'ok',
     error_type: random() < 0.5 ? 'timeout' : null,
     duration_ms: latency,
@@ -51,14 +27,12 @@ const records = Array.from({ length: EVENTS }, (_, i) => {
     input_tokens: 800,
     output_tokens: 300,
     cache_read_input_tokens: 0,
-    reasoning_output_tokens: null,
     cost_usd: 0.0031,
     cost_source: 'price_table',
     scores: random() < 0.2 ? { faithfulness: random() } : {},
     feedback: random() < 0.05 ? 1 : null,
     guardrail_flags: random() < 0.01 ? ['pii'] : [],
-    attributes: {},
-  };
+  });
   return makeRecord('', event, timestamp);
 });
 
