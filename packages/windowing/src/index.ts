@@ -23,7 +23,6 @@ export {
   LATE_HEADERS,
   LATE_OUTPUT,
   LATE_REASON,
-  SOURCE_HEADER,
   WindowOperator,
 } from './operator.js';
 export type { SourceFronts, TenantClockOptions, TenantPosition } from './tenant-clock.js';

@@ -1,5 +1,5 @@
 import type { Series, TelemetryEvent, WindowAggregate } from '@aiops/contract';
-import { seriesKey, seriesOf } from '@aiops/contract';
+import { SOURCE_HEADER, seriesKey, seriesOf } from '@aiops/contract';
 import type { Cancellable, Processor, ProcessorContext, Snapshotable, StreamRecord } from '@aiops/core';
 import { makeRecord, parseSource } from '@aiops/core';
 import { type AccumulatorSnapshot, checkEvent, WindowAccumulator } from './accumulator.js';
@@ -73,11 +73,9 @@ export const LATE_REASON = 'late_event';
  */
 export const BEHIND_HEADER = 'behind_ms';
 
-/**
- * Record header naming the upstream source of a record as `id/count` (the validator writes the raw
- * partition and the raw topic's partition count). Watermarks are kept per source; see WatermarkTracker.
- */
-export const SOURCE_HEADER = 'source';
+// A record's upstream source is its SOURCE_HEADER (the contract's Kafka header, carried over as is):
+// `id/count`, the raw partition the validator read it from and the raw topic's partition count.
+// Watermarks are kept per source; see WatermarkTracker.
 
 function sourceOf(record: StreamRecord<string, TelemetryEvent>): RecordSource | undefined {
   const header = record.headers[SOURCE_HEADER];

@@ -2,6 +2,7 @@ import {
   BEHIND_MS_HEADER,
   eventCodec,
   SERIES_HEADER,
+  SOURCE_HEADER,
   type TelemetryEvent,
   type WindowAggregate,
   windowCodec,
@@ -20,7 +21,6 @@ import {
   fetchProgressClock,
   ProcessorDriver,
   type RunningService,
-  SOURCE_HEADER as SOURCE_HEADER_IN,
   type SourcePosition,
   topicPartitionCounts,
   watermarkMarkers,
@@ -31,7 +31,6 @@ import {
   type Checkpoint,
   LATE_OUTPUT,
   NO_WATERMARK,
-  SOURCE_HEADER,
   type UnseenGiveUp,
   type WatermarkPosition,
   WindowOperator,
@@ -288,7 +287,7 @@ export async function startAggregator(
             continue;
           }
           originals.set(event.event_id, { message, position: { ...position, offset: message.offset } });
-          const source = message.headers?.[SOURCE_HEADER_IN]?.toString();
+          const source = message.headers?.[SOURCE_HEADER]?.toString();
           const headers = source ? { [SOURCE_HEADER]: source } : {};
           driver.process(String(message.key ?? ''), event, event.timestamp, position, headers);
         } catch (error) {
