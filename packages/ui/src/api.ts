@@ -82,6 +82,12 @@ export const overviewQuerySchema = z
 export const seriesListQuerySchema = overviewQuerySchema;
 export const promptsQuerySchema = overviewQuerySchema;
 
+/** A tenant's application, all its series together (an incident of group-level alerts: cost). */
+export const groupQuerySchema = z
+  .object({ ...rangeFields, tenant: label('tenant'), application: label('application') })
+  .strict()
+  .superRefine(checkRange);
+
 export const seriesQuerySchema = z
   .object({
     ...rangeFields,
@@ -119,6 +125,7 @@ export const weekQuerySchema = z.object({ ...tenant, to: epochMs('to').optional(
 
 export type OverviewQuery = z.output<typeof overviewQuerySchema>;
 export type SeriesQuery = z.output<typeof seriesQuerySchema>;
+export type GroupQuery = z.output<typeof groupQuerySchema>;
 export type IncidentsQuery = z.output<typeof incidentsQuerySchema>;
 export type AckBody = z.output<typeof ackBodySchema>;
 export type WeekQuery = z.output<typeof weekQuerySchema>;

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '@aiops/clickhouse';
 import {
+  type GroupQuery,
   type IncidentsQuery,
   type OverviewQuery,
   resolveRange,
@@ -10,6 +11,8 @@ import {
 import { num } from './numbers.js';
 import {
   alertsByIdSql,
+  groupAlertsSql,
+  groupWindowsSql,
   incidentSql,
   incidentsSql,
   openIncidentsSql,
@@ -146,24 +149,33 @@ export class Dashboard {
   async series(query: SeriesQuery) {
     await this.checkTenant(query.tenant);
     const range = this.range(query);
+    return this.windowsWithAlerts(
+      range,
+      seriesWindowsSql(this.scope, range, query),
+      seriesAlertsSql(this.scope, range, query),
+    );
+  }
+
+  /** A tenant's application, its series summed per window (see groupWindowsSql), with its alerts. */
+  async group(query: GroupQuery) {
+    await this.checkTenant(query.tenant);
+    const range = this.range(query);
+    return this.windowsWithAlerts(
+      range,
+      groupWindowsSql(this.scope, range, query),
+      groupAlertsSql(this.scope, range, query),
+    );
+  }
+
+  private async windowsWithAlerts(range: TimeRange, windowsSql: string, alertsSql: string) {
     const [windows, alerts] = await Promise.all([
-      this.sql.queryRows(seriesWindowsSql(this.scope, range, query)),
-      this.sql.queryRows(seriesAlertsSql(this.scope, range, query)),
+      this.sql.queryRows(windowsSql),
+      this.sql.queryRows(alertsSql),
     ]);
     return {
       range,
       windows: windows.map((w) =>
-        numbers(w, [
-          't',
-          'events',
-          'errors',
-          'p50_ms',
-          'p95_ms',
-          'p99_ms',
-          'ttft_p50_ms',
-          'cost_usd',
-          'quality_mean',
-        ]),
+        numbers(w, ['t', 'events', 'errors', 'p50_ms', 'p95_ms', 'p99_ms', 'ttft_ms', 'usd', 'quality']),
       ),
       alerts: alerts.map((a) => numbers(a, ['fired_s', 'resolved_s', 'expected', 'threshold', 'observed'])),
     };

@@ -1,7 +1,16 @@
-export type { AckBody, IncidentsQuery, OverviewQuery, SeriesQuery, TimeRange, WeekQuery } from './api.js';
+export type {
+  AckBody,
+  GroupQuery,
+  IncidentsQuery,
+  OverviewQuery,
+  SeriesQuery,
+  TimeRange,
+  WeekQuery,
+} from './api.js';
 export {
   ackBodySchema,
   BadRequest,
+  groupQuerySchema,
   incidentsQuerySchema,
   LABEL_PATTERN,
   MAX_RANGE_MS,
@@ -20,10 +29,12 @@ export { Dashboard, UnknownTenant } from './dashboard.js';
 export type { EndpointTiming } from './measure.js';
 export { seriesParams, timeEndpoints } from './measure.js';
 export { num } from './numbers.js';
-export type { QueryScope, SeriesLabels } from './queries.js';
+export type { GroupLabels, QueryScope, SeriesLabels } from './queries.js';
 export {
   alertsByIdSql,
   bucketSeconds,
+  groupAlertsSql,
+  groupWindowsSql,
   incidentSql,
   incidentsSql,
   literal,

@@ -29,6 +29,12 @@ export interface QueryScope {
   readonly windowSizeS: number;
 }
 
+/** A tenant's application: the scope of group-level alerts (cost). */
+export interface GroupLabels {
+  readonly tenant: string;
+  readonly application: string;
+}
+
 export interface SeriesLabels {
   readonly tenant: string;
   readonly application: string;
@@ -148,6 +154,25 @@ function seriesWhere(series: SeriesLabels): string {
   ].join(' AND ');
 }
 
+function groupWhere(group: GroupLabels): string {
+  return `tenant_id = ${literal(group.tenant)} AND application = ${literal(group.application)}`;
+}
+
+/**
+ * A tenant's application over the range, every series summed per window, oldest first: traffic, errors
+ * and cost add up exactly; latency and TTFT are the highest series' quantile (quantiles of separate series
+ * do not add up), quality the mean of the series' means.
+ */
+export function groupWindowsSql(scope: QueryScope, range: TimeRange, group: GroupLabels): string {
+  return `SELECT toUInt32(window_start) AS t, sum(events) AS events, sum(errors) AS errors,
+    max(latency_p50_ms) AS p50_ms, max(latency_p95_ms) AS p95_ms, max(latency_p99_ms) AS p99_ms,
+    max(ttft_p50_ms) AS ttft_ms, sum(cost_usd) AS usd, avg(quality_mean) AS quality
+FROM ${table(scope, 'window_aggregates')} FINAL
+WHERE ${windowsWhere(scope, range, undefined)} AND ${groupWhere(group)}
+GROUP BY window_start
+ORDER BY window_start`;
+}
+
 /** One series' windows over the range, oldest first. */
 export function seriesWindowsSql(scope: QueryScope, range: TimeRange, series: SeriesLabels): string {
   return `SELECT toUInt32(window_start) AS t, events, errors,
@@ -163,7 +188,15 @@ ORDER BY window_start`;
  * while firing), and the detector's baseline (`expected`) and threshold.
  */
 export function seriesAlertsSql(scope: QueryScope, range: TimeRange, series: SeriesLabels): string {
-  const where = seriesWhere(series);
+  return alertsOverlappingSql(scope, range, seriesWhere(series));
+}
+
+/** Alerts of a tenant's application (any of its series, and its group-level ones) that overlap the range. */
+export function groupAlertsSql(scope: QueryScope, range: TimeRange, group: GroupLabels): string {
+  return alertsOverlappingSql(scope, range, groupWhere(group));
+}
+
+function alertsOverlappingSql(scope: QueryScope, range: TimeRange, where: string): string {
   return `SELECT alert_id, any(detector) AS detector, any(severity) AS severity, any(summary) AS summary,
     toUInt32(min(started_at)) AS fired_s, toUInt32(max(resolved_at)) AS resolved_s,
     max(expected) AS expected, max(threshold) AS threshold, max(observed) AS observed

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   alertsByIdSql,
   bucketSeconds,
+  groupAlertsSql,
+  groupWindowsSql,
   incidentsSql,
   literal,
   overviewByAppModelSql,
@@ -65,5 +67,21 @@ describe('query builders', () => {
     );
     expect(promptVersionsSql(scope, range, 'acme')).toContain('FROM aiops.events FINAL');
     expect(alertsByIdSql(scope, [])).toContain("alert_id IN ('')");
+  });
+
+  it("sum a tenant application's series per window for an incident of group-level alerts (cost)", () => {
+    const group = { tenant: 'acme', application: 'chat' };
+    const windows = groupWindowsSql(scope, range, group);
+    expect(windows).toContain("tenant_id = 'acme' AND application = 'chat'");
+    expect(windows).not.toContain('model =');
+    expect(windows).toContain('sum(cost_usd) AS usd');
+    expect(windows).toContain('GROUP BY window_start');
+    expect(windows).toContain('window_size_s = 60');
+    expect(groupAlertsSql(scope, range, group)).toContain(
+      'HAVING resolved_s IS NULL OR resolved_s >= 1765000000',
+    );
+    expect(() => groupWindowsSql(scope, range, { ...group, application: "x' OR '1'='1" })).toThrow(
+      RangeError,
+    );
   });
 });

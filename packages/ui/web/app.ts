@@ -601,14 +601,19 @@ async function incidentPage(): Promise<void> {
       ),
     ),
   );
-  // The windows of the first member alert's series, around the incident, with every member's marker.
-  const first = alerts.find((a) => SERIES_KEYS.every((k) => a[k]));
+  // The windows of the first member alert's series, around the incident, with every member's marker; for
+  // an incident of group-level alerts only (cost is judged per application), the application's series
+  // summed per window.
+  const first =
+    alerts.find((a) => SERIES_KEYS.every((k) => a[k])) ?? alerts.find((a) => a.tenant && a.application);
   if (first) {
     const from = (Math.min(...alerts.map((a) => a.fired_s)) - 3600) * 1000;
     const end = Math.max(...alerts.map((a) => a.resolved_s ?? Date.now() / 1000));
     const to = Math.min(Date.now(), (end + 3600) * 1000);
-    const labels = Object.fromEntries(SERIES_KEYS.map((k) => [k, first[k] as string]));
-    const windows = await api('/api/series/windows', {
+    const wholeSeries = SERIES_KEYS.every((k) => first[k]);
+    const keys = wholeSeries ? SERIES_KEYS : (['tenant', 'application'] as const);
+    const labels = Object.fromEntries(keys.map((k) => [k, first[k] as string]));
+    const windows = await api(wholeSeries ? '/api/series/windows' : '/api/group/windows', {
       range: 'custom',
       from: String(Math.floor(from)),
       to: String(Math.ceil(to)),
@@ -618,7 +623,12 @@ async function incidentPage(): Promise<void> {
     const times = w.map((r) => r.t as number);
     const markers = alertMarkers(windows.alerts as Json[]);
     page.append(
-      el('h3', {}, `Windows of ${SERIES_KEYS.map((k) => labels[k]).join(' / ')}`),
+      el(
+        'h3',
+        {},
+        `Windows of ${keys.map((k) => labels[k]).join(' / ')}` +
+          (wholeSeries ? '' : ' (all series: summed; latency of the slowest)'),
+      ),
       chart(
         'latency (ms): p50, p95',
         times,
