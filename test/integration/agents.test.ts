@@ -4,7 +4,7 @@ import { telemetryEvent } from '@aiops/testkit';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumeUntil, produce, testKafka } from '../support/kafka.js';
+import { consumeUntil, produce, waitCaughtUp } from '../support/kafka.js';
 import { TestPipeline, waitFor } from '../support/pipeline.js';
 
 const GAP_MS = 10_000;
@@ -67,31 +67,6 @@ describe('agent monitor against the real broker and ClickHouse', () => {
     await ch?.close();
   });
 
-  /** Waits until the agent monitor committed every offset of the events topic. */
-  async function caughtUp(): Promise<void> {
-    const admin = testKafka().admin();
-    await admin.connect();
-    try {
-      await waitFor(
-        async () => {
-          const offsets = await admin.fetchOffsets({
-            groupId: pipeline.groups['agent-monitor'],
-            topics: [pipeline.topics.events],
-          });
-          const ends = await admin.fetchTopicOffsets(pipeline.topics.events);
-          const committed = offsets[0]!.partitions;
-          return ends.every(
-            (e) => e.high === '0' || committed.find((c) => c.partition === e.partition)?.offset === e.high,
-          );
-        },
-        60_000,
-        'agent monitor caught up',
-      );
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
   it('flags tool loops exactly once across a restart mid-trace, an unseen tool, and stores trace summaries', {
     timeout: 240_000,
   }, async () => {
@@ -120,7 +95,7 @@ describe('agent monitor against the real broker and ClickHouse', () => {
       ),
     );
     expect(loopsOf(firstAlerts, 'trace-a', 'firing')).toEqual([]);
-    await caughtUp();
+    await waitCaughtUp(pipeline.groups['agent-monitor'], pipeline.topics.events);
 
     await pipeline.stop('agent-monitor');
     await pipeline.start('agent-monitor');

@@ -3,7 +3,7 @@ import { watermarkMarkers } from '@aiops/kafka';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumeUntil, header, produce } from '../support/kafka.js';
+import { consumeUntil, header, produce, waitCaughtUp } from '../support/kafka.js';
 import { TestPipeline, waitFor } from '../support/pipeline.js';
 import { latencyIncident, WINDOW_MS } from '../support/windows.js';
 
@@ -128,27 +128,7 @@ describe('detector against the real broker', () => {
       factor: 1,
     });
     await produce(pipeline.topics.windows, asMessages(marker));
-    await waitFor(
-      async () => {
-        const admin = (await import('../support/kafka.js')).testKafka().admin();
-        await admin.connect();
-        try {
-          const offsets = await admin.fetchOffsets({
-            groupId: `${pipeline.id}-detector`,
-            topics: [pipeline.topics.windows],
-          });
-          const ends = await admin.fetchTopicOffsets(pipeline.topics.windows);
-          const committed = offsets[0]!.partitions;
-          return ends.every(
-            (e) => committed.find((c) => c.partition === e.partition)?.offset === e.high || e.high === '0',
-          );
-        } finally {
-          await admin.disconnect();
-        }
-      },
-      60_000,
-      'detector caught up',
-    );
+    await waitCaughtUp(`${pipeline.id}-detector`, pipeline.topics.windows);
     const after = await consumeUntil(pipeline.topics.alerts, (m) => m.length >= before.length);
     expect(after.length).toBe(before.length);
     expect(after.map((m) => header(m, 'aiops.alert.status'))).toEqual(

@@ -4,7 +4,7 @@ import { PROMPT_DETECTORS } from '@aiops/prompts';
 import { telemetryEvent } from '@aiops/testkit';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumeUntil, produce } from '../support/kafka.js';
+import { consumeUntil, produce, waitCaughtUp } from '../support/kafka.js';
 import { TestPipeline, waitFor } from '../support/pipeline.js';
 
 const MINUTE = 60_000;
@@ -78,15 +78,26 @@ describe('prompt monitor against the real broker and ClickHouse', () => {
     await ch?.close();
   });
 
-  it('a worse version rolled out through the pipeline fires one prompt_regression and its aggregates land in ClickHouse', {
-    timeout: 240_000,
+  it('a worse version rolled out through the pipeline fires one prompt_regression, once across a restart mid-comparison, and its aggregates land in ClickHouse', {
+    timeout: 300_000,
   }, async () => {
     const events = traffic();
     // An event far ahead closes every window and, v8 gone since, ends the comparison.
     const flush = telemetryEvent({ event_id: 'prompts-it-flush', timestamp: T0 + 3 * 3_600_000 });
+    const asMessages = (list: TelemetryEvent[]) =>
+      list.map((e) => ({ key: e.event_id, value: Buffer.from(JSON.stringify(e)) }));
+    // The monitor is restarted mid-comparison (v8 out for 5 minutes): its state comes back from the
+    // changelog, and the regression is still flagged exactly once.
+    const restartAt = T0 + (NEW_FROM + 5) * MINUTE;
+    await produce(pipeline.topics.raw, asMessages(events.filter((e) => e.timestamp < restartAt)));
+    await waitCaughtUp(pipeline.groups.validator, pipeline.topics.raw);
+    await waitCaughtUp(pipeline.groups['prompt-monitor'], pipeline.topics.events);
+    await pipeline.stop('prompt-monitor');
+    await pipeline.start('prompt-monitor');
+    await pipeline.waitReady();
     await produce(
       pipeline.topics.raw,
-      [...events, flush].map((e) => ({ key: e.event_id, value: Buffer.from(JSON.stringify(e)) })),
+      asMessages([...events.filter((e) => e.timestamp >= restartAt), flush]),
     );
     const alerts = decodeAlerts(
       await consumeUntil(

@@ -1,3 +1,4 @@
+import { waitFor } from '@aiops/harness';
 import { createKafka, kafkaConfigSchema } from '@aiops/kafka';
 import { createLogger } from '@aiops/ops';
 import type { KafkaMessage, Message } from 'kafkajs';
@@ -33,6 +34,28 @@ export async function produce(topic: string, messages: Message[]): Promise<void>
     }
   } finally {
     await producer.disconnect();
+  }
+}
+
+/** Waits until consumer group `groupId` has committed the end of every partition of `topic`. */
+export async function waitCaughtUp(groupId: string, topic: string, timeoutMs = 60_000): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      async () => {
+        const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const ends = await admin.fetchTopicOffsets(topic);
+        const committed = offsets[0]!.partitions;
+        return ends.every(
+          (e) => e.high === '0' || committed.find((c) => c.partition === e.partition)?.offset === e.high,
+        );
+      },
+      timeoutMs,
+      `${groupId} caught up with ${topic}`,
+    );
+  } finally {
+    await admin.disconnect();
   }
 }
 
