@@ -1,30 +1,13 @@
-/**
- * Agent scenarios (`agent_tool_loop`, `runaway_agent`, `unseen_tool`) through the agent monitor's functional
- * core (packages/agents AgentMonitor, the processor behind services/agent-monitor), scored per injected
- * trace against the simulator's ground truth (Simulation.agentTruth):
- * - recall: injected traces (loop: ≥ N calls of the looping tool; runaway: every one; unseen tool: per
- *   (agent, tool, day)) with a firing alert of the detector naming them;
- * - precision: firing alerts of the detector that name an injected trace (unseen tool: an injected tool) / all;
- * - delay: event time the stream had reached when the alert was emitted − when it became decidable (loop:
- *   the N-th call; runaway: the trace's last event; unseen tool: its first injected call), in seconds.
- * Events are normalised as the validator does and fed in batches of 20 (about 3 s of event time at 400/min), advancing after each batch.
- */
-import { readFileSync } from 'node:fs';
 import {
   AGENT_DETECTORS,
   AgentMonitor,
   type AgentMonitorOptionsInput,
   agentMonitorOptionsSchema,
 } from '@aiops/agents';
-import {
-  type Alert,
-  DEFAULT_PRICE_TABLE_URL,
-  loadPriceTable,
-  normalizeEvent,
-  type TelemetryEvent,
-} from '@aiops/contract';
+import type { Alert } from '@aiops/contract';
 import { median } from '@aiops/detectors';
 import { AGENT_SCENARIO_KINDS, type AgentScenarioKind, createSimulation } from '@aiops/simulator';
+import { feedMonitor } from './offline.js';
 
 export interface AgentBenchOptions {
   readonly seeds: readonly number[];
@@ -67,7 +50,6 @@ interface Emitted {
 export function runAgentBench(options: AgentBenchOptions): AgentBenchResult {
   const started = Date.now();
   const monitorOptions = agentMonitorOptionsSchema.parse(options.monitor ?? {});
-  const priceTable = loadPriceTable(JSON.parse(readFileSync(DEFAULT_PRICE_TABLE_URL, 'utf8')) as unknown);
   const tallies = new Map<
     AgentScenarioKind,
     { labels: number; detected: number; alerts: number; tp: number; delays: number[] }
@@ -84,41 +66,21 @@ export function runAgentBench(options: AgentBenchOptions): AgentBenchResult {
       agentScenarios: [...AGENT_SCENARIO_KINDS],
     });
     const monitor = new AgentMonitor(monitorOptions);
-    const normalize = {
-      priceTable,
-      userIdSalt: 'agents-bench-salt',
-      nowMs: options.startMs(seed) + options.durationMs + 60_000,
-    };
     const emitted: Emitted[] = [];
-    let streamMs = 0;
-    let batch = 0;
-    let last: TelemetryEvent | null = null;
-    const drain = () => {
-      for (const alert of monitor.advance().alerts)
+    events += feedMonitor(
+      simulation,
+      monitor,
+      {
+        userIdSalt: 'agents-bench-salt',
+        nowMs: options.startMs(seed) + options.durationMs + 60_000,
+        // Past every trace's gap and lateness.
+        closeAfterMs:
+          monitorOptions.traceGapMs + monitorOptions.allowedLatenessMs + monitorOptions.maxOutOfOrdernessMs,
+      },
+      (alert, streamMs) => {
         if (alert.status === 'firing') emitted.push({ alert, streamMs });
-    };
-    for (const raw of simulation.events()) {
-      let event: TelemetryEvent;
-      try {
-        event = normalizeEvent(raw, normalize);
-      } catch {
-        continue;
-      }
-      events++;
-      last = event;
-      if (event.timestamp > streamMs) streamMs = event.timestamp;
-      monitor.process(event, 0);
-      if (++batch === 20) {
-        batch = 0;
-        drain();
-      }
-    }
-    drain();
-    // End of input: the watermark moves past every trace (an idle partition's punctuation does this live).
-    streamMs +=
-      monitorOptions.traceGapMs + monitorOptions.allowedLatenessMs + monitorOptions.maxOutOfOrdernessMs;
-    if (last !== null) monitor.process({ ...last, event_type: 'llm_call', timestamp: streamMs }, 0);
-    drain();
+      },
+    );
 
     const truth = simulation.agentTruth();
     const byDetector = (detector: string) => emitted.filter((e) => e.alert.detector === detector);

@@ -104,3 +104,52 @@ export function runOffline(simulation: Simulation, options: OfflineOptions): Off
   driver.close();
   return { alerts, events, rejected, windows, wallMs: Date.now() - started };
 }
+
+/** What feedMonitor needs of an event monitor's core (packages/agents AgentMonitor, packages/prompts PromptMonitor). */
+export interface OfflineMonitor {
+  process(event: TelemetryEvent, wallNowMs: number): void;
+  advance(): { readonly alerts: readonly Alert[] };
+}
+
+/**
+ * Feeds a simulation's events to an event monitor's core as its service would get them: normalised and
+ * priced as the validator does (refused events skipped), in batches of 20 (about 3 s of event time at
+ * 400/min), advancing after each; at the end one more event `closeAfterMs` past the newest event time
+ * (what a quiet partition's idle punctuation does live) and a last advance. Each alert goes to `onAlert`
+ * with the newest event time fed when it came out. Returns the events fed.
+ */
+export function feedMonitor(
+  simulation: Simulation,
+  monitor: OfflineMonitor,
+  options: { readonly userIdSalt: string; readonly nowMs: number; readonly closeAfterMs: number },
+  onAlert: (alert: Alert, streamMs: number) => void,
+): number {
+  const priceTable = loadPriceTable(JSON.parse(readFileSync(DEFAULT_PRICE_TABLE_URL, 'utf8')) as unknown);
+  const normalize = { priceTable, userIdSalt: options.userIdSalt, nowMs: options.nowMs };
+  let events = 0;
+  let streamMs = 0;
+  let last: TelemetryEvent | null = null;
+  const advance = () => {
+    for (const alert of monitor.advance().alerts) onAlert(alert, streamMs);
+  };
+  for (const raw of simulation.events()) {
+    let event: TelemetryEvent;
+    try {
+      event = normalizeEvent(raw, normalize);
+    } catch {
+      continue;
+    }
+    events++;
+    last = event;
+    if (event.timestamp > streamMs) streamMs = event.timestamp;
+    monitor.process(event, 0);
+    if (events % 20 === 0) advance();
+  }
+  advance();
+  if (last !== null) {
+    streamMs += options.closeAfterMs;
+    monitor.process({ ...last, event_type: 'llm_call', timestamp: streamMs }, 0);
+    advance();
+  }
+  return events;
+}

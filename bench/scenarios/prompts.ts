@@ -1,25 +1,5 @@
-/**
- * Prompt-version regressions (`prompt_regression`) through the prompt monitor's functional core (packages/prompts
- * PromptMonitor, the processor behind services/prompt-monitor), scored by the scenario scoring
- * (packages/detectors scoreScenarioAlerts) against the simulator's labels:
- * - per seed, three rollouts on acme/support-bot (support-answer v8, v9, v10 beside v7), each to 30 % of the
- *   production requests for 30 minutes with mean scores `drop` below v7, then rolled back;
- * - recall, precision and delay (first firing window end − rollout start) of `prompt_regression`;
- * - an A/A run of the same seeds with drop 0: every prompt_regression or prompt_improvement is a false alarm.
- * Events are normalised as the validator does and fed in batches of 20, advancing after each batch.
- *
- * Run: `node bench/dist/scenarios/prompts.js [--seeds 11,12] [--rate 400/min] [--drop 0.1]` after
- * `npx tsc -b && npx tsc -b bench`.
- */
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import {
-  type Alert,
-  DEFAULT_PRICE_TABLE_URL,
-  loadPriceTable,
-  normalizeEvent,
-  type TelemetryEvent,
-} from '@aiops/contract';
+import type { Alert } from '@aiops/contract';
 import { mergeScenarioScores, type ScenarioScore, scoreScenarioAlerts } from '@aiops/detectors';
 import {
   PROMPT_DETECTORS,
@@ -28,6 +8,7 @@ import {
   promptMonitorOptionsSchema,
 } from '@aiops/prompts';
 import { createSimulation, type ScenarioSpec } from '@aiops/simulator';
+import { feedMonitor } from './offline.js';
 
 /** Seeds looked at while choosing the scenario and the test's parameters; the held-out seeds are never tuned on. */
 export const PROMPT_TUNING_SEEDS = [1, 2];
@@ -84,38 +65,18 @@ function run(seed: number, options: PromptBenchOptions, drop: number) {
   });
   const monitorOptions = promptMonitorOptionsSchema.parse(options.monitor ?? {});
   const monitor = new PromptMonitor(monitorOptions);
-  const priceTable = loadPriceTable(JSON.parse(readFileSync(DEFAULT_PRICE_TABLE_URL, 'utf8')) as unknown);
-  const normalize = {
-    priceTable,
-    userIdSalt: 'prompts-bench-salt',
-    nowMs: options.startMs + DURATION_MS + MINUTE_MS,
-  };
   const alerts: Alert[] = [];
-  let events = 0;
-  let batch = 0;
-  let last: TelemetryEvent | null = null;
-  for (const raw of simulation.events()) {
-    let event: TelemetryEvent;
-    try {
-      event = normalizeEvent(raw, normalize);
-    } catch {
-      continue;
-    }
-    events++;
-    last = event;
-    monitor.process(event, 0);
-    if (++batch === 20) {
-      batch = 0;
-      alerts.push(...monitor.advance().alerts);
-    }
-  }
-  // End of input: the watermark moves past every window and retire point (an idle partition's punctuation does this live).
-  if (last !== null)
-    monitor.process(
-      { ...last, timestamp: last.timestamp + monitorOptions.retireAfterMs + 10 * MINUTE_MS },
-      0,
-    );
-  alerts.push(...monitor.advance().alerts);
+  const events = feedMonitor(
+    simulation,
+    monitor,
+    {
+      userIdSalt: 'prompts-bench-salt',
+      nowMs: options.startMs + DURATION_MS + MINUTE_MS,
+      // Past every window and retire point.
+      closeAfterMs: monitorOptions.retireAfterMs + 10 * MINUTE_MS,
+    },
+    (alert) => alerts.push(alert),
+  );
   return { simulation, alerts, events, comparisons: monitor.counters.comparisonsStarted };
 }
 
