@@ -203,13 +203,13 @@ export class AgentMonitor {
     const agentCall = type === 'llm_call' && event.agent_name !== null;
     if (type !== 'agent_step' && type !== 'tool_call' && !agentCall) {
       this.counters.ignored++;
-      this.observe(event.timestamp, wallNowMs, source);
+      this.clock.observe(event.timestamp, wallNowMs, source);
       return;
     }
     const id = event.trace_id ?? event.session_id;
     if (id === null) {
       this.counters.unkeyed++;
-      this.observe(event.timestamp, wallNowMs, source);
+      this.clock.observe(event.timestamp, wallNowMs, source);
       return;
     }
     const kind = event.trace_id !== null ? 'trace' : 'session';
@@ -223,7 +223,7 @@ export class AgentMonitor {
         'too_late'
       ) {
         this.counters.tooLate++;
-        this.observe(event.timestamp, wallNowMs, source);
+        this.clock.observe(event.timestamp, wallNowMs, source);
         return;
       }
       trace = {
@@ -257,7 +257,7 @@ export class AgentMonitor {
       this.traces.set(key, trace);
     } else if (trace.event_ids.includes(event.event_id)) {
       this.counters.duplicates++;
-      this.observe(event.timestamp, wallNowMs, source);
+      this.clock.observe(event.timestamp, wallNowMs, source);
       return;
     } else if (trace.closed) {
       trace.pending_late = true;
@@ -297,11 +297,7 @@ export class AgentMonitor {
       if (event.agent_name !== null) this.countToolCall(event, tool, failed);
     }
     this.dirty.add(key);
-    this.observe(event.timestamp, wallNowMs, source);
-  }
-
-  private observe(eventTimeMs: number, wallNowMs: number, source: RecordSource | undefined): void {
-    this.clock.observe(eventTimeMs, wallNowMs, source);
+    this.clock.observe(event.timestamp, wallNowMs, source);
   }
 
   /** Wall-clock punctuation: an idle input advances the watermark (see WatermarkTracker.onIdleCheck). */

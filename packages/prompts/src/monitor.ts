@@ -252,7 +252,7 @@ export class PromptMonitor {
     const relevant = type === 'llm_call' || type === 'evaluation' || type === 'feedback';
     if (!relevant || event.prompt_name === null || event.prompt_version === null) {
       this.counters.ignored++;
-      this.observe(event.timestamp, wallNowMs, source);
+      this.clock.observe(event.timestamp, wallNowMs, source);
       return;
     }
     const size = this.options.windowMs;
@@ -264,7 +264,7 @@ export class PromptMonitor {
       isExpired(start + size, this.clock.current(), this.options.allowedLatenessMs)
     ) {
       this.counters.tooLate++;
-      this.observe(event.timestamp, wallNowMs, source);
+      this.clock.observe(event.timestamp, wallNowMs, source);
       return;
     }
     if (state === undefined) {
@@ -320,7 +320,7 @@ export class PromptMonitor {
       if (event.feedback < 0) w.negative_feedback++;
     }
     this.dirty.add(key);
-    this.observe(event.timestamp, wallNowMs, source);
+    this.clock.observe(event.timestamp, wallNowMs, source);
   }
 
   /** The live sketch of one version's window (decoded once, written back to the state by flushSketches). */
@@ -354,10 +354,6 @@ export class PromptMonitor {
       if (w !== undefined) w[which] = toBase64(sketch);
     }
     this.live.delete(key);
-  }
-
-  private observe(eventTimeMs: number, wallNowMs: number, source: RecordSource | undefined): void {
-    this.clock.observe(eventTimeMs, wallNowMs, source);
   }
 
   /** Wall-clock punctuation: an idle input advances the watermark (see WatermarkTracker.onIdleCheck). */
