@@ -38,10 +38,9 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import type { DetectorConfig } from './config.js';
 import { recordRulesChange } from './rules-audit.js';
 import {
-  checkpointKey,
-  encodeCheckpoint,
   type HeldWindowJson,
   loadCheckpoints,
+  PartitionChangelog,
   type PartitionCheckpoint,
 } from './state-store.js';
 
@@ -62,6 +61,8 @@ interface PartitionEngine {
   readonly aligner: EventTimeAligner<HeldWindow>;
   /** Tenants whose latest window was history (see DetectorConfig.backfill). */
   readonly backfilling: Set<string>;
+  /** What of this partition's state is on the state topic: each transaction carries only the changes. */
+  changelog: PartitionChangelog;
 }
 
 const heldToJson = (held: HeldWindow): HeldWindowJson => ({
@@ -128,7 +129,12 @@ export async function startDetector(
   const engineFor = (partition: number): PartitionEngine => {
     let entry = engines.get(partition);
     if (entry === undefined) {
-      entry = { engine: createDetectionEngine(rules), aligner: newAligner(), backfilling: new Set() };
+      entry = {
+        engine: createDetectionEngine(rules),
+        aligner: newAligner(),
+        backfilling: new Set(),
+        changelog: new PartitionChangelog(config.groupId, partition),
+      };
       engines.set(partition, entry);
     }
     return entry;
@@ -165,12 +171,19 @@ export async function startDetector(
       // Checkpoints of the previous generation must be committed (or aborted) before they are read.
       await transactions.settled();
       engines.clear();
-      const keys = new Map(assignment.map((a) => [checkpointKey(config.groupId, a.partition), a]));
-      const checkpoints = await loadCheckpoints(kafka, topics.detectorState, new Set(keys.keys()));
-      for (const [key, a] of keys) {
-        const checkpoint = checkpoints.get(key);
+      const loaded = await loadCheckpoints(
+        kafka,
+        topics.detectorState,
+        config.groupId,
+        assignment.map((a) => a.partition),
+      );
+      let restored = 0;
+      for (const a of assignment) {
+        const { changelog, checkpoint } = loaded.get(a.partition)!;
         const entry = engineFor(a.partition);
+        entry.changelog = changelog;
         if (checkpoint) {
+          restored++;
           entry.engine.restore(checkpoint.engine);
           const { aligner } = checkpoint;
           entry.aligner.restore({ ...aligner, held: aligner.held.map(heldFromJson) }, progress.now());
@@ -182,10 +195,7 @@ export async function startDetector(
           );
         }
       }
-      log.info(
-        { partitions: assignment.map((a) => a.partition), restored: checkpoints.size },
-        'detector state restored',
-      );
+      log.info({ partitions: assignment.map((a) => a.partition), restored }, 'detector state restored');
       updateGauges(Date.now());
     },
     async handleBatch(batch) {
@@ -287,14 +297,10 @@ export async function startDetector(
       aligner: { ...aligner, held: aligner.held.map(heldToJson) },
       backfilling: [...entry.backfilling].sort(),
     };
-    const stateMessage = {
-      key: checkpointKey(config.groupId, partition),
-      value: encodeCheckpoint(checkpoint),
-    };
     const messages = [
       { topic: topics.alerts, messages: alerts.map(toMessage) },
       { topic: topics.dlq, messages: deadLetters },
-      { topic: topics.detectorState, messages: [stateMessage] },
+      { topic: topics.detectorState, messages: entry.changelog.changes(checkpoint) },
     ];
     const offsets = consumed === null ? [] : [{ consumerGroupId: config.groupId, partition, ...consumed }];
     const durable = transactions.publish({ messages, offsets }).then(() => {

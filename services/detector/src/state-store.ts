@@ -1,8 +1,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { DetectionSnapshot } from '@aiops/detectors';
+import type { DetectionSnapshot, EngineCounters } from '@aiops/detectors';
 import { readCompactedTopic } from '@aiops/kafka';
 import type { AlignerSnapshot } from '@aiops/windowing';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
 
 /** A window consumed (its offset committed) but not judged yet: the record's value as it came, base64. */
 export interface HeldWindowJson {
@@ -12,7 +12,7 @@ export interface HeldWindowJson {
   behind?: number;
 }
 
-/** What the detector checkpoints per input partition, in the same transaction as its alerts and offsets. */
+/** What the detector holds per input partition, in the same transaction as its alerts and offsets. */
 export interface PartitionCheckpoint {
   v: 2;
   partition: number;
@@ -31,15 +31,167 @@ interface PartitionCheckpointV1 {
   engine: DetectionSnapshot;
 }
 
-export function checkpointKey(groupId: string, partition: number): string {
+/**
+ * The changelog (compacted state topic) of one input partition: one record per key, so a transaction
+ * carries only what changed — Kafka Streams' changelog per key, not a snapshot of everything. Keys are
+ * `<group>/<partition>/<kind>[/<id>]`:
+ * - `m`: the partition's meta (engine counters, the aligner with its held windows, backfilling tenants);
+ * - `s/<series>`, `g/<tenant, application>`, `p/<tenant, application, environment>`: the engine's per-series,
+ *   per-group and per-peer state;
+ * - `a/<condition>`: one tracked alert of the lifecycle; a tombstone when it is gone.
+ * Each keyed record carries `n`, the order the engine met it in: the engine iterates its series and
+ * alerts in that order (absence checks, lifecycle advances), so a restore must reproduce it for the same
+ * notifications byte for byte.
+ */
+type Kind = 's' | 'g' | 'p' | 'a';
+type Item<K extends Kind> = K extends 's'
+  ? DetectionSnapshot['series'][number]
+  : K extends 'g'
+    ? DetectionSnapshot['groups'][number]
+    : K extends 'p'
+      ? DetectionSnapshot['peers'][number]
+      : DetectionSnapshot['lifecycle']['alerts'][number];
+
+interface Meta {
+  v: 3;
+  partition: number;
+  counters: EngineCounters;
+  aligner: AlignerSnapshot<HeldWindowJson>;
+  backfilling: string[];
+  /** The next order number to hand out. */
+  next: number;
+}
+
+interface Keyed<T> {
+  n: number;
+  state: T;
+}
+
+const META = 'm';
+
+/** The key of a partition's checkpoint before per-key changelogs (version 1 and 2): one record for all. */
+export function legacyCheckpointKey(groupId: string, partition: number): string {
   return `${groupId}/${partition}`;
 }
 
-export function encodeCheckpoint(checkpoint: PartitionCheckpoint): Buffer {
-  return gzipSync(JSON.stringify(checkpoint));
+function prefixOf(groupId: string, partition: number): string {
+  return `${legacyCheckpointKey(groupId, partition)}/`;
 }
 
-/** Reads a checkpoint; a version-1 one comes back as version 2 whose clock is its stream time. */
+/**
+ * Turns checkpoints into changelog records, remembering what it wrote: the functional core of the
+ * detector's state store (no I/O).
+ */
+export class PartitionChangelog {
+  /** Suffix (after the partition prefix) → the JSON last written under it. */
+  private readonly written = new Map<string, string>();
+  /** Suffix → order number, for keyed records. */
+  private readonly order = new Map<string, number>();
+  private next = 0;
+  /** A one-record checkpoint of the old format still on the topic: removed with the first write. */
+  private legacy = false;
+
+  constructor(
+    readonly groupId: string,
+    readonly partition: number,
+  ) {}
+
+  /** The records that take the topic from what was written to `checkpoint` (changed keys, tombstones). */
+  changes(checkpoint: PartitionCheckpoint): Message[] {
+    const prefix = prefixOf(this.groupId, this.partition);
+    const current = new Map<string, string>();
+    const { engine } = checkpoint;
+    const keyed = <K extends Kind>(kind: K, items: readonly Item<K>[], idOf: (item: Item<K>) => string) => {
+      for (const state of items) {
+        const suffix = `${kind}/${idOf(state)}`;
+        let n = this.order.get(suffix);
+        if (n === undefined) {
+          n = this.next++;
+          this.order.set(suffix, n);
+        }
+        current.set(suffix, JSON.stringify({ n, state } satisfies Keyed<Item<K>>));
+      }
+    };
+    keyed('s', engine.series, (s) => s.key);
+    keyed('g', engine.groups, (g) => g.key);
+    keyed('p', engine.peers, (p) => p.key);
+    keyed('a', engine.lifecycle.alerts, (a) => a.key);
+    const meta: Meta = {
+      v: 3,
+      partition: checkpoint.partition,
+      counters: engine.counters,
+      aligner: checkpoint.aligner,
+      backfilling: checkpoint.backfilling ?? [],
+      next: this.next,
+    };
+    current.set(META, JSON.stringify(meta));
+
+    const messages: Message[] = [];
+    if (this.legacy) {
+      messages.push({ key: legacyCheckpointKey(this.groupId, this.partition), value: null });
+      this.legacy = false;
+    }
+    for (const [suffix, json] of current) {
+      if (this.written.get(suffix) === json) continue;
+      this.written.set(suffix, json);
+      messages.push({ key: prefix + suffix, value: suffix === META ? gzipSync(json) : Buffer.from(json) });
+    }
+    for (const suffix of [...this.written.keys()]) {
+      if (current.has(suffix)) continue;
+      this.written.delete(suffix);
+      this.order.delete(suffix);
+      messages.push({ key: prefix + suffix, value: null });
+    }
+    return messages;
+  }
+
+  /**
+   * Restores from the partition's records read off the topic (suffix → value, tombstones already
+   * applied); null when there are none. `legacy` is an old one-record checkpoint, used when the per-key
+   * records are absent.
+   */
+  restore(records: ReadonlyMap<string, Buffer>, legacy: Buffer | null): PartitionCheckpoint | null {
+    this.written.clear();
+    this.order.clear();
+    this.next = 0;
+    this.legacy = legacy !== null;
+    const metaBytes = records.get(META);
+    if (metaBytes === undefined) return legacy === null ? null : decodeCheckpoint(legacy);
+    const metaJson = gunzipSync(metaBytes).toString('utf8');
+    const meta = JSON.parse(metaJson) as Meta;
+    if (meta.v !== 3) throw new Error(`unsupported detector checkpoint version ${String(meta.v)}`);
+    this.written.set(META, metaJson);
+    this.next = meta.next;
+    const lists: { [K in Kind]: Array<Keyed<Item<K>>> } = { s: [], g: [], p: [], a: [] };
+    for (const [suffix, bytes] of records) {
+      if (suffix === META) continue;
+      const kind = suffix.slice(0, 2);
+      if (kind !== 's/' && kind !== 'g/' && kind !== 'p/' && kind !== 'a/') continue;
+      const json = bytes.toString('utf8');
+      const item = JSON.parse(json) as Keyed<never>;
+      this.written.set(suffix, json);
+      this.order.set(suffix, item.n);
+      (lists[kind[0] as Kind] as Array<Keyed<unknown>>).push(item);
+    }
+    const sorted = <T>(list: Array<Keyed<T>>): T[] => list.sort((x, y) => x.n - y.n).map((x) => x.state);
+    return {
+      v: 2,
+      partition: meta.partition,
+      engine: {
+        version: 1,
+        series: sorted(lists.s),
+        groups: sorted(lists.g),
+        peers: sorted(lists.p),
+        lifecycle: { version: 1, alerts: sorted(lists.a) },
+        counters: meta.counters,
+      },
+      aligner: meta.aligner,
+      backfilling: meta.backfilling,
+    };
+  }
+}
+
+/** Reads a one-record checkpoint of the old format; a version-1 one comes back as version 2. */
 export function decodeCheckpoint(bytes: Buffer): PartitionCheckpoint {
   const parsed = JSON.parse(gunzipSync(bytes).toString('utf8')) as
     | PartitionCheckpoint
@@ -57,24 +209,54 @@ export function decodeCheckpoint(bytes: Buffer): PartitionCheckpoint {
   throw new Error(`unsupported detector checkpoint version ${String((parsed as { v: unknown }).v)}`);
 }
 
-/** Reads the compacted state topic to its end and returns the latest checkpoint of each wanted key. */
+/** The old one-record format, for tests of the upgrade path. */
+export function encodeLegacyCheckpoint(checkpoint: PartitionCheckpoint): Buffer {
+  return gzipSync(JSON.stringify(checkpoint));
+}
+
+/**
+ * Reads the compacted state topic to its end and restores each wanted partition's changelog (a
+ * PartitionChangelog that knows what is stored, and the checkpoint, or null when there is none).
+ */
 export async function loadCheckpoints(
   kafka: Kafka,
   topic: string,
-  wanted: ReadonlySet<string>,
+  groupId: string,
+  partitions: readonly number[],
   timeoutMs = 60_000,
-): Promise<Map<string, PartitionCheckpoint>> {
-  const found = new Map<string, PartitionCheckpoint>();
-  if (wanted.size === 0) return found;
-  await readCompactedTopic(
-    kafka,
-    topic,
-    (key, value) => {
-      if (!wanted.has(key)) return;
-      if (value === null) found.delete(key);
-      else found.set(key, decodeCheckpoint(value));
-    },
-    timeoutMs,
-  );
-  return found;
+): Promise<Map<number, { changelog: PartitionChangelog; checkpoint: PartitionCheckpoint | null }>> {
+  const records = new Map<number, Map<string, Buffer>>();
+  const legacy = new Map<number, Buffer>();
+  const byLegacyKey = new Map(partitions.map((p) => [legacyCheckpointKey(groupId, p), p]));
+  const byPrefix = new Map(partitions.map((p) => [prefixOf(groupId, p), p]));
+  for (const p of partitions) records.set(p, new Map());
+  if (partitions.length > 0)
+    await readCompactedTopic(
+      kafka,
+      topic,
+      (key, value) => {
+        const old = byLegacyKey.get(key);
+        if (old !== undefined) {
+          if (value === null) legacy.delete(old);
+          else legacy.set(old, value);
+          return;
+        }
+        const slash = key.indexOf('/', groupId.length + 1);
+        if (slash < 0) return;
+        const partition = byPrefix.get(key.slice(0, slash + 1));
+        if (partition === undefined) return;
+        const suffix = key.slice(slash + 1);
+        const mine = records.get(partition)!;
+        if (value === null) mine.delete(suffix);
+        else mine.set(suffix, value);
+      },
+      timeoutMs,
+    );
+  const out = new Map<number, { changelog: PartitionChangelog; checkpoint: PartitionCheckpoint | null }>();
+  for (const partition of partitions) {
+    const changelog = new PartitionChangelog(groupId, partition);
+    const checkpoint = changelog.restore(records.get(partition)!, legacy.get(partition) ?? null);
+    out.set(partition, { changelog, checkpoint });
+  }
+  return out;
 }
