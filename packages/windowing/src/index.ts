@@ -16,14 +16,7 @@ export type {
   WindowOperatorStats,
   WindowOutput,
 } from './operator.js';
-export {
-  BEHIND_HEADER,
-  LATE_HEADERS,
-  LATE_OUTPUT,
-  LATE_REASON,
-  SOURCE_HEADER,
-  WindowOperator,
-} from './operator.js';
+export { LATE_HEADERS, LATE_OUTPUT, LATE_REASON, WindowOperator } from './operator.js';
 export type { SourceFronts, TenantClockOptions, TenantPosition } from './tenant-clock.js';
 export { TenantClocks } from './tenant-clock.js';
 export type { LateFiring, TriggerResult } from './trigger.js';

@@ -1,5 +1,5 @@
 import type { Series, TelemetryEvent, WindowAggregate } from '@aiops/contract';
-import { seriesKey, seriesOf } from '@aiops/contract';
+import { BEHIND_MS_HEADER, SOURCE_HEADER, seriesKey, seriesOf } from '@aiops/contract';
 import type { Cancellable, Processor, ProcessorContext, Snapshotable, StreamRecord } from '@aiops/core';
 import { makeRecord, parseSource } from '@aiops/core';
 import { type AccumulatorSnapshot, checkEvent, WindowAccumulator } from './accumulator.js';
@@ -62,18 +62,9 @@ export const LATE_HEADERS = {
 export const LATE_REASON = 'late_event';
 
 /**
- * Header on every emitted aggregate: how many ms its tenant was behind the other data of the raw
- * partitions carrying it when it was emitted (TenantClocks.lag). A function of the records, so a replay
- * repeats it.
+ * The upstream source of a record (SOURCE_HEADER, `id/count`: the validator writes the raw partition and
+ * the raw topic's partition count). Watermarks are kept per source; see WatermarkTracker.
  */
-export const BEHIND_HEADER = 'behind_ms';
-
-/**
- * Record header naming the upstream source of a record as `id/count` (the validator writes the raw
- * partition and the raw topic's partition count). Watermarks are kept per source; see WatermarkTracker.
- */
-export const SOURCE_HEADER = 'source';
-
 function sourceOf(record: StreamRecord<string, TelemetryEvent>): RecordSource | undefined {
   const header = record.headers[SOURCE_HEADER];
   return header === undefined ? undefined : parseSource(header);
@@ -732,7 +723,7 @@ export class WindowOperator
     const behind = p.clocks.lag(bucket.tenant);
     context.forward(
       makeRecord<string, WindowOutput>(state.key, aggregate, bucket.window.end - 1, {
-        [BEHIND_HEADER]: String(behind),
+        [BEHIND_MS_HEADER]: String(behind),
       }),
     );
   }

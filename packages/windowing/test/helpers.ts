@@ -1,16 +1,10 @@
 import type { TelemetryEvent, WindowAggregate } from '@aiops/contract';
-import { seriesKey } from '@aiops/contract';
+import { SOURCE_HEADER, seriesKey } from '@aiops/contract';
 import { makeRecord } from '@aiops/core';
 import { MockProcessorContext, telemetryEvent } from '@aiops/testkit';
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import {
-  LATE_OUTPUT,
-  SOURCE_HEADER,
-  WindowOperator,
-  type WindowOperatorOptions,
-  type WindowOutput,
-} from '../src/index.js';
+import { LATE_OUTPUT, WindowOperator, type WindowOperatorOptions, type WindowOutput } from '../src/index.js';
 
 let nextId = 0;
 

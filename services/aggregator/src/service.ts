@@ -2,6 +2,7 @@ import {
   BEHIND_MS_HEADER,
   eventCodec,
   SERIES_HEADER,
+  SOURCE_HEADER,
   type TelemetryEvent,
   type WindowAggregate,
   windowCodec,
@@ -19,18 +20,16 @@ import {
   ensureTopics,
   ProcessorDriver,
   type RunningService,
-  SOURCE_HEADER as SOURCE_HEADER_IN,
   type SourcePosition,
   topicPartitionCounts,
   watermarkMarkers,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
 import {
-  BEHIND_HEADER,
   type Checkpoint,
+  LATE_HEADERS,
   LATE_OUTPUT,
   NO_WATERMARK,
-  SOURCE_HEADER,
   type UnseenGiveUp,
   type WatermarkPosition,
   WindowOperator,
@@ -172,7 +171,7 @@ export async function startAggregator(
         headers: {
           [SERIES_HEADER]: record.key,
           'aiops.revision': String(aggregate.revision),
-          [BEHIND_MS_HEADER]: record.headers[BEHIND_HEADER] ?? '0',
+          [BEHIND_MS_HEADER]: record.headers[BEHIND_MS_HEADER] ?? '0',
         },
       });
     }
@@ -278,7 +277,7 @@ export async function startAggregator(
             continue;
           }
           originals.set(event.event_id, { message, position: { ...position, offset: message.offset } });
-          const source = message.headers?.[SOURCE_HEADER_IN]?.toString();
+          const source = message.headers?.[SOURCE_HEADER]?.toString();
           const headers = source ? { [SOURCE_HEADER]: source } : {};
           driver.process(String(message.key ?? ''), event, event.timestamp, position, headers);
         } catch (error) {
@@ -366,9 +365,10 @@ function lateLetter(
     SERVICE,
     now,
   );
-  for (const [name, value] of Object.entries(record.headers)) {
-    if (name !== 'reason' && name !== 'message')
-      (letter.headers as Record<string, string>)[`aiops.dlq.${name}`] = value;
+  // The operator's findings (the original's own headers, aiops.source among them, are already kept).
+  for (const name of [LATE_HEADERS.window, LATE_HEADERS.watermark, LATE_HEADERS.acceptedWindows]) {
+    const value = record.headers[name];
+    if (value !== undefined) (letter.headers as Record<string, string>)[`aiops.dlq.${name}`] = value;
   }
   return letter;
 }
