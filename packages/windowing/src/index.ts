@@ -8,15 +8,9 @@ export type { Lateness } from './lateness.js';
 export { classify, isExpired } from './lateness.js';
 export type { Checkpoint, OffsetSpan, SourceOffsetsSnapshot, UnseenGiveUp } from './offsets.js';
 export { SourceOffsets } from './offsets.js';
-export type {
-  BucketSnapshot,
-  PartitionSnapshot,
-  WindowOperatorOptions,
-  WindowOperatorSnapshot,
-  WindowOperatorStats,
-  WindowOutput,
-} from './operator.js';
+export type { WindowOperatorOptions, WindowOperatorStats, WindowOutput } from './operator.js';
 export { LATE_HEADERS, LATE_OUTPUT, LATE_REASON, WindowOperator } from './operator.js';
+export type { BucketSnapshot, PartitionSnapshot, WindowOperatorSnapshot } from './operator-snapshot.js';
 export type { SourceFronts, TenantClockOptions, TenantPosition } from './tenant-clock.js';
 export { TenantClocks } from './tenant-clock.js';
 export type { LateFiring, TriggerResult } from './trigger.js';
