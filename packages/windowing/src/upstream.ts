@@ -51,11 +51,11 @@ export class UpstreamSources<S extends HeardFrom> {
     return out;
   }
 
-  /** The lowest `valueOf` over the active sources (POSITIVE_INFINITY when none is). */
-  lowestActive(wallNowMs: number, valueOf: (state: S) => number): number {
+  /** The lowest `measure` over the active sources (POSITIVE_INFINITY when none is). */
+  lowestActive(wallNowMs: number, measure: (state: S) => number): number {
     let lowest = Number.POSITIVE_INFINITY;
     for (const state of this.active(wallNowMs)) {
-      const value = valueOf(state);
+      const value = measure(state);
       if (value < lowest) lowest = value;
     }
     return lowest;
