@@ -1,9 +1,19 @@
 export type { AccumulatorSnapshot } from './accumulator.js';
 export { checkEvent, WindowAccumulator } from './accumulator.js';
+export type { AggregationOptions, EmittedWindow, MarkerDue, OperatorDriver } from './aggregation.js';
+export { WindowAggregation } from './aggregation.js';
 export type { AlignedStep, AlignerOptions, AlignerSnapshot } from './alignment.js';
 export { DEFAULT_LANE, EventTimeAligner } from './alignment.js';
 export type { TimeWindow, WindowAssigner } from './assigner.js';
 export { tumblingWindows } from './assigner.js';
+export type { CommitMetadata } from './commit-metadata.js';
+export {
+  commitMetadataSchema,
+  formatCommitMetadata,
+  MAX_COMMIT_METADATA_CHARS,
+  parseCommitMetadata,
+} from './commit-metadata.js';
+export { EventIdFilter } from './dedup.js';
 export type { Lateness } from './lateness.js';
 export { classify, isExpired } from './lateness.js';
 export type { Checkpoint, OffsetSpan, SourceOffsetsSnapshot, UnseenGiveUp } from './offsets.js';
