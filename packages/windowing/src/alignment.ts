@@ -1,4 +1,5 @@
 import type { RecordSource } from '@aiops/core';
+import { type HeardFrom, UpstreamSources } from './upstream.js';
 import { NO_WATERMARK } from './watermark.js';
 
 export interface AlignerOptions {
@@ -40,11 +41,10 @@ export interface AlignerSnapshot<T> {
  */
 export const DEFAULT_LANE = '';
 
-interface SourceState {
+interface SourceState extends HeardFrom {
   watermarkMs: number;
   /** Lanes behind the source's watermark, from its latest marker. */
   lanes: Map<string, number>;
-  lastWallMs: number;
 }
 
 interface LaneState<T> {
@@ -70,14 +70,13 @@ interface LaneState<T> {
  * lane order.
  *
  * An item at or before its lane's clock when it arrives (a late revision, or a replay of one handed on
- * already) is handed on at once, ahead of the next release. A source that sent no marker for
- * `sourceIdleTimeoutMs` of wall time stops holding the clocks back until it speaks again; sources
- * announced (`count`) but not seen yet are waited for that long after the first marker.
+ * already) is handed on at once, ahead of the next release. Sources follow the rule of UpstreamSources:
+ * one that sent no marker for `sourceIdleTimeoutMs` of wall time stops holding the clocks back until it
+ * speaks again; sources announced (`count`) but not seen yet are waited for that long after the first
+ * marker.
  */
 export class EventTimeAligner<T> {
-  private expectedSources = 1;
-  private firstMarkerWallMs: number | null = null;
-  private readonly sources = new Map<string, SourceState>();
+  private readonly upstream: UpstreamSources<SourceState>;
   private lanes = new Map<string, LaneState<T>>();
   /** Clock and tick grid a lane restored from a snapshot without lanes starts from. */
   private restoredClock = { clockMs: NO_WATERMARK, lastTickMs: NO_WATERMARK };
@@ -92,6 +91,7 @@ export class EventTimeAligner<T> {
   ) {
     if (!(options.tickStepMs > 0)) throw new RangeError('tickStepMs must be > 0');
     if (!(options.sourceIdleTimeoutMs > 0)) throw new RangeError('sourceIdleTimeoutMs must be > 0');
+    this.upstream = new UpstreamSources(options.sourceIdleTimeoutMs);
     this.laneFor(DEFAULT_LANE);
   }
 
@@ -135,17 +135,14 @@ export class EventTimeAligner<T> {
     wallNowMs: number,
     lanes: ReadonlyArray<readonly [string, number]> = [],
   ): void {
-    if (source.count > this.expectedSources) this.expectedSources = source.count;
-    this.firstMarkerWallMs ??= wallNowMs;
-    let state = this.sources.get(source.id);
-    if (state === undefined) {
-      state = { watermarkMs, lanes: new Map(), lastWallMs: wallNowMs };
-      this.sources.set(source.id, state);
-    } else {
-      // Markers can repeat or come back older after an upstream restart; a source never goes back.
-      if (watermarkMs > state.watermarkMs) state.watermarkMs = watermarkMs;
-      state.lastWallMs = wallNowMs;
-    }
+    this.upstream.firstWallMs ??= wallNowMs;
+    const state = this.upstream.heard(source.id, source.count, wallNowMs, () => ({
+      watermarkMs,
+      lanes: new Map(),
+      lastWallMs: wallNowMs,
+    }));
+    // Markers can repeat or come back older after an upstream restart; a source never goes back.
+    if (watermarkMs > state.watermarkMs) state.watermarkMs = watermarkMs;
     state.lanes = new Map(lanes.map(([lane, ms]) => [lane, ms]));
   }
 
@@ -196,14 +193,8 @@ export class EventTimeAligner<T> {
 
   /** The sources that hold the clocks back now, or null while announced sources are still awaited. */
   private activeSources(wallNowMs: number): SourceState[] | null {
-    const timeout = this.options.sourceIdleTimeoutMs;
-    if (this.firstMarkerWallMs === null) return null;
-    const waitingForUnseen =
-      this.sources.size < this.expectedSources && wallNowMs - this.firstMarkerWallMs < timeout;
-    if (waitingForUnseen) return null;
-    const active: SourceState[] = [];
-    for (const state of this.sources.values()) if (wallNowMs - state.lastWallMs < timeout) active.push(state);
-    return active;
+    if (this.upstream.firstWallMs === null || this.upstream.awaitingUnseen(wallNowMs)) return null;
+    return this.upstream.active(wallNowMs);
   }
 
   private laneFor(name: string): LaneState<T> {
@@ -225,8 +216,8 @@ export class EventTimeAligner<T> {
     return {
       clockMs: this.clock(),
       lastTickMs: this.restoredClock.lastTickMs,
-      sources: [...this.sources].map(([id, state]) => [id, state.watermarkMs, [...state.lanes]]),
-      expectedSources: this.expectedSources,
+      sources: [...this.upstream.byId].map(([id, state]) => [id, state.watermarkMs, [...state.lanes]]),
+      expectedSources: this.upstream.expected,
       // Pass-through items are handed on in the same step as the snapshot is taken; kept here for safety.
       held,
       lanes,
@@ -235,11 +226,11 @@ export class EventTimeAligner<T> {
 
   /** Restores a snapshot; every source counts as heard from at `wallNowMs`, so none is judged idle at once. */
   restore(snapshot: AlignerSnapshot<T>, wallNowMs: number): void {
-    this.expectedSources = snapshot.expectedSources;
-    this.sources.clear();
+    this.upstream.expected = snapshot.expectedSources;
+    this.upstream.byId.clear();
     for (const [id, watermarkMs, lanes] of snapshot.sources)
-      this.sources.set(id, { watermarkMs, lanes: new Map(lanes ?? []), lastWallMs: wallNowMs });
-    this.firstMarkerWallMs = this.sources.size > 0 ? wallNowMs : null;
+      this.upstream.byId.set(id, { watermarkMs, lanes: new Map(lanes ?? []), lastWallMs: wallNowMs });
+    this.upstream.firstWallMs = this.upstream.byId.size > 0 ? wallNowMs : null;
     this.lanes = new Map();
     // From before lanes: every lane starts at the one clock there was.
     this.restoredClock =

@@ -1,26 +1,33 @@
-import type { Series, TelemetryEvent, WindowAggregate } from '@aiops/contract';
-import { SOURCE_HEADER, seriesKey, seriesOf } from '@aiops/contract';
+import type { TelemetryEvent, WindowAggregate } from '@aiops/contract';
+import { BEHIND_MS_HEADER, SOURCE_HEADER, seriesKey } from '@aiops/contract';
 import type { Cancellable, Processor, ProcessorContext, Snapshotable, StreamRecord } from '@aiops/core';
 import { makeRecord, parseSource } from '@aiops/core';
-import { type AccumulatorSnapshot, checkEvent, WindowAccumulator } from './accumulator.js';
+import { checkEvent, WindowAccumulator } from './accumulator.js';
 import { type TimeWindow, tumblingWindows, type WindowAssigner } from './assigner.js';
 import { classify, isExpired } from './lateness.js';
+import { type Checkpoint, SourceOffsets, type UnseenGiveUp } from './offsets.js';
 import {
-  type Checkpoint,
-  type OffsetSpan,
-  SourceOffsets,
-  type SourceOffsetsSnapshot,
-  type UnseenGiveUp,
-} from './offsets.js';
-import { TenantClocks, type TenantPosition } from './tenant-clock.js';
+  assertSameConfig,
+  restorePartition,
+  snapshotPartition,
+  type WindowCounters,
+  type WindowOperatorSnapshot,
+} from './operator-snapshot.js';
+import {
+  type Bucket,
+  buckets,
+  insertBucket,
+  internSeries,
+  type PartitionState,
+  position as positionOf,
+  type TenantWindows,
+  tenantWindows,
+  type WindowState,
+} from './partition-state.js';
+import { TenantClocks } from './tenant-clock.js';
 import { EventTimeTrigger, type LateFiring } from './trigger.js';
-import {
-  NO_WATERMARK,
-  type RecordSource,
-  type WatermarkPosition,
-  type WatermarkSnapshot,
-  WatermarkTracker,
-} from './watermark.js';
+import { UnseenGiveUpReplay } from './unseen-give-up.js';
+import { NO_WATERMARK, type RecordSource, type WatermarkPosition, WatermarkTracker } from './watermark.js';
 
 export interface WindowOperatorOptions {
   /** Tumbling window sizes; default [60 000] (1 minute). */
@@ -67,16 +74,9 @@ export const LATE_HEADERS = {
 export const LATE_REASON = 'late_event';
 
 /**
- * Header on every emitted aggregate: how many ms its tenant was behind the other data of the raw
- * partitions carrying it when it was emitted (TenantClocks.lag). A function of the records, so a replay
- * repeats it.
+ * The upstream source of a record (SOURCE_HEADER, `id/count`: the validator writes the raw partition and
+ * the raw topic's partition count). Watermarks are kept per source; see WatermarkTracker.
  */
-export const BEHIND_HEADER = 'behind_ms';
-
-// A record's upstream source is its SOURCE_HEADER (the contract's Kafka header, carried over as is):
-// `id/count`, the raw partition the validator read it from and the raw topic's partition count.
-// Watermarks are kept per source; see WatermarkTracker.
-
 function sourceOf(record: StreamRecord<string, TelemetryEvent>): RecordSource | undefined {
   const header = record.headers[SOURCE_HEADER];
   return header === undefined ? undefined : parseSource(header);
@@ -104,99 +104,6 @@ export interface WindowOperatorStats {
   corrections: number;
   /** Windows evicted after their allowed lateness. */
   evictedWindows: number;
-}
-
-export interface WindowOperatorSnapshot {
-  version: 1;
-  config: { windowSizesMs: number[]; maxOutOfOrdernessMs: number; allowedLatenessMs: number };
-  partitions: PartitionSnapshot[];
-  counters: Counters;
-}
-
-export interface PartitionSnapshot {
-  partition: number;
-  watermark: WatermarkSnapshot;
-  offsets: SourceOffsetsSnapshot;
-  buckets: BucketSnapshot[];
-  /** Windows awaiting their coalesced late emission, in order: [size, start, series key, tenant]. */
-  pending: Array<[number, number, string, string?]>;
-  /** The tenants' clocks (see TenantClocks). */
-  tenants?: TenantPosition[];
-  unseenGivenUpAt?: UnseenGiveUp | null;
-  replayUnseenGiveUp?: UnseenGiveUp | null;
-}
-
-export interface BucketSnapshot {
-  tenant?: string;
-  size: number;
-  start: number;
-  closed: boolean;
-  firstOffset: number;
-  firstWatermark: number;
-  firstPosition?: WatermarkPosition;
-  lastOffset: number;
-  windows: Array<{ series: Series; emissions: number; pending: boolean; accumulator: AccumulatorSnapshot }>;
-}
-
-interface Counters {
-  lateAccepted: number;
-  lateDropped: number;
-  emitted: number;
-  corrections: number;
-  evictedWindows: number;
-}
-
-interface WindowState {
-  readonly key: string;
-  readonly accumulator: WindowAccumulator;
-  /** Emissions so far: the next emission's revision. */
-  emissions: number;
-  /** Took late elements since its last emission (coalesce mode). */
-  pending: boolean;
-}
-
-/** The windows of every series of one tenant for one window (size, start) in one partition. */
-interface Bucket extends OffsetSpan {
-  readonly tenant: string;
-  readonly window: TimeWindow;
-  readonly size: number;
-  /** The watermark passed the window end (revision 0 is due or out). */
-  closed: boolean;
-  readonly windows: Map<string, WindowState>;
-  firstOffset: number;
-  firstWatermark: number;
-  firstPosition?: WatermarkPosition;
-  lastOffset: number;
-}
-
-interface SeriesEntry {
-  readonly key: string;
-  readonly series: Series;
-  windows: number;
-}
-
-/** The windows of one tenant in one partition, closed by the tenant's own clock. */
-interface TenantWindows {
-  readonly tenant: string;
-  /** size → start → bucket */
-  readonly bySize: Map<number, Map<number, Bucket>>;
-  /** Every bucket, sorted by (end, size). */
-  readonly ordered: Bucket[];
-  readonly pending: Array<{ bucket: Bucket; state: WindowState }>;
-}
-
-interface PartitionState {
-  readonly partition: number;
-  /** The partition's watermark: the minimum over upstream sources. Caps every tenant's clock. */
-  readonly watermark: WatermarkTracker;
-  readonly clocks: TenantClocks;
-  readonly tenants: Map<string, TenantWindows>;
-  readonly offsets: SourceOffsets;
-  readonly series: Map<string, SeriesEntry>;
-  /** Where this run stopped waiting for unseen sources (null: not yet, or before it was resumed). */
-  unseenGivenUpAt: UnseenGiveUp | null;
-  /** Resumed from a checkpoint taken before that point: where to repeat it. */
-  replayUnseenGiveUp: UnseenGiveUp | null;
 }
 
 /**
@@ -230,7 +137,7 @@ export class WindowOperator
   private punctuation: Cancellable | null = null;
   private readonly partitions = new Map<number, PartitionState>();
   private openWindowCount = 0;
-  private counters: Counters = {
+  private counters: WindowCounters = {
     lateAccepted: 0,
     lateDropped: 0,
     emitted: 0,
@@ -282,19 +189,11 @@ export class WindowOperator
     const p = this.partitionState(metadata?.partition ?? 0);
     const offset = metadata?.offset ?? p.offsets.nextOffset();
     // A replay repeats, at the same record, the original run's wall-clock decision to stop waiting.
-    const replay = p.replayUnseenGiveUp;
-    let giveUpWhileObserving = false;
-    if (replay !== null && offset >= replay.offset) {
-      p.replayUnseenGiveUp = null;
-      p.unseenGivenUpAt = replay;
-      if (replay.beforeRecord) {
-        const before = p.watermark.current();
-        const after = p.watermark.giveUpOnUnseen(context.currentProgressTimeMs());
-        if (after > before) this.partitionAdvanced(p, before, after);
-      } else giveUpWhileObserving = true;
-    }
+    const beforeGiveUp = p.watermark.current();
+    p.giveUp.beforeRecord(offset, context.currentProgressTimeMs());
+    if (p.watermark.current() > beforeGiveUp) this.partitionAdvanced(p, beforeGiveUp, p.watermark.current());
     const tenant = event.tenant_id;
-    const t = this.tenantWindows(p, tenant);
+    const t = tenantWindows(p, tenant);
     const partitionBefore = p.watermark.current();
     // The tenant's clock first catches up with the partition's (an idle tenant's advance), then judges.
     const stored = p.clocks.stored(tenant);
@@ -314,8 +213,8 @@ export class WindowOperator
       let bucket = t.bySize.get(window.end - window.start)?.get(window.start);
       if (bucket === undefined) {
         // The clocks have not seen this record yet: the position is the one from just before it.
-        position ??= this.position(p);
-        bucket = this.insertBucket(t, window, offset, partitionBefore, position);
+        position ??= positionOf(p);
+        bucket = insertBucket(t, window, offset, partitionBefore, position);
         bucket.closed = window.end <= watermark;
       }
       let state = bucket.windows.get(key);
@@ -336,14 +235,12 @@ export class WindowOperator
     }
     if (rejected !== null) this.forwardLate(record, rejected, watermark, accepted);
     p.offsets.processed(offset);
-    const waiting = !p.watermark.gaveUpOnUnseen();
-    if (giveUpWhileObserving) p.watermark.giveUpOnUnseen(context.currentProgressTimeMs());
-    const partitionAfter = p.watermark.observe(
+    const partitionAfter = p.giveUp.observe(
+      offset,
       event.timestamp,
       context.currentProgressTimeMs(),
       sourceOf(record),
     );
-    if (waiting && p.watermark.gaveUpOnUnseen()) p.unseenGivenUpAt ??= { offset, beforeRecord: false };
     const advanced = p.clocks.observe(tenant, event.timestamp, partitionAfter, sourceOf(record));
     if (advanced > watermark) this.advance(p, t, advanced);
     if (partitionAfter > partitionBefore) this.partitionAdvanced(p, partitionBefore, partitionAfter);
@@ -376,10 +273,7 @@ export class WindowOperator
   onIdleCheck(wallNowMs: number): void {
     for (const p of this.partitions.values()) {
       const before = p.watermark.current();
-      const waiting = !p.watermark.gaveUpOnUnseen();
-      const after = p.watermark.onIdleCheck(wallNowMs);
-      if (waiting && p.watermark.gaveUpOnUnseen())
-        p.unseenGivenUpAt ??= { offset: p.offsets.nextOffset(), beforeRecord: true };
+      const after = p.giveUp.onIdleCheck(p.offsets.nextOffset(), wallNowMs);
       if (after > before) this.partitionAdvanced(p, before, after);
     }
   }
@@ -391,13 +285,9 @@ export class WindowOperator
   checkpoint(partition: number): Checkpoint | null {
     const p = this.partitions.get(partition);
     if (p === undefined) return null;
-    const checkpoint = p.offsets.checkpoint(this.buckets(p), p.watermark.current(), this.position(p));
-    if (checkpoint === null) return null;
+    const checkpoint = p.offsets.checkpoint(buckets(p), p.watermark.current(), positionOf(p));
     // A replay from before the give-up must repeat it where the original did.
-    const giveUp = p.unseenGivenUpAt ?? p.replayUnseenGiveUp;
-    return giveUp !== null && checkpoint.offset <= giveUp.offset
-      ? { ...checkpoint, unseenGiveUp: giveUp }
-      : checkpoint;
+    return checkpoint === null ? null : p.giveUp.annotate(checkpoint);
   }
 
   /**
@@ -408,7 +298,7 @@ export class WindowOperator
     this.releasePartition(partition);
     const p = this.newPartition(partition, watermark);
     if (typeof watermark !== 'number' && watermark.tenants !== undefined) p.clocks.restore(watermark.tenants);
-    if (unseenGiveUp !== undefined && !p.watermark.gaveUpOnUnseen()) p.replayUnseenGiveUp = unseenGiveUp;
+    p.giveUp.resume(unseenGiveUp);
     this.partitions.set(partition, p);
   }
 
@@ -416,7 +306,7 @@ export class WindowOperator
   releasePartition(partition: number): void {
     const p = this.partitions.get(partition);
     if (p === undefined) return;
-    for (const bucket of this.buckets(p)) this.openWindowCount -= bucket.windows.size;
+    for (const bucket of buckets(p)) this.openWindowCount -= bucket.windows.size;
     this.partitions.delete(partition);
   }
 
@@ -451,7 +341,7 @@ export class WindowOperator
       activeSeries += p.series.size;
       tenants += p.clocks.size;
       for (const t of p.tenants.values()) pendingLateWindows += t.pending.length;
-      for (const bucket of this.buckets(p)) {
+      for (const bucket of buckets(p)) {
         for (const state of bucket.windows.values()) sketchBytes += state.accumulator.sketchBytes;
       }
     }
@@ -467,96 +357,21 @@ export class WindowOperator
   }
 
   snapshot(): WindowOperatorSnapshot {
-    const partitions: PartitionSnapshot[] = [];
-    for (const p of this.partitions.values()) {
-      const pending: PartitionSnapshot['pending'] = [];
-      for (const t of p.tenants.values())
-        for (const { bucket, state } of t.pending)
-          pending.push([bucket.size, bucket.window.start, state.key, t.tenant]);
-      partitions.push({
-        partition: p.partition,
-        watermark: p.watermark.snapshot(),
-        offsets: p.offsets.snapshot(),
-        buckets: [...this.buckets(p)].map((bucket) => ({
-          tenant: bucket.tenant,
-          size: bucket.size,
-          start: bucket.window.start,
-          closed: bucket.closed,
-          firstOffset: bucket.firstOffset,
-          firstWatermark: bucket.firstWatermark,
-          ...(bucket.firstPosition === undefined ? {} : { firstPosition: bucket.firstPosition }),
-          lastOffset: bucket.lastOffset,
-          windows: [...bucket.windows.values()].map((state) => ({
-            series: state.accumulator.series,
-            emissions: state.emissions,
-            pending: state.pending,
-            accumulator: state.accumulator.snapshot(),
-          })),
-        })),
-        pending,
-        tenants: p.clocks.position(),
-        unseenGivenUpAt: p.unseenGivenUpAt,
-        replayUnseenGiveUp: p.replayUnseenGiveUp,
-      });
-    }
+    const partitions = [...this.partitions.values()].map(snapshotPartition);
     return { version: 1, config: this.config(), partitions, counters: { ...this.counters } };
   }
 
   /** Replaces all state with `snapshot`, taken from an operator of the same window configuration. */
   restore(snapshot: WindowOperatorSnapshot): void {
-    const config = this.config();
-    if (JSON.stringify(snapshot.config) !== JSON.stringify(config)) {
-      throw new RangeError(
-        `snapshot of ${JSON.stringify(snapshot.config)} cannot restore an operator of ${JSON.stringify(config)}`,
-      );
-    }
+    assertSameConfig(snapshot.config, this.config());
     this.partitions.clear();
     this.openWindowCount = 0;
     this.counters = { ...snapshot.counters };
     for (const ps of snapshot.partitions) {
       const p = this.newPartition(ps.partition, NO_WATERMARK);
-      p.watermark.restore(ps.watermark);
-      p.clocks.restore(ps.tenants ?? []);
-      p.offsets.restore(ps.offsets);
-      p.unseenGivenUpAt = ps.unseenGivenUpAt ?? null;
-      p.replayUnseenGiveUp = ps.replayUnseenGiveUp ?? null;
-      for (const bs of ps.buckets) {
-        const tenant = bs.tenant ?? bs.windows[0]?.series.tenant_id ?? '';
-        const bucket = this.insertBucket(
-          this.tenantWindows(p, tenant),
-          { start: bs.start, end: bs.start + bs.size },
-          bs.firstOffset,
-          bs.firstWatermark,
-          bs.firstPosition,
-        );
-        bucket.closed = bs.closed;
-        bucket.lastOffset = bs.lastOffset;
-        for (const ws of bs.windows) {
-          const entry = this.internSeries(p, seriesKey(ws.series), ws.series);
-          bucket.windows.set(entry.key, {
-            key: entry.key,
-            accumulator: WindowAccumulator.restore(entry.series, bucket.window, ws.accumulator),
-            emissions: ws.emissions,
-            pending: ws.pending,
-          });
-          this.openWindowCount += 1;
-        }
-      }
-      for (const [size, start, key, tenantId] of ps.pending) {
-        const t = tenantId === undefined ? this.tenantOfKey(p, key) : p.tenants.get(tenantId);
-        const bucket = t?.bySize.get(size)?.get(start);
-        const state = bucket?.windows.get(key);
-        if (t === undefined || bucket === undefined || state === undefined)
-          throw new RangeError(`snapshot pending window ${key} is missing`);
-        t.pending.push({ bucket, state });
-      }
+      this.openWindowCount += restorePartition(p, ps);
       this.partitions.set(ps.partition, p);
     }
-  }
-
-  private tenantOfKey(p: PartitionState, key: string): TenantWindows | undefined {
-    const series = p.series.get(key)?.series;
-    return series === undefined ? undefined : p.tenants.get(series.tenant_id);
   }
 
   private config(): WindowOperatorSnapshot['config'] {
@@ -592,8 +407,7 @@ export class WindowOperator
       tenants: new Map(),
       offsets: new SourceOffsets(),
       series: new Map(),
-      unseenGivenUpAt: null,
-      replayUnseenGiveUp: null,
+      giveUp: new UnseenGiveUpReplay(tracker),
     };
   }
 
@@ -606,59 +420,8 @@ export class WindowOperator
     return p;
   }
 
-  private tenantWindows(p: PartitionState, tenant: string): TenantWindows {
-    let t = p.tenants.get(tenant);
-    if (t === undefined) {
-      t = { tenant, bySize: new Map(), ordered: [], pending: [] };
-      p.tenants.set(tenant, t);
-    }
-    return t;
-  }
-
-  /** Every bucket of the partition, all tenants. */
-  private *buckets(p: PartitionState): Iterable<Bucket> {
-    for (const t of p.tenants.values()) yield* t.ordered;
-  }
-
-  /** The event-time state of the partition and its tenants: what a replay from here starts with. */
-  private position(p: PartitionState): WatermarkPosition {
-    return { ...p.watermark.position(), tenants: p.clocks.position() };
-  }
-
-  private insertBucket(
-    t: TenantWindows,
-    window: TimeWindow,
-    firstOffset: number,
-    firstWatermark: number,
-    firstPosition: WatermarkPosition | undefined,
-  ): Bucket {
-    const size = window.end - window.start;
-    const bucket: Bucket = {
-      tenant: t.tenant,
-      window,
-      size,
-      closed: false,
-      windows: new Map(),
-      firstOffset,
-      firstWatermark,
-      ...(firstPosition === undefined ? {} : { firstPosition }),
-      lastOffset: firstOffset,
-    };
-    let byStart = t.bySize.get(size);
-    if (byStart === undefined) {
-      byStart = new Map();
-      t.bySize.set(size, byStart);
-    }
-    byStart.set(window.start, bucket);
-    // Usually the newest bucket ends last: search from the back.
-    let i = t.ordered.length;
-    while (i > 0 && precedes(bucket, t.ordered[i - 1]!)) i -= 1;
-    t.ordered.splice(i, 0, bucket);
-    return bucket;
-  }
-
   private newWindow(p: PartitionState, bucket: Bucket, key: string, event: TelemetryEvent): WindowState {
-    const entry = this.internSeries(p, key, event);
+    const entry = internSeries(p, key, event);
     const state: WindowState = {
       key: entry.key,
       accumulator: new WindowAccumulator(entry.series, bucket.window),
@@ -668,17 +431,6 @@ export class WindowOperator
     bucket.windows.set(key, state);
     this.openWindowCount += 1;
     return state;
-  }
-
-  /** One key string and frozen Series per series and partition, shared by its windows; counts them. */
-  private internSeries(p: PartitionState, key: string, source: Series): SeriesEntry {
-    let entry = p.series.get(key);
-    if (entry === undefined) {
-      entry = { key, series: Object.freeze(seriesOf(source)), windows: 0 };
-      p.series.set(key, entry);
-    }
-    entry.windows += 1;
-    return entry;
   }
 
   /**
@@ -735,7 +487,7 @@ export class WindowOperator
       p.offsets.evict(bucket);
     }
     // Drop the evicted spans no restart can need any more (keeps that state bounded).
-    p.offsets.checkpoint(this.buckets(p), watermark);
+    p.offsets.checkpoint(buckets(p), watermark);
   }
 
   private emit(p: PartitionState, bucket: Bucket, state: WindowState): void {
@@ -749,7 +501,7 @@ export class WindowOperator
     const behind = p.clocks.lag(bucket.tenant);
     context.forward(
       makeRecord<string, WindowOutput>(state.key, aggregate, bucket.window.end - 1, {
-        [BEHIND_HEADER]: String(behind),
+        [BEHIND_MS_HEADER]: String(behind),
       }),
     );
   }
@@ -775,9 +527,4 @@ export class WindowOperator
       LATE_OUTPUT,
     );
   }
-}
-
-/** Bucket order: by window end, then size. */
-function precedes(a: Bucket, b: Bucket): boolean {
-  return a.window.end < b.window.end || (a.window.end === b.window.end && a.size < b.size);
 }

@@ -1,5 +1,6 @@
 import type { RecordSource } from '@aiops/core';
 import type { TenantPosition } from './tenant-clock.js';
+import { type HeardFrom, UpstreamSources } from './upstream.js';
 
 /** The watermark of a partition that has seen no record yet: before every event time. JSON-safe. */
 export const NO_WATERMARK = Number.MIN_SAFE_INTEGER;
@@ -48,9 +49,8 @@ export interface WatermarkPosition {
 
 const SINGLE_SOURCE: RecordSource = Object.freeze({ id: '0', count: 1 });
 
-interface SourceState {
+interface SourceState extends HeardFrom {
   maxEventTime: number;
-  lastWall: number;
 }
 
 /**
@@ -62,10 +62,11 @@ interface SourceState {
  * validator re-keys by series), and when the validator catches up a backlog it drains those raw
  * partitions chunk by chunk, so their event times interleave far beyond any out-of-orderness bound.
  * As in Flink's multi-input operators, the watermark is therefore the minimum over sources of
- * (highest event time of that source − maxOutOfOrdernessMs). A source that sent nothing for
- * `idleTimeoutMs` of wall time stops holding the others back; sources announced (`count`) but not seen
- * yet hold the watermark for `idleTimeoutMs` after the partition's first record. With one source this
- * is the classic single-stream watermark.
+ * (highest event time of that source − maxOutOfOrdernessMs), by the rule of UpstreamSources: a source
+ * that sent nothing for `idleTimeoutMs` of wall time stops holding the others back; sources announced
+ * (`count`) but not seen yet hold the watermark for `idleTimeoutMs` after the partition's first record.
+ * Once given up on, unseen sources are not waited for again. With one source this is the classic
+ * single-stream watermark.
  *
  * Idle partitions. Stream time only moves when records arrive, so the last windows of a partition that
  * went quiet would never close. Driven by the wall clock, `onIdleCheck(now)` therefore advances the
@@ -80,10 +81,8 @@ export class WatermarkTracker {
   private maxEventTime = NO_WATERMARK;
   private watermarkAtLastRecord: number;
   private lastRecordWall: number | null = null;
-  private firstRecordWall: number | null = null;
-  private expectedSources = 1;
   private unseenGivenUp = false;
-  private readonly sources = new Map<string, SourceState>();
+  private readonly upstream: UpstreamSources<SourceState>;
 
   constructor(
     private readonly options: WatermarkOptions,
@@ -95,14 +94,15 @@ export class WatermarkTracker {
   ) {
     if (!(options.maxOutOfOrdernessMs >= 0)) throw new RangeError('maxOutOfOrdernessMs must be >= 0');
     if (!(options.idleTimeoutMs > 0)) throw new RangeError('idleTimeoutMs must be > 0');
+    this.upstream = new UpstreamSources(options.idleTimeoutMs, options.unseenTimeoutMs ?? options.idleTimeoutMs);
     const position = typeof start === 'number' ? null : start;
     this.watermark = position === null ? (start as number) : position.watermarkMs;
     this.watermarkAtLastRecord = this.watermark;
     if (position !== null) {
       // Wall time of a restored source is unknown until the replay's first record (NaN: never idle).
       for (const [id, maxEventTime] of position.sources)
-        this.sources.set(id, { maxEventTime, lastWall: Number.NaN });
-      this.expectedSources = position.expectedSources;
+        this.upstream.byId.set(id, { maxEventTime, lastWallMs: Number.NaN });
+      this.upstream.expected = position.expectedSources;
       this.unseenGivenUp = position.unseenGivenUp;
     }
   }
@@ -125,11 +125,11 @@ export class WatermarkTracker {
   /** The event-time state, for a checkpoint (see WatermarkPosition). */
   position(): WatermarkPosition {
     const sources: Array<[string, number]> = [];
-    for (const [id, state] of this.sources) sources.push([id, state.maxEventTime]);
+    for (const [id, state] of this.upstream.byId) sources.push([id, state.maxEventTime]);
     return {
       watermarkMs: this.watermark,
       sources,
-      expectedSources: this.expectedSources,
+      expectedSources: this.upstream.expected,
       unseenGivenUp: this.unseenGivenUp,
     };
   }
@@ -140,12 +140,12 @@ export class WatermarkTracker {
 
   /** Ids of the sources seen (restored ones included). */
   sourceIds(): IterableIterator<string> {
-    return this.sources.keys();
+    return this.upstream.byId.keys();
   }
 
   /** Highest event time of one source (NO_WATERMARK when not seen). */
   sourceMaxEventTimeMs(id: string): number {
-    return this.sources.get(id)?.maxEventTime ?? NO_WATERMARK;
+    return this.upstream.byId.get(id)?.maxEventTime ?? NO_WATERMARK;
   }
 
   /** Highest event time seen (NO_WATERMARK before the first record). */
@@ -156,18 +156,17 @@ export class WatermarkTracker {
   /** A record with event time `eventTimeMs` arrived at wall time `wallNowMs`; returns the new watermark. */
   observe(eventTimeMs: number, wallNowMs: number, source: RecordSource = SINGLE_SOURCE): number {
     if (eventTimeMs > this.maxEventTime) this.maxEventTime = eventTimeMs;
-    if (source.count > this.expectedSources) this.expectedSources = source.count;
-    if (this.firstRecordWall === null) {
-      this.firstRecordWall = wallNowMs;
+    if (this.upstream.firstWallMs === null) {
+      this.upstream.firstWallMs = wallNowMs;
       // Restored sources count as heard from when the replay starts.
-      for (const state of this.sources.values()) if (Number.isNaN(state.lastWall)) state.lastWall = wallNowMs;
+      for (const state of this.upstream.byId.values())
+        if (Number.isNaN(state.lastWallMs)) state.lastWallMs = wallNowMs;
     }
-    const state = this.sources.get(source.id);
-    if (state === undefined) this.sources.set(source.id, { maxEventTime: eventTimeMs, lastWall: wallNowMs });
-    else {
-      if (eventTimeMs > state.maxEventTime) state.maxEventTime = eventTimeMs;
-      state.lastWall = wallNowMs;
-    }
+    const state = this.upstream.heard(source.id, source.count, wallNowMs, () => ({
+      maxEventTime: eventTimeMs,
+      lastWallMs: wallNowMs,
+    }));
+    if (eventTimeMs > state.maxEventTime) state.maxEventTime = eventTimeMs;
     this.advanceToSources(wallNowMs);
     this.watermarkAtLastRecord = this.watermark;
     this.lastRecordWall = wallNowMs;
@@ -187,7 +186,8 @@ export class WatermarkTracker {
     // waited for unseen sources, that is NO_WATERMARK, so what the sources seen by then justify counts.
     let base = this.watermarkAtLastRecord;
     let lowest = Number.POSITIVE_INFINITY;
-    for (const state of this.sources.values()) if (state.maxEventTime < lowest) lowest = state.maxEventTime;
+    for (const state of this.upstream.byId.values())
+      if (state.maxEventTime < lowest) lowest = state.maxEventTime;
     if (lowest !== Number.POSITIVE_INFINITY) base = Math.max(base, lowest - this.options.maxOutOfOrdernessMs);
     const candidate = base + (wallNowMs - this.lastRecordWall);
     if (candidate > this.watermark) this.watermark = candidate;
@@ -196,18 +196,11 @@ export class WatermarkTracker {
 
   /** Raises the watermark to the minimum over active sources, when every announced source has spoken. */
   private advanceToSources(wallNowMs: number): void {
-    const timeout = this.options.idleTimeoutMs;
-    if (!this.unseenGivenUp && this.sources.size < this.expectedSources) {
-      const unseenTimeout = this.options.unseenTimeoutMs ?? timeout;
-      const waiting = this.firstRecordWall !== null && wallNowMs - this.firstRecordWall < unseenTimeout;
-      if (waiting) return;
+    if (!this.unseenGivenUp && this.upstream.hasUnseen()) {
+      if (this.upstream.awaitingUnseen(wallNowMs)) return;
       this.unseenGivenUp = true;
     }
-    let lowest = Number.POSITIVE_INFINITY;
-    for (const state of this.sources.values()) {
-      if (wallNowMs - state.lastWall >= timeout) continue;
-      if (state.maxEventTime < lowest) lowest = state.maxEventTime;
-    }
+    const lowest = this.upstream.lowestActive(wallNowMs, (state) => state.maxEventTime);
     if (lowest === Number.POSITIVE_INFINITY) return;
     const candidate = lowest - this.options.maxOutOfOrdernessMs;
     if (candidate > this.watermark) this.watermark = candidate;
@@ -219,9 +212,9 @@ export class WatermarkTracker {
       maxEventTimeMs: this.maxEventTime,
       watermarkAtLastRecordMs: this.watermarkAtLastRecord,
       lastRecordWallMs: this.lastRecordWall,
-      sources: [...this.sources].map(([id, state]) => [id, state.maxEventTime, state.lastWall]),
-      expectedSources: this.expectedSources,
-      firstRecordWallMs: this.firstRecordWall,
+      sources: [...this.upstream.byId].map(([id, state]) => [id, state.maxEventTime, state.lastWallMs]),
+      expectedSources: this.upstream.expected,
+      firstRecordWallMs: this.upstream.firstWallMs,
       unseenGivenUp: this.unseenGivenUp,
     };
   }
@@ -231,11 +224,11 @@ export class WatermarkTracker {
     this.maxEventTime = snapshot.maxEventTimeMs;
     this.watermarkAtLastRecord = snapshot.watermarkAtLastRecordMs;
     this.lastRecordWall = snapshot.lastRecordWallMs;
-    this.sources.clear();
-    for (const [id, maxEventTime, lastWall] of snapshot.sources ?? [])
-      this.sources.set(id, { maxEventTime, lastWall });
-    this.expectedSources = snapshot.expectedSources ?? 1;
-    this.firstRecordWall = snapshot.firstRecordWallMs ?? null;
+    this.upstream.byId.clear();
+    for (const [id, maxEventTime, lastWallMs] of snapshot.sources ?? [])
+      this.upstream.byId.set(id, { maxEventTime, lastWallMs });
+    this.upstream.expected = snapshot.expectedSources ?? 1;
+    this.upstream.firstWallMs = snapshot.firstRecordWallMs ?? null;
     this.unseenGivenUp = snapshot.unseenGivenUp ?? false;
   }
 }

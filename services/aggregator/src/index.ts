@@ -1,4 +1,3 @@
 export type { AggregatorConfig } from './config.js';
 export { aggregatorConfigFromEnv, aggregatorConfigSchema } from './config.js';
-export { EventIdFilter } from './dedup.js';
-export { formatCommitMetadata, parseCommitMetadata, startAggregator } from './service.js';
+export { startAggregator } from './service.js';

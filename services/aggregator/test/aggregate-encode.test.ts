@@ -4,7 +4,6 @@ import { ProcessorDriver } from '@aiops/kafka';
 import { telemetryEvent } from '@aiops/testkit';
 import { WindowOperator, type WindowOutput } from '@aiops/windowing';
 import { describe, expect, it } from 'vitest';
-import { EventIdFilter, formatCommitMetadata, parseCommitMetadata } from '../src/index.js';
 
 function event(i: number, timestamp: number): TelemetryEvent {
   const error = i % 10 === 0;
@@ -45,65 +44,5 @@ describe('aggregator core (operator driven like the Kafka shell drives it)', () 
       expect(decoded.latency_p50_ms).toBeCloseTo(aggregate.latency_p50_ms!, 9);
       expect(Buffer.from(decoded.latency_sketch!)).toEqual(Buffer.from(aggregate.latency_sketch!));
     }
-  });
-});
-
-describe('EventIdFilter', () => {
-  it('remembers ids until the watermark passes their horizon', () => {
-    const filter = new EventIdFilter(1000);
-    expect(filter.isDuplicate('a', 0)).toBe(false);
-    expect(filter.isDuplicate('a', 0)).toBe(true);
-    expect(filter.isDuplicate('b', 500)).toBe(false);
-    filter.expire(1000);
-    expect(filter.size).toBe(1);
-    expect(filter.isDuplicate('a', 0)).toBe(false);
-  });
-});
-
-describe('parseCommitMetadata', () => {
-  it('reads what the aggregator commits and ignores anything else', () => {
-    expect(parseCommitMetadata('{"v":1,"watermark":42}')).toEqual({ v: 1, watermark: 42 });
-    expect(parseCommitMetadata('')).toBeNull();
-    expect(parseCommitMetadata('garbage')).toBeNull();
-    expect(parseCommitMetadata('{"v":2}')).toBeNull();
-  });
-
-  it('round-trips the per-source position and the unseen-source give-up, and drops a malformed position', () => {
-    const position = {
-      watermarkMs: 1_000,
-      sources: [['0', 6_000] as [string, number], ['2', 7_500] as [string, number]],
-      expectedSources: 3,
-      unseenGivenUp: false,
-    };
-    const checkpoint = {
-      offset: 10,
-      watermark: 1_000,
-      position,
-      unseenGiveUp: { offset: 14, beforeRecord: true },
-    };
-    expect(parseCommitMetadata(formatCommitMetadata(checkpoint))).toEqual({
-      v: 1,
-      watermark: 1_000,
-      position,
-      unseenGiveUp: { offset: 14, beforeRecord: true },
-    });
-    expect(parseCommitMetadata('{"v":1,"watermark":5,"position":{"sources":"x"}}')).toEqual({
-      v: 1,
-      watermark: 5,
-    });
-  });
-
-  it('leaves the position out when it would not fit in Kafka commit metadata', () => {
-    const sources = Array.from(
-      { length: 400 },
-      (_, i) => [String(i), 1_700_000_000_000 + i] as [string, number],
-    );
-    const text = formatCommitMetadata({
-      offset: 1,
-      watermark: 9,
-      position: { watermarkMs: 9, sources, expectedSources: 400, unseenGivenUp: true },
-    });
-    expect(text.length).toBeLessThanOrEqual(4000);
-    expect(parseCommitMetadata(text)).toEqual({ v: 1, watermark: 9 });
   });
 });

@@ -1,7 +1,7 @@
 import { hash53 } from '@aiops/core';
 
 /**
- * Exact duplicate suppression for the aggregator, bounded by event time.
+ * Exact duplicate suppression in front of the window operator, bounded by event time.
  *
  * Duplicates reach the aggregator when a producer retries, or when the validator replays after a
  * restart. Every copy of an event has the same series, so it lands in the same partition here. An id is

@@ -1,0 +1,154 @@
+import type { TelemetryEvent } from '@aiops/contract';
+import { SOURCE_HEADER } from '@aiops/contract';
+import { ManualClock } from '@aiops/core';
+import { ProcessorDriver } from '@aiops/kafka';
+import { describe, expect, it } from 'vitest';
+import {
+  EventIdFilter,
+  formatCommitMetadata,
+  parseCommitMetadata,
+  WindowAggregation,
+  type WindowOutput,
+} from '../src/index.js';
+import { makeEvent, withoutEmittedAt } from './helpers.js';
+
+const MINUTE = 60_000;
+const OPTIONS = {
+  windowSizesMs: [MINUTE],
+  maxOutOfOrdernessMs: 1_000,
+  allowedLatenessMs: 5_000,
+  watermarkHeartbeatMs: 10_000,
+};
+
+function aggregation(clock = new ManualClock(1_000_000)): WindowAggregation {
+  return new WindowAggregation(
+    OPTIONS,
+    (operator) => new ProcessorDriver<string, TelemetryEvent, string, WindowOutput>(operator, clock),
+  );
+}
+
+/** Feeds `events` from offset `from` on as partition 0 of a one-source stream. */
+function feed(a: WindowAggregation, events: readonly TelemetryEvent[], from = 0): void {
+  events.forEach((event, i) => {
+    a.add({ topic: 'events', partition: 0, offset: from + i }, 'k', event, '0/1');
+  });
+  a.endBatch(0);
+}
+
+describe('WindowAggregation (the aggregator without Kafka)', () => {
+  it('drops a copy of an event already counted, and a restart from its commit still gives every window whole', () => {
+    // Three minutes of one event every 10 s, each sent twice (a producer retry), the copy 3 records later.
+    const base = 1_700_000_040_000 - (1_700_000_040_000 % MINUTE);
+    const originals = Array.from({ length: 18 }, (_, i) => makeEvent({ timestamp: base + i * 10_000 }));
+    const stream: TelemetryEvent[] = [];
+    originals.forEach((event, i) => {
+      stream.push(event);
+      if (i >= 3) stream.push(originals[i - 3]!);
+    });
+    const whole = aggregation();
+    whole.assign([{ partition: 0, metadata: null }]);
+    feed(whole, stream);
+    const expected = whole.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
+    expect(expected.map((w) => w.events)).toEqual([6, 6]);
+
+    // Stop after every prefix, commit, resume a fresh instance from that commit (its filter starts empty).
+    for (let cut = 1; cut < stream.length; cut++) {
+      const first = aggregation();
+      first.assign([{ partition: 0, metadata: null }]);
+      feed(first, stream.slice(0, cut));
+      const before = first.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
+      const commit = first.commit(0)!;
+      const second = aggregation();
+      second.assign([{ partition: 0, metadata: commit.metadata }]);
+      feed(second, stream.slice(Number(commit.offset)), Number(commit.offset));
+      const after = second.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
+      const union = new Map([...before, ...after].map((w) => [`${w.window_start}/${w.revision}`, w]));
+      expect([...union.values()], `cut at ${cut}`).toEqual(expected);
+    }
+  });
+
+  it('announces a watermark when it crosses a window boundary and otherwise only as a heartbeat', () => {
+    const a = aggregation();
+    a.assign([{ partition: 0, metadata: null }]);
+    const base = 1_700_000_040_000 - (1_700_000_040_000 % MINUTE);
+    feed(a, [makeEvent({ timestamp: base + 10_000 })]);
+    expect(a.markersDue([0], 0)).toEqual([{ partition: 0, watermarkMs: base + 9_000, tenants: [] }]);
+    feed(a, [makeEvent({ timestamp: base + 20_000 })], 1);
+    expect(a.markersDue([0], 1_000)).toEqual([]);
+    expect(a.markersDue([0], 10_000)).toEqual([{ partition: 0, watermarkMs: base + 19_000, tenants: [] }]);
+    feed(a, [makeEvent({ timestamp: base + MINUTE + 2_000 })], 2);
+    expect(a.markersDue([0], 10_500)).toEqual([
+      { partition: 0, watermarkMs: base + MINUTE + 1_000, tenants: [] },
+    ]);
+  });
+
+  it('reads the record source from SOURCE_HEADER: a partition fed by two sources waits for the slower', () => {
+    const a = aggregation();
+    a.assign([{ partition: 0, metadata: null }]);
+    a.add({ topic: 'events', partition: 0, offset: 0 }, 'k', makeEvent({ timestamp: 100_000 }), '0/2');
+    a.add({ topic: 'events', partition: 0, offset: 1 }, 'k', makeEvent({ timestamp: 50_000 }), '1/2');
+    a.add({ topic: 'events', partition: 0, offset: 2 }, 'k', makeEvent({ timestamp: 200_000 }), '0/2');
+    expect(a.watermarks()).toEqual([[0, 49_000]]);
+    expect(SOURCE_HEADER).toBe('aiops.source');
+  });
+});
+
+describe('EventIdFilter', () => {
+  it('remembers ids until the watermark passes their horizon', () => {
+    const filter = new EventIdFilter(1000);
+    expect(filter.isDuplicate('a', 0)).toBe(false);
+    expect(filter.isDuplicate('a', 0)).toBe(true);
+    expect(filter.isDuplicate('b', 500)).toBe(false);
+    filter.expire(1000);
+    expect(filter.size).toBe(1);
+    expect(filter.isDuplicate('a', 0)).toBe(false);
+  });
+});
+
+describe('parseCommitMetadata', () => {
+  it('reads what the aggregator commits and ignores anything else', () => {
+    expect(parseCommitMetadata('{"v":1,"watermark":42}')).toEqual({ v: 1, watermark: 42 });
+    expect(parseCommitMetadata('')).toBeNull();
+    expect(parseCommitMetadata('garbage')).toBeNull();
+    expect(parseCommitMetadata('{"v":2}')).toBeNull();
+  });
+
+  it('round-trips the per-source position and the unseen-source give-up, and drops a malformed position', () => {
+    const position = {
+      watermarkMs: 1_000,
+      sources: [['0', 6_000] as [string, number], ['2', 7_500] as [string, number]],
+      expectedSources: 3,
+      unseenGivenUp: false,
+    };
+    const checkpoint = {
+      offset: 10,
+      watermark: 1_000,
+      position,
+      unseenGiveUp: { offset: 14, beforeRecord: true },
+    };
+    expect(parseCommitMetadata(formatCommitMetadata(checkpoint))).toEqual({
+      v: 1,
+      watermark: 1_000,
+      position,
+      unseenGiveUp: { offset: 14, beforeRecord: true },
+    });
+    expect(parseCommitMetadata('{"v":1,"watermark":5,"position":{"sources":"x"}}')).toEqual({
+      v: 1,
+      watermark: 5,
+    });
+  });
+
+  it('leaves the position out when it would not fit in Kafka commit metadata', () => {
+    const sources = Array.from(
+      { length: 400 },
+      (_, i) => [String(i), 1_700_000_000_000 + i] as [string, number],
+    );
+    const text = formatCommitMetadata({
+      offset: 1,
+      watermark: 9,
+      position: { watermarkMs: 9, sources, expectedSources: 400, unseenGivenUp: true },
+    });
+    expect(text.length).toBeLessThanOrEqual(4000);
+    expect(parseCommitMetadata(text)).toEqual({ v: 1, watermark: 9 });
+  });
+});
