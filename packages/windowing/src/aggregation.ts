@@ -68,7 +68,9 @@ export class WindowAggregation {
       maxOutOfOrdernessMs: options.maxOutOfOrdernessMs,
       allowedLatenessMs: options.allowedLatenessMs,
       ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
-      ...(options.tenantIdleTimeoutMs === undefined ? {} : { tenantIdleTimeoutMs: options.tenantIdleTimeoutMs }),
+      ...(options.tenantIdleTimeoutMs === undefined
+        ? {}
+        : { tenantIdleTimeoutMs: options.tenantIdleTimeoutMs }),
       ...(options.unseenSourcesTimeoutMs === undefined
         ? {}
         : { unseenSourcesTimeoutMs: options.unseenSourcesTimeoutMs }),

@@ -45,7 +45,9 @@ export class UpstreamSources<S extends HeardFrom> {
 
   /** Announced sources not seen yet are still waited for. */
   awaitingUnseen(wallNowMs: number): boolean {
-    return this.hasUnseen() && this.firstWallMs !== null && wallNowMs - this.firstWallMs < this.unseenTimeoutMs;
+    return (
+      this.hasUnseen() && this.firstWallMs !== null && wallNowMs - this.firstWallMs < this.unseenTimeoutMs
+    );
   }
 
   /** The sources that hold the clock back now: all but the idle ones (one not heard from yet is not idle). */

@@ -94,7 +94,10 @@ export class WatermarkTracker {
   ) {
     if (!(options.maxOutOfOrdernessMs >= 0)) throw new RangeError('maxOutOfOrdernessMs must be >= 0');
     if (!(options.idleTimeoutMs > 0)) throw new RangeError('idleTimeoutMs must be > 0');
-    this.upstream = new UpstreamSources(options.idleTimeoutMs, options.unseenTimeoutMs ?? options.idleTimeoutMs);
+    this.upstream = new UpstreamSources(
+      options.idleTimeoutMs,
+      options.unseenTimeoutMs ?? options.idleTimeoutMs,
+    );
     const position = typeof start === 'number' ? null : start;
     this.watermark = position === null ? (start as number) : position.watermarkMs;
     this.watermarkAtLastRecord = this.watermark;
