@@ -135,4 +135,31 @@ describe('detector against the real broker', () => {
       before.map((m) => header(m, 'aiops.alert.status')),
     );
   });
+
+  it('judges only its own window size: hourly windows (for dashboards) are skipped and counted', {
+    timeout: 120_000,
+  }, async () => {
+    // The same latency incident, as hourly windows of a series of its own: judged, it would fire as the
+    // minute windows above did; skipped, it must not (its spend would also count twice in its application).
+    const HOUR = 3_600_000;
+    const hourlyStart = Math.ceil((start + 300 * WINDOW_MS) / HOUR) * HOUR;
+    const hourly = latencyIncident({ ...SERIES, model: 'hourly-only' }, hourlyStart, SHAPE).map((w, i) => ({
+      ...w,
+      window_start: hourlyStart + i * HOUR,
+      window_end: hourlyStart + (i + 1) * HOUR,
+    }));
+    const skippedBefore = await skippedWindows(pipeline);
+    const before = await consumeUntil(pipeline.topics.alerts, (m) => allResolved(decodeAlerts(m)));
+    await produce(pipeline.topics.windows, asMessages(hourly));
+    await waitCaughtUp(`${pipeline.id}-detector`, pipeline.topics.windows);
+    expect((await skippedWindows(pipeline)) - skippedBefore).toBe(hourly.length);
+    const after = decodeAlerts(await consumeUntil(pipeline.topics.alerts, (m) => m.length >= before.length));
+    expect(after.filter((a) => a.model === 'hourly-only')).toEqual([]);
+  });
 });
+
+/** Windows the detector skipped for their size, from the pipeline's metrics registry. */
+async function skippedWindows(pipeline: TestPipeline): Promise<number> {
+  const { values } = await pipeline.metrics.windowsSkipped.get();
+  return values.reduce((sum, v) => sum + v.value, 0);
+}

@@ -166,6 +166,7 @@ export class PipelineHarness {
   private readonly spawned = new Map<ServiceName, SupervisedProcess[]>();
   /** Made on the first spawn: it hooks process exit, which in-process pipelines do not need. */
   private supervisorOfProcesses: Supervisor | undefined;
+  private validatorStarts = 0;
   private detectorStarts = 0;
   private agentMonitorStarts = 0;
   private promptMonitorStarts = 0;
@@ -230,6 +231,7 @@ export class PipelineHarness {
     return validatorConfigSchema.parse({
       ...this.common('validator'),
       userIdSalt: this.options.userIdSalt ?? `${this.id}-salt`,
+      instanceId: `${this.id}-${this.validatorStarts}`,
     });
   }
 
@@ -263,8 +265,14 @@ export class PipelineHarness {
       ...this.common('detector'),
       rules: this.options.rules ?? {},
       alertsFormat: this.options.alertsFormat ?? 'avro',
+      windowSizeMs: this.detectedWindowSizeMs,
       instanceId: `${this.id}-${this.detectorStarts}`,
     });
+  }
+
+  /** The detector judges the finest window size; the coarser ones are for dashboards and analysts. */
+  get detectedWindowSizeMs(): number {
+    return Math.min(...this.windowSizesMs);
   }
 
   reviewerConfig() {
@@ -313,8 +321,8 @@ export class PipelineHarness {
   /**
    * The environment `aiops run <service>` reads to join this same pipeline as a child process (the
    * benchmarks and the fault suite run services that way): connection settings, topic, group and database
-   * names, and the settings the in-process services get. `instance` names the detector's transactional
-   * slot: a restarted detector with the same slot fences its predecessor.
+   * names, and the settings the in-process services get. `instance` names the transactional slot of the
+   * exactly-once services (validator, detector, monitors): a restart with the same slot fences its predecessor.
    */
   serviceEnv(instance = 0): Record<string, string> {
     const t = this.topics;
@@ -343,6 +351,7 @@ export class PipelineHarness {
       WRITER_GROUP_ID: this.groups.writer,
       DETECTOR_GROUP_ID: this.groups.detector,
       REVIEWER_GROUP_ID: this.groups.reviewer,
+      VALIDATOR_INSTANCE_ID: `${this.id}-${instance}`,
       DETECTOR_INSTANCE_ID: `${this.id}-${instance}`,
       AGENT_MONITOR_GROUP_ID: this.groups['agent-monitor'],
       AGENT_MONITOR_INSTANCE_ID: `${this.id}-${instance}`,
@@ -355,6 +364,7 @@ export class PipelineHarness {
         ? { PROMPT_MONITOR_OPTIONS: JSON.stringify(this.options.promptMonitor) }
         : {}),
       WINDOW_SIZES_MS: this.windowSizesMs.join(','),
+      DETECTOR_WINDOW_SIZE_MS: String(this.detectedWindowSizeMs),
       MAX_OUT_OF_ORDERNESS_MS: String(this.maxOutOfOrdernessMs),
       ALLOWED_LATENESS_MS: String(this.options.allowedLatenessMs ?? 60_000),
       ...(this.options.idleTimeoutMs === undefined
@@ -392,6 +402,7 @@ export class PipelineHarness {
     switch (name) {
       case 'validator':
         service = await startValidator(this.validatorConfig(), this.logger, this.metrics);
+        this.validatorStarts++;
         break;
       case 'aggregator':
         service = await startAggregator(this.aggregatorConfig(), this.logger, this.metrics);

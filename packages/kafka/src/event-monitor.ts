@@ -213,11 +213,10 @@ export async function startEventMonitorService<
           sourceAcrossPartitions(batch.partition, eventsPartitions, upstream),
         );
       });
-      const offset = String(Number(batch.messages[batch.messages.length - 1]!.offset) + 1);
       return publish(monitor.advance(), decoded.deadLetters, {
         topic: batch.topic,
         partition: batch.partition,
-        offset,
+        offset: batch.nextOffset,
       })!;
     },
     async onTick() {

@@ -8,6 +8,12 @@ export interface InputBatch {
   readonly partition: number;
   readonly messages: readonly KafkaMessage[];
   readonly highWatermark: string;
+  /**
+   * The offset to resume after this batch: past its last message and past the transaction markers and
+   * aborted records that came with it (a reader of a transactional topic never sees those, but its
+   * committed offset must pass them, or its lag never reaches 0).
+   */
+  readonly nextOffset: string;
 }
 
 export interface CommitRequest {
@@ -45,6 +51,17 @@ export interface BatchHandler {
    */
   onAssigned?(assignment: readonly AssignedPartition[]): Promise<void> | void;
   handleBatch(batch: InputBatch, heartbeat: () => Promise<void>): Promise<BatchOutcome>;
+  /**
+   * A fetch of only transaction markers or aborted records (the end of a transactional topic): nothing to
+   * handle, but the offset may move to `nextOffset`. Omitted: the runner commits it (after every earlier
+   * batch of the partition is durable). A handler whose commits carry state (the aggregator's metadata)
+   * or go into its own transactions says what to do, or returns undefined to commit nothing.
+   */
+  onSkippedRecords?(position: {
+    topic: string;
+    partition: number;
+    nextOffset: string;
+  }): BatchOutcome | undefined;
   /** Wall-clock punctuation: runs every `tickIntervalMs` even when no message arrives. */
   onTick?(wallNowMs: number): Promise<BatchOutcome | undefined>;
   /** At shutdown, after fetching stopped: push out what is buffered. */
@@ -165,10 +182,19 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
     }
   };
 
-  /** Queues `outcome` behind earlier work of the same partitions; returns the queued step. */
-  const schedule = (outcome: BatchOutcome, defaults: readonly CommitRequest[]): Promise<void> => {
+  /**
+   * Queues `outcome` behind earlier work of the same partitions (those it commits, and the partition of the
+   * batch it stands for, whose later commits must wait for it even when it commits nothing itself); returns
+   * the queued step.
+   */
+  const schedule = (
+    outcome: BatchOutcome,
+    defaults: readonly CommitRequest[],
+    source?: { topic: string; partition: number },
+  ): Promise<void> => {
     const commits = outcome.commits ?? defaults;
     const keys = new Set(commits.map((c) => `${c.topic}:${c.partition}`));
+    if (source !== undefined) keys.add(`${source.topic}:${source.partition}`);
     const previous = Promise.all([...keys].map((k) => chains.get(k) ?? Promise.resolve()));
     const step = previous
       .then(() => outcome.durable)
@@ -228,6 +254,17 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
   });
   const { progress } = options;
   if (progress !== undefined) consumer.on(consumer.events.FETCH, () => progress.progressed());
+  // kafkajs does not call eachBatch for a fetch that held only markers or aborted records; it says so here.
+  consumer.on(consumer.events.START_BATCH_PROCESS, (event) => {
+    const { topic, partition, batchSize, firstOffset, lastOffset } = event.payload;
+    // firstOffset is null when the fetch held nothing at or past the fetched offset: nothing to pass then.
+    if (batchSize > 0 || firstOffset === null || stopping) return;
+    const position = { topic, partition, nextOffset: String(Number(lastOffset) + 1) };
+    const outcome = handler.onSkippedRecords
+      ? handler.onSkippedRecords(position)
+      : { commits: [{ topic, partition, offset: position.nextOffset }] };
+    if (outcome) inFlight.push(schedule(outcome, [], { topic, partition }));
+  });
   consumer.on(consumer.events.CRASH, (event) => {
     const error = event.payload.error;
     logger.error({ err: errorMessage(error), restart: event.payload.restart }, 'consumer crashed');
@@ -254,11 +291,12 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
     await assignmentReady;
     if (stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
     const last = batch.messages[batch.messages.length - 1]!;
+    const nextOffset = String(Math.max(Number(batch.lastOffset()), Number(last.offset)) + 1);
     metrics.consumed.inc({ service, topic: batch.topic }, batch.messages.length);
     metrics.batchSize.observe({ service, stage: 'consume' }, batch.messages.length);
     metrics.consumerLag.set(
       { service, topic: batch.topic, partition: String(batch.partition) },
-      Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1),
+      Math.max(0, Number(batch.highWatermark) - Number(nextOffset)),
     );
     const outcome = await handler.handleBatch(
       {
@@ -266,15 +304,15 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
         partition: batch.partition,
         messages: batch.messages,
         highWatermark: batch.highWatermark,
+        nextOffset,
       },
       heartbeat,
     );
-    const defaults = [
-      { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
-    ];
-    const step = schedule(outcome, defaults);
+    const defaults = [{ topic: batch.topic, partition: batch.partition, offset: nextOffset }];
+    const step = schedule(outcome, defaults, batch);
     inFlight.push(step);
-    resolveOffset(last.offset);
+    // Past the markers too, so the next fetch does not start with them.
+    resolveOffset(String(Number(nextOffset) - 1));
     // Backpressure: while too much output is still in flight, stop fetching (but keep heartbeating).
     while (inFlight.length > maxInFlight) {
       metrics.paused.set({ service }, 1);

@@ -1,5 +1,6 @@
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import kafkajs from 'kafkajs';
+import { chunkOutput, WireBytes } from './producer.js';
 
 const { CompressionTypes } = kafkajs;
 
@@ -75,6 +76,12 @@ export interface TransactionQueueOptions {
    * with CONCURRENT_TRANSACTIONS and retried after kafkajs' backoff (~200 ms). Waiting a few ms is cheaper.
    */
   readonly commitSettleMs?: number;
+  /**
+   * A transaction's records go out in produce requests of at most about this many bytes (see chunkOutput):
+   * one request puts each partition's records in one batch, which the broker refuses above
+   * message.max.bytes. Default 1 MiB.
+   */
+  readonly maxRequestBytes?: number;
 }
 
 /**
@@ -89,6 +96,8 @@ export function createTransactionQueue(
   options: TransactionQueueOptions = {},
 ): TransactionQueue {
   const commitSettleMs = options.commitSettleMs ?? 25;
+  const maxRequestBytes = options.maxRequestBytes ?? 1024 * 1024;
+  const wire = new WireBytes();
   let pending: { work: TransactionWork; resolve: () => void; reject: (error: unknown) => void }[] = [];
   let running: Promise<void> | null = null;
   let failure: { error: unknown } | null = null;
@@ -110,12 +119,12 @@ export function createTransactionQueue(
     try {
       const transaction = await producer.transaction();
       try {
-        if (merged.topicMessages.length > 0)
-          await transaction.sendBatch({
-            topicMessages: merged.topicMessages,
-            acks: -1,
-            compression: CompressionTypes.None,
-          });
+        const topicMessages = merged.topicMessages.map(({ topic, messages }) => ({
+          topic,
+          messages: messages.map((message) => wire.message(message)),
+        }));
+        for (const chunk of chunkOutput(topicMessages, maxRequestBytes))
+          await transaction.sendBatch({ topicMessages: chunk, acks: -1, compression: CompressionTypes.None });
         for (const offsets of merged.offsets) await transaction.sendOffsets(offsets);
         await transaction.commit();
       } catch (error) {

@@ -61,6 +61,7 @@ describe('watermark markers', () => {
       topic: 'windows',
       partition: 0,
       highWatermark: '4',
+      nextOffset: '4',
       messages: [
         received({ value: Buffer.from('7') }, 0),
         received(good, 1),

@@ -259,7 +259,7 @@ export function createNotifierCore(options: NotifierCoreOptions): NotifierCore {
       // Event time only: a replay of the same records after a restart makes the same notifications.
       const notifications = e.advance(e.now());
       lastBatch = { clock: e.now(), wallMs: wallClock() };
-      const next = String(Number(batch.messages[batch.messages.length - 1]!.offset) + 1);
+      const next = batch.nextOffset;
       return step(notifications, {
         inputDeadLetters: deadLetters,
         offsets: [{ topic: batch.topic, partition: batch.partition, offset: next }],

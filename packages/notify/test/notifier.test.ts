@@ -97,6 +97,7 @@ const batch = (topic: string, messages: KafkaMessage[]): InputBatch => ({
   partition: 0,
   messages,
   highWatermark: String(messages.length),
+  nextOffset: String(Number(messages[messages.length - 1]?.offset ?? -1) + 1),
 });
 
 const silence: Silence = {

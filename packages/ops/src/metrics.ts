@@ -20,6 +20,7 @@ export interface PipelineMetrics {
   readonly alertsActive: Gauge<'service' | 'state'>;
   readonly duplicatesDropped: Counter<'service'>;
   readonly lateEvents: Counter<'service' | 'outcome'>;
+  readonly windowsSkipped: Counter<'service' | 'window_size_s'>;
   readonly paused: Gauge<'service'>;
   readonly sinkBlocked: Gauge<'service' | 'table' | 'reason'>;
   readonly seriesFolded: Counter<'service' | 'level'>;
@@ -117,6 +118,12 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
       name: 'aiops_late_events_total',
       help: 'Events behind the watermark, by outcome (corrected = folded into a new revision, dead_lettered)',
       labelNames: ['service', 'outcome'],
+      registers,
+    }),
+    windowsSkipped: new Counter({
+      name: 'aiops_windows_skipped_total',
+      help: 'Windows the detector does not judge because their size is not DETECTOR_WINDOW_SIZE_MS (e.g. the hourly windows kept for dashboards)',
+      labelNames: ['service', 'window_size_s'],
       registers,
     }),
     paused: new Gauge({

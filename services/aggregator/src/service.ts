@@ -140,6 +140,9 @@ export async function startAggregator(
       const outputs = flush([batch.partition], now, refused);
       return { durable: outputs.send(), commits: commitsFor([batch.partition]) };
     },
+    // Only transaction markers fetched: commits carry the watermark state (metadata), so none is made
+    // without it; a restart re-reads the markers, which costs nothing.
+    onSkippedRecords: () => undefined,
     async onTick(wallNowMs) {
       aggregation.driver.tick();
       const outputs = flush(aggregation.partitions(), wallNowMs);

@@ -34,6 +34,12 @@ export const detectorConfigSchema = z.strictObject({
    * like live data.
    */
   backfill: z.enum(['learn', 'page']).default('learn'),
+  /**
+   * The window size the rules are judged on. The aggregator may emit several sizes (WINDOW_SIZES_MS, e.g.
+   * hourly windows for dashboards); a series' baselines and its application's spend must see each event
+   * once, so windows of any other size are skipped (counted in aiops_windows_skipped_total, logged once).
+   */
+  windowSizeMs: z.number().int().positive().default(60_000),
   /** Stable per instance: the transactional id that fences a zombie of the same instance. */
   instanceId: z.string().min(1).default(`${hostname()}-${process.pid}`),
   /** Who a rules change is recorded as in audit_log: DETECTION_RULES_CHANGED_BY, else the OS user. */
@@ -64,6 +70,7 @@ export function detectorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Det
     input.sourceIdleTimeoutMs = Number(env.DETECTOR_SOURCE_IDLE_TIMEOUT_MS);
   if (env.DETECTION_RULES_CHANGED_BY) input.rulesChangedBy = env.DETECTION_RULES_CHANGED_BY;
   if (env.DETECTOR_LIVE_HORIZON_MS) input.liveHorizonMs = Number(env.DETECTOR_LIVE_HORIZON_MS);
+  if (env.DETECTOR_WINDOW_SIZE_MS) input.windowSizeMs = Number(env.DETECTOR_WINDOW_SIZE_MS);
   if (env.DETECTOR_BACKFILL) input.backfill = env.DETECTOR_BACKFILL;
   if (env.DETECTION_RULES_FILE) input.rules = readJsonFile('DETECTION_RULES_FILE', env.DETECTION_RULES_FILE);
   return parseConfig(detectorConfigSchema, input, 'detector configuration');

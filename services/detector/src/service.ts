@@ -207,6 +207,11 @@ export async function startDetector(
         nowMs: now,
       });
       decoded.items.forEach((window, index) => {
+        const sizeMs = window.window_end - window.window_start;
+        if (sizeMs !== config.windowSizeMs) {
+          skipWindowSize(sizeMs);
+          return;
+        }
         const origin = decoded.origins[index]!;
         const series = headerText(origin.headers, SERIES_HEADER) ?? seriesKey(window);
         entry.aligner.add({
@@ -223,8 +228,10 @@ export async function startDetector(
       const { alerts, deadLetters } = judge(batch.partition, entry, now, progressNow);
       updateGauges(now);
       deadLetters.push(...decoded.deadLetters);
-      const nextOffset = String(Number(batch.messages[batch.messages.length - 1]!.offset) + 1);
-      return publish(batch.partition, entry, alerts, deadLetters, { topic: batch.topic, offset: nextOffset });
+      return publish(batch.partition, entry, alerts, deadLetters, {
+        topic: batch.topic,
+        offset: batch.nextOffset,
+      });
     },
     async onTick(wallNowMs) {
       // A quiet or unseen aggregator partition stops holding the clock back after its idle timeout.
@@ -240,6 +247,18 @@ export async function startDetector(
       updateGauges(wallNowMs);
       return outcome;
     },
+  };
+
+  const skippedSizes = new Set<number>();
+  /** A window of another size than the rules are judged on: counted, and said once per size. */
+  const skipWindowSize = (sizeMs: number): void => {
+    metrics.windowsSkipped.inc({ service: SERVICE, window_size_s: String(sizeMs / 1000) });
+    if (skippedSizes.has(sizeMs)) return;
+    skippedSizes.add(sizeMs);
+    log.warn(
+      { windowSizeMs: sizeMs, judgedSizeMs: config.windowSizeMs },
+      'windows of this size are not judged (DETECTOR_WINDOW_SIZE_MS names the size the rules are judged on)',
+    );
   };
 
   /**

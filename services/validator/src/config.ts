@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { kafkaConfigFromEnv, kafkaConfigSchema, pipelineTopicsSchema, topicsFromEnv } from '@aiops/kafka';
 import { parseConfig } from '@aiops/ops';
 import { z } from 'zod';
@@ -59,6 +60,15 @@ export const validatorConfigSchema = z.strictObject({
     .int()
     .positive()
     .default(1024 * 1024),
+  /**
+   * `exactly_once` (default): each batch's events, dead letters and warnings and its consumed offset go out
+   * in one Kafka transaction, so a crash never re-sends what was already delivered (downstream reads
+   * read_committed). `at_least_once`: plain idempotent sends, offsets committed after them — a crash
+   * re-sends the batches in flight, which downstream deduplication drops only within its horizon.
+   */
+  processingGuarantee: z.enum(['exactly_once', 'at_least_once']).default('exactly_once'),
+  /** Stable per instance: the transactional id that fences a zombie (or the killed run) of the same instance. */
+  instanceId: z.string().min(1).default(`${hostname()}-${process.pid}`),
 });
 export type ValidatorConfig = z.output<typeof validatorConfigSchema>;
 
@@ -77,6 +87,8 @@ export function validatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Va
   if (env.MAX_SERIES_PER_TENANT) input.maxSeriesPerTenant = Number(env.MAX_SERIES_PER_TENANT);
   if (env.CARDINALITY_PERIOD_MS) input.cardinalityPeriodMs = Number(env.CARDINALITY_PERIOD_MS);
   if (env.MAX_TRACKED_SERIES) input.maxTrackedSeries = Number(env.MAX_TRACKED_SERIES);
+  if (env.VALIDATOR_PROCESSING_GUARANTEE) input.processingGuarantee = env.VALIDATOR_PROCESSING_GUARANTEE;
+  if (env.VALIDATOR_INSTANCE_ID) input.instanceId = env.VALIDATOR_INSTANCE_ID;
   if (env.DEAD_LETTER_MAX_BYTES) input.deadLetterMaxBytes = Number(env.DEAD_LETTER_MAX_BYTES);
   return parseConfig(validatorConfigSchema, input, 'validator configuration');
 }

@@ -11,10 +11,13 @@ import {
 import { formatSource } from '@aiops/core';
 import {
   type BatchHandler,
+  type BatchOutcome,
   composeService,
+  connectTransactionalProducer,
   createKafka,
   createOutputProducer,
   createStreamRunner,
+  createTransactionQueue,
   deadLetter,
   ensureTopics,
   type OutputMessages,
@@ -23,7 +26,7 @@ import {
   topicPartitionCounts,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
-import type { Message } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
 import { CardinalityTracker } from './cardinality.js';
 import type { ValidatorConfig } from './config.js';
 import { RecentIds } from './recent-ids.js';
@@ -71,8 +74,7 @@ export async function startValidator(
     // Cardinality warnings go to the alerts topic, which the detector otherwise creates.
     { topic: topics.alerts, partitions: config.partitions },
   ]);
-  const producer = createOutputProducer(kafka, { maxRequestBytes: config.maxSendBytes });
-  await producer.connect();
+  const deliver = await connectDelivery(kafka, config);
   const [rawPartitions] = await topicPartitionCounts(kafka, [topics.raw]);
 
   const handler: BatchHandler = {
@@ -135,9 +137,9 @@ export async function startValidator(
         { topic: topics.dlq, messages: deadLetters },
         { topic: topics.alerts, messages: result.alerts.map(alertMessage) },
       ];
-      const durable = producer.send(output);
+      const outcome = deliver.send(output, { ...position, offset: batch.nextOffset });
       metrics.handleDuration.observe({ service: SERVICE }, (performance.now() - started) / 1000);
-      return { durable };
+      return outcome;
     },
   };
 
@@ -155,7 +157,42 @@ export async function startValidator(
     { input: topics.raw, output: topics.events, dlq: topics.dlq, groupId: config.groupId },
     'validator started',
   );
-  return composeService(SERVICE, [runner], () => producer.disconnect());
+  return composeService(SERVICE, [runner], () => deliver.close());
+}
+
+/** How a batch's output and its consumed offset become durable, by the configured processing guarantee. */
+interface Delivery {
+  send(
+    output: OutputMessages[],
+    consumed: { topic: string; partition: number; offset: string },
+  ): BatchOutcome;
+  close(): Promise<void>;
+}
+
+async function connectDelivery(kafka: Kafka, config: ValidatorConfig): Promise<Delivery> {
+  if (config.processingGuarantee === 'at_least_once') {
+    const producer = createOutputProducer(kafka, { maxRequestBytes: config.maxSendBytes });
+    await producer.connect();
+    // The runner commits the batch's offset once the sends are acknowledged.
+    return { send: (output) => ({ durable: producer.send(output) }), close: () => producer.disconnect() };
+  }
+  // Output and offset in one transaction: a SIGKILL mid-backlog aborts what was not committed, and the
+  // restart (same instance id: the killed run is fenced at once) produces it again, once.
+  const producer = await connectTransactionalProducer(kafka, `${config.groupId}-${config.instanceId}`);
+  const transactions = createTransactionQueue(producer, { maxRequestBytes: config.maxSendBytes });
+  return {
+    send: (output, consumed) => ({
+      durable: transactions.publish({
+        messages: output,
+        offsets: [{ consumerGroupId: config.groupId, ...consumed }],
+      }),
+      commits: [],
+    }),
+    async close() {
+      await transactions.settled();
+      await producer.disconnect();
+    },
+  };
 }
 
 /** Keyed by fingerprint, like the detector's alerts, so one tenant's warnings stay in order. */
