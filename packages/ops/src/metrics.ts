@@ -21,6 +21,7 @@ export interface PipelineMetrics {
   readonly duplicatesDropped: Counter<'service'>;
   readonly lateEvents: Counter<'service' | 'outcome'>;
   readonly paused: Gauge<'service'>;
+  readonly consumerStalled: Counter<'service'>;
   readonly sinkBlocked: Gauge<'service' | 'table' | 'reason'>;
   readonly seriesFolded: Counter<'service' | 'level'>;
   readonly handleDuration: Histogram<'service'>;
@@ -122,6 +123,12 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
     paused: new Gauge({
       name: 'aiops_consumer_paused',
       help: '1 while the consumer is paused for backpressure',
+      labelNames: ['service'],
+      registers,
+    }),
+    consumerStalled: new Counter({
+      name: 'aiops_consumer_stalled_seconds_total',
+      help: 'Wall time a consumer completed no fetch, beyond the stall threshold: left out of the fetch-progress clock its idle decisions run on',
       labelNames: ['service'],
       registers,
     }),
