@@ -149,10 +149,7 @@ export class AgentMonitor {
   };
 
   constructor(private readonly options: AgentMonitorOptions) {
-    this.clock = new ChangelogClock({
-      maxOutOfOrdernessMs: options.maxOutOfOrdernessMs,
-      idleTimeoutMs: options.idleTimeoutMs,
-    });
+    this.clock = new ChangelogClock(options);
     const alpha = alphaForHalfLife(options.runaway.halfLifeTraces);
     this.levelParams = {
       alpha,
@@ -309,8 +306,7 @@ export class AgentMonitor {
   advance(): MonitorOutput {
     const alerts: Alert[] = [];
     const summaries: TraceSummary[] = [];
-    const { watermarkMs: watermark, moved, changed } = this.clock.advance();
-    if (changed) this.dirty.add(CLOCK_KEY);
+    const { watermarkMs: watermark, moved } = this.clock.advanceMarkingDirty(this.dirty);
     const keys = [...this.traces.keys()].sort();
     for (const key of keys) this.checkLoop(key, this.traces.get(key)!, watermark, alerts);
     for (const key of [...this.agents.keys()].sort())

@@ -86,7 +86,8 @@ export interface StreamRunnerOptions {
   instanceId?: string;
   /**
    * Told of every completed fetch, so it runs only while this consumer makes progress: the clock the
-   * handler's idle decisions use (see ProgressClock).
+   * handler's idle decisions use (see ProgressClock). Its stalls are counted, every `tickIntervalMs`, in
+   * aiops_consumer_stalled_seconds_total.
    */
   progress?: ProgressClock;
 }
@@ -109,6 +110,25 @@ const FETCH_MAX_WAIT_MS = 200;
  */
 export function fetchProgressClock(): ProgressClock {
   return new ProgressClock(25 * FETCH_MAX_WAIT_MS);
+}
+
+/**
+ * Returns a function that adds to `counter` the stall time `progress` left out since its last call, so
+ * that after each call the counter reads the clock's stalledTotalMs, in seconds.
+ */
+export function stallReporter(
+  progress: ProgressClock,
+  counter: PipelineMetrics['consumerStalled'],
+  service: string,
+): () => void {
+  let reportedMs = 0;
+  return () => {
+    const totalMs = progress.stalledTotalMs();
+    // A counter only goes up: a system clock that steps back must not take anything off.
+    if (totalMs <= reportedMs) return;
+    counter.inc({ service }, (totalMs - reportedMs) / 1000);
+    reportedMs = totalMs;
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -265,6 +285,7 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
       : { commits: [{ topic, partition, offset: position.nextOffset }] };
     if (outcome) inFlight.push(schedule(outcome, [], { topic, partition }));
   });
+  const reportStalls = progress && stallReporter(progress, metrics.consumerStalled, service);
   consumer.on(consumer.events.CRASH, (event) => {
     const error = event.payload.error;
     logger.error({ err: errorMessage(error), restart: event.payload.restart }, 'consumer crashed');
@@ -342,9 +363,12 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
           return current;
         },
       });
-      if (handler.onTick) {
+      if (handler.onTick || reportStalls) {
         const interval = options.tickIntervalMs ?? 1000;
         ticker = setInterval(() => {
+          // On the timer, not on FETCH: no fetch completes during a stall, and the counter should climb
+          // while it lasts.
+          reportStalls?.();
           if (tickRunning) return;
           tickRunning = runTick()
             .catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'tick failed'))

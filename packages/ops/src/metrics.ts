@@ -22,6 +22,7 @@ export interface PipelineMetrics {
   readonly lateEvents: Counter<'service' | 'outcome'>;
   readonly windowsSkipped: Counter<'service' | 'window_size_s'>;
   readonly paused: Gauge<'service'>;
+  readonly consumerStalled: Counter<'service'>;
   readonly sinkBlocked: Gauge<'service' | 'table' | 'reason'>;
   readonly seriesFolded: Counter<'service' | 'level'>;
   readonly handleDuration: Histogram<'service'>;
@@ -129,6 +130,12 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
     paused: new Gauge({
       name: 'aiops_consumer_paused',
       help: '1 while the consumer is paused for backpressure',
+      labelNames: ['service'],
+      registers,
+    }),
+    consumerStalled: new Counter({
+      name: 'aiops_consumer_stalled_seconds_total',
+      help: 'Wall time a consumer completed no fetch, beyond the stall threshold: left out of the fetch-progress clock its idle decisions run on',
       labelNames: ['service'],
       registers,
     }),

@@ -219,10 +219,7 @@ export class PromptMonitor {
   };
 
   constructor(private readonly options: PromptMonitorOptions) {
-    this.clock = new ChangelogClock({
-      maxOutOfOrdernessMs: options.maxOutOfOrdernessMs,
-      idleTimeoutMs: options.idleTimeoutMs,
-    });
+    this.clock = new ChangelogClock(options);
   }
 
   watermark(): number {
@@ -365,8 +362,7 @@ export class PromptMonitor {
   advance(): PromptMonitorOutput {
     const alerts: Alert[] = [];
     const aggregates: PromptVersionAggregate[] = [];
-    const { watermarkMs: watermark, changed } = this.clock.advance();
-    if (changed) this.dirty.add(CLOCK_KEY);
+    const { watermarkMs: watermark } = this.clock.advanceMarkingDirty(this.dirty);
     const { windowMs: size, allowedLatenessMs: lateness } = this.options;
     for (const key of [...this.prompts.keys()].sort(byString)) {
       const state = this.prompts.get(key)!;

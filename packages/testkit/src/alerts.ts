@@ -1,8 +1,9 @@
 import type { Alert } from '@aiops/contract';
+import { DEFAULT_SERIES } from './series.js';
 
 /**
- * A complete firing alert notification (a latency alert of acme/support-bot on openai gpt-4o chat) with
- * `overrides` applied: tests state only the fields they are about.
+ * A complete firing alert notification (a latency alert of DEFAULT_SERIES) with `overrides` applied:
+ * tests state only the fields they are about.
  */
 export function alertNotification(overrides: Partial<Alert> = {}): Alert {
   const startedAt = overrides.started_at ?? Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -12,12 +13,7 @@ export function alertNotification(overrides: Partial<Alert> = {}): Alert {
     status: 'firing',
     severity: 'critical',
     detector: 'latency',
-    tenant_id: 'acme',
-    application: 'support-bot',
-    environment: 'production',
-    provider: 'openai',
-    model: 'gpt-4o',
-    operation: 'chat',
+    ...DEFAULT_SERIES,
     window_start: startedAt + 60_000,
     window_end: startedAt + 120_000,
     observed: 1,

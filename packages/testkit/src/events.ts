@@ -1,20 +1,16 @@
 import type { TelemetryEvent } from '@aiops/contract';
+import { DEFAULT_SERIES } from './series.js';
 
 /**
- * A complete, valid canonical event (an OK chat call of acme/support-bot on openai gpt-4o) with
- * `overrides` applied: tests state only the fields they are about.
+ * A complete, valid canonical event (an OK call of DEFAULT_SERIES) with `overrides` applied: tests state
+ * only the fields they are about.
  */
 export function telemetryEvent(overrides: Partial<TelemetryEvent> = {}): TelemetryEvent {
   return {
     event_id: 'e-1',
     event_type: 'llm_call',
     timestamp: Date.UTC(2026, 10, 20, 12, 0, 0),
-    tenant_id: 'acme',
-    application: 'support-bot',
-    environment: 'production',
-    provider: 'openai',
-    model: 'gpt-4o',
-    operation: 'chat',
+    ...DEFAULT_SERIES,
     response_model: null,
     trace_id: null,
     span_id: null,

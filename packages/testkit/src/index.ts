@@ -6,4 +6,5 @@ export type {
   ScheduledPunctuator,
 } from './mock-context.js';
 export { DEFAULT_CHILD, MockProcessorContext } from './mock-context.js';
+export { DEFAULT_SERIES } from './series.js';
 export { windowAggregate } from './windows.js';

@@ -1,21 +1,17 @@
 import type { WindowAggregate } from '@aiops/contract';
+import { DEFAULT_SERIES } from './series.js';
 
 /**
- * A complete one-minute window aggregate of acme/support-bot (production, openai gpt-4o chat) without
- * traffic, with `overrides` applied: tests state only the fields they are about. `window_end` defaults to a
- * minute after `window_start`, `emitted_at` to the end.
+ * A complete one-minute window aggregate of DEFAULT_SERIES without traffic, with `overrides` applied: tests
+ * state only the fields they are about. `window_end` defaults to a minute after `window_start`, `emitted_at`
+ * to the end.
  */
 export function windowAggregate(
   overrides: Partial<WindowAggregate> & Pick<WindowAggregate, 'window_start'>,
 ): WindowAggregate {
   const windowEnd = overrides.window_end ?? overrides.window_start + 60_000;
   return {
-    tenant_id: 'acme',
-    application: 'support-bot',
-    environment: 'production',
-    provider: 'openai',
-    model: 'gpt-4o',
-    operation: 'chat',
+    ...DEFAULT_SERIES,
     window_end: windowEnd,
     revision: 0,
     events: 0,

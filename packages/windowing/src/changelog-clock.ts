@@ -22,8 +22,12 @@ export class ChangelogClock {
   /** A record moved the tracker (its sources or highest event time) since the last advance. */
   private observed = false;
 
-  constructor(options: WatermarkOptions) {
-    this.tracker = new WatermarkTracker(options);
+  /** Takes only the two bounds from `options`, so that a monitor can pass its own options whole. */
+  constructor(options: Pick<WatermarkOptions, 'maxOutOfOrdernessMs' | 'idleTimeoutMs'>) {
+    this.tracker = new WatermarkTracker({
+      maxOutOfOrdernessMs: options.maxOutOfOrdernessMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+    });
   }
 
   current(): number {
@@ -51,6 +55,16 @@ export class ChangelogClock {
     this.lastAdvanced = watermarkMs;
     this.observed = false;
     return { watermarkMs, moved, changed };
+  }
+
+  /**
+   * advance() for a monitor that collects its changed changelog keys in `dirty`: adds CLOCK_KEY there when
+   * the clock's record is due.
+   */
+  advanceMarkingDirty(dirty: Set<string>): { watermarkMs: number; moved: boolean; changed: boolean } {
+    const advanced = this.advance();
+    if (advanced.changed) dirty.add(CLOCK_KEY);
+    return advanced;
   }
 
   state(): ClockState {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChangelogClock, NO_WATERMARK } from '../src/index.js';
+import { ChangelogClock, CLOCK_KEY, NO_WATERMARK } from '../src/index.js';
 
 describe('ChangelogClock', () => {
   const options = { maxOutOfOrdernessMs: 1_000, idleTimeoutMs: 30_000 };
@@ -13,6 +13,23 @@ describe('ChangelogClock', () => {
     clock.observe(9_500, 1, { id: '0', count: 1 }); // behind the front: same watermark, still a record
     expect(clock.advance()).toEqual({ watermarkMs: 9_000, moved: false, changed: true });
     expect(clock.advance().changed).toBe(false);
+  });
+
+  it('marks its changelog key dirty for a monitor exactly when its record is due', () => {
+    const clock = new ChangelogClock(options);
+    const dirty = new Set<string>();
+    expect(clock.advanceMarkingDirty(dirty)).toEqual({
+      watermarkMs: NO_WATERMARK,
+      moved: true,
+      changed: true,
+    });
+    expect([...dirty]).toEqual([CLOCK_KEY]);
+    dirty.clear();
+    expect(clock.advanceMarkingDirty(dirty).changed).toBe(false);
+    expect(dirty.size).toBe(0);
+    clock.observe(10_000, 0, { id: '0', count: 1 });
+    expect(clock.advanceMarkingDirty(dirty).watermarkMs).toBe(9_000);
+    expect([...dirty]).toEqual([CLOCK_KEY]);
   });
 
   it('restores from its own record with the same watermark and sources, and nothing due', () => {
