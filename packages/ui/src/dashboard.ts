@@ -21,6 +21,7 @@ import {
   overviewTimelineSql,
   promptVersionsSql,
   type QueryScope,
+  rollupPresentSql,
   seriesAlertsSql,
   seriesListSql,
   seriesWindowsSql,
@@ -61,20 +62,68 @@ const TOTAL_KEYS = [
 
 export class UnknownTenant extends Error {}
 
+/** What the dashboard reads: the database, the fine window size and the rollup size to look for (0: none). */
+export interface DashboardScope extends Omit<QueryScope, 'rollup'> {
+  readonly rollupWindowSizeS?: number;
+}
+
+/** How long what the dashboard learned of the tables (tenants, whether rollup windows exist) is reused. */
+const TABLE_FACTS_TTL_MS = 60_000;
+/**
+ * A rollup window is read once its period ended this long ago: it is written when the aggregator's
+ * watermark passes the period's end (out-of-orderness) and revised within the allowed lateness.
+ */
+export const ROLLUP_SETTLE_MS = 10 * 60_000;
+
 export class Dashboard {
+  readonly scope: QueryScope;
+  /** 0: rollup windows are never read. */
+  readonly rollupWindowSizeS: number;
+  private tenantsSeen: { atMs: number; tenants: string[] } | null = null;
+  private rollupSeen: { atMs: number; present: boolean } | null = null;
+
   constructor(
     private readonly sql: SqlExecutor,
-    readonly scope: QueryScope,
+    scope: DashboardScope,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.scope = { database: scope.database, windowSizeS: scope.windowSizeS };
+    this.rollupWindowSizeS = scope.rollupWindowSizeS ?? 0;
+  }
 
   async tenants(): Promise<string[]> {
     const rows = await this.sql.queryRows<{ tenant: string }>(tenantsSql(this.scope));
-    return rows.map((r) => r.tenant);
+    const tenants = rows.map((r) => r.tenant);
+    this.tenantsSeen = { atMs: this.now(), tenants };
+    return tenants;
+  }
+
+  /**
+   * The scope of a read over windows: with the rollup when the aggregator writes windows of that size
+   * (looked up at most once a minute; the lookup stops at the first such row).
+   */
+  private async windowScope(): Promise<QueryScope> {
+    if (this.rollupWindowSizeS === 0) return this.scope;
+    const now = this.now();
+    if (this.rollupSeen === null || now - this.rollupSeen.atMs > TABLE_FACTS_TTL_MS) {
+      const [row] = await this.sql.queryRows<{ n: unknown }>(
+        rollupPresentSql(this.scope, this.rollupWindowSizeS),
+      );
+      this.rollupSeen = { atMs: now, present: num(row?.n) === 1 };
+    }
+    if (!this.rollupSeen.present) return this.scope;
+    return {
+      ...this.scope,
+      rollup: { sizeS: this.rollupWindowSizeS, settledBeforeMs: now - ROLLUP_SETTLE_MS },
+    };
   }
 
   private async checkTenant(tenant: string | undefined): Promise<void> {
     if (tenant === undefined) return;
+    // Known a moment ago: no scan of the table. Unknown: look again (it may have just arrived).
+    const seen = this.tenantsSeen;
+    if (seen !== null && this.now() - seen.atMs <= TABLE_FACTS_TTL_MS && seen.tenants.includes(tenant))
+      return;
     const known = await this.tenants();
     if (!known.includes(tenant))
       throw new UnknownTenant(
@@ -93,10 +142,11 @@ export class Dashboard {
   async overview(query: OverviewQuery) {
     await this.checkTenant(query.tenant);
     const range = this.range(query);
+    const scope = await this.windowScope();
     const [groups, scores, timeline, open] = await Promise.all([
-      this.sql.queryRows(overviewByAppModelSql(this.scope, range, query.tenant)),
-      this.sql.queryRows(overviewScoresSql(this.scope, range, query.tenant)),
-      this.sql.queryRows(overviewTimelineSql(this.scope, range, query.tenant)),
+      this.sql.queryRows(overviewByAppModelSql(scope, range, query.tenant)),
+      this.sql.queryRows(overviewScoresSql(scope, range, query.tenant)),
+      this.sql.queryRows(overviewTimelineSql(scope, range, query.tenant)),
       this.openIncidents(),
     ]);
     const rows = groups.map((g) => numbers(g, TOTAL_KEYS));
@@ -135,7 +185,7 @@ export class Dashboard {
   async seriesList(query: OverviewQuery) {
     await this.checkTenant(query.tenant);
     const range = this.range(query);
-    const rows = await this.sql.queryRows(seriesListSql(this.scope, range, query.tenant));
+    const rows = await this.sql.queryRows(seriesListSql(await this.windowScope(), range, query.tenant));
     return {
       range,
       series: rows.map(({ n, errors_n, ...labels }) => ({
@@ -227,9 +277,10 @@ export class Dashboard {
     const week = 7 * 86_400_000;
     const thisWeek = { fromMs: toMs - week, toMs };
     const lastWeek = { fromMs: toMs - 2 * week, toMs: toMs - week };
+    const scope = await this.windowScope();
     const [current, previous] = await Promise.all(
       [thisWeek, lastWeek].map(async (range) =>
-        this.sql.queryRows(weekByApplicationSql(this.scope, range, query.tenant)),
+        this.sql.queryRows(weekByApplicationSql(scope, range, query.tenant)),
       ),
     );
     return compareWeeks({

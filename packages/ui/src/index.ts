@@ -25,11 +25,12 @@ export {
 export { bundleWeb } from './bundle.js';
 export type { UiConfig } from './config.js';
 export { uiConfigFromEnv, uiConfigSchema } from './config.js';
-export { Dashboard, UnknownTenant } from './dashboard.js';
+export type { DashboardScope } from './dashboard.js';
+export { Dashboard, ROLLUP_SETTLE_MS, UnknownTenant } from './dashboard.js';
 export type { EndpointTiming } from './measure.js';
 export { seriesParams, timeEndpoints } from './measure.js';
 export { num } from './numbers.js';
-export type { GroupLabels, QueryScope, SeriesLabels } from './queries.js';
+export type { GroupLabels, QueryScope, SeriesLabels, WindowSegment } from './queries.js';
 export {
   alertsByIdSql,
   bucketSeconds,
@@ -38,17 +39,20 @@ export {
   incidentSql,
   incidentsSql,
   literal,
+  MIN_ROLLUP_WINDOWS,
   openIncidentsSql,
   overviewByAppModelSql,
   overviewScoresSql,
   overviewTimelineSql,
   promptVersionsSql,
+  rollupPresentSql,
   seconds,
   seriesAlertsSql,
   seriesListSql,
   seriesWindowsSql,
   tenantsSql,
   weekByApplicationSql,
+  windowSegments,
 } from './queries.js';
 export type { DashboardReader } from './reader.js';
 export { openDashboardReader } from './reader.js';

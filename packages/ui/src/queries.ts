@@ -27,6 +27,46 @@ export interface QueryScope {
   readonly database: string;
   /** The window size the dashboard reads (window_aggregates holds one row per size). */
   readonly windowSizeS: number;
+  /**
+   * Coarser windows the aggregator also writes (WINDOW_SIZES_MS, e.g. hourly), read instead of the fine
+   * ones for the whole periods of a long range that closed before `settledBeforeMs` (see windowSegments).
+   */
+  readonly rollup?: { readonly sizeS: number; readonly settledBeforeMs: number };
+}
+
+/** A part of a range read at one window size. */
+export interface WindowSegment {
+  readonly sizeS: number;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** Ranges shorter than this many rollup windows read the fine windows only (their charts need the detail). */
+export const MIN_ROLLUP_WINDOWS = 48;
+
+/**
+ * Which window size reads which part of a range. With a rollup (hourly windows beside the minute ones),
+ * a range of at least MIN_ROLLUP_WINDOWS rollup windows reads its whole, settled rollup periods from the
+ * rollup (60× fewer rows) and its edges from the fine windows: the partial period at the start, and
+ * everything from the first period not yet settled (a rollup window is written when its period closes,
+ * later than the minute windows in it). Both sizes are aggregated from the same events, so counts, errors,
+ * cost and tokens sum to the same totals either way; quantiles are weighted means of coarser windows.
+ */
+export function windowSegments(scope: QueryScope, range: TimeRange): WindowSegment[] {
+  const fine = Math.trunc(scope.windowSizeS);
+  const whole: WindowSegment[] = [{ sizeS: fine, fromMs: range.fromMs, toMs: range.toMs }];
+  const rollup = scope.rollup;
+  if (rollup === undefined || rollup.sizeS <= fine || rollup.sizeS % fine !== 0) return whole;
+  const periodMs = rollup.sizeS * 1000;
+  if (range.toMs - range.fromMs < MIN_ROLLUP_WINDOWS * periodMs) return whole;
+  const headEnd = Math.ceil(range.fromMs / periodMs) * periodMs;
+  const settled = Math.floor(Math.min(range.toMs, rollup.settledBeforeMs) / periodMs) * periodMs;
+  if (settled <= headEnd) return whole;
+  return [
+    { sizeS: fine, fromMs: range.fromMs, toMs: headEnd },
+    { sizeS: rollup.sizeS, fromMs: headEnd, toMs: settled },
+    { sizeS: fine, fromMs: settled, toMs: range.toMs },
+  ].filter((segment) => segment.fromMs < segment.toMs);
 }
 
 /** A tenant's application: the scope of group-level alerts (cost). */
@@ -46,14 +86,35 @@ export interface SeriesLabels {
 
 const table = (scope: QueryScope, name: string) => `${assertIdentifier(scope.database, 'database')}.${name}`;
 
-function windowsWhere(scope: QueryScope, range: TimeRange, tenant: string | undefined): string {
-  const size = Math.trunc(scope.windowSizeS);
+function windowsWhere(
+  size: number,
+  range: { readonly fromMs: number; readonly toMs: number },
+  tenant: string | undefined,
+): string {
   return [
-    `window_size_s = ${size}`,
+    `window_size_s = ${Math.trunc(size)}`,
     `window_start >= toDateTime(${seconds(range.fromMs)})`,
     `window_start < toDateTime(${seconds(range.toMs)})`,
     ...(tenant === undefined ? [] : [`tenant_id = ${literal(tenant)}`]),
   ].join(' AND ');
+}
+
+/**
+ * `SELECT <columns>` over the windows of the range, each segment (windowSegments) at its size, as one
+ * subquery: the rows of all segments, every one read with FINAL (its latest revision).
+ */
+function windowRows(
+  scope: QueryScope,
+  range: TimeRange,
+  tenant: string | undefined,
+  columns: string,
+): string {
+  const parts = windowSegments(scope, range).map(
+    (segment) => `SELECT ${columns}
+    FROM ${table(scope, 'window_aggregates')} FINAL
+    WHERE ${windowsWhere(segment.sizeS, segment, tenant)}`,
+  );
+  return `(${parts.join('\n    UNION ALL\n    ')})`;
 }
 
 /**
@@ -62,12 +123,15 @@ function windowsWhere(scope: QueryScope, range: TimeRange, tenant: string | unde
  * `sumIf(x * events, ...)` would nest aggregates).
  */
 function windows(scope: QueryScope, range: TimeRange, tenant: string | undefined, extra = ''): string {
-  return `(SELECT application AS app, model AS mdl, window_start AS ws, events AS n, errors AS err,
+  return windowRows(
+    scope,
+    range,
+    tenant,
+    `application AS app, model AS mdl, window_start AS ws, events AS n, errors AS err,
       latency_count AS lc, latency_p50_ms AS lp50, latency_p95_ms AS lp95,
       ttft_p50_ms AS tp50, ttft_p95_ms AS tp95, cost_usd AS usd, input_tokens AS tin, output_tokens AS tout,
-      feedback_positive AS fpos, feedback_total AS ftot${extra}
-    FROM ${table(scope, 'window_aggregates')} FINAL
-    WHERE ${windowsWhere(scope, range, tenant)})`;
+      feedback_positive AS fpos, feedback_total AS ftot${extra}`,
+  );
 }
 
 /**
@@ -92,24 +156,33 @@ ORDER BY events DESC, application, model`;
 
 /** Overview: mean evaluator score per (application, model, evaluator). */
 export function overviewScoresSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
-  return `SELECT application, model, quality.evaluator AS evaluator,
-    sum(quality.sum) / sum(quality.count) AS mean, sum(quality.count) AS count
-FROM ${table(scope, 'window_aggregates')} FINAL
-ARRAY JOIN quality
-WHERE ${windowsWhere(scope, range, tenant)}
-GROUP BY application, model, evaluator
+  const rows = windowRows(
+    scope,
+    range,
+    tenant,
+    'application AS app, model AS mdl, quality.evaluator AS evs, quality.sum AS qsums, quality.count AS qcounts',
+  );
+  return `SELECT app AS application, mdl AS model, ev AS evaluator,
+    sum(qsum) / sum(qcount) AS mean, sum(qcount) AS count
+FROM ${rows}
+ARRAY JOIN evs AS ev, qsums AS qsum, qcounts AS qcount
+GROUP BY app, mdl, ev
 ORDER BY application, model, evaluator`;
 }
 
-/** A bucket of about 1/120 of the range, whole minutes (1 h → 1 min, 24 h → 12 min, 7 d → 84 min). */
-export function bucketSeconds(range: TimeRange): number {
+/**
+ * A bucket of about 1/120 of the range, whole minutes (1 h → 1 min, 24 h → 12 min, 7 d → 84 min); whole
+ * rollup windows when the range reads them (7 d with hourly windows → 1 h), so no bucket splits one.
+ */
+export function bucketSeconds(range: TimeRange, scope?: QueryScope): number {
   const minutes = Math.max(1, Math.round((range.toMs - range.fromMs) / 60_000 / 120));
-  return minutes * 60;
+  const coarsest = Math.max(...(scope ? windowSegments(scope, range) : []).map((s) => s.sizeS), 60);
+  return Math.max(1, Math.round((minutes * 60) / coarsest)) * coarsest;
 }
 
 /** Overview: events, errors and cost per bucket (for the traffic chart). */
 export function overviewTimelineSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
-  const bucket = bucketSeconds(range);
+  const bucket = bucketSeconds(range, scope);
   return `SELECT toUInt32(intDiv(toUInt32(ws), ${bucket}) * ${bucket}) AS t,
     sum(n) AS events, sum(err) AS errors, sum(usd) AS cost_usd
 FROM ${windows(scope, range, tenant)}
@@ -126,6 +199,12 @@ ORDER BY opened_at_ms DESC
 LIMIT 50`;
 }
 
+/** 1 when window_aggregates holds any window of `sizeS` (stops at the first), else 0. */
+export function rollupPresentSql(scope: QueryScope, sizeS: number): string {
+  return `SELECT count() AS n FROM (SELECT 1 FROM ${table(scope, 'window_aggregates')}
+  WHERE window_size_s = ${Math.trunc(sizeS)} LIMIT 1)`;
+}
+
 /** Tenants that have windows: the only values `tenant` may take. */
 export function tenantsSql(scope: QueryScope): string {
   return `SELECT DISTINCT tenant_id AS tenant FROM ${table(scope, 'window_aggregates')} ORDER BY tenant`;
@@ -136,8 +215,7 @@ const SERIES_COLUMNS = 'tenant_id, application, environment, provider, model, op
 /** Series with windows in the range, busiest first. */
 export function seriesListSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
   return `SELECT ${SERIES_COLUMNS}, sum(events) AS n, sum(errors) AS errors_n
-FROM ${table(scope, 'window_aggregates')} FINAL
-WHERE ${windowsWhere(scope, range, tenant)}
+FROM ${windowRows(scope, range, tenant, `${SERIES_COLUMNS}, events, errors`)}
 GROUP BY ${SERIES_COLUMNS}
 ORDER BY n DESC
 LIMIT 500`;
@@ -168,7 +246,7 @@ export function groupWindowsSql(scope: QueryScope, range: TimeRange, group: Grou
     max(latency_p50_ms) AS p50_ms, max(latency_p95_ms) AS p95_ms, max(latency_p99_ms) AS p99_ms,
     max(ttft_p50_ms) AS ttft_ms, sum(cost_usd) AS usd, avg(quality_mean) AS quality
 FROM ${table(scope, 'window_aggregates')} FINAL
-WHERE ${windowsWhere(scope, range, undefined)} AND ${groupWhere(group)}
+WHERE ${windowsWhere(scope.windowSizeS, range, undefined)} AND ${groupWhere(group)}
 GROUP BY window_start
 ORDER BY window_start`;
 }
@@ -179,7 +257,7 @@ export function seriesWindowsSql(scope: QueryScope, range: TimeRange, series: Se
     latency_p50_ms AS p50_ms, latency_p95_ms AS p95_ms, latency_p99_ms AS p99_ms,
     ttft_p50_ms AS ttft_ms, cost_usd AS usd, quality_mean AS quality
 FROM ${table(scope, 'window_aggregates')} FINAL
-WHERE ${windowsWhere(scope, range, undefined)} AND ${seriesWhere(series)}
+WHERE ${windowsWhere(scope.windowSizeS, range, undefined)} AND ${seriesWhere(series)}
 ORDER BY window_start`;
 }
 

@@ -95,6 +95,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     '/api/meta': async () => ({
       database: dashboard.scope.database,
       window_size_s: dashboard.scope.windowSizeS,
+      rollup_window_size_s: dashboard.rollupWindowSizeS,
       now: Date.now(),
       can_acknowledge: options.acknowledge !== undefined,
     }),

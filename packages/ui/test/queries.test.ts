@@ -12,6 +12,7 @@ import {
   seriesAlertsSql,
   seriesWindowsSql,
   weekByApplicationSql,
+  windowSegments,
 } from '../src/queries.js';
 import { SERIES } from './fixtures.js';
 
@@ -48,6 +49,37 @@ describe('query builders', () => {
     expect(bucketSeconds({ fromMs: 0, toMs: 3_600_000 })).toBe(60);
     expect(bucketSeconds({ fromMs: 0, toMs: 86_400_000 })).toBe(720);
     expect(bucketSeconds({ fromMs: 0, toMs: 7 * 86_400_000 })).toBe(5040);
+  });
+
+  it('read the settled whole hours of a long range from hourly windows, its edges from minute windows', () => {
+    const HOUR = 3_600_000;
+    const from = 1_765_000_000_000 + 17 * 60_000; // not on an hour
+    const week = { fromMs: from, toMs: from + 7 * 24 * HOUR };
+    const rollup = { sizeS: 3600, settledBeforeMs: week.toMs - 25 * 60_000 };
+    const segments = windowSegments({ ...scope, rollup }, week);
+    const headEnd = Math.ceil(from / HOUR) * HOUR;
+    const settled = Math.floor(rollup.settledBeforeMs / HOUR) * HOUR;
+    expect(segments).toEqual([
+      { sizeS: 60, fromMs: from, toMs: headEnd },
+      { sizeS: 3600, fromMs: headEnd, toMs: settled },
+      { sizeS: 60, fromMs: settled, toMs: week.toMs },
+    ]);
+    // Contiguous: every instant of the range is read at exactly one size.
+    for (let i = 1; i < segments.length; i++) expect(segments[i]!.fromMs).toBe(segments[i - 1]!.toMs);
+    // Short ranges, no rollup, or a rollup that is not a multiple of the fine size: minute windows only.
+    const day = { fromMs: from, toMs: from + 24 * HOUR };
+    expect(windowSegments({ ...scope, rollup }, day)).toEqual([{ sizeS: 60, ...day }]);
+    expect(windowSegments(scope, week)).toEqual([{ sizeS: 60, ...week }]);
+    expect(windowSegments({ ...scope, rollup: { ...rollup, sizeS: 90 } }, week)).toHaveLength(1);
+    // Nothing settled yet (the rollup was just turned on): minute windows only.
+    expect(windowSegments({ ...scope, rollup: { ...rollup, settledBeforeMs: from } }, week)).toHaveLength(1);
+
+    const sql = overviewByAppModelSql({ ...scope, rollup }, week);
+    expect(sql.match(/UNION ALL/g)).toHaveLength(2);
+    expect(sql).toContain('window_size_s = 3600');
+    expect(sql.match(/window_size_s = 60 /g)).toHaveLength(2);
+    // The timeline's buckets are whole hours, so no bucket splits an hourly window.
+    expect(bucketSeconds(week, { ...scope, rollup })).toBe(3600);
   });
 
   it('filter one series, its alerts, incidents and prompt versions', () => {

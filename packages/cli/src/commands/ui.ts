@@ -39,6 +39,7 @@ export async function startUi(
       dashboard: new Dashboard(reader.executor, {
         database: reader.database,
         windowSizeS: config.windowSizeS,
+        rollupWindowSizeS: config.rollupWindowSizeS,
       }),
       acknowledge: async (id, body) => {
         await actOnIncident(people, { id, kind: 'ack', by: body.by, to: null, note: body.note ?? null });
@@ -86,6 +87,7 @@ async function report(
     const dashboard = new Dashboard(reader.executor, {
       database: reader.database,
       windowSizeS: config.windowSizeS,
+      rollupWindowSizeS: config.rollupWindowSizeS,
     });
     const week = await dashboard.week({ tenant: flags.tenant }).catch((error: Error) => {
       throw new CliError(error.message);
