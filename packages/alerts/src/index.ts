@@ -5,9 +5,11 @@ export type {
   AlertDescription,
   AlertLifecycle,
   AlertSignal,
+  LifecycleChanges,
   LifecycleOptions,
   LifecycleSnapshot,
   LifecycleStats,
   TrackedAlert,
+  TrackedAlertChange,
 } from './lifecycle.js';
 export { createAlertLifecycle, DEFAULT_LIFECYCLE, formatDuration } from './lifecycle.js';

@@ -102,6 +102,22 @@ export interface LifecycleSnapshot {
   readonly alerts: readonly TrackedAlert[];
 }
 
+/** One tracked condition since the last `takeChanges()`: its state, or null when it is gone. */
+export interface TrackedAlertChange {
+  readonly key: string;
+  readonly state: TrackedAlert | null;
+}
+
+export interface LifecycleChanges {
+  /**
+   * Every tracked condition, not only the changed ones: the first call after creation or a restore, when
+   * what the caller stored is unknown. A condition the caller holds that is not listed is gone.
+   */
+  readonly full: boolean;
+  /** In the order the lifecycle tracks them (a condition created since moves to the end, as it does there). */
+  readonly alerts: readonly TrackedAlertChange[];
+}
+
 export interface LifecycleStats {
   pending: number;
   firing: number;
@@ -123,11 +139,38 @@ export interface AlertLifecycle {
   stats(): LifecycleStats;
   snapshot(): LifecycleSnapshot;
   restore(snapshot: LifecycleSnapshot): void;
+  /**
+   * The conditions created, changed or dropped since the last call (copies, as in `snapshot()`), and
+   * forgets them: an incremental checkpoint costs what changed, not everything tracked.
+   */
+  takeChanges(): LifecycleChanges;
 }
 
 export function createAlertLifecycle(defaults: LifecycleOptions = DEFAULT_LIFECYCLE): AlertLifecycle {
   let alerts = new Map<string, TrackedAlert>();
   let notifications = 0;
+  /**
+   * Keys touched since the last takeChanges(). Those created meanwhile come in the order `alerts` holds
+   * them (see track): a checkpoint numbers new keys in that order, and a restore iterates by it.
+   */
+  const dirty = new Set<string>();
+  /**
+   * Until the first takeChanges() after creation or a restore: that call lists everything, so nothing
+   * needs marking meanwhile (and a caller that never takes changes keeps no marks).
+   */
+  let full = true;
+  /** Marks `key` before its state moves, so no path (nor an exception) skips it. */
+  const touch = (key: string): void => {
+    if (!full) dirty.add(key);
+  };
+  /** A new condition goes to the end of `alerts`, so its mark moves to the end of `dirty` too. */
+  const track = (t: TrackedAlert): void => {
+    if (!full) {
+      dirty.delete(t.key);
+      dirty.add(t.key);
+    }
+    alerts.set(t.key, t);
+  };
 
   const notify = (
     t: TrackedAlert,
@@ -173,6 +216,7 @@ export function createAlertLifecycle(defaults: LifecycleOptions = DEFAULT_LIFECY
     resolvedAt: number,
     reason: string,
   ): Alert => {
+    touch(t.key);
     alerts.delete(t.key);
     const summary = `Resolved after ${formatDuration(resolvedAt - t.started_at)} (last breach: ${stripPeriod(t.summary)}).`;
     const evidence = {
@@ -243,9 +287,10 @@ export function createAlertLifecycle(defaults: LifecycleOptions = DEFAULT_LIFECY
           evidence: {},
           options: { ...options },
         };
-        alerts.set(key, created);
+        track(created);
         return breach(created, s);
       }
+      touch(key);
       if (s.window_end < t.last_observed_end) return null;
       if (s.window_end === t.last_observed_end && !(s.breached && !t.last_observed_breached)) return null;
       t.last_observed_end = s.window_end;
@@ -265,6 +310,7 @@ export function createAlertLifecycle(defaults: LifecycleOptions = DEFAULT_LIFECY
       for (const t of [...alerts.values()]) {
         if (tenant !== undefined && t.labels.tenant_id !== tenant) continue;
         if (nowMs - t.last_observed_end < t.options.resolveTimeoutMs) continue;
+        touch(t.key);
         if (t.phase === 'pending') {
           alerts.delete(t.key);
           continue;
@@ -311,6 +357,19 @@ export function createAlertLifecycle(defaults: LifecycleOptions = DEFAULT_LIFECY
       if (snapshot.version !== 1)
         throw new Error(`unsupported lifecycle snapshot version ${snapshot.version}`);
       alerts = new Map(structuredClone(snapshot.alerts).map((t) => [t.key, t]));
+      dirty.clear();
+      full = true;
+    },
+
+    takeChanges() {
+      const keys = full ? [...alerts.keys()] : [...dirty];
+      const changes: LifecycleChanges = {
+        full,
+        alerts: structuredClone(keys.map((key) => ({ key, state: alerts.get(key) ?? null }))),
+      };
+      dirty.clear();
+      full = false;
+      return changes;
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Alert } from '@aiops/contract';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AlertSignal, LifecycleOptions } from '../src/index.js';
+import type { AlertSignal, LifecycleChanges, LifecycleOptions, TrackedAlert } from '../src/index.js';
 import { alertFingerprint, alertId, createAlertLifecycle, fnv1a64, formatDuration } from '../src/index.js';
 
 const MIN = 60_000;
@@ -193,6 +193,97 @@ describe('alert lifecycle', () => {
       }),
       { numRuns: 200, seed: 7 },
     );
+  });
+});
+
+describe('alert lifecycle changes (takeChanges)', () => {
+  type Op =
+    | { kind: 'observe'; signal: number; breached: boolean; next: boolean }
+    | { kind: 'advance'; minutes: number }
+    | { kind: 'take' }
+    | { kind: 'restore' };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    {
+      weight: 8,
+      arbitrary: fc.record({
+        kind: fc.constant('observe' as const),
+        signal: fc.nat(2),
+        breached: fc.boolean(),
+        next: fc.boolean(),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), minutes: fc.nat(40) }) },
+    { weight: 2, arbitrary: fc.constant({ kind: 'take' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'restore' as const }) },
+  );
+
+  /** What a keyed changelog holds: a key keeps its place, a key new to it goes to the end. */
+  const apply = (store: Map<string, TrackedAlert>, changes: LifecycleChanges) => {
+    for (const { key, state } of changes.alerts) {
+      if (state === null) store.delete(key);
+      else store.set(key, state);
+    }
+    if (!changes.full) return;
+    const listed = new Set(changes.alerts.map((x) => x.key));
+    for (const key of [...store.keys()]) if (!listed.has(key)) store.delete(key);
+  };
+
+  it('applied one after another, hold what whole snapshots hold, in the same order, whatever the run', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 150 }), (ops) => {
+        let lc = createAlertLifecycle({ ...options, pendingForMs: 2 * MIN, resolveTimeoutMs: 10 * MIN });
+        const incremental = new Map<string, TrackedAlert>();
+        const whole = new Map<string, TrackedAlert>();
+        let m = 0;
+        let restored = true;
+        for (const o of [...ops, { kind: 'take' as const }]) {
+          if (o.kind === 'observe') {
+            lc.observe(sig(m, o.breached, { signal: ['p50', 'p95', 'p99'][o.signal]! }));
+            if (o.next) m++;
+          } else if (o.kind === 'advance') {
+            m += o.minutes;
+            lc.advance(m * MIN);
+          } else if (o.kind === 'restore') {
+            const snapshot = JSON.parse(JSON.stringify(lc.snapshot()));
+            lc = createAlertLifecycle(options);
+            lc.restore(snapshot);
+            restored = true;
+          } else {
+            const changes = lc.takeChanges();
+            expect(changes.full).toBe(restored);
+            restored = false;
+            apply(incremental, changes);
+            apply(whole, { full: true, alerts: lc.snapshot().alerts.map((t) => ({ key: t.key, state: t })) });
+            expect([...incremental]).toEqual([...whole]);
+          }
+        }
+      }),
+      { numRuns: 300, seed: 11 },
+    );
+  });
+
+  it('lists a condition once per call, and only when it moved', () => {
+    const lc = createAlertLifecycle(options);
+    expect(lc.takeChanges()).toEqual({ full: true, alerts: [] });
+    lc.observe(sig(0, true));
+    lc.observe(sig(1, true));
+    const [created] = lc.takeChanges().alerts;
+    expect(created).toEqual({ key: lc.tracked()[0]!.key, state: lc.tracked()[0] });
+    expect(lc.takeChanges().alerts).toEqual([]);
+    lc.observe(sig(2, false)); // clean while pending: dropped
+    expect(lc.takeChanges().alerts).toEqual([{ key: created!.key, state: null }]);
+  });
+
+  it('lists conditions met since the last call in the order it tracks them, one dropped and met again last', () => {
+    const lc = createAlertLifecycle(options);
+    lc.takeChanges();
+    lc.observe(sig(0, true, { signal: 'p95' }));
+    lc.observe(sig(0, true, { signal: 'p99' }));
+    lc.observe(sig(1, false, { signal: 'p95' })); // dropped while pending…
+    lc.observe(sig(2, true, { signal: 'p95' })); // …and met again: after p99, in the lifecycle too
+    const listed = lc.takeChanges().alerts.map((x) => x.state?.signal);
+    expect(listed).toEqual(['p99', 'p95']);
+    expect(listed).toEqual(lc.tracked().map((t) => t.signal));
   });
 });
 

@@ -1,4 +1,4 @@
-import type { AlertLabels, LifecycleSnapshot, LifecycleStats } from '@aiops/alerts';
+import type { AlertLabels, LifecycleSnapshot, LifecycleStats, TrackedAlertChange } from '@aiops/alerts';
 import { createAlertLifecycle } from '@aiops/alerts';
 import { type Alert, type Series, seriesKey, seriesOf, type WindowAggregate } from '@aiops/contract';
 import type { DetectionConfig } from './config.js';
@@ -61,6 +61,12 @@ export interface DetectionEngine {
   tick(nowMs: number, tenant?: string): Alert[];
   snapshot(): DetectionSnapshot;
   restore(snapshot: DetectionSnapshot): void;
+  /**
+   * The series, groups, peers and tracked alerts created, changed or gone since the last call, with the
+   * counters; forgets them. What an incremental checkpoint writes: it costs the keys a batch touched,
+   * where `snapshot()` costs all of them. One taker only (the checkpoint): another would take its changes.
+   */
+  takeChanges(): DetectionChanges;
   stats(): DetectionStats;
   /** Baseline and warm-up state of one series, or null when it has not been seen. */
   inspect(series: Series): SeriesInspection | null;
@@ -112,6 +118,29 @@ export interface DetectionSnapshot {
   counters: EngineCounters;
 }
 
+/** One key's state (a copy, as in a snapshot), or null: the key is gone. */
+export interface KeyedStateChange<T> {
+  readonly key: string;
+  readonly state: T | null;
+}
+
+/**
+ * What changed since the last `takeChanges()`. Per kind, the keys the engine met since then are listed in
+ * the order it met them, which is the order its snapshot lists them in (a checkpoint numbers them so).
+ */
+export interface DetectionChanges {
+  /**
+   * Every key, not only the changed ones: the first call after creation or a restore, when what the
+   * caller stored is unknown. A key the caller holds that is not listed is gone.
+   */
+  readonly full: boolean;
+  readonly series: readonly KeyedStateChange<SeriesState>[];
+  readonly groups: readonly KeyedStateChange<GroupState>[];
+  readonly peers: readonly KeyedStateChange<PeerState>[];
+  readonly alerts: readonly TrackedAlertChange[];
+  readonly counters: EngineCounters;
+}
+
 export interface DetectionStats extends EngineCounters {
   series: number;
   groups: number;
@@ -159,6 +188,20 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
   let peers = new Map<string, PeerState>();
   let counters = emptyCounters();
   let runtimes = new Map<string, Runtime>();
+  /** Keys touched since the last takeChanges() (the lifecycle keeps its own). */
+  const dirty = { series: new Set<string>(), groups: new Set<string>(), peers: new Set<string>() };
+  /** Until the first takeChanges() after creation or a restore, which lists everything: nothing to mark. */
+  let full = true;
+  /** Marks a key that may change; when unsure, mark: a spurious one costs a comparison, a missed one state. */
+  const touch = (keys: Set<string>, key: string): void => {
+    if (!full) keys.add(key);
+  };
+  /** A new key goes to the end of its map, so its mark goes to the end too (see DetectionChanges). */
+  const met = (keys: Set<string>, key: string): void => {
+    if (full) return;
+    keys.delete(key);
+    keys.add(key);
+  };
 
   const contextFor = (labels: AlertLabels, compiled: CompiledRules): DetectorContext => ({
     compiled,
@@ -175,12 +218,14 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
     if (group === undefined) {
       group = { key: groupKey, tenant_id: x.tenant_id, application: x.application, cost: costGroupInit() };
       groups.set(groupKey, group);
+      met(dirty.groups, groupKey);
     }
     const peerKey = `${x.tenant_id}${SEP}${x.application}${SEP}${x.environment}`;
     let peer = peers.get(peerKey);
     if (peer === undefined) {
       peer = { key: peerKey, lastEnd: 0 };
       peers.set(peerKey, peer);
+      met(dirty.peers, peerKey);
     }
     const groupSeries: Series = { ...x, environment: '', provider: '', model: '', operation: '' };
     const groupLabels: AlertLabels = {
@@ -236,8 +281,13 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
           guardrail: guardrailInit(),
         };
         series.set(key, s);
+        met(dirty.series, key);
       }
       const rt = runtimeOf(s);
+      // Before anything moves, even for a window ignored below: the series, its group's spend, its peers' end.
+      touch(dirty.series, key);
+      touch(dirty.groups, rt.group.state.key);
+      touch(dirty.peers, rt.peer.key);
       const pending = s.pending;
       let costDelta = w.cost_usd;
       if (pending !== null) {
@@ -287,7 +337,7 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
       for (const s of series.values()) {
         if (tenant !== undefined && s.series.tenant_id !== tenant) continue;
         const rt = runtimeOf(s);
-        outageTick(rt.ctx, s.outage, nowMs, rt.peer.lastEnd);
+        if (outageTick(rt.ctx, s.outage, nowMs, rt.peer.lastEnd)) touch(dirty.series, s.key);
       }
       for (const a of lifecycle.advance(nowMs, tenant)) out.push(a);
       return finish(out);
@@ -315,6 +365,33 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
       counters = copy.counters;
       lifecycle.restore(copy.lifecycle);
       runtimes = new Map();
+      for (const keys of Object.values(dirty)) keys.clear();
+      full = true;
+    },
+
+    takeChanges() {
+      const tracked = lifecycle.takeChanges();
+      // Both restore together, so both are full together; either alone would still list everything.
+      const all = full || tracked.full;
+      const pick = <T>(map: ReadonlyMap<string, T>, keys: ReadonlySet<string>) =>
+        (all ? [...map.keys()] : [...keys]).map((key) => ({ key, state: map.get(key) ?? null }));
+      const alerts =
+        all && !tracked.full
+          ? lifecycle.snapshot().alerts.map((t) => ({ key: t.key, state: t }))
+          : tracked.alerts;
+      const changes: DetectionChanges = {
+        full: all,
+        ...structuredClone({
+          series: pick(series, dirty.series),
+          groups: pick(groups, dirty.groups),
+          peers: pick(peers, dirty.peers),
+          counters,
+        }),
+        alerts,
+      };
+      for (const keys of Object.values(dirty)) keys.clear();
+      full = false;
+      return changes;
     },
 
     stats() {

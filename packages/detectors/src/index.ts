@@ -38,10 +38,12 @@ export { COST } from './cost/cost.js';
 export type { AlignedWindow, BackfillPolicy } from './drive.js';
 export { compareAlignedWindows, createWindowAligner, judgeSteps } from './drive.js';
 export type {
+  DetectionChanges,
   DetectionEngine,
   DetectionSnapshot,
   DetectionStats,
   EngineCounters,
+  KeyedStateChange,
   SeriesInspection,
 } from './engine.js';
 export { createDetectionEngine, ENGINE_DETECTORS } from './engine.js';

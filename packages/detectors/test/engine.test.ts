@@ -2,7 +2,7 @@ import { type Alert, seriesKey, type WindowAggregate } from '@aiops/contract';
 import { Rng } from '@aiops/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DetectionSnapshot } from '../src/index.js';
+import type { DetectionChanges, DetectionSnapshot, KeyedStateChange } from '../src/index.js';
 import { createDetectionEngine } from '../src/index.js';
 import { binomial, MIN, normalWindow, T0 } from './helpers.js';
 
@@ -149,5 +149,105 @@ describe('detection engine', () => {
     const engine = createDetectionEngine();
     play(engine, STEPS.slice(0, 40));
     expect(engine.stats()).toMatchObject({ series: 3, groups: 1, warming_up: 3, no_data: 0, duplicates: 0 });
+  });
+});
+
+/** What a keyed changelog holds, per kind: a key keeps its place; a key new to it goes to the end. */
+type Store = Record<'series' | 'groups' | 'peers' | 'alerts', Map<string, unknown>>;
+
+const newStore = (): Store => ({ series: new Map(), groups: new Map(), peers: new Map(), alerts: new Map() });
+
+function apply(store: Store, changes: DetectionChanges): void {
+  for (const kind of ['series', 'groups', 'peers', 'alerts'] as const) {
+    const map = store[kind];
+    const items: readonly KeyedStateChange<unknown>[] = changes[kind];
+    for (const { key, state } of items) {
+      if (state === null) map.delete(key);
+      else map.set(key, state);
+    }
+    if (changes.full) {
+      const listed = new Set(items.map((x) => x.key));
+      for (const key of [...map.keys()]) if (!listed.has(key)) map.delete(key);
+    }
+  }
+}
+
+/** A snapshot as changes listing everything: what a checkpoint of the whole state writes. */
+function everything(snapshot: DetectionSnapshot): DetectionChanges {
+  const all = <T extends { key: string }>(items: readonly T[]) =>
+    items.map((state) => ({ key: state.key, state }));
+  return {
+    full: true,
+    series: all(snapshot.series),
+    groups: all(snapshot.groups),
+    peers: all(snapshot.peers),
+    alerts: all(snapshot.lifecycle.alerts),
+    counters: snapshot.counters,
+  };
+}
+
+describe('incremental changes (takeChanges)', () => {
+  it('applied one after another, hold exactly what whole snapshots hold, in the same order, through the incidents and a restore', () => {
+    const r = new Rng(5);
+    let engine = createDetectionEngine();
+    const incremental = newStore();
+    const whole = newStore();
+    let gone = 0;
+    let at = 0;
+    let restored = false;
+    while (at < STEPS.length) {
+      // Batches of 1 to 60 steps: an alert may be met and dropped, or dropped and met again, within one.
+      const size = 1 + r.int(60);
+      play(engine, STEPS.slice(at, at + size));
+      at += size;
+      if (!restored && at >= MID_INCIDENT) {
+        restored = true;
+        const snapshot = JSON.parse(JSON.stringify(engine.snapshot())) as DetectionSnapshot;
+        engine = createDetectionEngine();
+        engine.restore(snapshot);
+      }
+      const changes = engine.takeChanges();
+      const snapshot = engine.snapshot();
+      expect(changes.full).toBe(at === size || (restored && at - size < MID_INCIDENT));
+      expect(changes.counters).toEqual(snapshot.counters);
+      apply(incremental, changes);
+      apply(whole, everything(snapshot));
+      for (const kind of ['series', 'groups', 'peers', 'alerts'] as const)
+        expect([...incremental[kind]], `${kind} after step ${at}`).toEqual([...whole[kind]]);
+      if (!changes.full) gone += changes.alerts.filter((x) => x.state === null).length;
+    }
+    expect(restored).toBe(true);
+    // Alerts resolved or dropped between two takes were listed as gone.
+    expect(gone).toBeGreaterThan(0);
+  });
+
+  it('lists only the series a step touched: a window its series, group and peers; a silent tick the silent series', () => {
+    const engine = createDetectionEngine();
+    const silentTick = STEPS.findIndex((s) => s.kind === 'tick' && s.at > T0 + 510 * MIN);
+    play(engine, STEPS.slice(0, silentTick));
+    engine.takeChanges();
+    expect(engine.takeChanges()).toMatchObject({
+      full: false,
+      series: [],
+      groups: [],
+      peers: [],
+      alerts: [],
+    });
+
+    play(engine, STEPS.slice(silentTick, silentTick + 1));
+    const tick = engine.takeChanges();
+    expect(tick.series.map((x) => x.state?.series.model)).toEqual(['claude-sonnet']);
+    expect(tick.series[0]!.state?.outage.noData).toBe(true);
+    expect([tick.groups, tick.peers]).toEqual([[], []]);
+    // Its no-data alert (firing by now) observed again: the tracked alert is listed too.
+    expect(tick.alerts.map((x) => x.key)).toEqual([expect.stringContaining('outage')]);
+
+    const window = STEPS[silentTick + 1]!;
+    expect(window.kind).toBe('window');
+    play(engine, [window]);
+    const one = engine.takeChanges();
+    expect(one.series).toHaveLength(1);
+    expect(one.series[0]!.state).toEqual(engine.snapshot().series.find((s) => s.key === one.series[0]!.key));
+    expect([one.groups.length, one.peers.length]).toEqual([1, 1]);
   });
 });

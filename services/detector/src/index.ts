@@ -1,7 +1,7 @@
 export type { DetectorConfig } from './config.js';
 export { detectorConfigFromEnv, detectorConfigSchema } from './config.js';
 export { startDetector } from './service.js';
-export type { PartitionCheckpoint } from './state-store.js';
+export type { PartitionChanges, PartitionCheckpoint } from './state-store.js';
 export {
   decodeCheckpoint,
   encodeLegacyCheckpoint,

@@ -41,7 +41,7 @@ import {
   type HeldWindowJson,
   loadCheckpoints,
   PartitionChangelog,
-  type PartitionCheckpoint,
+  type PartitionChanges,
 } from './state-store.js';
 
 const SERVICE = 'detector';
@@ -299,7 +299,7 @@ export async function startDetector(
 
   /**
    * One transaction: the alerts, the dead letters, the partition's checkpoint (taken now, in step with
-   * the offset) and, for a batch, the consumed offset.
+   * the offset: the engine's changes since the previous one) and, for a batch, the consumed offset.
    */
   const publish = (
     partition: number,
@@ -309,17 +309,16 @@ export async function startDetector(
     consumed: { topic: string; offset: string } | null,
   ): BatchOutcome => {
     const aligner = entry.aligner.snapshot();
-    const checkpoint: PartitionCheckpoint = {
-      v: 2,
+    const changes: PartitionChanges = {
       partition,
-      engine: entry.engine.snapshot(),
+      engine: entry.engine.takeChanges(),
       aligner: { ...aligner, held: aligner.held.map(heldToJson) },
       backfilling: [...entry.backfilling].sort(),
     };
     const messages = [
       { topic: topics.alerts, messages: alerts.map(toMessage) },
       { topic: topics.dlq, messages: deadLetters },
-      { topic: topics.detectorState, messages: entry.changelog.changes(checkpoint) },
+      { topic: topics.detectorState, messages: entry.changelog.recordsFor(changes) },
     ];
     const offsets = consumed === null ? [] : [{ consumerGroupId: config.groupId, partition, ...consumed }];
     const durable = transactions.publish({ messages, offsets }).then(() => {

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { DetectionSnapshot, EngineCounters } from '@aiops/detectors';
+import type { DetectionChanges, DetectionSnapshot, EngineCounters, KeyedStateChange } from '@aiops/detectors';
 import { readCompactedTopic } from '@aiops/kafka';
 import type { AlignerSnapshot } from '@aiops/windowing';
 import type { Kafka, Message } from 'kafkajs';
@@ -21,6 +21,17 @@ export interface PartitionCheckpoint {
   aligner: AlignerSnapshot<HeldWindowJson>;
   /** Tenants whose latest judged window was history (backfill): their absence is not judged. */
   backfilling?: string[];
+}
+
+/**
+ * What one transaction checkpoints of a partition: the engine's changes since the previous transaction
+ * (DetectionEngine.takeChanges), and the rest of the partition's state, small and whole.
+ */
+export interface PartitionChanges {
+  partition: number;
+  engine: DetectionChanges;
+  aligner: AlignerSnapshot<HeldWindowJson>;
+  backfilling: string[];
 }
 
 /** Version 1 (before the merge by watermark markers): the clock was the highest window end seen. */
@@ -96,49 +107,84 @@ export class PartitionChangelog {
     readonly partition: number,
   ) {}
 
-  /** The records that take the topic from what was written to `checkpoint` (changed keys, tombstones). */
+  /**
+   * The records that take the topic from what was written to `checkpoint` (changed keys, tombstones).
+   * Costs all of the state (every key serialised); the detector writes `recordsFor` its changes instead.
+   */
   changes(checkpoint: PartitionCheckpoint): Message[] {
-    const prefix = prefixOf(this.groupId, this.partition);
-    const current = new Map<string, string>();
     const { engine } = checkpoint;
-    const keyed = <K extends Kind>(kind: K, items: readonly Item<K>[], idOf: (item: Item<K>) => string) => {
-      for (const state of items) {
-        const suffix = `${kind}/${idOf(state)}`;
-        let n = this.order.get(suffix);
-        if (n === undefined) {
-          n = this.next++;
-          this.order.set(suffix, n);
-        }
-        current.set(suffix, JSON.stringify({ n, state } satisfies Keyed<Item<K>>));
-      }
-    };
-    keyed('s', engine.series, (s) => s.key);
-    keyed('g', engine.groups, (g) => g.key);
-    keyed('p', engine.peers, (p) => p.key);
-    keyed('a', engine.lifecycle.alerts, (a) => a.key);
-    const meta: Meta = {
-      v: 3,
+    const all = <T extends { key: string }>(items: readonly T[]) =>
+      items.map((state) => ({ key: state.key, state }));
+    return this.recordsFor({
       partition: checkpoint.partition,
-      counters: engine.counters,
+      engine: {
+        full: true,
+        series: all(engine.series),
+        groups: all(engine.groups),
+        peers: all(engine.peers),
+        alerts: all(engine.lifecycle.alerts),
+        counters: engine.counters,
+      },
       aligner: checkpoint.aligner,
       backfilling: checkpoint.backfilling ?? [],
-      next: this.next,
-    };
-    current.set(META, JSON.stringify(meta));
+    });
+  }
 
+  /**
+   * The records for what changed (DetectionEngine.takeChanges): only the keys listed are serialised,
+   * compared with what was written under them and written if they differ; a key gone becomes a
+   * tombstone. With `full` changes, a key written before and not listed is gone too.
+   */
+  recordsFor(changes: PartitionChanges): Message[] {
+    const prefix = prefixOf(this.groupId, this.partition);
+    const { engine } = changes;
     const messages: Message[] = [];
     if (this.legacy) {
       messages.push({ key: legacyCheckpointKey(this.groupId, this.partition), value: null });
       this.legacy = false;
     }
-    for (const [suffix, json] of current) {
-      if (this.written.get(suffix) === json) continue;
+    const write = (suffix: string, json: string) => {
+      if (this.written.get(suffix) === json) return;
       this.written.set(suffix, json);
       messages.push({ key: prefix + suffix, value: suffix === META ? gzipSync(json) : Buffer.from(json) });
-    }
-    for (const suffix of [...this.written.keys()]) {
-      if (current.has(suffix)) continue;
-      this.written.delete(suffix);
+    };
+    // Tombstones go after the records, as one batch: the order a compacted topic keeps does not matter.
+    const gone: string[] = [];
+    const listed = engine.full ? new Set<string>([META]) : null;
+    const keyed = <K extends Kind>(kind: K, items: readonly KeyedStateChange<Item<K>>[]) => {
+      for (const { key, state } of items) {
+        const suffix = `${kind}/${key}`;
+        if (state === null) {
+          gone.push(suffix);
+          continue;
+        }
+        listed?.add(suffix);
+        // A key new to the topic is numbered now: the items come in the order the engine met them.
+        let n = this.order.get(suffix);
+        if (n === undefined) {
+          n = this.next++;
+          this.order.set(suffix, n);
+        }
+        write(suffix, JSON.stringify({ n, state } satisfies Keyed<Item<K>>));
+      }
+    };
+    keyed('s', engine.series);
+    keyed('g', engine.groups);
+    keyed('p', engine.peers);
+    keyed('a', engine.alerts);
+    const meta: Meta = {
+      v: 3,
+      partition: changes.partition,
+      counters: engine.counters,
+      aligner: changes.aligner,
+      backfilling: changes.backfilling,
+      next: this.next,
+    };
+    write(META, JSON.stringify(meta));
+    if (listed !== null) for (const suffix of this.written.keys()) if (!listed.has(suffix)) gone.push(suffix);
+    for (const suffix of gone) {
+      // Gone before it was ever written (met and dropped between two transactions): nothing to remove.
+      if (!this.written.delete(suffix)) continue;
       this.order.delete(suffix);
       messages.push({ key: prefix + suffix, value: null });
     }

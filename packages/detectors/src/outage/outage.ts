@@ -107,13 +107,14 @@ export function outageLearn(ctx: DetectorContext, s: OutageState, f: WindowFeatu
 
 /**
  * Judges silence at event time `now`. `peersLastEnd` is the latest window end among the other series of
- * the same tenant/application/environment (0 when none).
+ * the same tenant/application/environment (0 when none). Returns whether it wrote `s` (the series was
+ * judged silent): a tick visits every series, and an incremental checkpoint takes only those.
  */
-export function outageTick(ctx: DetectorContext, s: OutageState, now: number, peersLastEnd: number): void {
+export function outageTick(ctx: DetectorContext, s: OutageState, now: number, peersLastEnd: number): boolean {
   const r = ctx.compiled.rules.outage;
-  if (!r.enabled || s.windows < ctx.compiled.warmup || s.traffic < r.min_expected_events) return;
+  if (!r.enabled || s.windows < ctx.compiled.warmup || s.traffic < r.min_expected_events) return false;
   const silent = now - s.lastEnd;
-  if (silent < r.absence_after_ms || silent < r.gap_factor * (s.gapMax ?? 0)) return;
+  if (silent < r.absence_after_ms || silent < r.gap_factor * (s.gapMax ?? 0)) return false;
   s.noData = true;
   s.lastSilentTick = now;
   const peersActive = now - peersLastEnd < r.absence_after_ms;
@@ -131,4 +132,5 @@ export function outageTick(ctx: DetectorContext, s: OutageState, now: number, pe
       },
     }));
   }
+  return true;
 }
