@@ -24,6 +24,11 @@ import { WindowOperator, type WindowOutput } from '@aiops/windowing';
 
 export interface OfflineOptions {
   readonly windowMs: number;
+  /**
+   * A coarser window size aggregated too (hourly windows for dashboards, as WINDOW_SIZES_MS does): its
+   * windows go to `onWindow` only; the engine judges `windowMs` windows, as the detector service does.
+   */
+  readonly rollupWindowMs?: number;
   readonly rules?: unknown;
   readonly maxOutOfOrdernessMs?: number;
   readonly allowedLatenessMs?: number;
@@ -50,7 +55,7 @@ export function runOffline(simulation: Simulation, options: OfflineOptions): Off
   // A clock that never moves while events stream in (no idle advances), then jumps to flush.
   let wall = 0;
   const operator = new WindowOperator({
-    windowSizesMs: [options.windowMs],
+    windowSizesMs: options.rollupWindowMs ? [options.windowMs, options.rollupWindowMs] : [options.windowMs],
     maxOutOfOrdernessMs: options.maxOutOfOrdernessMs ?? 5_000,
     allowedLatenessMs: options.allowedLatenessMs ?? 60_000,
     idleTimeoutMs: 30_000,
@@ -67,6 +72,7 @@ export function runOffline(simulation: Simulation, options: OfflineOptions): Off
       const window = record.value as WindowAggregate;
       windows++;
       options.onWindow?.(window);
+      if (window.window_end - window.window_start !== options.windowMs) continue;
       const fired = engine.process(window);
       for (const alert of fired) options.onAlert?.(alert);
       alerts.push(...fired);

@@ -1,7 +1,9 @@
+import { clickhouseExecutor } from '@aiops/clickhouse';
 import { type Alert, alertCodec, type TelemetryEvent } from '@aiops/contract';
 import { Rng } from '@aiops/core';
 import { PROMPT_DETECTORS } from '@aiops/prompts';
 import { telemetryEvent } from '@aiops/testkit';
+import { Dashboard } from '@aiops/ui';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeUntil, produce, waitCaughtUp } from '../support/kafka.js';
@@ -158,5 +160,20 @@ describe('prompt monitor against the real broker and ClickHouse', () => {
     ]);
     const evaluations = events.filter((e) => e.event_type === 'evaluation').length;
     expect(rows.reduce((n, r) => n + Number(r.evaluations), 0)).toBe(evaluations);
+
+    // The dashboard's prompt page reads these aggregates (calls per version, the mean score of each
+    // version's evaluations), not the raw events.
+    const dashboard = new Dashboard(clickhouseExecutor(ch), { database: pipeline.database, windowSizeS: 60 });
+    const page = await dashboard.prompts({ range: 'custom', from: T0, to: T0 + (MINUTES + 5) * MINUTE });
+    expect(page.source).toBe('prompt_version_aggregates');
+    const meanScore = (version: string) => {
+      const scores = events
+        .filter((e) => e.event_type === 'evaluation' && e.prompt_version === version)
+        .map((e) => e.scores.faithfulness!);
+      return scores.reduce((a, b) => a + b, 0) / scores.length;
+    };
+    expect(
+      page.versions.map((v) => [v.prompt_name, v.prompt_version, v.events, Number(v.score_mean).toFixed(6)]),
+    ).toEqual(['v7', 'v8'].map((v) => ['support-answer', v, callsOf(v), meanScore(v).toFixed(6)]));
   });
 });

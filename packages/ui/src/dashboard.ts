@@ -19,6 +19,8 @@ import {
   overviewByAppModelSql,
   overviewScoresSql,
   overviewTimelineSql,
+  promptAggregatesPresentSql,
+  promptAggregatesSql,
   promptVersionsSql,
   type QueryScope,
   rollupPresentSql,
@@ -249,12 +251,25 @@ export class Dashboard {
     return { incident, alerts };
   }
 
+  /**
+   * From the prompt monitor's aggregates when it wrote any for the range (calls), else from the raw
+   * events (every event with a prompt_name): `source` says which.
+   */
   async prompts(query: OverviewQuery) {
     await this.checkTenant(query.tenant);
     const range = this.range(query);
-    const rows = await this.sql.queryRows(promptVersionsSql(this.scope, range, query.tenant));
+    const [present] = await this.sql.queryRows<{ n: unknown }>(
+      promptAggregatesPresentSql(this.scope, range, query.tenant),
+    );
+    const fromAggregates = num(present?.n) === 1;
+    const rows = await this.sql.queryRows(
+      fromAggregates
+        ? promptAggregatesSql(this.scope, range, query.tenant)
+        : promptVersionsSql(this.scope, range, query.tenant),
+    );
     return {
       range,
+      source: fromAggregates ? 'prompt_version_aggregates' : 'events',
       versions: rows.map((r) =>
         numbers(r, [
           'events',

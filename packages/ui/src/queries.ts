@@ -328,8 +328,41 @@ GROUP BY alert_id
 ORDER BY fired_s`;
 }
 
+/** 1 when the prompt monitor wrote aggregates for the range (stops at the first), else 0. */
+export function promptAggregatesPresentSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
+  return `SELECT count() AS n FROM (SELECT 1 FROM ${table(scope, 'prompt_version_aggregates')}
+  WHERE ${promptWindowsWhere(range, tenant)} LIMIT 1)`;
+}
+
+function promptWindowsWhere(range: TimeRange, tenant: string | undefined): string {
+  return [
+    `window_start >= toDateTime(${seconds(range.fromMs)})`,
+    `window_start < toDateTime(${seconds(range.toMs)})`,
+    ...(tenant === undefined ? [] : [`tenant_id = ${literal(tenant)}`]),
+  ].join(' AND ');
+}
+
 /**
- * Prompt versions side by side, from `events` (no prompt-version aggregate table yet): per prompt_name
+ * Prompt versions side by side from the prompt monitor's per-window aggregates (prompt_version_aggregates,
+ * one row per version and minute): the same columns as promptVersionsSql, `events` counting LLM calls,
+ * quantiles the calls-weighted mean of the windows'. Far fewer rows than `events`.
+ */
+export function promptAggregatesSql(scope: QueryScope, range: TimeRange, tenant?: string): string {
+  return `SELECT prompt_name, prompt_version,
+    sum(calls) AS events, sum(errors) AS errors,
+    sumIf(latency_p50_ms * calls, isNotNull(latency_p50_ms)) / sumIf(calls, isNotNull(latency_p50_ms)) AS p50_ms,
+    sumIf(latency_p95_ms * calls, isNotNull(latency_p95_ms)) / sumIf(calls, isNotNull(latency_p95_ms)) AS p95_ms,
+    sum(cost_usd) AS usd,
+    sum(arraySum(scores.sum)) / sum(arraySum(scores.count)) AS score_mean,
+    sum(feedback) - sum(negative_feedback) AS feedback_positive, sum(feedback) AS feedback_total
+FROM ${table(scope, 'prompt_version_aggregates')} FINAL
+WHERE ${promptWindowsWhere(range, tenant)}
+GROUP BY prompt_name, prompt_version
+ORDER BY prompt_name, prompt_version`;
+}
+
+/**
+ * Prompt versions side by side, from `events` (when the prompt monitor does not run): per prompt_name
  * and prompt_version, traffic, errors, latency, cost, mean score and feedback.
  */
 export function promptVersionsSql(scope: QueryScope, range: TimeRange, tenant?: string): string {

@@ -7,6 +7,7 @@ import {
   incidentsSql,
   literal,
   overviewByAppModelSql,
+  promptAggregatesSql,
   promptVersionsSql,
   seconds,
   seriesAlertsSql,
@@ -80,6 +81,15 @@ describe('query builders', () => {
     expect(sql.match(/window_size_s = 60 /g)).toHaveLength(2);
     // The timeline's buckets are whole hours, so no bucket splits an hourly window.
     expect(bucketSeconds(week, { ...scope, rollup })).toBe(3600);
+  });
+
+  it("read prompt versions from the prompt monitor's aggregates: calls, weighted quantiles, score sums", () => {
+    const sql = promptAggregatesSql(scope, range, 'acme');
+    expect(sql).toContain('FROM aiops.prompt_version_aggregates FINAL');
+    expect(sql).toContain('sum(calls) AS events');
+    expect(sql).toContain('sum(arraySum(scores.sum)) / sum(arraySum(scores.count)) AS score_mean');
+    expect(sql).toContain("tenant_id = 'acme'");
+    expect(() => promptAggregatesSql(scope, range, "acme' OR 1=1")).toThrow(RangeError);
   });
 
   it('filter one series, its alerts, incidents and prompt versions', () => {

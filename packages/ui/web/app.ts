@@ -664,7 +664,8 @@ async function promptsPage(): Promise<void> {
         'table',
         { 'data-prompt': name },
         el('tr', {}, el('th', {}, 'version'), ...list.map((v) => el('th', {}, v.prompt_version || '(none)'))),
-        metric('events', (v) => fmtNum(v.events)),
+        // The prompt monitor's aggregates count LLM calls; raw events count every event of the version.
+        metric(data.source === 'events' ? 'events' : 'calls', (v) => fmtNum(v.events)),
         metric('mean score', (v) => fmtNum(v.score_mean, 3)),
         metric('positive feedback', (v) =>
           v.feedback_total ? fmtPct(v.feedback_positive / v.feedback_total) : '—',
