@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Incident } from '@aiops/incidents';
+import { windowAggregate } from '@aiops/testkit';
+import { overviewByAppModelSql } from '@aiops/ui';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlExecutor } from '../src/client.js';
 import { auditEntryToRow, incidentToRow, notificationToRow } from '../src/incident-rows.js';
 import { migrate } from '../src/migrations/runner.js';
 import { loadAnalystQueries, runAnalystQuery } from '../src/queries.js';
+import { windowAggregateToRow } from '../src/rows.js';
 import { ClickHouseSink } from '../src/sink.js';
 import { checkAnalystResults, EXPECTED_ANALYST_RESULTS, knownDataset } from './fixtures.js';
 
@@ -295,5 +298,42 @@ describe('analyst queries on chDB', () => {
       results[query.name] = await runAnalystQuery(executor, query, database);
     }
     expect(checkAnalystResults(results)).toEqual(EXPECTED_ANALYST_RESULTS);
+  });
+});
+
+describe('dashboard SQL on chDB', () => {
+  it('reads hourly windows for settled hours with a PREWHERE under FINAL, revisions collapsed, totals unchanged', async () => {
+    const HOUR = 3_600_000;
+    const start = Date.UTC(2026, 10, 2);
+    const rows: Record<string, unknown>[] = [];
+    for (let h = 0; h < 72; h++) {
+      const hourStart = start + h * HOUR;
+      for (let m = 0; m < 60; m++)
+        rows.push(
+          windowAggregateToRow(
+            windowAggregate({
+              application: 'rollup-app',
+              window_start: hourStart + m * 60_000,
+              events: 2,
+              errors: m % 30 === 0 ? 1 : 0,
+            }),
+          ),
+        );
+      const hourly = { application: 'rollup-app', window_start: hourStart, window_end: hourStart + HOUR };
+      // A superseded revision first: FINAL must keep the later one although the filter runs before the merge.
+      rows.push(windowAggregateToRow(windowAggregate({ ...hourly, events: 1 })));
+      rows.push(windowAggregateToRow(windowAggregate({ ...hourly, revision: 1, events: 120, errors: 2 })));
+    }
+    await executor.insertRows(`${database}.window_aggregates`, rows);
+    const range = { fromMs: start + 17 * 60_000, toMs: start + 72 * HOUR };
+    const scope = { database, windowSizeS: 60 };
+    const rollup = { ...scope, rollup: { sizeS: 3600, settledBeforeMs: start + 70 * HOUR } };
+    const totals = async (sql: string) =>
+      (await executor.queryRows<Record<string, unknown>>(sql))
+        .filter((r) => r.application === 'rollup-app')
+        .map((r) => [Number(r.events), Number(r.errors)]);
+    const fine = await totals(overviewByAppModelSql(scope, range));
+    expect(fine).toEqual([[72 * 120 - 17 * 2, 72 * 2 - 1]]);
+    expect(await totals(overviewByAppModelSql(rollup, range))).toEqual(fine);
   });
 });

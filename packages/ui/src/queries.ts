@@ -100,21 +100,21 @@ function windowsWhere(
 }
 
 /**
- * `SELECT <columns>` over the windows of the range, each segment (windowSegments) at its size, as one
- * subquery: the rows of all segments, every one read with FINAL (its latest revision).
+ * `SELECT <columns>` over the windows of the range, each segment (windowSegments) at its size, in one
+ * FINAL scan (its latest revision per window). The segments are a PREWHERE: ClickHouse then reads the other
+ * columns, and merges revisions, only for the rows of the segments — with a plain WHERE, FINAL reads and
+ * merges every row of the partition first, and reading the hourly windows saves nothing (measured on 7
+ * days: 170–250 ms either way; 50–110 ms with PREWHERE). Filtering before the merge is sound because
+ * every column filtered on is part of the table's sorting key: all revisions of a window pass or fail together.
  */
-function windowRows(
-  scope: QueryScope,
-  range: TimeRange,
-  tenant: string | undefined,
-  columns: string,
-): string {
-  const parts = windowSegments(scope, range).map(
-    (segment) => `SELECT ${columns}
-    FROM ${table(scope, 'window_aggregates')} FINAL
-    WHERE ${windowsWhere(segment.sizeS, segment, tenant)}`,
+function windowRows(scope: QueryScope, range: TimeRange, tenant: string | undefined, columns: string): string {
+  const segments = windowSegments(scope, range).map(
+    (segment) => `(${windowsWhere(segment.sizeS, segment, undefined)})`,
   );
-  return `(${parts.join('\n    UNION ALL\n    ')})`;
+  const tenantFilter = tenant === undefined ? '' : ` AND tenant_id = ${literal(tenant)}`;
+  return `(SELECT ${columns}
+    FROM ${table(scope, 'window_aggregates')} FINAL
+    PREWHERE (${segments.join(' OR ')})${tenantFilter})`;
 }
 
 /**

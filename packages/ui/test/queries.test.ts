@@ -76,7 +76,9 @@ describe('query builders', () => {
     expect(windowSegments({ ...scope, rollup: { ...rollup, settledBeforeMs: from } }, week)).toHaveLength(1);
 
     const sql = overviewByAppModelSql({ ...scope, rollup }, week);
-    expect(sql.match(/UNION ALL/g)).toHaveLength(2);
+    // One FINAL scan, the segments as a PREWHERE on sorting-key columns.
+    expect(sql.match(/FINAL/g)).toHaveLength(1);
+    expect(sql).toContain('PREWHERE ((window_size_s = 60 AND');
     expect(sql).toContain('window_size_s = 3600');
     expect(sql.match(/window_size_s = 60 /g)).toHaveLength(2);
     // The timeline's buckets are whole hours, so no bucket splits an hourly window.
