@@ -2,9 +2,11 @@
  * `bash scripts/bench.sh ui [--days 7] [--rate 60/min] [--requests 20] [--keep]`.
  * The dashboard's endpoints on N days of demo data: a seeded simulation (every incident scenario) goes
  * through the pipeline's functional cores offline (bench/scenarios/offline.ts: validator normalisation,
- * the aggregator's WindowOperator, the detection engine), its events, windows and alerts are inserted
- * with the writer's row mappings into a database of its own, and each API endpoint of a real dashboard
- * server (read as the analyst user) is timed over the whole range. Prints one line per endpoint.
+ * the aggregator's WindowOperator at 1 min and 1 h, the detection engine, the prompt monitor), its events,
+ * windows, alerts and prompt-version aggregates are inserted with the writer's row mappings into a database
+ * of its own, and each API endpoint of two real dashboard servers (read as the analyst user) is timed over
+ * the whole range: one reading minute windows only, one with the hourly rollup, one after the other.
+ * Prints one line per endpoint with both.
  */
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,7 @@ import {
   windowAggregateToRow,
 } from '@aiops/clickhouse';
 import { createLogger } from '@aiops/ops';
+import { PromptMonitor, promptMonitorOptionsSchema, promptVersionAggregateToRow } from '@aiops/prompts';
 import { createSimulation, parseRate } from '@aiops/simulator';
 import {
   Dashboard,
@@ -27,7 +30,7 @@ import {
   timeEndpoints,
   uiConfigFromEnv,
 } from '@aiops/ui';
-import { runOffline } from '../scenarios/offline.js';
+import { feedMonitor, runOffline } from '../scenarios/offline.js';
 
 const DAY = 86_400_000;
 const MIGRATIONS = fileURLToPath(new URL('../../../schemas/clickhouse/migrations/', import.meta.url));
@@ -58,7 +61,12 @@ const simulation = createSimulation({
 
 // Rows are inserted in batches as the offline run produces them (inserts overlap the aggregation).
 const pending: Promise<void>[] = [];
-const batches: Record<string, Record<string, unknown>[]> = { events: [], window_aggregates: [], alerts: [] };
+const batches: Record<string, Record<string, unknown>[]> = {
+  events: [],
+  window_aggregates: [],
+  alerts: [],
+  prompt_version_aggregates: [],
+};
 const flush = (table: string, min: number) => {
   const rows = batches[table] ?? [];
   if (rows.length < min) return;
@@ -78,10 +86,29 @@ const offline = runOffline(simulation, {
   onWindow: (window) => add('window_aggregates', windowAggregateToRow(window)),
   onAlert: (alert) => add('alerts', alertToRow(alert)),
 });
+// The prompt monitor's per-version aggregates, as the prompt-monitor service would write them.
+const promptOptions = promptMonitorOptionsSchema.parse({});
+const promptMonitor = new PromptMonitor(promptOptions);
+let promptAggregates = 0;
+feedMonitor(
+  simulation,
+  {
+    process: (event, wallNowMs) => promptMonitor.process(event, wallNowMs),
+    advance: () => {
+      const output = promptMonitor.advance();
+      promptAggregates += output.aggregates.length;
+      for (const aggregate of output.aggregates)
+        add('prompt_version_aggregates', promptVersionAggregateToRow(aggregate));
+      return output;
+    },
+  },
+  { userIdSalt: 'bench-ui-salt', nowMs: endMs, closeAfterMs: promptOptions.retireAfterMs + 10 * 60_000 },
+  () => undefined,
+);
 for (const table of Object.keys(batches)) flush(table, 1);
 await Promise.all(pending);
 process.stderr.write(
-  `loaded ${offline.events} events, ${offline.windows} windows, ${offline.alerts.length} alerts (${days} d) into ${database} in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s\n`,
+  `loaded ${offline.events} events, ${offline.windows} windows, ${offline.alerts.length} alerts, ${promptAggregates} prompt-version aggregates (${days} d) into ${database} in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s\n`,
 );
 
 const config = uiConfigFromEnv(env, { port: 0 });
@@ -116,7 +143,9 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}):`,
 );
-// One after the other, never side by side: each is timed on an otherwise idle server.
+// One after the other, never side by side: each is timed on an otherwise idle server, both after an
+// untimed pass over every endpoint (so neither is the one that warms ClickHouse's caches).
+for (const server of servers) await timeEndpoints(server.url, endpoints, 2);
 const minuteOnly = await timeEndpoints(servers[0]!.url, endpoints, requests);
 const withRollup = await timeEndpoints(servers[1]!.url, endpoints, requests);
 for (const [i, t] of withRollup.entries()) {
