@@ -1,5 +1,6 @@
 import { type Alert, alertCodec, SERIES_HEADER, seriesKey, windowCodec } from '@aiops/contract';
 import { watermarkMarkers } from '@aiops/kafka';
+import { DEFAULT_SERIES } from '@aiops/testkit';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,14 +8,7 @@ import { consumeUntil, header, produce, waitCaughtUp } from '../support/kafka.js
 import { TestPipeline, waitFor } from '../support/pipeline.js';
 import { latencyIncident, WINDOW_MS } from '../support/windows.js';
 
-const SERIES = {
-  tenant_id: 'acme',
-  application: 'support-bot',
-  environment: 'production',
-  provider: 'openai',
-  model: 'gpt-4o',
-  operation: 'chat',
-};
+const SERIES = DEFAULT_SERIES;
 const SHAPE = { normal: 60, spike: 8, after: 15, factor: 6 };
 const PARTITIONS = 3;
 

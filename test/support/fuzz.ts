@@ -11,6 +11,7 @@
  */
 import { encodeEventAvroSingleObject, encodeEventConfluent, type TelemetryEvent } from '@aiops/contract';
 import { seededRandom } from '@aiops/core';
+import { readTopicToEnd } from '@aiops/kafka';
 import { telemetryEvent } from '@aiops/testkit';
 import type { Kafka } from 'kafkajs';
 import { generateEvents, type RawEvent } from './events.js';
@@ -556,16 +557,14 @@ export function generateValid(seed: number, count: number, nowMs: number, duplic
   return { messages, events, duplicates };
 }
 
-/** Messages in a topic: the sum over partitions of high minus low watermark (exact without transactions). */
-export async function topicCount(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
+/**
+ * Records a read_committed reader gets from a topic, read to its end. Offsets alone overcount a topic written
+ * in transactions: each commit marker takes an offset, and so does every record of an aborted transaction.
+ */
+export async function topicCount(kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<number> {
+  let records = 0;
+  await readTopicToEnd(kafka, topic, () => records++, timeoutMs);
+  return records;
 }
 
 interface LabelledMetric {

@@ -12,6 +12,8 @@ export type { DeadLetterReason, SourcePosition } from './dead-letter.js';
 export { DLQ_HEADERS, deadLetter } from './dead-letter.js';
 export type { DecodedBatch } from './decode-batch.js';
 export { decodeBatch } from './decode-batch.js';
+export type { BatchDelivery, BatchDeliveryOptions, ProcessingGuarantee } from './delivery.js';
+export { connectBatchDelivery, processingGuaranteeSchema } from './delivery.js';
 export type { Forwarded } from './driver.js';
 export { ProcessorDriver } from './driver.js';
 export type {

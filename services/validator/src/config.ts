@@ -1,5 +1,11 @@
 import { hostname } from 'node:os';
-import { kafkaConfigFromEnv, kafkaConfigSchema, pipelineTopicsSchema, topicsFromEnv } from '@aiops/kafka';
+import {
+  kafkaConfigFromEnv,
+  kafkaConfigSchema,
+  pipelineTopicsSchema,
+  processingGuaranteeSchema,
+  topicsFromEnv,
+} from '@aiops/kafka';
 import { parseConfig } from '@aiops/ops';
 import { z } from 'zod';
 
@@ -66,7 +72,7 @@ export const validatorConfigSchema = z.strictObject({
    * read_committed). `at_least_once`: plain idempotent sends, offsets committed after them — a crash
    * re-sends the batches in flight, which downstream deduplication drops only within its horizon.
    */
-  processingGuarantee: z.enum(['exactly_once', 'at_least_once']).default('exactly_once'),
+  processingGuarantee: processingGuaranteeSchema.default('exactly_once'),
   /** Stable per instance: the transactional id that fences a zombie (or the killed run) of the same instance. */
   instanceId: z.string().min(1).default(`${hostname()}-${process.pid}`),
 });

@@ -11,13 +11,10 @@ import {
 import { formatSource } from '@aiops/core';
 import {
   type BatchHandler,
-  type BatchOutcome,
   composeService,
-  connectTransactionalProducer,
+  connectBatchDelivery,
   createKafka,
-  createOutputProducer,
   createStreamRunner,
-  createTransactionQueue,
   deadLetter,
   ensureTopics,
   type OutputMessages,
@@ -26,7 +23,7 @@ import {
   topicPartitionCounts,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
-import type { Kafka, Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { CardinalityTracker } from './cardinality.js';
 import type { ValidatorConfig } from './config.js';
 import { RecentIds } from './recent-ids.js';
@@ -74,7 +71,14 @@ export async function startValidator(
     // Cardinality warnings go to the alerts topic, which the detector otherwise creates.
     { topic: topics.alerts, partitions: config.partitions },
   ]);
-  const deliver = await connectDelivery(kafka, config);
+  // Exactly-once by default: a SIGKILL mid-backlog aborts what was not committed, and the restart (same
+  // instance id: the killed run is fenced at once) produces it again, once.
+  const deliver = await connectBatchDelivery(kafka, {
+    guarantee: config.processingGuarantee,
+    groupId: config.groupId,
+    instanceId: config.instanceId,
+    maxRequestBytes: config.maxSendBytes,
+  });
   const [rawPartitions] = await topicPartitionCounts(kafka, [topics.raw]);
 
   const handler: BatchHandler = {
@@ -158,41 +162,6 @@ export async function startValidator(
     'validator started',
   );
   return composeService(SERVICE, [runner], () => deliver.close());
-}
-
-/** How a batch's output and its consumed offset become durable, by the configured processing guarantee. */
-interface Delivery {
-  send(
-    output: OutputMessages[],
-    consumed: { topic: string; partition: number; offset: string },
-  ): BatchOutcome;
-  close(): Promise<void>;
-}
-
-async function connectDelivery(kafka: Kafka, config: ValidatorConfig): Promise<Delivery> {
-  if (config.processingGuarantee === 'at_least_once') {
-    const producer = createOutputProducer(kafka, { maxRequestBytes: config.maxSendBytes });
-    await producer.connect();
-    // The runner commits the batch's offset once the sends are acknowledged.
-    return { send: (output) => ({ durable: producer.send(output) }), close: () => producer.disconnect() };
-  }
-  // Output and offset in one transaction: a SIGKILL mid-backlog aborts what was not committed, and the
-  // restart (same instance id: the killed run is fenced at once) produces it again, once.
-  const producer = await connectTransactionalProducer(kafka, `${config.groupId}-${config.instanceId}`);
-  const transactions = createTransactionQueue(producer, { maxRequestBytes: config.maxSendBytes });
-  return {
-    send: (output, consumed) => ({
-      durable: transactions.publish({
-        messages: output,
-        offsets: [{ consumerGroupId: config.groupId, ...consumed }],
-      }),
-      commits: [],
-    }),
-    async close() {
-      await transactions.settled();
-      await producer.disconnect();
-    },
-  };
 }
 
 /** Keyed by fingerprint, like the detector's alerts, so one tenant's warnings stay in order. */
