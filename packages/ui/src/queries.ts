@@ -107,7 +107,12 @@ function windowsWhere(
  * days: 170–250 ms either way; 50–110 ms with PREWHERE). Filtering before the merge is sound because
  * every column filtered on is part of the table's sorting key: all revisions of a window pass or fail together.
  */
-function windowRows(scope: QueryScope, range: TimeRange, tenant: string | undefined, columns: string): string {
+function windowRows(
+  scope: QueryScope,
+  range: TimeRange,
+  tenant: string | undefined,
+  columns: string,
+): string {
   const segments = windowSegments(scope, range).map(
     (segment) => `(${windowsWhere(segment.sizeS, segment, undefined)})`,
   );
