@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@aiops/harness';
-import { readTopicToEnd } from '@aiops/kafka';
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
@@ -32,17 +31,6 @@ export function kafkaClient(brokers: string[], clientId: string): Kafka {
 export async function topicEnd(admin: Admin, topic: string): Promise<number> {
   const offsets = await admin.fetchTopicOffsets(topic);
   return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-}
-
-/**
- * Records a read_committed reader gets from a topic read to its end. On a topic written in transactions (the
- * validator's events) offsets overcount: each commit marker, and each record of an aborted transaction,
- * takes one. Reads the whole topic: call it once per measurement, not per poll.
- */
-export async function topicRecords(kafka: Kafka, topic: string): Promise<number> {
-  let records = 0;
-  await readTopicToEnd(kafka, topic, () => records++, 600_000);
-  return records;
 }
 
 export async function topicExists(admin: Admin, topic: string): Promise<boolean> {

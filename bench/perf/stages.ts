@@ -7,9 +7,10 @@ import {
   type ProcessUsage,
   type SupervisedProcess,
 } from '@aiops/harness';
+import { countTopicRecords } from '@aiops/kafka';
 import { createLogger } from '@aiops/ops';
 import type { Admin } from 'kafkajs';
-import { type Endpoints, groupCommitted, say, topicEnd, topicRecords } from './common.js';
+import { type Endpoints, groupCommitted, say, topicEnd } from './common.js';
 
 export type StageName = 'validator' | 'aggregator' | 'writer' | 'detector';
 
@@ -117,7 +118,7 @@ const POLL_MS = 200;
 
 /** Runs one service alone in its own process over a pre-filled input topic; stops at drain or budget. */
 export async function runStage(admin: Admin, spec: StageSpec): Promise<StageResult> {
-  const total = await topicRecords(spec.pipeline.kafka('admin'), spec.inputTopic);
+  const total = await countTopicRecords(spec.pipeline.kafka('admin'), spec.inputTopic, 600_000);
   say(`stage ${spec.label}: ${total.toLocaleString('en-US')} messages in ${spec.inputTopic}`);
   const service = await startMeasured(spec.pipeline, spec.service);
   try {
@@ -246,7 +247,7 @@ export async function runEndToEnd(
         doneEvents = Math.min(v, a, w);
         // Counted once, when the validator is done: the events topic is written in transactions.
         if (v >= total && valid === Number.POSITIVE_INFINITY)
-          valid = await topicRecords(pipeline.kafka('admin'), names.events);
+          valid = await countTopicRecords(pipeline.kafka('admin'), names.events, 600_000);
         const windowsEnd = await topicEnd(admin, names.windows);
         if (v >= total && a >= valid && w >= valid && d >= windowsEnd) {
           drained = true;

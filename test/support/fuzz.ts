@@ -11,9 +11,8 @@
  */
 import { encodeEventAvroSingleObject, encodeEventConfluent, type TelemetryEvent } from '@aiops/contract';
 import { seededRandom } from '@aiops/core';
-import { readTopicToEnd } from '@aiops/kafka';
+import { countTopicRecords } from '@aiops/kafka';
 import { telemetryEvent } from '@aiops/testkit';
-import type { Kafka } from 'kafkajs';
 import { generateEvents, type RawEvent } from './events.js';
 
 /** The broker's limit (infra/kafka/server.properties message.max.bytes): a record batch, not a value. */
@@ -557,15 +556,8 @@ export function generateValid(seed: number, count: number, nowMs: number, duplic
   return { messages, events, duplicates };
 }
 
-/**
- * Records a read_committed reader gets from a topic, read to its end. Offsets alone overcount a topic written
- * in transactions: each commit marker takes an offset, and so does every record of an aborted transaction.
- */
-export async function topicCount(kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<number> {
-  let records = 0;
-  await readTopicToEnd(kafka, topic, () => records++, timeoutMs);
-  return records;
-}
+/** Records in a topic, read to its end (offsets overcount a transactional topic). */
+export const topicCount = countTopicRecords;
 
 interface LabelledMetric {
   get(): Promise<{ values: readonly { value: number; labels: Readonly<Record<string, string | number>> }[] }>;

@@ -94,40 +94,6 @@ export async function consumeUntil(
   return messages;
 }
 
-/**
- * Reads a topic from the beginning until at least `atLeast` records came and then none for `quietMs`:
- * what is there once its writers are done, duplicates beyond `atLeast` included (committed records only).
- */
-export async function consumeSettled(
-  topic: string,
-  atLeast: number,
-  quietMs = 5000,
-  timeoutMs = 120_000,
-): Promise<KafkaMessage[]> {
-  const consumer = testKafka().consumer({ groupId: uniqueName('it-reader'), maxWaitTimeInMs: 100 });
-  const messages: KafkaMessage[] = [];
-  let lastAt = Date.now();
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ message }) => {
-        messages.push(message);
-        lastAt = Date.now();
-      },
-    });
-    await waitFor(
-      async () => messages.length >= atLeast && Date.now() - lastAt >= quietMs,
-      timeoutMs,
-      `${atLeast} records on ${topic} and then none for ${quietMs} ms`,
-    );
-  } finally {
-    await consumer.disconnect();
-  }
-  return messages;
-}
-
 export function header(message: KafkaMessage, name: string): string | undefined {
   const value = message.headers?.[name];
   if (value === undefined) return undefined;

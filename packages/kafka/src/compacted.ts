@@ -73,6 +73,16 @@ export async function readTopicToEnd(
 }
 
 /**
+ * Records a read_committed reader gets from a topic read to its end. On a topic written in transactions,
+ * offsets overcount: each commit marker, and each record of an aborted transaction, takes one.
+ */
+export async function countTopicRecords(kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<number> {
+  let records = 0;
+  await readTopicToEnd(kafka, topic, () => records++, timeoutMs);
+  return records;
+}
+
+/**
  * Reads a (compacted) state topic to its current end, handing every keyed record to `onRecord` in
  * partition order (a later record of a key replaces an earlier one; a null value is a tombstone).
  */

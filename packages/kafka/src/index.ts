@@ -1,6 +1,7 @@
 export { createKafka, kafkaLogLevel, partitionForKey, producerDefaults } from './client.js';
 export {
   changelogMessage,
+  countTopicRecords,
   type KeyedChangelogEntry,
   loadChangelog,
   readCompactedTopic,

@@ -311,8 +311,8 @@ export function createStreamRunner(options: StreamRunnerOptions): StreamRunner {
   }: EachBatchPayload): Promise<void> => {
     await assignmentReady;
     if (stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
-    const last = batch.messages[batch.messages.length - 1]!;
-    const nextOffset = String(Math.max(Number(batch.lastOffset()), Number(last.offset)) + 1);
+    // lastOffset() counts the markers and aborted records fetched with the batch, past its last message.
+    const nextOffset = String(Number(batch.lastOffset()) + 1);
     metrics.consumed.inc({ service, topic: batch.topic }, batch.messages.length);
     metrics.batchSize.observe({ service, stage: 'consume' }, batch.messages.length);
     metrics.consumerLag.set(
