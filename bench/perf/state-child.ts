@@ -1,12 +1,13 @@
 /**
  * One state measurement in a process of its own (run with --expose-gc): `node state-child.js
- * <aggregator|detector> <series>`. Prints one JSON line: heap and RSS growth for `series` active series.
+ * <aggregator|tenants|detector> <series>`. Prints one JSON line: heap and RSS growth for `series` active
+ * series (`tenants`: each its own tenant, fed from 6 raw partitions).
  */
-import type { TelemetryEvent, WindowAggregate } from '@aiops/contract';
+import { SOURCE_HEADER, type TelemetryEvent, type WindowAggregate } from '@aiops/contract';
 import { createDetectionEngine } from '@aiops/detectors';
 import { ProcessorDriver } from '@aiops/kafka';
 import { createSimulation } from '@aiops/simulator';
-import { WindowOperator, type WindowOutput } from '@aiops/windowing';
+import { committedPosition, WindowOperator, type WindowOutput } from '@aiops/windowing';
 
 const kind = process.argv[2];
 const series = Number(process.argv[3]);
@@ -55,12 +56,25 @@ function dims(anchor: TelemetryEvent, i: number) {
   };
 }
 const t0 = Math.floor(Date.now() / MINUTE) * MINUTE - 60 * MINUTE;
+let committedBytesPerTenant = Number.NaN;
+
+/** Bytes per tenant that the operator's tenants' clocks (as they are now) take in a committed position. */
+function committedClockBytes(operator: WindowOperator, expected: number): number {
+  const tenants = operator.snapshot().partitions[0]?.tenants;
+  if (tenants?.length !== expected) return Number.NaN;
+  const position = { watermarkMs: 0, sources: [], expectedSources: 6, unseenGivenUp: false };
+  const committed = JSON.stringify(committedPosition({ ...position, tenants })).length;
+  return (committed - JSON.stringify(committedPosition(position)).length) / expected;
+}
 let keep: unknown;
 let extra: Record<string, number> = {};
 const before = measure();
 
-if (kind === 'aggregator') {
+if (kind === 'aggregator' || kind === 'tenants') {
   // Defaults of the service: 1-minute windows, 60 s allowed lateness, one open window per series.
+  // `tenants`: each series its own tenant, its events from 6 raw partitions (sources), so every series
+  // also has a tenant clock with 6 sources: the difference to `aggregator` is the clocks' cost.
+  const tenants = kind === 'tenants';
   const operator = new WindowOperator({ windowSizesMs: [MINUTE] });
   const driver = new ProcessorDriver<string, TelemetryEvent, string, WindowOutput>(operator);
   let offset = 0;
@@ -70,6 +84,7 @@ if (kind === 'aggregator') {
       const event: TelemetryEvent = {
         ...template,
         ...dims(base[i % base.length]!, i),
+        ...(tenants ? { tenant_id: `tenant-${i}` } : {}),
         event_id: `${i}-${j}-${template.event_id}`,
         timestamp: t0 + ((j * 997) % (MINUTE - 1000)),
       };
@@ -79,10 +94,12 @@ if (kind === 'aggregator') {
         event,
         event.timestamp,
         { topic: 'bench', partition: 0, offset: offset++ },
-        { source: '0/1' },
+        { [SOURCE_HEADER]: tenants ? `${j % 6}/6` : '0/1' },
       );
     }
     if (i % 1000 === 0) driver.drain();
+    // What 20 tenants' clocks add to the commit metadata (more do not fit in its 4 KB: left out).
+    if (tenants && i === 19) committedBytesPerTenant = committedClockBytes(operator, 20);
   }
   driver.drain();
   const stats = operator.stats();
@@ -90,7 +107,9 @@ if (kind === 'aggregator') {
     openWindows: stats.openWindows,
     activeSeries: stats.activeSeries,
     sketchBytes: stats.sketchBytes,
+    tenants: stats.tenants,
   };
+  if (tenants) extra.committedBytesPerTenant = committedBytesPerTenant;
   keep = driver;
 } else if (kind === 'detector') {
   // Windows as the aggregator makes them (one series' worth aggregated for real), cloned per series.

@@ -19,8 +19,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkAnalystResults,
   EXPECTED_ANALYST_RESULTS,
+  EXPECTED_LATE_CORRECTIONS,
   event,
   knownDataset,
+  lateCorrectionsReadBack,
 } from '../../packages/clickhouse/test/fixtures.js';
 import { clickhouseUrl, uniqueName } from '../setup/endpoints.js';
 
@@ -66,6 +68,7 @@ describe('migrations on the real server', () => {
       'traces',
       'prompt_version_aggregates',
       'review_items',
+      'window_late_corrections',
     ])
       expect(outcomes[name]).toBe('applied');
     const tables = await executor.queryRows<{ name: string }>(
@@ -229,5 +232,16 @@ describe('the analyst pack on the real server', () => {
     } finally {
       await analyst.close();
     }
+  });
+});
+
+describe('late corrections on the real server', () => {
+  it("keeps a window's latest revision and each late correction once, replays included, for sums", async () => {
+    const read = await lateCorrectionsReadBack(
+      (table, rows) => executor.insertRows(table, rows),
+      (sql) => executor.queryRows<Record<string, unknown>>(sql),
+      database,
+    );
+    expect(read).toEqual(EXPECTED_LATE_CORRECTIONS);
   });
 });

@@ -128,6 +128,7 @@ export function windowAggregateToRow(window: WindowAggregate): Record<string, un
     late_events: window.late_events,
     emitted_at: seconds(window.emitted_at),
     emitted_at_ms: window.emitted_at,
+    correction_event_id: window.correction_event_id ?? '',
   };
 }
 
@@ -238,5 +239,6 @@ export function rowToWindowAggregate(row: Record<string, unknown>): WindowAggreg
     guardrail_flags: zip(list(row, 'guardrail_flags.flag'), list(row, 'guardrail_flags.count'), num),
     late_events: num(row.late_events),
     emitted_at: num(row.emitted_at_ms),
+    correction_event_id: row.correction_event_id ? String(row.correction_event_id) : null,
   });
 }

@@ -13,7 +13,13 @@ import { migrate } from '../src/migrations/runner.js';
 import { loadAnalystQueries, runAnalystQuery } from '../src/queries.js';
 import { windowAggregateToRow } from '../src/rows.js';
 import { ClickHouseSink } from '../src/sink.js';
-import { checkAnalystResults, EXPECTED_ANALYST_RESULTS, knownDataset } from './fixtures.js';
+import {
+  checkAnalystResults,
+  EXPECTED_ANALYST_RESULTS,
+  EXPECTED_LATE_CORRECTIONS,
+  knownDataset,
+  lateCorrectionsReadBack,
+} from './fixtures.js';
 
 /**
  * The same migrations and analyst queries on embedded chDB (a current ClickHouse engine, 26.x), through
@@ -83,6 +89,7 @@ describe('migrations on chDB', () => {
       'traces',
       'prompt_version_aggregates',
       'review_items',
+      'window_late_corrections',
     ]) {
       expect(byName[name]?.outcome, name).toBe('applied');
     }
@@ -112,7 +119,7 @@ describe('migrations on chDB', () => {
   it('is idempotent: a second run applies nothing and keeps the records', async () => {
     const again = await migrate(executor, { dir: MIGRATIONS, database });
     expect(again.migrations.filter((m) => m.outcome === 'applied')).toEqual([]);
-    expect(again.migrations.filter((m) => m.outcome === 'already-applied')).toHaveLength(15);
+    expect(again.migrations.filter((m) => m.outcome === 'already-applied')).toHaveLength(16);
     const recorded = await executor.queryRows<{ version: number; status: string }>(
       `SELECT version, argMax(status, recorded_at_ms) AS status FROM ${database}.schema_migrations GROUP BY version ORDER BY version`,
     );
@@ -126,6 +133,7 @@ describe('migrations on chDB', () => {
       'applied',
       'skipped',
       'skipped',
+      'applied',
       'applied',
       'applied',
       'applied',
@@ -335,5 +343,16 @@ describe('dashboard SQL on chDB', () => {
     const fine = await totals(overviewByAppModelSql(scope, range));
     expect(fine).toEqual([[72 * 120 - 17 * 2, 72 * 2 - 1]]);
     expect(await totals(overviewByAppModelSql(rollup, range))).toEqual(fine);
+  });
+});
+
+describe('late corrections on chDB', () => {
+  it("keeps a window's latest revision and each late correction once, replays included, for sums", async () => {
+    const read = await lateCorrectionsReadBack(
+      (table, rows) => executor.insertRows(table, rows),
+      (sql) => executor.queryRows<Record<string, unknown>>(sql),
+      database,
+    );
+    expect(read).toEqual(EXPECTED_LATE_CORRECTIONS);
   });
 });

@@ -155,6 +155,7 @@ export function knownDataset(nowMs: number = Date.now()): Dataset {
       latency_count: 3,
       latency_p95_ms: 280,
       late_events: 1,
+      correction_event_id: null,
       cost_usd: 0.04,
     }),
     window({
@@ -302,3 +303,40 @@ export const EXPECTED_ANALYST_RESULTS = {
   latency: { incidents: 1, open: 0, maxScore: 0.95, resolvedSeconds: 300 },
   errorRate: { incidents: 1, open: 1 },
 };
+
+/**
+ * Late corrections next to their window (tenant `late-t`): two revisions of the window, correction c1
+ * written twice (the aggregator replayed it) and correction c2. Inserted, then read back with FINAL.
+ */
+export async function lateCorrectionsReadBack(
+  insert: (table: string, rows: Record<string, unknown>[]) => Promise<void>,
+  query: (sql: string) => Promise<Record<string, unknown>[]>,
+  database: string,
+): Promise<{ rows: number; events: number; errors: number; corrections: string[] }> {
+  const at = { tenant_id: 'late-t', window_start: fixtureBase(), window_end: fixtureBase() + 60_000 };
+  const correction = (id: string) =>
+    window({ ...at, events: 1, errors: 1, late_events: 1, correction_event_id: id });
+  await insert(`${database}.window_aggregates`, [
+    windowAggregateToRow(window({ ...at, revision: 0, events: 2 })),
+    windowAggregateToRow(window({ ...at, revision: 1, events: 3 })),
+    windowAggregateToRow(correction('c1')),
+  ]);
+  await insert(`${database}.window_aggregates`, [
+    windowAggregateToRow(correction('c1')),
+    windowAggregateToRow(correction('c2')),
+  ]);
+  const [totals] = await query(
+    `SELECT count() AS n, sum(events) AS events, sum(errors) AS errors,
+       arraySort(groupArrayIf(correction_event_id, correction_event_id != '')) AS corrections
+     FROM ${database}.window_aggregates FINAL WHERE tenant_id = 'late-t'`,
+  );
+  return {
+    rows: Number(totals!.n),
+    events: Number(totals!.events),
+    errors: Number(totals!.errors),
+    corrections: (totals!.corrections as string[]).map(String),
+  };
+}
+
+/** What lateCorrectionsReadBack must read: the latest revision (3 events) and each correction once. */
+export const EXPECTED_LATE_CORRECTIONS = { rows: 3, events: 5, errors: 2, corrections: ['c1', 'c2'] };

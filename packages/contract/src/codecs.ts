@@ -3,6 +3,7 @@ import {
   ALERT_V1_SCHEMA,
   TELEMETRY_EVENT_OLDER_SCHEMAS,
   TELEMETRY_EVENT_SCHEMA,
+  WINDOW_AGGREGATE_SCHEMA,
   WINDOW_AGGREGATE_V1_SCHEMA,
 } from './avro/schemas.js';
 import { ContractError } from './errors.js';
@@ -117,8 +118,8 @@ export function createWindowCodec(options: { limits?: ContractLimits } = {}): Re
   const limits = options.limits ?? DEFAULT_LIMITS;
   const schema = schemasFor(limits).window;
   return createRecordCodec<WindowAggregate>({
-    readerSchema: WINDOW_AGGREGATE_V1_SCHEMA,
-    writerSchemas: [],
+    readerSchema: WINDOW_AGGREGATE_SCHEMA,
+    writerSchemas: [WINDOW_AGGREGATE_V1_SCHEMA],
     limits,
     validate: (value) => {
       const parsed = schema.safeParse(value);

@@ -26,6 +26,8 @@ export {
   TELEMETRY_EVENT_V1_1_SCHEMA,
   TELEMETRY_EVENT_V1_2_SCHEMA,
   TELEMETRY_EVENT_V1_SCHEMA,
+  WINDOW_AGGREGATE_SCHEMA,
+  WINDOW_AGGREGATE_V1_1_SCHEMA,
   WINDOW_AGGREGATE_V1_SCHEMA,
 } from './avro/schemas.js';
 export type { EventCodecOptions, RecordCodec, RecordFormat } from './codecs.js';
@@ -44,7 +46,7 @@ export type { DecodedMessage, DecoderOptions, TelemetryDecoder } from './decoder
 export { createDecoder, SchemaNotLoadedError } from './decoder.js';
 export type { ContractErrorReason } from './errors.js';
 export { CONTRACT_ERROR_REASONS, ContractError, formatPath, isContractError } from './errors.js';
-export { BEHIND_MS_HEADER, SERIES_HEADER, SOURCE_HEADER } from './headers.js';
+export { ALIGN_AT_HEADER, BEHIND_MS_HEADER, SERIES_HEADER, SOURCE_HEADER } from './headers.js';
 export type { TelemetryEventInput } from './input.js';
 export { telemetryEventInputSchema } from './input.js';
 export type { ContractLimits, TimeRange } from './limits.js';

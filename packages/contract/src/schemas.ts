@@ -363,6 +363,12 @@ function buildWindowSchema(limits: ContractLimits) {
     late_events: count,
     /** Wall-clock ms when this revision was emitted (for latency measurement, not for results). */
     emitted_at: epochMs,
+    /**
+     * Null for the window's own emissions. A late correction: the id of one event that arrived after its
+     * window had been evicted (past the allowed lateness); the row holds that event alone and is summed
+     * with the window's latest revision (see the README, "Late events").
+     */
+    correction_event_id: id.nullable().default(null),
   });
 }
 

@@ -1,4 +1,7 @@
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
+import { schemaFingerprint, singleObjectHeader } from '../src/avro/fingerprint.js';
+import { WINDOW_AGGREGATE_V1_SCHEMA } from '../src/avro/schemas.js';
 import { alertCodec, eventCodec, windowCodec } from '../src/codecs.js';
 import { ContractError } from '../src/errors.js';
 import { DEFAULT_TOPICS } from '../src/topics.js';
@@ -43,6 +46,7 @@ function windowAggregate(overrides: Partial<WindowAggregate> = {}): WindowAggreg
     feedback_total: 6,
     guardrail_flags: { pii: 2 },
     late_events: 0,
+    correction_event_id: null,
     emitted_at: 1_756_728_065_123,
     ...overrides,
   };
@@ -96,6 +100,19 @@ describe('record codecs', () => {
       windowCodec.encode(windowAggregate({ latency_sketch: bytes }), 'json'),
     );
     expect([...(decoded.latency_sketch as Uint8Array)]).toEqual([9, 8, 7]);
+  });
+
+  it('windowCodec carries a late correction, and reads a window written with v1 (before corrections) as null', () => {
+    const correction = windowAggregate({ events: 1, correction_event_id: 'evt-late-1' });
+    expect(windowCodec.decode(windowCodec.encode(correction))).toEqual(correction);
+    expect(windowCodec.decode(windowCodec.encode(correction, 'json'))).toEqual(correction);
+    const { correction_event_id: _added, ...v1Window } = windowAggregate();
+    const v1 = avro.Type.forSchema(WINDOW_AGGREGATE_V1_SCHEMA as avro.Schema, { registry: {} });
+    const written = Buffer.concat([
+      singleObjectHeader(schemaFingerprint(WINDOW_AGGREGATE_V1_SCHEMA)),
+      v1.toBuffer({ ...v1Window, latency_sketch: Buffer.from(v1Window.latency_sketch ?? []) }),
+    ]);
+    expect(windowCodec.decode(written)).toMatchObject({ events: 120, correction_event_id: null });
   });
 
   it.each(['avro', 'json'] as const)('alertCodec round-trips firing and resolved alerts in %s', (format) => {

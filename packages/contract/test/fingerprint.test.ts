@@ -12,6 +12,7 @@ import {
   TELEMETRY_EVENT_V1_1_SCHEMA,
   TELEMETRY_EVENT_V1_2_SCHEMA,
   TELEMETRY_EVENT_V1_SCHEMA,
+  WINDOW_AGGREGATE_V1_1_SCHEMA,
   WINDOW_AGGREGATE_V1_SCHEMA,
 } from '../src/avro/schemas.js';
 
@@ -65,6 +66,7 @@ describe('Parsing Canonical Form', () => {
     ['telemetry event v1.1', TELEMETRY_EVENT_V1_1_SCHEMA],
     ['telemetry event v1.2', TELEMETRY_EVENT_V1_2_SCHEMA],
     ['window aggregate v1', WINDOW_AGGREGATE_V1_SCHEMA],
+    ['window aggregate v1.1', WINDOW_AGGREGATE_V1_1_SCHEMA],
     ['alert v1', ALERT_V1_SCHEMA],
   ])('agrees with avsc on the canonical form of %s', (_, schema) => {
     const type = avro.Type.forSchema(schema as avro.Schema, { registry: {} });
@@ -78,6 +80,7 @@ describe('schemas/avro/*.avsc', () => {
     ['telemetry-event.v1_1.avsc', TELEMETRY_EVENT_V1_1_SCHEMA],
     ['telemetry-event.v1_2.avsc', TELEMETRY_EVENT_V1_2_SCHEMA],
     ['window-aggregate.v1.avsc', WINDOW_AGGREGATE_V1_SCHEMA],
+    ['window-aggregate.v1_1.avsc', WINDOW_AGGREGATE_V1_1_SCHEMA],
     ['alert.v1.avsc', ALERT_V1_SCHEMA],
   ])('%s holds exactly the schema the code uses', (file, schema) => {
     const onDisk = JSON.parse(

@@ -16,6 +16,8 @@ export interface AlignedWindow {
   readonly series: string;
   /** How far behind its aggregator partition's newest data it closed (header aiops.behind-ms); 0 if unknown. */
   readonly behind: number;
+  /** A late correction's place in event time (header aiops.align-at); a window's is its end. */
+  readonly at?: number;
 }
 
 /** What history does (the detector's `backfill` and `liveHorizonMs`). */
@@ -30,14 +32,17 @@ export function compareAlignedWindows(a: AlignedWindow, b: AlignedWindow): numbe
   const y = b.window;
   if (x.window_start !== y.window_start) return x.window_start - y.window_start;
   if (a.series !== b.series) return a.series < b.series ? -1 : 1;
-  return x.revision - y.revision;
+  if (x.revision !== y.revision) return x.revision - y.revision;
+  const c = x.correction_event_id ?? '';
+  const d = y.correction_event_id ?? '';
+  return c === d ? 0 : c < d ? -1 : 1;
 }
 
 /** The aligner the engine is fed through: time = window end, lanes = tenants. */
 export function createWindowAligner<T extends AlignedWindow>(options: AlignerOptions): EventTimeAligner<T> {
   return new EventTimeAligner<T>(
     options,
-    (held) => held.window.window_end,
+    (held) => held.at ?? held.window.window_end,
     compareAlignedWindows,
     (held) => held.window.tenant_id,
   );

@@ -10,7 +10,7 @@ import { describeScope, Emitter } from './emit.js';
 import type { ErrorsState } from './errors/errors.js';
 import { ERRORS, errorsEvaluate, errorsInit, errorsLearn } from './errors/errors.js';
 import type { WindowFeatures } from './features.js';
-import { extractFeatures } from './features.js';
+import { addFeatures, extractFeatures } from './features.js';
 import type { GuardrailState } from './guardrail/guardrail.js';
 import { GUARDRAIL, guardrailEvaluate, guardrailInit, guardrailLearn } from './guardrail/guardrail.js';
 import type { LatencyState } from './latency/latency.js';
@@ -39,7 +39,11 @@ export const ENGINE_DETECTORS: readonly string[] = [LATENCY, ERRORS, OUTAGE, COS
  *   the final revision is ever learned;
  * - a duplicate (same window, revision not higher) is ignored;
  * - a revision of an older window comes after the baselines moved on and is ignored for them (counted as
- *   `late_ignored`); its alerts would be stale anyway.
+ *   `late_ignored`); its alerts would be stale anyway;
+ * - a late correction (one event that came after the aggregator evicted its window) is added to the
+ *   pending window when it is that window (so it is learned with it), and to its group's spend (budgets
+ *   count every dollar) — once per event id, so the aggregator's replays change nothing. It is never
+ *   judged on its own: one event is not a window.
  * Replaying windows already applied therefore changes nothing and notifies nothing; and because alert ids
  * are hashes of fingerprint + start window and the lifecycle runs on event time, replaying the same windows
  * into a fresh engine reproduces the same notifications, byte for byte.
@@ -93,7 +97,12 @@ export interface GroupState {
   tenant_id: string;
   application: string;
   cost: CostGroupState;
+  /** Event ids of the latest late corrections applied (at most RECENT_CORRECTIONS; absent before them). */
+  corrections?: string[];
 }
+
+/** How many late-correction ids a group remembers: replays of the aggregator re-send only recent ones. */
+const RECENT_CORRECTIONS = 256;
 
 export interface PeerState {
   key: string;
@@ -105,6 +114,8 @@ export interface EngineCounters {
   revisions: number;
   duplicates: number;
   late_ignored: number;
+  /** Late corrections applied (replays of one already applied count as duplicates). Absent before them. */
+  late_corrections?: number;
   ticks: number;
   notifications: number;
 }
@@ -169,7 +180,15 @@ export interface SeriesInspection {
 const SEP = '\u001f';
 
 function emptyCounters(): EngineCounters {
-  return { windows: 0, revisions: 0, duplicates: 0, late_ignored: 0, ticks: 0, notifications: 0 };
+  return {
+    windows: 0,
+    revisions: 0,
+    duplicates: 0,
+    late_ignored: 0,
+    late_corrections: 0,
+    ticks: 0,
+    notifications: 0,
+  };
 }
 
 interface Runtime {
@@ -255,6 +274,25 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
     s.learned++;
   };
 
+  const applyCorrection = (s: SeriesState, rt: Runtime, w: WindowAggregate, eventId: string): Alert[] => {
+    const group = rt.group.state;
+    group.corrections ??= [];
+    const recent = group.corrections;
+    if (recent.includes(eventId)) {
+      counters.duplicates++;
+      return [];
+    }
+    recent.push(eventId);
+    if (recent.length > RECENT_CORRECTIONS) recent.shift();
+    counters.late_corrections = (counters.late_corrections ?? 0) + 1;
+    const f = extractFeatures(w);
+    if (s.pending !== null && s.pending.start === f.start) addFeatures(s.pending, f);
+    const out: Alert[] = [];
+    sink.alerts = out;
+    costGroupAdd(rt.group.ctx, group.cost, f, f.cost);
+    return finish(out);
+  };
+
   const finish = (out: Alert[]): Alert[] => {
     counters.notifications += out.length;
     sink.alerts = [];
@@ -288,6 +326,7 @@ export function createDetectionEngine(config?: unknown): DetectionEngine {
       touch(dirty.series, key);
       touch(dirty.groups, rt.group.state.key);
       touch(dirty.peers, rt.peer.key);
+      if (w.correction_event_id !== null) return applyCorrection(s, rt, w, w.correction_event_id);
       const pending = s.pending;
       let costDelta = w.cost_usd;
       if (pending !== null) {

@@ -45,3 +45,38 @@ export function extractFeatures(w: WindowAggregate): WindowFeatures {
     flags: w.guardrail_flags,
   };
 }
+
+/**
+ * Adds what `extra` counted to `into` (a late correction of the same window): every count and sum; the
+ * quantiles stay `into`'s, which one more event barely moves and which cannot be merged without sketches.
+ */
+export function addFeatures(into: WindowFeatures, extra: WindowFeatures): void {
+  into.events += extra.events;
+  into.errors += extra.errors;
+  into.errorsByType = addCounts(into.errorsByType, extra.errorsByType);
+  into.latencyCount += extra.latencyCount;
+  into.outputTokens += extra.outputTokens;
+  into.cost += extra.cost;
+  const quality = { ...into.quality };
+  for (const [name, q] of Object.entries(extra.quality)) {
+    const mine = quality[name];
+    quality[name] =
+      mine === undefined
+        ? q
+        : {
+            count: mine.count + q.count,
+            sum: mine.sum + q.sum,
+            histogram: mine.histogram.map((n, i) => n + (q.histogram[i] ?? 0)),
+          };
+  }
+  into.quality = quality;
+  into.feedbackNegative += extra.feedbackNegative;
+  into.feedbackTotal += extra.feedbackTotal;
+  into.flags = addCounts(into.flags, extra.flags);
+}
+
+function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [key, n] of Object.entries(b)) out[key] = (out[key] ?? 0) + n;
+  return out;
+}

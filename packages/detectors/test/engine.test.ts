@@ -143,6 +143,53 @@ describe('detection engine', () => {
       expect(JSON.stringify(engine.snapshot().series)).toBe(before);
       expect(engine.stats().late_ignored).toBe(1);
     });
+
+    /** One event that came after the aggregator evicted window `w`: a row of its own. */
+    const correctionOf = (w: WindowAggregate, eventId: string): WindowAggregate => ({
+      ...w,
+      revision: 0,
+      events: 1,
+      errors: 1,
+      errors_by_type: { timeout: 1 },
+      latency_count: 1,
+      cost_usd: 0.25,
+      late_events: 1,
+      correction_event_id: eventId,
+    });
+
+    it('a late correction of the latest window is added to it (learned with it) and to the spend, once per event', () => {
+      const engine = createDetectionEngine();
+      for (const w of base.slice(0, 101)) engine.process(w);
+      const pendingBefore = engine.snapshot().series[0]!.pending!;
+      const spentBefore = engine.snapshot().groups[0]!.cost.daySpent;
+      expect(engine.process(correctionOf(base[100]!, 'late-1'))).toEqual([]);
+      const pending = engine.snapshot().series[0]!.pending!;
+      expect(pending.start).toBe(base[100]!.window_start);
+      expect(pending.events).toBe(pendingBefore.events + 1);
+      expect(pending.errors).toBe(pendingBefore.errors + 1);
+      expect(pending.errorsByType.timeout).toBe((pendingBefore.errorsByType.timeout ?? 0) + 1);
+      expect(pending.p95).toBe(pendingBefore.p95); // one event does not make a distribution
+      expect(engine.snapshot().groups[0]!.cost.daySpent).toBeCloseTo(spentBefore + 0.25, 9);
+      // The aggregator re-sends it after a restart: nothing changes.
+      const after = JSON.stringify(engine.snapshot());
+      expect(engine.process(correctionOf(base[100]!, 'late-1'))).toEqual([]);
+      expect(JSON.stringify({ ...engine.snapshot(), counters: null })).toBe(
+        JSON.stringify({ ...JSON.parse(after), counters: null }),
+      );
+      expect(engine.stats()).toMatchObject({ late_corrections: 1, duplicates: 1 });
+    });
+
+    it('a late correction of an older window counts towards the spend only (the baselines have moved on)', () => {
+      const engine = createDetectionEngine();
+      for (const w of base) engine.process(w);
+      const before = engine.snapshot();
+      expect(engine.process(correctionOf(base[50]!, 'late-2'))).toEqual([]);
+      const after = engine.snapshot();
+      expect(JSON.stringify(after.series)).toBe(JSON.stringify(before.series));
+      expect(after.groups[0]!.cost.daySpent).toBeCloseTo(before.groups[0]!.cost.daySpent + 0.25, 9);
+      expect(after.groups[0]!.corrections).toEqual(['late-2']);
+      expect(engine.stats()).toMatchObject({ late_corrections: 1, windows: base.length });
+    });
   });
 
   it('reports counters, warm-up and alert states in stats()', () => {

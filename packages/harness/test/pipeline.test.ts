@@ -52,6 +52,13 @@ describe('pipeline harness', () => {
     expect(harness.serviceEnv().IDLE_TIMEOUT_MS).toBeUndefined();
   });
 
+  it("leaves the aggregator's window sizes to the harness's option, and the service's own default is minute and hourly windows", () => {
+    expect(aggregatorConfigFromEnv(harness.serviceEnv()).windowSizesMs).toEqual(harness.windowSizesMs);
+    const { WINDOW_SIZES_MS: _harnessSizes, ...withoutSizes } = harness.serviceEnv();
+    // `aiops run` with no WINDOW_SIZES_MS: hourly windows for the dashboard too (UI_ROLLUP_WINDOW_S).
+    expect(aggregatorConfigFromEnv(withoutSizes).windowSizesMs).toEqual([60_000, 3_600_000]);
+  });
+
   it('gives a service started as a child process (aiops run) the same config as one started in process', () => {
     const env = harness.serviceEnv();
     expect(withoutClientId(validatorConfigFromEnv(env))).toEqual(withoutClientId(harness.validatorConfig()));

@@ -117,7 +117,7 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
     }),
     lateEvents: new Counter({
       name: 'aiops_late_events_total',
-      help: 'Events behind the watermark, by outcome (corrected = folded into a new revision, dead_lettered)',
+      help: "Events past their window's allowed lateness, by outcome (corrected = a late-correction row, dead_lettered = older than the maximum correction age)",
       labelNames: ['service', 'outcome'],
       registers,
     }),

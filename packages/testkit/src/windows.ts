@@ -41,6 +41,7 @@ export function windowAggregate(
     feedback_total: 0,
     guardrail_flags: {},
     late_events: 0,
+    correction_event_id: null,
     emitted_at: windowEnd,
     ...overrides,
   };

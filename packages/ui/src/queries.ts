@@ -242,28 +242,34 @@ function groupWhere(group: GroupLabels): string {
 }
 
 /**
- * A tenant's application over the range, every series summed per window, oldest first: traffic, errors
- * and cost add up exactly; latency and TTFT are the highest series' quantile (quantiles of separate series
- * do not add up), quality the mean of the series' means.
+ * Per window: traffic, errors and cost summed over its rows (late corrections included); latency, TTFT
+ * and quality from the windows themselves (`own`: a late correction holds one event, not a distribution),
+ * the highest series' quantile when several series share the window (quantiles of separate series do not
+ * add up) and the mean of their quality means.
  */
-export function groupWindowsSql(scope: QueryScope, range: TimeRange, group: GroupLabels): string {
-  return `SELECT toUInt32(window_start) AS t, sum(events) AS events, sum(errors) AS errors,
-    max(latency_p50_ms) AS p50_ms, max(latency_p95_ms) AS p95_ms, max(latency_p99_ms) AS p99_ms,
-    max(ttft_p50_ms) AS ttft_ms, sum(cost_usd) AS usd, avg(quality_mean) AS quality
-FROM ${table(scope, 'window_aggregates')} FINAL
-WHERE ${windowsWhere(scope.windowSizeS, range, undefined)} AND ${groupWhere(group)}
+const PER_WINDOW_COLUMNS = `toUInt32(window_start) AS t, sum(events) AS events, sum(errors) AS errors,
+    maxIf(latency_p50_ms, own) AS p50_ms, maxIf(latency_p95_ms, own) AS p95_ms,
+    maxIf(latency_p99_ms, own) AS p99_ms, maxIf(ttft_p50_ms, own) AS ttft_ms, sum(cost_usd) AS usd,
+    avgIf(quality_mean, own) AS quality`;
+
+function perWindowSql(scope: QueryScope, range: TimeRange, where: string): string {
+  return `SELECT ${PER_WINDOW_COLUMNS}
+FROM (SELECT window_start, events, errors, latency_p50_ms, latency_p95_ms, latency_p99_ms, ttft_p50_ms,
+    cost_usd, quality_mean, correction_event_id = '' AS own
+  FROM ${table(scope, 'window_aggregates')} FINAL
+  WHERE ${windowsWhere(scope.windowSizeS, range, undefined)} AND ${where})
 GROUP BY window_start
 ORDER BY window_start`;
 }
 
-/** One series' windows over the range, oldest first. */
+/** A tenant's application over the range, every series summed per window (PER_WINDOW_COLUMNS), oldest first. */
+export function groupWindowsSql(scope: QueryScope, range: TimeRange, group: GroupLabels): string {
+  return perWindowSql(scope, range, groupWhere(group));
+}
+
+/** One series' windows over the range, with their late corrections (PER_WINDOW_COLUMNS), oldest first. */
 export function seriesWindowsSql(scope: QueryScope, range: TimeRange, series: SeriesLabels): string {
-  return `SELECT toUInt32(window_start) AS t, events, errors,
-    latency_p50_ms AS p50_ms, latency_p95_ms AS p95_ms, latency_p99_ms AS p99_ms,
-    ttft_p50_ms AS ttft_ms, cost_usd AS usd, quality_mean AS quality
-FROM ${table(scope, 'window_aggregates')} FINAL
-WHERE ${windowsWhere(scope.windowSizeS, range, undefined)} AND ${seriesWhere(series)}
-ORDER BY window_start`;
+  return perWindowSql(scope, range, seriesWhere(series));
 }
 
 /**

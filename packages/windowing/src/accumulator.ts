@@ -216,6 +216,7 @@ export class WindowAccumulator {
       guardrail_flags: toRecord(this.guardrailFlags),
       late_events: this.lateEvents,
       emitted_at: emittedAtWallMs,
+      correction_event_id: null,
     };
   }
 

@@ -1,5 +1,5 @@
 import type { TelemetryEvent, WindowAggregate } from '@aiops/contract';
-import { BEHIND_MS_HEADER, SOURCE_HEADER } from '@aiops/contract';
+import { ALIGN_AT_HEADER, BEHIND_MS_HEADER, SOURCE_HEADER } from '@aiops/contract';
 import type { RecordMetadata, StreamRecord } from '@aiops/core';
 import { formatCommitMetadata, parseCommitMetadata } from './commit-metadata.js';
 import { EventIdFilter } from './dedup.js';
@@ -24,16 +24,23 @@ export interface AggregationOptions
   extends Required<
       Pick<WindowOperatorOptions, 'windowSizesMs' | 'maxOutOfOrdernessMs' | 'allowedLatenessMs'>
     >,
-    Pick<WindowOperatorOptions, 'idleTimeoutMs' | 'tenantIdleTimeoutMs' | 'unseenSourcesTimeoutMs'> {
+    Pick<
+      WindowOperatorOptions,
+      'idleTimeoutMs' | 'tenantIdleTimeoutMs' | 'unseenSourcesTimeoutMs' | 'maxCorrectionAgeMs'
+    > {
   /** Wall time between watermark markers of a partition whose watermark crossed no window boundary. */
   watermarkHeartbeatMs: number;
 }
 
-/** A window aggregate to send, with its series key and how far its tenant was behind (BEHIND_MS_HEADER). */
+/**
+ * A window aggregate to send, with its series key, how far its tenant was behind (BEHIND_MS_HEADER) and,
+ * for a late correction, where it goes in event-time order (ALIGN_AT_HEADER).
+ */
 export interface EmittedWindow {
   aggregate: WindowAggregate;
   seriesKey: string;
   behindMs: string;
+  alignAt?: string;
 }
 
 /** A watermark to announce downstream for one input partition: its own, and its lagging tenants'. */
@@ -53,6 +60,11 @@ export class WindowAggregation {
   readonly driver: OperatorDriver;
   private readonly dedupHorizonMs: number;
   private readonly filters = new Map<number, EventIdFilter>();
+  /**
+   * Per input partition resumed from a commit behind its windows' checkpoint: the offset from which
+   * records go to the windows again. Records before it only rebuild the duplicate filter.
+   */
+  private readonly windowsFrom = new Map<number, number>();
   /** Per input partition: the watermarks last announced downstream (its own, its lagging tenants'), and when. */
   private readonly announced = new Map<
     number,
@@ -74,9 +86,12 @@ export class WindowAggregation {
       ...(options.unseenSourcesTimeoutMs === undefined
         ? {}
         : { unseenSourcesTimeoutMs: options.unseenSourcesTimeoutMs }),
+      ...(options.maxCorrectionAgeMs === undefined ? {} : { maxCorrectionAgeMs: options.maxCorrectionAgeMs }),
     });
     this.driver = drive(this.operator);
-    // An id is needed as long as its event could still be counted in some window.
+    // An id is needed as long as its event could still be counted in some window. A copy that comes
+    // later still (a producer retrying minutes after a success) would be counted again, as a late
+    // correction: the raw `events` table deduplicates it, the windows do not (README, "Late events").
     this.dedupHorizonMs =
       Math.max(...options.windowSizesMs) + options.allowedLatenessMs + options.maxOutOfOrdernessMs;
   }
@@ -94,10 +109,13 @@ export class WindowAggregation {
     for (const partition of this.filters.keys()) this.operator.releasePartition(partition);
     this.filters.clear();
     this.announced.clear();
+    this.windowsFrom.clear();
     for (const { partition, metadata } of assignment) {
       const checkpoint = parseCommitMetadata(metadata);
-      if (checkpoint)
+      if (checkpoint) {
         this.operator.resume(partition, checkpoint.position ?? checkpoint.watermark, checkpoint.unseenGiveUp);
+        if (checkpoint.windowsFrom !== undefined) this.windowsFrom.set(partition, checkpoint.windowsFrom);
+      }
       this.filters.set(partition, new EventIdFilter(this.dedupHorizonMs));
     }
   }
@@ -106,15 +124,26 @@ export class WindowAggregation {
    * One event from `position` (`source`: its SOURCE_HEADER). A copy of an event already
    * counted is not processed, but its offset is tied to the windows it would have joined
    * (WindowOperator.skip), so no checkpoint falls between them. Throws what the operator refuses.
+   * After a restart, a record before the windows' checkpoint was counted by the previous run: it is
+   * only remembered by the duplicate filter ('remembered'), so a later copy of it is still known.
    */
   add(
     position: RecordMetadata,
     key: string,
     event: TelemetryEvent,
     source: string | undefined,
-  ): 'added' | 'duplicate' {
+  ): 'added' | 'duplicate' | 'remembered' {
     const filter = this.filterOf(position.partition);
-    if (filter.isDuplicate(event.event_id, event.timestamp)) {
+    const windowsFrom = this.windowsFrom.get(position.partition);
+    if (windowsFrom !== undefined) {
+      if (position.offset < windowsFrom) {
+        filter.remember(event.event_id, event.timestamp, position.offset);
+        return 'remembered';
+      }
+      this.windowsFrom.delete(position.partition);
+    }
+    const watermark = this.operator.watermark(position.partition) ?? NO_WATERMARK;
+    if (filter.isDuplicate(event.event_id, event.timestamp, position.offset, watermark)) {
       this.operator.skip(event, position);
       return 'duplicate';
     }
@@ -136,6 +165,7 @@ export class WindowAggregation {
       aggregate: record.value as WindowAggregate,
       seriesKey: record.key,
       behindMs: record.headers[BEHIND_MS_HEADER] ?? '0',
+      ...(record.headers[ALIGN_AT_HEADER] === undefined ? {} : { alignAt: record.headers[ALIGN_AT_HEADER] }),
     }));
     return { windows, late: forwarded.get(LATE_OUTPUT) ?? [] };
   }
@@ -169,11 +199,19 @@ export class WindowAggregation {
     return due;
   }
 
-  /** Where a restart must resume `partition`: the offset to commit and its metadata; null when nothing new. */
+  /**
+   * Where a restart must resume `partition`: the offset to commit and its metadata; null when nothing
+   * new. The offset is the windows' checkpoint, or earlier when the duplicate filter held ids from before
+   * it at that point: a restart re-reads from there to rebuild the filter (the metadata says where the
+   * windows resume), or a copy of an event counted before the checkpoint would be counted again.
+   */
   commit(partition: number): { offset: string; metadata: string } | null {
     const checkpoint = this.operator.checkpoint(partition);
     if (checkpoint === null) return null;
-    return { offset: String(checkpoint.offset), metadata: formatCommitMetadata(checkpoint) };
+    const from = this.filterOf(partition).neededFrom(checkpoint.offset);
+    if (from >= checkpoint.offset)
+      return { offset: String(checkpoint.offset), metadata: formatCommitMetadata(checkpoint) };
+    return { offset: String(from), metadata: formatCommitMetadata(checkpoint, checkpoint.offset) };
   }
 
   /** Each owned partition's watermark, when it has one. */

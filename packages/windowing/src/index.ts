@@ -11,6 +11,7 @@ export { ChangelogClock, CLOCK_KEY } from './changelog-clock.js';
 export type { CommitMetadata } from './commit-metadata.js';
 export {
   commitMetadataSchema,
+  committedPosition,
   formatCommitMetadata,
   MAX_COMMIT_METADATA_CHARS,
   parseCommitMetadata,

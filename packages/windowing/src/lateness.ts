@@ -3,8 +3,9 @@
  * - on_time: the window has not closed (end > watermark);
  * - late_within_lateness: the window closed but is still kept (end ≤ watermark < end + allowed
  *   lateness): the element is added and the window re-emitted with a higher revision;
- * - too_late: the window is gone (end + allowed lateness ≤ watermark): the element goes to the late
- *   side output and is counted, never silently dropped.
+ * - too_late: the window is gone (end + allowed lateness ≤ watermark): the element is forwarded as a
+ *   late correction of its own (or, when older than the maximum correction age, to the late side
+ *   output), counted, never silently dropped.
  */
 export type Lateness = 'on_time' | 'late_within_lateness' | 'too_late';
 

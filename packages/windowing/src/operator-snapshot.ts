@@ -31,6 +31,8 @@ export interface WindowConfig {
 export interface WindowCounters {
   lateAccepted: number;
   lateDropped: number;
+  /** Absent in snapshots taken before late corrections existed. */
+  lateCorrections?: number;
   emitted: number;
   corrections: number;
   evictedWindows: number;

@@ -1,5 +1,5 @@
 import type { TelemetryEvent, WindowAggregate } from '@aiops/contract';
-import { BEHIND_MS_HEADER, SOURCE_HEADER, seriesKey } from '@aiops/contract';
+import { ALIGN_AT_HEADER, BEHIND_MS_HEADER, SOURCE_HEADER, seriesKey, seriesOf } from '@aiops/contract';
 import type { Cancellable, Processor, ProcessorContext, Snapshotable, StreamRecord } from '@aiops/core';
 import { makeRecord, parseSource } from '@aiops/core';
 import { checkEvent, WindowAccumulator } from './accumulator.js';
@@ -52,9 +52,15 @@ export interface WindowOperatorOptions {
   idleCheckIntervalMs?: number;
   /** How late corrections are emitted (see LateFiring); default 'coalesce'. */
   lateFiring?: LateFiring;
+  /**
+   * An event too late for a window still kept (past its allowed lateness) becomes a late-correction
+   * aggregate of its own (`correction_event_id`), unless its window ended more than this before its
+   * tenant's watermark: then it goes to the late side output. Default 7 days (the validator's maximum age).
+   */
+  maxCorrectionAgeMs?: number;
 }
 
-/** The name of the side output that receives events too late for a window. */
+/** The name of the side output that receives events too old for any correction (maxCorrectionAgeMs). */
 export const LATE_OUTPUT = 'late';
 
 /** What the operator forwards: aggregates on the default output, too-late events on LATE_OUTPUT. */
@@ -96,8 +102,10 @@ export interface WindowOperatorStats {
   sketchBytes: number;
   /** (event, window) additions that arrived after the window closed, within allowed lateness. */
   lateAccepted: number;
-  /** Events sent to the late side output (too late for at least one window). */
+  /** Events sent to the late side output (too old even for a correction, for at least one window). */
   lateDropped: number;
+  /** Late-correction aggregates forwarded: one per (event, window) past the allowed lateness. */
+  lateCorrections: number;
   /** Window aggregates forwarded, every revision. */
   emitted: number;
   /** Of which corrections (revision > 0). */
@@ -108,7 +116,8 @@ export interface WindowOperatorStats {
 
 /**
  * Event-time tumbling windows per series, Flink's window operator in small: per record, assign
- * windows → classify lateness against the partition's watermark → too late: side output 'late' →
+ * windows → classify lateness against its tenant's watermark → too late for a window already evicted:
+ * a late-correction aggregate of that one event (or, past maxCorrectionAgeMs, side output 'late') →
  * else add to the window's accumulator → let the trigger decide emissions → advance the watermark →
  * fire closed windows → evict windows past their allowed lateness.
  *
@@ -133,13 +142,15 @@ export class WindowOperator
   readonly tenantIdleTimeoutMs: number;
   readonly unseenSourcesTimeoutMs: number;
   readonly idleCheckIntervalMs: number;
+  readonly maxCorrectionAgeMs: number;
   private context: ProcessorContext<string, WindowOutput> | null = null;
   private punctuation: Cancellable | null = null;
   private readonly partitions = new Map<number, PartitionState>();
   private openWindowCount = 0;
-  private counters: WindowCounters = {
+  private counters: Required<WindowCounters> = {
     lateAccepted: 0,
     lateDropped: 0,
+    lateCorrections: 0,
     emitted: 0,
     corrections: 0,
     evictedWindows: 0,
@@ -154,8 +165,10 @@ export class WindowOperator
     this.tenantIdleTimeoutMs = options.tenantIdleTimeoutMs ?? this.idleTimeoutMs;
     this.unseenSourcesTimeoutMs = options.unseenSourcesTimeoutMs ?? this.idleTimeoutMs;
     this.idleCheckIntervalMs = options.idleCheckIntervalMs ?? 1_000;
+    this.maxCorrectionAgeMs = options.maxCorrectionAgeMs ?? 7 * 24 * 3_600_000;
     if (!(this.maxOutOfOrdernessMs >= 0)) throw new RangeError('maxOutOfOrdernessMs must be >= 0');
     if (!(this.allowedLatenessMs >= 0)) throw new RangeError('allowedLatenessMs must be >= 0');
+    if (!(this.maxCorrectionAgeMs >= 0)) throw new RangeError('maxCorrectionAgeMs must be >= 0');
     const timeouts = [
       this.idleTimeoutMs,
       this.idleCheckIntervalMs,
@@ -206,8 +219,13 @@ export class WindowOperator
     for (const window of this.assigner.assign(event.timestamp)) {
       const lateness = classify(window.end, watermark, this.allowedLatenessMs);
       if (lateness === 'too_late') {
-        if (rejected === null) rejected = [];
-        rejected.push(window);
+        if (watermark - window.end <= this.maxCorrectionAgeMs) {
+          this.emitCorrection(p, key, window, event, watermark);
+          accepted += 1;
+        } else {
+          if (rejected === null) rejected = [];
+          rejected.push(window);
+        }
         continue;
       }
       let bucket = t.bySize.get(window.end - window.start)?.get(window.start);
@@ -366,7 +384,7 @@ export class WindowOperator
     assertSameConfig(snapshot.config, this.config());
     this.partitions.clear();
     this.openWindowCount = 0;
-    this.counters = { ...snapshot.counters };
+    this.counters = { lateCorrections: 0, ...snapshot.counters };
     for (const ps of snapshot.partitions) {
       const p = this.newPartition(ps.partition, NO_WATERMARK);
       this.openWindowCount += restorePartition(p, ps);
@@ -506,6 +524,35 @@ export class WindowOperator
     );
   }
 
+  /**
+   * `event` came after its window was evicted: it is forwarded as a window of its own (revision 0,
+   * `correction_event_id` = its id), which readers sum with the window's latest revision. Keyed by the
+   * event, so a replay of it writes the same row again rather than a second one. No state is kept.
+   */
+  private emitCorrection(
+    p: PartitionState,
+    key: string,
+    window: TimeWindow,
+    event: TelemetryEvent,
+    watermark: number,
+  ): void {
+    const context = this.requireContext();
+    const accumulator = new WindowAccumulator(seriesOf(event), window);
+    accumulator.add(event, true);
+    const aggregate = {
+      ...accumulator.toAggregate(0, context.currentSystemTimeMs()),
+      correction_event_id: event.event_id,
+    };
+    this.counters.lateCorrections += 1;
+    this.counters.emitted += 1;
+    context.forward(
+      makeRecord<string, WindowOutput>(key, aggregate, window.end - 1, {
+        [BEHIND_MS_HEADER]: String(p.clocks.lag(event.tenant_id)),
+        [ALIGN_AT_HEADER]: String(watermark + 1),
+      }),
+    );
+  }
+
   private forwardLate(
     record: StreamRecord<string, TelemetryEvent>,
     windows: readonly TimeWindow[],
@@ -517,7 +564,7 @@ export class WindowOperator
     const headers = {
       ...record.headers,
       [LATE_HEADERS.reason]: LATE_REASON,
-      [LATE_HEADERS.message]: `event time ${record.value.timestamp} is past the allowed lateness (${this.allowedLatenessMs} ms) of window ${spans} at watermark ${watermark}`,
+      [LATE_HEADERS.message]: `event time ${record.value.timestamp} is more than the maximum correction age (${this.maxCorrectionAgeMs} ms) behind its tenant's watermark ${watermark} (window ${spans})`,
       [LATE_HEADERS.window]: spans,
       [LATE_HEADERS.watermark]: String(watermark),
       [LATE_HEADERS.acceptedWindows]: String(accepted),

@@ -76,7 +76,8 @@ export function* buckets(p: PartitionState): Iterable<Bucket> {
 
 /** The event-time state of the partition and its tenants: what a replay from here starts with. */
 export function position(p: PartitionState): WatermarkPosition {
-  return { ...p.watermark.position(), tenants: p.clocks.position() };
+  const tenants = p.clocks.committablePosition();
+  return tenants === undefined ? p.watermark.position() : { ...p.watermark.position(), tenants };
 }
 
 export function insertBucket(

@@ -1,4 +1,11 @@
+import { MAX_COMMIT_METADATA_CHARS } from './commit-metadata.js';
 import { NO_WATERMARK } from './watermark.js';
+
+/** Upper estimates of a tenant's and a source's share of the compact committed form (commit-metadata.ts). */
+const TENANT_BYTES = 40;
+const SOURCE_BYTES = 20;
+/** What the clocks may take of the commit metadata; the rest is the partition's own position. */
+const CLOCKS_BUDGET = MAX_COMMIT_METADATA_CHARS - 500;
 
 /**
  * One tenant's event-time clock inside a partition, as stored in a checkpoint: [tenant, highest event
@@ -70,6 +77,8 @@ export interface TenantClockOptions {
  */
 export class TenantClocks {
   private readonly tenants = new Map<string, TenantClockState>();
+  /** About what the clocks take in commit metadata (compact form): ids, numbers, sources. */
+  private committedBytes = 0;
 
   constructor(
     private readonly options: TenantClockOptions,
@@ -139,12 +148,15 @@ export class TenantClocks {
         sources: new Map(),
       };
       this.tenants.set(tenant, s);
+      this.committedBytes += TENANT_BYTES + tenant.length;
     } else if (eventTimeMs > s.maxEventTime) s.maxEventTime = eventTimeMs;
     if (source.count > s.expectedSources) s.expectedSources = source.count;
     const front = Math.max(eventTimeMs, this.fronts.front(source.id));
     const from = s.sources.get(source.id);
-    if (from === undefined) s.sources.set(source.id, { maxEventTime: eventTimeMs, frontAtLast: front });
-    else {
+    if (from === undefined) {
+      s.sources.set(source.id, { maxEventTime: eventTimeMs, frontAtLast: front });
+      this.committedBytes += SOURCE_BYTES + source.id.length;
+    } else {
       if (eventTimeMs > from.maxEventTime) from.maxEventTime = eventTimeMs;
       from.frontAtLast = front;
     }
@@ -197,6 +209,16 @@ export class TenantClocks {
     return bound === 'waiting' ? s.watermark : Math.min(partitionWatermark, bound);
   }
 
+  /**
+   * The clocks as a checkpoint stores them, or undefined when they would not fit in the commit metadata
+   * (MAX_COMMIT_METADATA_CHARS): a window's checkpoint copies them when it opens, and with thousands of
+   * tenants that copy per window per tenant would cost memory and time quadratic in the tenants for
+   * nothing a commit could keep. A restart then rebuilds the clocks from the records (README).
+   */
+  committablePosition(): TenantPosition[] | undefined {
+    return this.committedBytes <= CLOCKS_BUDGET ? this.position() : undefined;
+  }
+
   position(): TenantPosition[] {
     const out: TenantPosition[] = [];
     for (const [id, s] of this.tenants) {
@@ -209,7 +231,10 @@ export class TenantClocks {
 
   restore(position: readonly TenantPosition[]): void {
     this.tenants.clear();
+    this.committedBytes = 0;
     for (const [id, maxEventTime, watermark, first, expected, sources] of position) {
+      this.committedBytes += TENANT_BYTES + id.length;
+      for (const [sourceId] of sources) this.committedBytes += SOURCE_BYTES + sourceId.length;
       this.tenants.set(id, {
         maxEventTime,
         watermark,

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import {
   EventIdFilter,
   formatCommitMetadata,
+  NO_WATERMARK,
   parseCommitMetadata,
+  type TenantPosition,
   WindowAggregation,
   type WindowOutput,
 } from '../src/index.js';
@@ -94,14 +96,28 @@ describe('WindowAggregation (the aggregator without Kafka)', () => {
 });
 
 describe('EventIdFilter', () => {
-  it('remembers ids until the watermark passes their horizon', () => {
+  it('knows an id until the watermark before a copy passes its horizon, whenever expire runs', () => {
     const filter = new EventIdFilter(1000);
-    expect(filter.isDuplicate('a', 0)).toBe(false);
-    expect(filter.isDuplicate('a', 0)).toBe(true);
-    expect(filter.isDuplicate('b', 500)).toBe(false);
+    expect(filter.isDuplicate('a', 0, 0, -5)).toBe(false);
+    expect(filter.isDuplicate('a', 0, 1, 999)).toBe(true);
+    expect(filter.isDuplicate('b', 500, 2, 999)).toBe(false);
+    expect(filter.isDuplicate('a', 0, 3, 1000)).toBe(false); // past its horizon, not yet freed: the same
     filter.expire(1000);
     expect(filter.size).toBe(1);
-    expect(filter.isDuplicate('a', 0)).toBe(false);
+    expect(filter.isDuplicate('a', 0, 4, 1000)).toBe(false);
+  });
+
+  it('says from which offset a restart must re-read to hold what it held before a record', () => {
+    const filter = new EventIdFilter(1000);
+    filter.isDuplicate('a', 0, 10, 0);
+    filter.isDuplicate('b', 800, 11, 0);
+    filter.isDuplicate('c', 1500, 12, 1200);
+    filter.expire(1200); // frees a (offset 10)
+    filter.isDuplicate('d', 1600, 13, 1300);
+    expect(filter.neededFrom(10)).toBe(10); // nothing was held before the first record
+    expect(filter.neededFrom(12)).toBe(10); // a was still held just before offset 12
+    expect(filter.neededFrom(13)).toBe(11); // …and freed before offset 13
+    expect(filter.neededFrom(20)).toBe(11);
   });
 });
 
@@ -136,6 +152,41 @@ describe('parseCommitMetadata', () => {
       v: 1,
       watermark: 5,
     });
+  });
+
+  it("commits the tenants' clocks in under 200 bytes each (6 raw partitions), exactly, and reads the older absolute form", () => {
+    const now = 1_765_000_000_000;
+    const tenants: TenantPosition[] = Array.from({ length: 20 }, (_, i) => {
+      const highest = now - i * 421_337; // up to ~2 h behind
+      return [
+        `tenant-${i}`,
+        highest,
+        i === 0 ? NO_WATERMARK : highest - 5_000 - i,
+        highest - 3_600_000,
+        6,
+        Array.from(
+          { length: 6 },
+          (_, s) => [String(s), highest - s * 977, highest + 1_234 * s] as [string, number, number],
+        ),
+      ];
+    });
+    const position = {
+      watermarkMs: now - 5_000,
+      sources: [['0', now] as [string, number]],
+      expectedSources: 6,
+      unseenGivenUp: false,
+      tenants,
+    };
+    const text = formatCommitMetadata({ offset: 3, watermark: now - 5_000, position });
+    const withoutTenants = formatCommitMetadata({
+      offset: 3,
+      watermark: now - 5_000,
+      position: { ...position, tenants: [] },
+    });
+    expect((text.length - withoutTenants.length) / tenants.length).toBeLessThan(200);
+    expect(parseCommitMetadata(text)?.position).toEqual(position);
+    const absolute = JSON.stringify({ v: 1, watermark: now - 5_000, position });
+    expect(parseCommitMetadata(absolute)?.position).toEqual(position);
   });
 
   it('leaves the position out when it would not fit in Kafka commit metadata', () => {

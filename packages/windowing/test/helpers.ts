@@ -78,7 +78,13 @@ export function withoutEmittedAt(aggregate: WindowAggregate): Omit<WindowAggrega
 
 /** Identity of one emission: series, window and revision (what downstream deduplicates on). */
 export function emissionKey(a: WindowAggregate): string {
-  return `${seriesKey(a)}@${a.window_start}-${a.window_end}#${a.revision}`;
+  return `${windowKey(a)}#${a.revision}`;
+}
+
+/** A window's identity downstream: series and span, and the late event when it is a correction. */
+export function windowKey(a: WindowAggregate): string {
+  const correction = a.correction_event_id === null ? '' : `+${a.correction_event_id}`;
+  return `${seriesKey(a)}@${a.window_start}-${a.window_end}${correction}`;
 }
 
 /** Emissions deduplicated by (series, window, revision); a duplicate must be identical. */
@@ -95,13 +101,13 @@ export function dedupEmissions(
   return seen;
 }
 
-/** The last revision of every window. */
+/** The last revision of every window (and every late correction, a window of its own). */
 export function finalAggregates(
   aggregates: readonly WindowAggregate[],
 ): Map<string, Omit<WindowAggregate, 'emitted_at'>> {
   const latest = new Map<string, WindowAggregate>();
   for (const a of aggregates) {
-    const key = `${seriesKey(a)}@${a.window_start}-${a.window_end}`;
+    const key = windowKey(a);
     const previous = latest.get(key);
     if (previous === undefined || a.revision > previous.revision) latest.set(key, a);
   }

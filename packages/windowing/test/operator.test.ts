@@ -30,6 +30,7 @@ describe('WindowOperator: firing', () => {
       revision: 0,
       events: 2,
       late_events: 0,
+      correction_event_id: null,
     });
     expect(aggregate!.latency_min_ms).toBe(100);
     const record = h.context.forwardedTo()[0]!;
@@ -146,32 +147,62 @@ describe('WindowOperator: lateness', () => {
     ]);
   });
 
-  it('sends a too-late event to the late side output with why, counts it, and keeps the window evicted', () => {
+  it('counts an event past the allowed lateness as a late correction of its own, and keeps the window evicted', () => {
     const h = new Harness(base);
-    h.feed(makeEvent({ timestamp: 10_000 }));
+    h.feed(makeEvent({ timestamp: 10_000, input_tokens: 1 }));
     h.feed(makeEvent({ timestamp: 130_000 })); // watermark 125 000 ≥ 60 000 + 60 000: [0, 60 000) evicted
-    const tooLate = makeEvent({ timestamp: 50_000 });
+    const openBefore = h.operator.stats().openWindows;
+    const tooLate = makeEvent({ timestamp: 50_000, input_tokens: 7, status: 'error', error_type: 'timeout' });
     h.feed(tooLate);
-    expect(h.late()).toEqual([tooLate]);
+    expect(h.late()).toEqual([]);
+    const ofFirstMinute = h.aggregates().filter((a) => a.window_start === 0);
+    expect(ofFirstMinute).toMatchObject([
+      { revision: 0, events: 1, input_tokens: 1, correction_event_id: null },
+      {
+        revision: 0,
+        events: 1,
+        late_events: 1,
+        input_tokens: 7,
+        errors: 1,
+        errors_by_type: { timeout: 1 },
+        correction_event_id: tooLate.event_id,
+      },
+    ]);
+    const record = h.context.forwardedTo().at(-1)!;
+    expect(record.key).toBe(seriesKey(tooLate));
+    expect(record.timestamp).toBe(MINUTE - 1);
+    expect(h.operator.stats()).toMatchObject({ lateCorrections: 1, lateDropped: 0, openWindows: openBefore });
+  });
+
+  it('sends an event older than the maximum correction age to the late side output with why, and counts it', () => {
+    const h = new Harness({ ...base, maxCorrectionAgeMs: 2 * MINUTE });
+    h.feed(makeEvent({ timestamp: 10_000 }));
+    h.feed(makeEvent({ timestamp: 190_000 })); // watermark 185 000: [0, 60 000) ended 125 000 before it
+    const tooOld = makeEvent({ timestamp: 50_000 });
+    h.feed(tooOld);
+    expect(h.late()).toEqual([tooOld]);
     const record = h.context.forwardedTo(LATE_OUTPUT)[0]!;
     expect(record.headers[LATE_HEADERS.reason]).toBe(LATE_REASON);
     expect(record.headers[LATE_HEADERS.window]).toBe('0/60000');
-    expect(record.headers[LATE_HEADERS.watermark]).toBe('125000');
+    expect(record.headers[LATE_HEADERS.watermark]).toBe('185000');
     expect(record.headers[LATE_HEADERS.acceptedWindows]).toBe('0');
-    expect(record.headers[LATE_HEADERS.message]).toMatch(/allowed lateness/);
-    expect(h.operator.stats().lateDropped).toBe(1);
+    expect(record.headers[LATE_HEADERS.message]).toMatch(/maximum correction age \(120000 ms\)/);
+    expect(h.operator.stats()).toMatchObject({ lateDropped: 1, lateCorrections: 0 });
     expect(h.aggregates().filter((a) => a.window_start === 0)).toHaveLength(1); // never re-emitted
   });
 
-  it('counts an event too late for a small window but on time for a larger one in the larger one', () => {
+  it('counts an event too late for a small window but on time for a larger one: a correction and the larger window', () => {
     const h = new Harness({ ...base, windowSizesMs: [MINUTE, 5 * MINUTE], allowedLatenessMs: 10_000 });
+    h.feed(makeEvent({ timestamp: 10_000 }));
     h.feed(makeEvent({ timestamp: 90_000 })); // watermark 85 000: [0, 60 000) expired (60 000 + 10 000)
-    h.feed(makeEvent({ timestamp: 30_000 }));
-    const record = h.context.forwardedTo(LATE_OUTPUT)[0]!;
-    expect(record.headers[LATE_HEADERS.window]).toBe('0/60000');
-    expect(record.headers[LATE_HEADERS.acceptedWindows]).toBe('1');
+    const late = makeEvent({ timestamp: 30_000 });
+    h.feed(late);
+    expect(h.late()).toEqual([]);
+    expect(h.aggregates().filter((a) => a.correction_event_id === late.event_id)).toMatchObject([
+      { window_start: 0, window_end: MINUTE, events: 1 },
+    ]);
     h.context.advanceWallTimeMs(10 * MINUTE);
-    expect(h.aggregates().find((a) => a.window_end === 5 * MINUTE)?.events).toBe(2);
+    expect(h.aggregates().find((a) => a.window_end === 5 * MINUTE)?.events).toBe(3);
   });
 });
 

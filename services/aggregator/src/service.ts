@@ -1,4 +1,5 @@
 import {
+  ALIGN_AT_HEADER,
   BEHIND_MS_HEADER,
   eventCodec,
   SERIES_HEADER,
@@ -60,13 +61,14 @@ export async function startAggregator(
   ]);
   /** Late events are dead-lettered with their original bytes: kept until the batch's outputs are sent. */
   const originals = new Map<string, { message: KafkaMessage; position: SourcePosition }>();
-  const windowMessage = ({ aggregate, seriesKey, behindMs }: EmittedWindow): Message => ({
+  const windowMessage = ({ aggregate, seriesKey, behindMs, alignAt }: EmittedWindow): Message => ({
     key: config.windowsKey === 'tenant' ? aggregate.tenant_id : seriesKey,
     value: windowCodec.encode(aggregate, 'avro'),
     headers: {
       [SERIES_HEADER]: seriesKey,
       'aiops.revision': String(aggregate.revision),
       [BEHIND_MS_HEADER]: behindMs,
+      ...(alignAt === undefined ? {} : { [ALIGN_AT_HEADER]: alignAt }),
     },
   });
 
@@ -77,6 +79,8 @@ export async function startAggregator(
     originals.clear();
     if (letters.length > 0)
       metrics.lateEvents.inc({ service: SERVICE, outcome: 'dead_lettered' }, letters.length);
+    const corrections = windows.filter((w) => w.aggregate.correction_event_id !== null).length;
+    if (corrections > 0) metrics.lateEvents.inc({ service: SERVICE, outcome: 'corrected' }, corrections);
     if (windows.length > 0) metrics.produced.inc({ service: SERVICE, topic: topics.windows }, windows.length);
     const messages = windows.map(windowMessage);
     for (const due of aggregation.markersDue(partitions, nowMs)) {
@@ -123,9 +127,10 @@ export async function startAggregator(
         const position = { topic: batch.topic, partition: batch.partition, offset: Number(message.offset) };
         try {
           const source = headerText(message.headers, SOURCE_HEADER);
-          if (aggregation.add(position, String(message.key ?? ''), event, source) === 'duplicate')
-            duplicates++;
-          else originals.set(event.event_id, { message, position: { ...position, offset: message.offset } });
+          const outcome = aggregation.add(position, String(message.key ?? ''), event, source);
+          if (outcome === 'duplicate') duplicates++;
+          else if (outcome === 'added')
+            originals.set(event.event_id, { message, position: { ...position, offset: message.offset } });
         } catch (error) {
           // One bad record never stops the partition: it goes to the DLQ with its reason.
           const reason = error instanceof UnrecoverableError ? error.reason : 'undecodable';
@@ -169,6 +174,7 @@ export async function startAggregator(
       output: topics.windows,
       windowSizesMs: config.windowSizesMs,
       allowedLatenessMs: config.allowedLatenessMs,
+      maxCorrectionAgeMs: config.maxCorrectionAgeMs,
       groupId: config.groupId,
     },
     'aggregator started',

@@ -1,4 +1,5 @@
 import {
+  ALIGN_AT_HEADER,
   type Alert,
   alertCodec,
   BEHIND_MS_HEADER,
@@ -69,13 +70,20 @@ const heldToJson = (held: HeldWindow): HeldWindowJson => ({
   offset: held.offset,
   value: held.value.toString('base64'),
   ...(held.behind > 0 ? { behind: held.behind } : {}),
+  ...(held.at === undefined ? {} : { at: held.at }),
 });
 
 const heldFromJson = (json: HeldWindowJson): HeldWindow => {
   const value = Buffer.from(json.value, 'base64');
   const window = windowCodec.decodeTrusted(value);
-  return { offset: json.offset, value, window, series: seriesKey(window), behind: json.behind ?? 0 };
+  const held = { offset: json.offset, value, window, series: seriesKey(window), behind: json.behind ?? 0 };
+  return json.at === undefined ? held : { ...held, at: json.at };
 };
+
+function alignAtOf(message: KafkaMessage): { at?: number } {
+  const value = Number(headerText(message.headers, ALIGN_AT_HEADER) ?? 'NaN');
+  return Number.isFinite(value) ? { at: value } : {};
+}
 
 function behindOf(message: KafkaMessage): number {
   const value = Number(headerText(message.headers, BEHIND_MS_HEADER) ?? '0');
@@ -220,6 +228,7 @@ export async function startDetector(
           value: origin.value!,
           offset: origin.offset,
           behind: behindOf(origin),
+          ...alignAtOf(origin),
         });
       });
       const progressNow = progress.now();
@@ -255,10 +264,15 @@ export async function startDetector(
     metrics.windowsSkipped.inc({ service: SERVICE, window_size_s: String(sizeMs / 1000) });
     if (skippedSizes.has(sizeMs)) return;
     skippedSizes.add(sizeMs);
-    log.warn(
-      { windowSizeMs: sizeMs, judgedSizeMs: config.windowSizeMs },
-      'windows of this size are not judged (DETECTOR_WINDOW_SIZE_MS names the size the rules are judged on)',
-    );
+    const fields = { windowSizeMs: sizeMs, judgedSizeMs: config.windowSizeMs };
+    // A coarser multiple is a rollup (the aggregator writes hourly windows by default): expected.
+    if (sizeMs > config.windowSizeMs && sizeMs % config.windowSizeMs === 0)
+      log.info(fields, 'coarser windows (rollups for the dashboard) are not judged');
+    else
+      log.warn(
+        fields,
+        'windows of this size are not judged (DETECTOR_WINDOW_SIZE_MS names the size the rules are judged on)',
+      );
   };
 
   /**

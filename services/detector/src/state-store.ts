@@ -10,6 +10,8 @@ export interface HeldWindowJson {
   value: string;
   /** How far behind its aggregator partition the window closed (absent: 0). */
   behind?: number;
+  /** A late correction's place in event time (absent: the window's end). */
+  at?: number;
 }
 
 /** What the detector holds per input partition, in the same transaction as its alerts and offsets. */

@@ -34,6 +34,7 @@ interface BacktestFlags {
   tickStep?: number;
   windowsKey?: string;
   partitions?: number;
+  windowSize?: number;
   json?: boolean;
 }
 
@@ -94,6 +95,8 @@ export interface BacktestRequest {
   /** How the aggregator keyed the windows topic (WINDOWS_KEY) and its partitions: one engine per partition. */
   readonly windowsKey: 'tenant' | 'series';
   readonly partitions: number;
+  /** The window size the detector judges (DETECTOR_WINDOW_SIZE_MS): other sizes (hourly rollups) are not replayed. */
+  readonly windowSizeMs: number;
 }
 
 /**
@@ -105,7 +108,7 @@ export async function runBacktest(executor: SqlExecutor, database: string, reque
   const startS = Math.floor(Math.max(0, request.fromMs - request.lookbackMs) / 1000);
   const endS = Math.floor(request.toMs / 1000);
   const rows = await executor.queryRows(
-    `SELECT ${WINDOW_AGGREGATE_COLUMNS} FROM ${database}.${TABLES.windowAggregates} FINAL WHERE window_end >= toDateTime(${startS}) AND window_end <= toDateTime(${endS})${tenant} ORDER BY window_end, window_start`,
+    `SELECT ${WINDOW_AGGREGATE_COLUMNS} FROM ${database}.${TABLES.windowAggregates} FINAL WHERE window_size_s = ${Math.round(request.windowSizeMs / 1000)} AND window_end >= toDateTime(${startS}) AND window_end <= toDateTime(${endS})${tenant} ORDER BY window_end, window_start`,
   );
   const windows = rows.map(rowToWindowAggregate);
   const partitionOf = new Map<string, number>();
@@ -161,6 +164,11 @@ function registerBacktest(program: Command, context: CliContext): void {
       'windows topic partitions (default $TOPIC_PARTITIONS or 6)',
       intOption('--partitions'),
     )
+    .option(
+      '--window-size <ms>',
+      'the window size the detector judges (default $DETECTOR_WINDOW_SIZE_MS or 60000)',
+      intOption('--window-size'),
+    )
     .option('--json', 'the report as one JSON document (for CI)')
     .action(async (flags: BacktestFlags) => {
       const rules = readRulesFile(flags.rules);
@@ -177,6 +185,12 @@ function registerBacktest(program: Command, context: CliContext): void {
       const partitions = flags.partitions ?? Number(context.env.TOPIC_PARTITIONS ?? 6);
       if (!Number.isSafeInteger(partitions) || partitions <= 0)
         throw new CliError(`TOPIC_PARTITIONS must be a positive integer; got ${partitions}`, EXIT.usage);
+      const windowSizeMs = flags.windowSize ?? Number(context.env.DETECTOR_WINDOW_SIZE_MS ?? 60_000);
+      if (!Number.isSafeInteger(windowSizeMs) || windowSizeMs < 1000 || windowSizeMs % 1000 !== 0)
+        throw new CliError(
+          `DETECTOR_WINDOW_SIZE_MS must be a whole number of seconds in ms; got ${windowSizeMs}`,
+          EXIT.usage,
+        );
       const config = clickhouseConfigFromEnv(context.env);
       const client = createClickHouseClient(config);
       let report: BacktestReport;
@@ -189,6 +203,7 @@ function registerBacktest(program: Command, context: CliContext): void {
           tickStepMs,
           windowsKey,
           partitions,
+          windowSizeMs,
           ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
         });
       } finally {

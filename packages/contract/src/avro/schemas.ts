@@ -191,6 +191,29 @@ export const WINDOW_AGGREGATE_V1_SCHEMA: AvroSchema = {
   ],
 };
 
+/**
+ * v1 plus `correction_event_id`: null for a window's own emissions, the event's id for a late correction
+ * (one event that came after its window was gone, as a row of its own to sum with the window). Optional
+ * with a default, so a v1.1 reader reads v1 windows (null) and a v1 reader skips the field.
+ */
+export const WINDOW_AGGREGATE_V1_1_SCHEMA: AvroSchema = {
+  type: 'record',
+  name: 'WindowAggregate',
+  namespace: AVRO_NAMESPACE,
+  doc: 'Everything known about one series in one event-time window (v1.1).',
+  fields: [
+    ...(WINDOW_AGGREGATE_V1_SCHEMA.fields as object[]),
+    {
+      name: 'correction_event_id',
+      ...nullable('string'),
+      doc: 'The late event this row corrects its window with; null for the window itself. Added in v1.1.',
+    },
+  ],
+};
+
+/** The window schema the aggregator writes and readers resolve to. */
+export const WINDOW_AGGREGATE_SCHEMA: AvroSchema = WINDOW_AGGREGATE_V1_1_SCHEMA;
+
 const optionalString = nullable('string');
 
 export const ALERT_V1_SCHEMA: AvroSchema = {
