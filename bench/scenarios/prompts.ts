@@ -147,12 +147,24 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rate = Number((flag('--rate') ?? '400/min').replace('/min', ''));
   const drop = Number(flag('--drop') ?? '0.1');
   const startMs = Date.UTC(2026, 10, 2, 8, 0, 0);
-  const result = runPromptBench({ seeds, startMs, eventsPerMinute: rate, drop });
+  // Candidate monitor options while tuning (on the tuning seeds only), as PROMPT_MONITOR_OPTIONS JSON.
+  const monitor =
+    flag('--monitor') === undefined
+      ? undefined
+      : (JSON.parse(flag('--monitor')!) as PromptMonitorOptionsInput);
+  const result = runPromptBench({
+    seeds,
+    startMs,
+    eventsPerMinute: rate,
+    drop,
+    ...(monitor ? { monitor } : {}),
+  });
   const tuned = seeds.filter((s) => PROMPT_TUNING_SEEDS.includes(s));
   process.stdout.write(
     `prompt regressions (offline, prompt monitor core): seeds ${seeds.join(',')} ` +
       `(${tuned.length === 0 ? `held out; tuned on ${PROMPT_TUNING_SEEDS.join(',')}` : `includes tuning seeds ${tuned.join(',')}`}), ` +
-      `${rate} events/min, drop ${drop}, 30 % on the new version; ${result.events} events, ${(result.wallMs / 1000).toFixed(1)} s\n`,
+      `${rate} events/min, drop ${drop}, 30 % on the new version${monitor ? `, monitor ${JSON.stringify(monitor)}` : ''}; ` +
+      `${result.events} events, ${(result.wallMs / 1000).toFixed(1)} s\n`,
   );
   for (const line of formatPromptTable(result)) process.stdout.write(`${line}\n`);
   for (const alert of result.score.falsePositives)
