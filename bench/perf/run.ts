@@ -40,7 +40,15 @@ import { measureState, type StatePoint } from './state.js';
 
 const SECTIONS = ['ceilings', 'stages', 'e2e', 'latency', 'state', 'score', 'otlp'] as const;
 type Section = (typeof SECTIONS)[number];
-const STAGE_CHOICES = ['validator', 'validator_json', 'aggregator', 'writer', 'writer_batch50k', 'detector'];
+const STAGE_CHOICES = [
+  'validator',
+  'validator_json',
+  'aggregator',
+  'aggregator_hourly',
+  'writer',
+  'writer_batch50k',
+  'detector',
+];
 
 interface Flags {
   events: number;
@@ -188,7 +196,9 @@ async function main(): Promise<void> {
   let client: ClientCeiling | null = null;
   let broker: BrokerCeiling | null = null;
   let sink: SinkCeiling | null = null;
-  const stages: Partial<Record<StageName | 'validator_json' | 'writer_batch50k', StageResult>> = {};
+  const stages: Partial<
+    Record<StageName | 'validator_json' | 'writer_batch50k' | 'aggregator_hourly', StageResult>
+  > = {};
   let e2e: EndToEndResult | null = null;
   let latency: LatencyResult | null = null;
   let state: StatePoint[] = [];
@@ -249,6 +259,23 @@ async function main(): Promise<void> {
           });
         });
       await stage('aggregator', pipeline.topics.events, BUDGET_S.aggregator);
+      if (flags.stages.has('aggregator_hourly'))
+        await attempt('stage aggregator (minute and hourly windows)', async () => {
+          // The service's default WINDOW_SIZES_MS (the bench pipeline, like the tests', aggregates minutes
+          // only): what the dashboard's hourly windows cost the aggregator.
+          const hourly = benchPipeline(ep, 'h', {
+            topics: { events: pipeline.topics.events },
+            windowSizesMs: [60_000, 3_600_000],
+          });
+          stages.aggregator_hourly = await runStage(admin, {
+            label: 'aggregator (WINDOW_SIZES_MS=60000,3600000)',
+            pipeline: hourly,
+            service: 'aggregator',
+            inputTopic: hourly.topics.events,
+            progress: progressOf.aggregator(hourly),
+            budgetSeconds: BUDGET_S.aggregator,
+          });
+        });
       await stage('writer', pipeline.topics.events, BUDGET_S.writer);
       if (flags.stages.has('writer_batch50k'))
         await attempt('stage writer (50 000-row batches)', async () => {
@@ -351,7 +378,9 @@ interface ReportInput {
   client: ClientCeiling | null;
   broker: BrokerCeiling | null;
   sink: SinkCeiling | null;
-  stages: Partial<Record<StageName | 'validator_json' | 'writer_batch50k', StageResult>>;
+  stages: Partial<
+    Record<StageName | 'validator_json' | 'writer_batch50k' | 'aggregator_hourly', StageResult>
+  >;
   e2e: EndToEndResult | null;
   latency: LatencyResult | null;
   state: StatePoint[];
@@ -397,6 +426,7 @@ function buildReport(r: ReportInput): { json: unknown; text: string; markdown: s
     stage_peak_rss_mb: Object.fromEntries(STAGE_KEYS.map((k) => [k, round(r.stages[k]?.peakRssMb ?? null)])),
     stage_drained: Object.fromEntries(STAGE_KEYS.map((k) => [k, r.stages[k]?.drained ?? null])),
     writer_batch50k_rows_per_s: round(r.stages.writer_batch50k?.messagesPerSecond ?? null),
+    aggregator_hourly_events_per_s: round(r.stages.aggregator_hourly?.messagesPerSecond ?? null),
     validator_json_events_per_s: round(r.stages.validator_json?.messagesPerSecond ?? null),
     validator_json_ratio: round(ratio(r.stages.validator_json?.messagesPerSecond), 3),
     end_to_end_events_per_s: round(r.e2e?.eventsPerSecond ?? null),
@@ -472,6 +502,7 @@ function buildReport(r: ReportInput): { json: unknown; text: string; markdown: s
   lines.push(stageRow('validator (Avro in)', r.stages.validator));
   lines.push(stageRow('validator (JSON in)', r.stages.validator_json));
   lines.push(stageRow('aggregator', r.stages.aggregator));
+  lines.push(stageRow('aggregator, minute + hourly windows (service default)', r.stages.aggregator_hourly));
   lines.push(stageRow('writer (events table)', r.stages.writer, 'rows/s'));
   lines.push(stageRow('writer, WRITER_BATCH_ROWS=50000', r.stages.writer_batch50k, 'rows/s'));
   lines.push(stageRow('detector (input = window aggregates)', r.stages.detector, 'windows/s'));
