@@ -23,10 +23,7 @@ export interface RunSnapshot {
     readonly idHash: string;
     readonly contentHash: string;
   };
-  /**
-   * window_aggregates FINAL by (series, size, window_start, correction_event_id: a late correction is a
-   * row of its own), without emitted_at / emitted_at_ms.
-   */
+  /** window_aggregates FINAL by (series, size, window_start), without emitted_at / emitted_at_ms. */
   readonly windows: ReadonlyMap<string, Row>;
   readonly windowsInserted: number;
   /** sum(events) over window_aggregates FINAL, per window size in seconds: each event counted once per size. */

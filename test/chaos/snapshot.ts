@@ -75,7 +75,6 @@ function windowKey(row: Row): string {
     row.operation,
     row.window_size_s,
     row.window_start,
-    row.correction_event_id,
   ].join('|');
 }
 

@@ -85,10 +85,17 @@ describe('migrations on the real server', () => {
       'schema_migrations',
       'traces',
       'window_aggregates',
+      'window_late_corrections',
     ]);
     if (version.startsWith('18.')) {
       // The Debian server: LowCardinality, codecs, TTL and roles wait for an upgrade.
-      for (const name of ['lowcardinality', 'codecs', 'events_ttl', 'analyst_role'])
+      for (const name of [
+        'lowcardinality',
+        'codecs',
+        'events_ttl',
+        'analyst_role',
+        'window_late_corrections_policies',
+      ])
         expect(outcomes[name]).toBe('skipped');
       expect(result.migrations.find((m) => m.name === 'codecs')?.reason).toBe(
         `requires server 20.1, server is ${version}`,

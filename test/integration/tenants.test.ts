@@ -249,8 +249,13 @@ describe('per-tenant clocks through the real pipeline', () => {
   }, async () => {
     const lagging = async () => {
       const rs = await ch.query({
-        query: `SELECT toUInt64(sum(events)) AS events FROM ${pipeline.database}.window_aggregates FINAL
-                WHERE window_size_s = 60 AND tenant_id = 'lagging'`,
+        // A window's count: its latest revision plus its late corrections.
+        query: `SELECT toUInt64(sum(events)) AS events FROM (
+                  SELECT events FROM ${pipeline.database}.window_aggregates FINAL
+                  WHERE window_size_s = 60 AND tenant_id = 'lagging'
+                  UNION ALL
+                  SELECT events FROM ${pipeline.database}.window_late_corrections FINAL
+                  WHERE window_size_s = 60 AND tenant_id = 'lagging')`,
         format: 'JSONEachRow',
       });
       return Number(((await rs.json()) as Array<{ events: string }>)[0]?.events ?? 0);

@@ -46,6 +46,7 @@ export {
   TABLES,
   WINDOW_AGGREGATE_COLUMNS,
   windowAggregateToRow,
+  windowTableOf,
 } from './rows.js';
 export type {
   ClickHouseSinkOptions,

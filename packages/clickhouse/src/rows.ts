@@ -15,8 +15,15 @@ import {
 export const TABLES = {
   events: 'events',
   windowAggregates: 'window_aggregates',
+  /** Late corrections (a WindowAggregate with correction_event_id): summed with their window's rows. */
+  windowLateCorrections: 'window_late_corrections',
   alerts: 'alerts',
 } as const;
+
+/** The table a window aggregate is stored in: its window's, or the late corrections'. */
+export function windowTableOf(window: WindowAggregate): string {
+  return window.correction_event_id === null ? TABLES.windowAggregates : TABLES.windowLateCorrections;
+}
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
@@ -128,7 +135,8 @@ export function windowAggregateToRow(window: WindowAggregate): Record<string, un
     late_events: window.late_events,
     emitted_at: seconds(window.emitted_at),
     emitted_at_ms: window.emitted_at,
-    correction_event_id: window.correction_event_id ?? '',
+    // Only the corrections table has the column (windowTableOf).
+    ...(window.correction_event_id === null ? {} : { correction_event_id: window.correction_event_id }),
   };
 }
 

@@ -96,6 +96,7 @@ describe('migrations on chDB', () => {
     // chDB has no SQL-managed access storage (only users.xml): the guard skips the role, with its reason.
     expect(byName.analyst_role).toMatchObject({ outcome: 'skipped' });
     expect(byName.row_policies).toMatchObject({ outcome: 'skipped' });
+    expect(byName.window_late_corrections_policies).toMatchObject({ outcome: 'skipped' });
     expect(byName.analyst_role?.reason).toMatch(/guard returned/);
 
     const columns = await executor.queryRows<{ name: string; type: string }>(
@@ -142,6 +143,7 @@ describe('migrations on chDB', () => {
       'applied',
       'applied',
       'applied',
+      'skipped',
     ]);
   });
 

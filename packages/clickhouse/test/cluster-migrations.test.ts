@@ -107,15 +107,16 @@ describe('clusterStatements', () => {
       'db.review_items',
       'db.traces',
       'db.window_aggregates',
+      'db.window_late_corrections',
     ]);
     const creates = all.filter((s) => /^\s*CREATE TABLE/i.test(s));
     expect(
       creates.filter((s) => /ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/\{shard\}\//.test(s)),
-    ).toHaveLength(9);
+    ).toHaveLength(10);
     const distributed = creates.filter((s) =>
       /ENGINE = Distributed\(aiops, db, \w+_local, cityHash64\(/.test(s),
     );
-    expect(new Set(distributed).size).toBe(9);
+    expect(new Set(distributed).size).toBe(10);
     expect(
       all.filter((s) => /^\s*(CREATE|ALTER) TABLE/i.test(s)).every((s) => s.includes('ON CLUSTER aiops')),
     ).toBe(true);

@@ -1,6 +1,6 @@
 import type { Alert, TelemetryEvent, WindowAggregate } from '@aiops/contract';
 import { telemetryEvent, windowAggregate } from '@aiops/testkit';
-import { alertToRow, eventToRow, TABLES, windowAggregateToRow } from '../src/rows.js';
+import { alertToRow, eventToRow, TABLES, windowAggregateToRow, windowTableOf } from '../src/rows.js';
 
 /**
  * A small, known dataset for the three tables, shared by the chDB test (packages/clickhouse/test) and the
@@ -316,19 +316,23 @@ export async function lateCorrectionsReadBack(
   const at = { tenant_id: 'late-t', window_start: fixtureBase(), window_end: fixtureBase() + 60_000 };
   const correction = (id: string) =>
     window({ ...at, events: 1, errors: 1, late_events: 1, correction_event_id: id });
-  await insert(`${database}.window_aggregates`, [
-    windowAggregateToRow(window({ ...at, revision: 0, events: 2 })),
-    windowAggregateToRow(window({ ...at, revision: 1, events: 3 })),
-    windowAggregateToRow(correction('c1')),
+  // As the writer does: each to its table (windowTableOf), the replayed correction in a later insert.
+  const write = async (windows: WindowAggregate[]) => {
+    for (const w of windows) await insert(`${database}.${windowTableOf(w)}`, [windowAggregateToRow(w)]);
+  };
+  await write([
+    window({ ...at, revision: 0, events: 2 }),
+    window({ ...at, revision: 1, events: 3 }),
+    correction('c1'),
   ]);
-  await insert(`${database}.window_aggregates`, [
-    windowAggregateToRow(correction('c1')),
-    windowAggregateToRow(correction('c2')),
-  ]);
+  await write([correction('c1'), correction('c2')]);
   const [totals] = await query(
     `SELECT count() AS n, sum(events) AS events, sum(errors) AS errors,
-       arraySort(groupArrayIf(correction_event_id, correction_event_id != '')) AS corrections
-     FROM ${database}.window_aggregates FINAL WHERE tenant_id = 'late-t'`,
+       arraySort(groupArrayIf(id, id != '')) AS corrections
+     FROM (SELECT events, errors, '' AS id FROM ${database}.window_aggregates FINAL WHERE tenant_id = 'late-t'
+           UNION ALL
+           SELECT events, errors, correction_event_id AS id FROM ${database}.window_late_corrections FINAL
+           WHERE tenant_id = 'late-t')`,
   );
   return {
     rows: Number(totals!.n),

@@ -114,7 +114,7 @@ describe('the shipped migrations', () => {
     const migrations = await loadMigrations(MIGRATIONS_DIR);
     for (const migration of migrations) {
       const text = migration.statements.join('\n');
-      const needsNewServer = /LowCardinality|CODEC\(|\bTTL\b|CREATE ROLE|DateTime64/.test(text);
+      const needsNewServer = /LowCardinality|CODEC\(|\bTTL\b|CREATE ROLE|ROW POLICY|DateTime64/.test(text);
       expect(migration.requires !== null, `${migration.file}: requires directive`).toBe(needsNewServer);
     }
   });

@@ -117,9 +117,12 @@ function windowRows(
     (segment) => `(${windowsWhere(segment.sizeS, segment, undefined)})`,
   );
   const tenantFilter = tenant === undefined ? '' : ` AND tenant_id = ${literal(tenant)}`;
-  return `(SELECT ${columns}
-    FROM ${table(scope, 'window_aggregates')} FINAL
-    PREWHERE (${segments.join(' OR ')})${tenantFilter})`;
+  // A window's rows: its latest revision, and its late corrections (summed with it).
+  const from = (name: string) => `SELECT ${columns}
+    FROM ${table(scope, name)} FINAL
+    PREWHERE (${segments.join(' OR ')})${tenantFilter}`;
+  return `(${from('window_aggregates')}
+    UNION ALL ${from('window_late_corrections')})`;
 }
 
 /**
@@ -253,11 +256,13 @@ const PER_WINDOW_COLUMNS = `toUInt32(window_start) AS t, sum(events) AS events, 
     avgIf(quality_mean, own) AS quality`;
 
 function perWindowSql(scope: QueryScope, range: TimeRange, where: string): string {
+  const rows = (name: string, own: 0 | 1) => `SELECT window_start, events, errors, latency_p50_ms,
+    latency_p95_ms, latency_p99_ms, ttft_p50_ms, cost_usd, quality_mean, ${own} AS own
+  FROM ${table(scope, name)} FINAL
+  WHERE ${windowsWhere(scope.windowSizeS, range, undefined)} AND ${where}`;
   return `SELECT ${PER_WINDOW_COLUMNS}
-FROM (SELECT window_start, events, errors, latency_p50_ms, latency_p95_ms, latency_p99_ms, ttft_p50_ms,
-    cost_usd, quality_mean, correction_event_id = '' AS own
-  FROM ${table(scope, 'window_aggregates')} FINAL
-  WHERE ${windowsWhere(scope.windowSizeS, range, undefined)} AND ${where})
+FROM (${rows('window_aggregates', 1)}
+  UNION ALL ${rows('window_late_corrections', 0)})
 GROUP BY window_start
 ORDER BY window_start`;
 }

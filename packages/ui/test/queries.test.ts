@@ -76,11 +76,13 @@ describe('query builders', () => {
     expect(windowSegments({ ...scope, rollup: { ...rollup, settledBeforeMs: from } }, week)).toHaveLength(1);
 
     const sql = overviewByAppModelSql({ ...scope, rollup }, week);
-    // One FINAL scan, the segments as a PREWHERE on sorting-key columns.
-    expect(sql.match(/FINAL/g)).toHaveLength(1);
+    // One FINAL scan per table (the windows, their late corrections), the segments as a PREWHERE on
+    // sorting-key columns.
+    expect(sql.match(/FINAL/g)).toHaveLength(2);
+    expect(sql).toContain('FROM aiops.window_late_corrections FINAL');
     expect(sql).toContain('PREWHERE ((window_size_s = 60 AND');
     expect(sql).toContain('window_size_s = 3600');
-    expect(sql.match(/window_size_s = 60 /g)).toHaveLength(2);
+    expect(sql.match(/window_size_s = 60 /g)).toHaveLength(4);
     // The timeline's buckets are whole hours, so no bucket splits an hourly window.
     expect(bucketSeconds(week, { ...scope, rollup })).toBe(3600);
   });

@@ -1,8 +1,52 @@
 -- Late corrections (WindowAggregate v1.1): an event that arrives after its window was evicted (past the
--- aggregator's allowed lateness) is written as a row of its own, holding that event alone, with
--- correction_event_id = its event id ('' for a window's own revisions). The column joins the end of the
--- sorting key, so FINAL still keeps a window's latest revision, each correction stays a row of its own
--- next to it, and a replayed correction (same event id) replaces itself instead of counting twice.
--- sum(events) over a window's rows FINAL is the window's count, late events included.
--- (18.16 only allows a column added in the same ALTER, without a default expression, into the key.)
-ALTER TABLE {{database}}.window_aggregates ADD COLUMN correction_event_id String, MODIFY ORDER BY (tenant_id, application, environment, provider, model, operation, window_size_s, window_start, correction_event_id);
+-- aggregator's allowed lateness) is written here as a row of its own, holding that event alone, with
+-- correction_event_id = its event id. A window's count is the sum of its latest revision in
+-- window_aggregates and of its rows here (FINAL keeps each correction once: a replayed one replaces
+-- itself). A table of its own rather than a column at the end of window_aggregates' sorting key because
+-- ClickHouse 18.16 cannot change the sorting key of a replicated table (cluster mode).
+CREATE TABLE IF NOT EXISTS {{database}}.window_late_corrections
+(
+    tenant_id String,
+    application String,
+    environment String,
+    provider String,
+    model String,
+    operation String,
+    window_start DateTime,
+    window_end DateTime,
+    window_size_s UInt32,
+    revision UInt32,
+    events UInt64,
+    errors UInt64,
+    errors_by_type Nested(type String, count UInt64),
+    latency_count UInt64,
+    latency_min_ms Nullable(Float64),
+    latency_max_ms Nullable(Float64),
+    latency_mean_ms Nullable(Float64),
+    latency_p50_ms Nullable(Float64),
+    latency_p90_ms Nullable(Float64),
+    latency_p95_ms Nullable(Float64),
+    latency_p99_ms Nullable(Float64),
+    latency_sketch String,
+    ttft_p50_ms Nullable(Float64),
+    ttft_p95_ms Nullable(Float64),
+    input_tokens UInt64,
+    output_tokens UInt64,
+    cache_read_input_tokens UInt64,
+    reasoning_output_tokens UInt64,
+    cost_usd Float64,
+    cost_estimated_events UInt64,
+    quality Nested(evaluator String, count UInt64, sum Float64, histogram Array(UInt64)),
+    quality_mean Nullable(Float64),
+    feedback_positive UInt64,
+    feedback_negative UInt64,
+    feedback_total UInt64,
+    guardrail_flags Nested(flag String, count UInt64),
+    late_events UInt64,
+    emitted_at DateTime,
+    emitted_at_ms UInt64,
+    correction_event_id String
+)
+ENGINE = ReplacingMergeTree(revision)
+PARTITION BY toYYYYMM(window_start)
+ORDER BY (tenant_id, application, environment, provider, model, operation, window_size_s, window_start, correction_event_id);

@@ -12,8 +12,16 @@ import {
   type SinkListener,
   TABLES,
   windowAggregateToRow,
+  windowTableOf,
 } from '@aiops/clickhouse';
-import { alertCodec, eventCodec, type RecordCodec, type TelemetryEvent, windowCodec } from '@aiops/contract';
+import {
+  alertCodec,
+  eventCodec,
+  type RecordCodec,
+  type TelemetryEvent,
+  type WindowAggregate,
+  windowCodec,
+} from '@aiops/contract';
 import { errorMessage } from '@aiops/core';
 import {
   type BatchHandler,
@@ -40,6 +48,9 @@ const DEFAULT_MIGRATIONS_DIR = fileURLToPath(
 interface Route<T> {
   readonly codec: Pick<RecordCodec<T>, 'decodeTrusted'>;
   readonly sink: ClickHouseSink<T>;
+  /** When a topic feeds two tables: the sink of each item (default `sink`; windows and late corrections). */
+  readonly sinkOf?: (item: T) => ClickHouseSink<T>;
+  readonly otherSinks?: readonly ClickHouseSink<T>[];
   /** Topic config when the writer creates the topic (e.g. compaction). */
   readonly topicConfig?: Record<string, string>;
 }
@@ -116,9 +127,13 @@ export async function startWriter(
     } as Route<unknown>);
   }
   if (config.tables.includes('windows')) {
+    const windows = sinkFor(TABLES.windowAggregates, windowAggregateToRow, smallTable);
+    const corrections = sinkFor(TABLES.windowLateCorrections, windowAggregateToRow, smallTable);
     routes.set(topics.windows, {
       codec: windowCodec,
-      sink: sinkFor(TABLES.windowAggregates, windowAggregateToRow, smallTable),
+      sink: windows,
+      sinkOf: (w: WindowAggregate) => (windowTableOf(w) === TABLES.windowAggregates ? windows : corrections),
+      otherSinks: [corrections],
     } as Route<unknown>);
   }
   if (config.tables.includes('traces')) {
@@ -154,7 +169,8 @@ export async function startWriter(
   }
 
   /** Each sink once (the review item and resolution topics share one). */
-  const sinks = [...new Set([...routes.values()].map((r) => r.sink))];
+  const sinksOf = (route: Route<unknown>) => [route.sink, ...(route.otherSinks ?? [])];
+  const sinks = [...new Set([...routes.values()].flatMap(sinksOf))];
 
   const kafka = createKafka(config.kafka, log);
   await ensureTopics(kafka, [
@@ -178,11 +194,12 @@ export async function startWriter(
     async handleBatch(batch, heartbeat) {
       const route = routes.get(batch.topic)!;
       // Backpressure: while ClickHouse lags, wait here (heartbeating) instead of buffering more rows.
-      if (route.sink.isSaturated()) {
+      const saturated = () => sinksOf(route).find((sink) => sink.isSaturated());
+      if (saturated()) {
         // Fetching stops while this handler waits: say so where operators look (aiops_consumer_paused).
         metrics.paused.set({ service: SERVICE }, 1);
-        while (route.sink.isSaturated() && !stopping) {
-          await Promise.race([route.sink.whenWritable(), new Promise((r) => setTimeout(r, 2000))]);
+        for (let sink = saturated(); sink !== undefined && !stopping; sink = saturated()) {
+          await Promise.race([sink.whenWritable(), new Promise((r) => setTimeout(r, 2000))]);
           await heartbeat();
         }
         metrics.paused.set({ service: SERVICE }, 0);
@@ -197,7 +214,16 @@ export async function startWriter(
         },
       );
       const durable = (async () => {
-        const refused = await writeDurably(route.sink, items, writeOptions);
+        const bySink = new Map<ClickHouseSink<unknown>, unknown[]>();
+        for (const item of items) {
+          const sink = route.sinkOf?.(item) ?? route.sink;
+          const list = bySink.get(sink);
+          if (list === undefined) bySink.set(sink, [item]);
+          else list.push(item);
+        }
+        const refused = (
+          await Promise.all([...bySink].map(([sink, part]) => writeDurably(sink, part, writeOptions)))
+        ).flat();
         for (const r of refused) {
           const message = origins[items.indexOf(r.item)]!;
           metrics.deadLettered.inc({ service: SERVICE, reason: 'clickhouse_rejected' });
