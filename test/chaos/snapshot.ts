@@ -85,17 +85,25 @@ export async function readSnapshot(
   topics: { alerts: string; dlq: string },
 ): Promise<RunSnapshot> {
   const events = await eventCounts(sql, database);
+  // A window's rows: its latest revision, and its late corrections (each a row of its own).
   const windows = new Map<string, Row>();
-  for (const row of await sql.queryRows<Row>(`SELECT * FROM ${database}.window_aggregates FINAL`)) {
-    delete row.emitted_at;
-    delete row.emitted_at_ms;
-    windows.set(windowKey(row), row);
+  for (const table of ['window_aggregates', 'window_late_corrections']) {
+    for (const row of await sql.queryRows<Row>(`SELECT * FROM ${database}.${table} FINAL`)) {
+      delete row.emitted_at;
+      delete row.emitted_at_ms;
+      const correction = row.correction_event_id === undefined ? '' : `|${String(row.correction_event_id)}`;
+      windows.set(`${windowKey(row)}${correction}`, row);
+    }
   }
-  const windowsInserted = await countRows(sql, `SELECT count() AS n FROM ${database}.window_aggregates`);
+  const windowsInserted =
+    (await countRows(sql, `SELECT count() AS n FROM ${database}.window_aggregates`)) +
+    (await countRows(sql, `SELECT count() AS n FROM ${database}.window_late_corrections`));
   const windowEventTotals: Record<string, number> = {};
   for (const row of await sql.queryRows<{ size: string; n: string }>(
-    `SELECT toString(window_size_s) AS size, toString(sum(events)) AS n
-     FROM ${database}.window_aggregates FINAL GROUP BY window_size_s`,
+    `SELECT toString(window_size_s) AS size, toString(sum(events)) AS n FROM (
+       SELECT window_size_s, events FROM ${database}.window_aggregates FINAL
+       UNION ALL SELECT window_size_s, events FROM ${database}.window_late_corrections FINAL)
+     GROUP BY window_size_s`,
   )) {
     windowEventTotals[row.size] = Number(row.n);
   }
