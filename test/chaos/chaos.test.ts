@@ -160,8 +160,9 @@ describe('chaos: the pipeline under faults gives the fault-free results', () => 
         )
         .toEqual({ missing: 0, extra: 0, differing: 0 });
       expect.soft(c.historiesDiffering, 'alert_ids whose notification history differs').toBe(0);
-      // The validator is exactly-once: a crash re-sends nothing the aggregator could find too late (it
-      // would be a late correction now, in window_late_corrections, which the sums above do not count).
+      // The validator is exactly-once: a crash re-sends nothing the aggregator could find too late. Such
+      // an event would now be a late correction (window_late_corrections: an `extra` window row above),
+      // and one older than LATE_CORRECTION_MAX_AGE_MS a `late_event` dead letter here.
       expect.soft(report.snapshot.deadLetters.late_event ?? 0, 'events dead-lettered as too late').toBe(0);
       expect.soft(report.notificationsCheck.duplicates, 'notifications published twice').toBe(0);
       expect.soft(report.notificationsCheck.earlyRepeats, 'firings repeated before the interval').toBe(0);
