@@ -9,7 +9,9 @@ import type { Message } from 'kafkajs';
 
 /**
  * The fixed, seeded input every run of the suite gets: simulator traffic with its labelled incidents
- * (so that alerts fire), a little producer-side disorder and duplication, then one sentinel per series
+ * (so that alerts fire), a little producer-side disorder and duplication, one tenant whose telemetry
+ * arrives LAG_MS late throughout and one whose first BACKFILL_HISTORY_MS arrive at once (a backfill at
+ * onboarding, see delivery()), then one sentinel per series
  * far enough ahead in event time to close every window of the stream deterministically, then one closer
  * per series a window later, whose only job is to close the sentinels' windows: the end of the stream is
  * a function of the records, not of the aggregator's wall-clock idle timeout.
@@ -61,6 +63,34 @@ const MINUTE_MS = 60_000;
 const SENTINEL_AHEAD_MS = 150_000;
 /** Past the sentinels' window end by more than the harness's 5 s max out-of-orderness. */
 const CLOSER_AFTER_SENTINEL_MS = MINUTE_MS + 15_000;
+/** The lagging tenant's events arrive this much later than the others' of the same time. */
+const LAG_MS = 3 * MINUTE_MS;
+/** The backfilling tenant's events of this long from the stream's start arrive together, at its end. */
+const BACKFILL_HISTORY_MS = 90 * MINUTE_MS;
+
+/**
+ * Production order with two tenants out of step (per-tenant clocks, issue 11): the simulator's order
+ * stands for the producers' clock (its running highest event time, so its own disorder stays), the
+ * second tenant (sorted by id) arrives LAG_MS behind it, the third holds its first BACKFILL_HISTORY_MS
+ * back and sends them at once. A stable sort by arrival keeps every other order as the simulator made it.
+ */
+function delivery(events: readonly TelemetryEvent[], startMs: number): TelemetryEvent[] {
+  const tenants = [...new Set(events.map((e) => e.tenant_id))].sort();
+  const lagging = tenants[1];
+  const backfilling = tenants[2];
+  const backfillAt = startMs + BACKFILL_HISTORY_MS;
+  let clock = Number.NEGATIVE_INFINITY;
+  const timed = events.map((event, index) => {
+    clock = Math.max(clock, event.timestamp);
+    let arrival = clock;
+    if (event.tenant_id === lagging) arrival = clock + LAG_MS;
+    else if (event.tenant_id === backfilling && event.timestamp < backfillAt)
+      arrival = Math.max(clock, backfillAt);
+    return { event, index, arrival };
+  });
+  timed.sort((a, b) => a.arrival - b.arrival || a.index - b.index);
+  return timed.map((t) => t.event);
+}
 
 function generate(options: ChaosStreamOptions, startMs: number, eventsPerMinute: number) {
   return createSimulation({
@@ -96,7 +126,7 @@ export function buildChaosStream(options: ChaosStreamOptions): ChaosStream {
   const ids = new Set<string>();
   const lastOfSeries = new Map<string, TelemetryEvent>();
   let duplicates = 0;
-  for (const event of simulation.events()) {
+  for (const event of delivery([...simulation.events()], simulation.options.startMs)) {
     const key = seriesKey(event);
     if (ids.has(event.event_id)) duplicates++;
     ids.add(event.event_id);

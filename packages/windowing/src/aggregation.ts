@@ -137,13 +137,13 @@ export class WindowAggregation {
     const windowsFrom = this.windowsFrom.get(position.partition);
     if (windowsFrom !== undefined) {
       if (position.offset < windowsFrom) {
-        filter.remember(event.event_id, event.timestamp, position.offset);
+        filter.remember(event.tenant_id, event.event_id, event.timestamp, position.offset);
         return 'remembered';
       }
       this.windowsFrom.delete(position.partition);
     }
-    const watermark = this.operator.watermark(position.partition) ?? NO_WATERMARK;
-    if (filter.isDuplicate(event.event_id, event.timestamp, position.offset, watermark)) {
+    const watermark = this.operator.tenantWatermark(position.partition, event.tenant_id);
+    if (filter.isDuplicate(event.tenant_id, event.event_id, event.timestamp, position.offset, watermark)) {
       this.operator.skip(event, position);
       return 'duplicate';
     }
@@ -154,8 +154,7 @@ export class WindowAggregation {
 
   /** After a batch of `partition`: ids the watermark has passed are forgotten. */
   endBatch(partition: number): void {
-    const watermark = this.operator.watermark(partition);
-    if (watermark !== null) this.filters.get(partition)?.expire(watermark);
+    this.filters.get(partition)?.expire((tenant) => this.operator.tenantWatermark(partition, tenant));
   }
 
   /** What the operator emitted since the last call: windows, and events too late for theirs. */

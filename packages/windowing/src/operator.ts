@@ -334,6 +334,15 @@ export class WindowOperator
   }
 
   /**
+   * The watermark `tenant`'s next record of `partition` would be judged on (NO_WATERMARK for a tenant
+   * the partition has no clock of). Reading it changes nothing: windows close when records come.
+   */
+  tenantWatermark(partition: number, tenant: string): number {
+    const p = this.partitions.get(partition);
+    return p === undefined ? NO_WATERMARK : p.clocks.peek(tenant, p.watermark.current());
+  }
+
+  /**
    * The tenants of `partition` whose clock is behind the partition's watermark, with their watermark
    * (every window of theirs ending at or before it was emitted). Tenants not listed are at the
    * partition's watermark.

@@ -131,6 +131,12 @@ export class TenantClocks {
     return s.watermark;
   }
 
+  /** What `watermark` would return, without storing it (NO_WATERMARK for a tenant never seen). */
+  peek(tenant: string, partitionWatermark: number): number {
+    const s = this.tenants.get(tenant);
+    return s === undefined ? NO_WATERMARK : Math.max(s.watermark, this.evaluate(s, partitionWatermark));
+  }
+
   /** A record of `tenant` with `eventTimeMs` was processed; the partition's watermark is now `partitionWatermark`. */
   observe(
     tenant: string,

@@ -69,6 +69,52 @@ describe('WindowAggregation (the aggregator without Kafka)', () => {
     }
   });
 
+  it("drops a lagging tenant's retries too (its own clock judges them), and a restart from any commit gives the same windows", () => {
+    // Tenant b's events arrive 3 minutes behind tenant a's — far past the filter's horizon on the
+    // partition's clock (window + lateness + out-of-orderness = 66 s): each b event is sent twice.
+    const base = 1_700_000_040_000 - (1_700_000_040_000 % MINUTE);
+    const lagging: TelemetryEvent[] = [];
+    const stream: TelemetryEvent[] = [];
+    for (let i = 0; i < 30; i++) {
+      stream.push(makeEvent({ tenant_id: 'a', timestamp: base + i * 10_000 }));
+      lagging.push(makeEvent({ tenant_id: 'b', timestamp: base + i * 10_000 - 3 * MINUTE }));
+      stream.push(lagging[i]!);
+      if (i >= 3) stream.push(lagging[i - 3]!);
+    }
+    // A window's count: its latest revision plus its late corrections (as analysts sum them).
+    const counted = (windows: ReturnType<typeof withoutEmittedAt>[]) => {
+      const b = windows.filter((w) => w.tenant_id === 'b');
+      const latest = new Map(
+        b.filter((w) => w.correction_event_id === null).map((w) => [w.window_start, w.events]),
+      );
+      const corrections = b.filter((w) => w.correction_event_id !== null).length;
+      return [...latest.values()].reduce((sum, n) => sum + n, 0) + corrections;
+    };
+    const whole = aggregation();
+    whole.assign([{ partition: 0, metadata: null }]);
+    feed(whole, stream);
+    const expected = whole.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
+    // Every closed b window holds each of its events once (the last, still open, is not emitted).
+    expect(counted(expected)).toBe(24);
+
+    for (let cut = 1; cut < stream.length; cut += 7) {
+      const first = aggregation();
+      first.assign([{ partition: 0, metadata: null }]);
+      feed(first, stream.slice(0, cut));
+      const before = first.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
+      const commit = first.commit(0)!;
+      const second = aggregation();
+      second.assign([{ partition: 0, metadata: commit.metadata }]);
+      feed(second, stream.slice(Number(commit.offset)), Number(commit.offset));
+      const after = second.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
+      const union = new Map(
+        [...before, ...after].map((w) => [`${w.tenant_id}/${w.window_start}/${w.revision}`, w]),
+      );
+      expect([...union.values()], `cut at ${cut}`).toEqual(expect.arrayContaining(expected));
+      expect(union.size, `cut at ${cut}`).toBe(expected.length);
+    }
+  });
+
   it('announces a watermark when it crosses a window boundary and otherwise only as a heartbeat', () => {
     const a = aggregation();
     a.assign([{ partition: 0, metadata: null }]);
@@ -98,22 +144,34 @@ describe('WindowAggregation (the aggregator without Kafka)', () => {
 describe('EventIdFilter', () => {
   it('knows an id until the watermark before a copy passes its horizon, whenever expire runs', () => {
     const filter = new EventIdFilter(1000);
-    expect(filter.isDuplicate('a', 0, 0, -5)).toBe(false);
-    expect(filter.isDuplicate('a', 0, 1, 999)).toBe(true);
-    expect(filter.isDuplicate('b', 500, 2, 999)).toBe(false);
-    expect(filter.isDuplicate('a', 0, 3, 1000)).toBe(false); // past its horizon, not yet freed: the same
-    filter.expire(1000);
+    expect(filter.isDuplicate('t', 'a', 0, 0, -5)).toBe(false);
+    expect(filter.isDuplicate('t', 'a', 0, 1, 999)).toBe(true);
+    expect(filter.isDuplicate('t', 'b', 500, 2, 999)).toBe(false);
+    expect(filter.isDuplicate('t', 'a', 0, 3, 1000)).toBe(false); // past its horizon, not yet freed: the same
+    filter.expire(() => 1000);
     expect(filter.size).toBe(1);
-    expect(filter.isDuplicate('a', 0, 4, 1000)).toBe(false);
+    expect(filter.isDuplicate('t', 'a', 0, 4, 1000)).toBe(false);
+  });
+
+  it("judges and frees each tenant's ids on that tenant's watermark, so a tenant behind keeps its own", () => {
+    const filter = new EventIdFilter(1000);
+    filter.isDuplicate('ahead', 'a', 10_000, 0, 9_000);
+    filter.isDuplicate('behind', 'b', 0, 1, -1);
+    const watermarks: Record<string, number> = { ahead: 11_000, behind: 500 };
+    filter.expire((tenant) => watermarks[tenant]!); // frees a (offset 0) only: b's tenant is at 500
+    expect(filter.size).toBe(1);
+    expect(filter.isDuplicate('behind', 'b', 0, 2, 500)).toBe(true);
+    expect(filter.neededFrom(2)).toBe(1);
+    expect(filter.isDuplicate('ahead', 'b', 0, 3, 11_000)).toBe(false); // another tenant's id
   });
 
   it('says from which offset a restart must re-read to hold what it held before a record', () => {
     const filter = new EventIdFilter(1000);
-    filter.isDuplicate('a', 0, 10, 0);
-    filter.isDuplicate('b', 800, 11, 0);
-    filter.isDuplicate('c', 1500, 12, 1200);
-    filter.expire(1200); // frees a (offset 10)
-    filter.isDuplicate('d', 1600, 13, 1300);
+    filter.isDuplicate('t', 'a', 0, 10, 0);
+    filter.isDuplicate('t', 'b', 800, 11, 0);
+    filter.isDuplicate('t', 'c', 1500, 12, 1200);
+    filter.expire(() => 1200); // frees a (offset 10)
+    filter.isDuplicate('t', 'd', 1600, 13, 1300);
     expect(filter.neededFrom(10)).toBe(10); // nothing was held before the first record
     expect(filter.neededFrom(12)).toBe(10); // a was still held just before offset 12
     expect(filter.neededFrom(13)).toBe(11); // …and freed before offset 13
