@@ -84,7 +84,8 @@ if [ "$mode" = all ] && [ "${AIOPS_TEST_CHAOS:-1}" != 0 ]; then
   phase chaos vitest_run chaos || failed+=(chaos)
 fi
 
-# One plain closing line for every runner that reads it: "N passed, N failed[, N skipped]".
+# One plain closing line for every runner that reads it: "N passed, N failed[, N skipped]", after the
+# failed tests by name with the first line of their failure (a CI log is often read from its tail).
 node -e '
   const fs = require("node:fs");
   let passed = 0, failed = 0, skipped = 0;
@@ -92,6 +93,14 @@ node -e '
     const report = JSON.parse(fs.readFileSync(`${process.argv[1]}/${file}`, "utf8"));
     passed += report.numPassedTests; failed += report.numFailedTests;
     skipped += report.numPendingTests + report.numTodoTests;
+    for (const suite of report.testResults) {
+      for (const test of suite.assertionResults.filter((t) => t.status === "failed")) {
+        const why = (test.failureMessages[0] ?? "").split("\n")[0].slice(0, 300);
+        console.log(`failed: ${file.replace(/\.json$/, "")} ${suite.name.replace(process.cwd() + "/", "")} > ${test.fullName}\n        ${why}`);
+      }
+      if (suite.status === "failed" && suite.assertionResults.length === 0)
+        console.log(`failed: ${file.replace(/\.json$/, "")} ${suite.name.replace(process.cwd() + "/", "")}: ${(suite.message ?? "").split("\n")[0]}`);
+    }
   }
   console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 ' "$results" || true
