@@ -1,8 +1,8 @@
 import type { Alert, WindowAggregate } from '@aiops/contract';
 import { seriesKey } from '@aiops/contract';
 import { z } from 'zod';
-import { type AlignedWindow, type BackfillPolicy, createWindowAligner, judgeSteps } from './drive.js';
-import { createDetectionEngine, ENGINE_DETECTORS } from './engine.js';
+import { type AlignedWindow, type BackfillPolicy, PartitionDetector } from './drive.js';
+import { ENGINE_DETECTORS } from './engine.js';
 
 /**
  * Backtesting rules on history: stored window aggregates (latest revisions, any order) replayed through the
@@ -106,24 +106,18 @@ function replayPartition(
   windows: readonly WindowAggregate[],
   options: { tickStepMs: number; untilMs: number; policy?: BackfillPolicy },
 ): { alerts: Alert[]; failed: number } {
-  const engine = createDetectionEngine(rules);
   // The source is a single, closed history: nothing is ever idle or awaited.
-  const aligner = createWindowAligner<AlignedWindow>({
+  const detector = new PartitionDetector<AlignedWindow>(rules, {
     tickStepMs: options.tickStepMs,
     sourceIdleTimeoutMs: Number.MAX_SAFE_INTEGER,
+    ...(options.policy ?? { backfill: 'page', liveHorizonMs: Number.MAX_SAFE_INTEGER }),
   });
-  for (const window of windows) aligner.add({ window, series: seriesKey(window), behind: 0 });
-  aligner.observeWatermark({ id: 'history', count: 1 }, options.untilMs, 0);
+  for (const window of windows) detector.add({ window, series: seriesKey(window), behind: 0 });
+  detector.observeWatermark({ id: 'history', count: 1 }, options.untilMs, 0);
   let failed = 0;
-  const alerts = judgeSteps(
-    engine,
-    aligner.advance(0),
-    new Set(),
-    options.policy ?? { backfill: 'page', liveHorizonMs: Number.MAX_SAFE_INTEGER },
-    () => {
-      failed++;
-    },
-  );
+  const alerts = detector.judge(0, () => {
+    failed++;
+  });
   return { alerts, failed };
 }
 

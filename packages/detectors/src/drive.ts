@@ -1,6 +1,13 @@
 import type { Alert, WindowAggregate } from '@aiops/contract';
-import { type AlignedStep, type AlignerOptions, DEFAULT_LANE, EventTimeAligner } from '@aiops/windowing';
-import type { DetectionEngine } from './engine.js';
+import type { RecordSource } from '@aiops/core';
+import { type AlignerOptions, type AlignerSnapshot, DEFAULT_LANE, EventTimeAligner } from '@aiops/windowing';
+import {
+  createDetectionEngine,
+  type DetectionChanges,
+  type DetectionEngine,
+  type DetectionSnapshot,
+  type DetectionStats,
+} from './engine.js';
 
 /**
  * How windows reach the detection engine, in one place for the live detector (services/detector) and the
@@ -48,35 +55,113 @@ export function createWindowAligner<T extends AlignedWindow>(options: AlignerOpt
   );
 }
 
+/** The detector state of one windows partition, as a checkpoint stores it (held windows as `H`). */
+export interface PartitionDetectorState<H> {
+  engine: DetectionSnapshot;
+  /** The event-time merge of the aggregator partitions: clock, per-source watermarks, held windows. */
+  aligner: AlignerSnapshot<H>;
+  /** Tenants whose latest judged window was history (backfill): their absence is not judged. */
+  backfilling?: string[];
+}
+
+/** What one checkpoint carries: the engine's changes since the last one, the rest small and whole. */
+export interface PartitionDetectorChanges<H> {
+  engine: DetectionChanges;
+  aligner: AlignerSnapshot<H>;
+  backfilling: string[];
+}
+
+export interface PartitionDetectorOptions extends AlignerOptions, BackfillPolicy {}
+
 /**
- * Applies the aligner's steps to the engine and returns the notifications. `backfilling` (tenants whose
- * latest window was history) is updated in place; a window the engine cannot judge goes to `onFailed`
- * and never stops the rest.
+ * Detection for one windows partition, without Kafka: windows and the aggregators' watermark markers
+ * go in, the aligner releases them in event-time order per tenant, and `judge` returns the
+ * notifications. The live detector runs one per input partition; the backtest one per replayed
+ * partition. Its state is the engine's, the aligner's and the set of tenants in backfill; `takeChanges`
+ * gives what a checkpoint must add since the previous one, `restore` takes a checkpoint back.
  */
-export function judgeSteps<T extends AlignedWindow>(
-  engine: DetectionEngine,
-  steps: Iterable<AlignedStep<T>>,
-  backfilling: Set<string>,
-  policy: BackfillPolicy,
-  onFailed: (item: T, error: unknown) => void,
-): Alert[] {
-  const alerts: Alert[] = [];
-  for (const step of steps) {
-    if (step.kind === 'tick') {
-      // Each tenant's absence is judged on its own clock, and not while its windows are history.
-      if (step.lane !== DEFAULT_LANE && !backfilling.has(step.lane))
-        alerts.push(...engine.tick(step.atMs, step.lane));
-      continue;
-    }
-    try {
-      const tenant = step.item.window.tenant_id;
-      const history = policy.backfill === 'learn' && step.item.behind > policy.liveHorizonMs;
-      if (history) backfilling.add(tenant);
-      else backfilling.delete(tenant);
-      alerts.push(...engine.process(step.item.window, history));
-    } catch (error) {
-      onFailed(step.item, error);
-    }
+export class PartitionDetector<T extends AlignedWindow> {
+  private readonly engine: DetectionEngine;
+  private readonly aligner: EventTimeAligner<T>;
+  private readonly backfilling = new Set<string>();
+
+  constructor(
+    rules: unknown,
+    private readonly options: PartitionDetectorOptions,
+  ) {
+    this.engine = createDetectionEngine(rules);
+    this.aligner = createWindowAligner<T>(options);
   }
-  return alerts;
+
+  add(item: T): void {
+    this.aligner.add(item);
+  }
+
+  /** An aggregator partition's marker (see EventTimeAligner.observeWatermark); `progressMs` its idle clock. */
+  observeWatermark(
+    source: RecordSource,
+    watermarkMs: number,
+    progressMs: number,
+    tenants?: ReadonlyArray<readonly [string, number]>,
+  ): void {
+    this.aligner.observeWatermark(source, watermarkMs, progressMs, tenants);
+  }
+
+  /**
+   * Judges what the clock released at `progressMs`: windows in event-time order and absence checks. A
+   * window the engine cannot judge goes to `onFailed` and never stops the rest.
+   */
+  judge(progressMs: number, onFailed: (item: T, error: unknown) => void): Alert[] {
+    const alerts: Alert[] = [];
+    for (const step of this.aligner.advance(progressMs)) {
+      if (step.kind === 'tick') {
+        // Each tenant's absence is judged on its own clock, and not while its windows are history.
+        if (step.lane !== DEFAULT_LANE && !this.backfilling.has(step.lane))
+          alerts.push(...this.engine.tick(step.atMs, step.lane));
+        continue;
+      }
+      try {
+        const tenant = step.item.window.tenant_id;
+        const history = this.options.backfill === 'learn' && step.item.behind > this.options.liveHorizonMs;
+        if (history) this.backfilling.add(tenant);
+        else this.backfilling.delete(tenant);
+        alerts.push(...this.engine.process(step.item.window, history));
+      } catch (error) {
+        onFailed(step.item, error);
+      }
+    }
+    return alerts;
+  }
+
+  /** Changes whenever the event-time clock or what it holds changes (a tick with nothing to say included). */
+  version(): number {
+    return this.aligner.version();
+  }
+
+  /** The highest tenant clock (0 before any marker). */
+  clock(): number {
+    return this.aligner.clock();
+  }
+
+  stats(): DetectionStats {
+    return this.engine.stats();
+  }
+
+  /** Takes a checkpoint back; `toHeld` turns its held windows into what `add` takes. */
+  restore<H>(state: PartitionDetectorState<H>, progressMs: number, toHeld: (held: H) => T): void {
+    this.engine.restore(state.engine);
+    this.aligner.restore({ ...state.aligner, held: state.aligner.held.map(toHeld) }, progressMs);
+    this.backfilling.clear();
+    for (const tenant of state.backfilling ?? []) this.backfilling.add(tenant);
+  }
+
+  /** What a checkpoint must add now (one taker only); `fromHeld` turns held windows into their stored form. */
+  takeChanges<H>(fromHeld: (held: T) => H): PartitionDetectorChanges<H> {
+    const aligner = this.aligner.snapshot();
+    return {
+      engine: this.engine.takeChanges(),
+      aligner: { ...aligner, held: aligner.held.map(fromHeld) },
+      backfilling: [...this.backfilling].sort(),
+    };
+  }
 }

@@ -36,7 +36,14 @@ export {
 } from './config.js';
 export { COST } from './cost/cost.js';
 export type { AlignedWindow, BackfillPolicy } from './drive.js';
-export { compareAlignedWindows, createWindowAligner, judgeSteps } from './drive.js';
+export {
+  compareAlignedWindows,
+  createWindowAligner,
+  PartitionDetector,
+  type PartitionDetectorChanges,
+  type PartitionDetectorOptions,
+  type PartitionDetectorState,
+} from './drive.js';
 export type {
   DetectionChanges,
   DetectionEngine,

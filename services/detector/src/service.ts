@@ -1,21 +1,6 @@
-import {
-  ALIGN_AT_HEADER,
-  type Alert,
-  alertCodec,
-  BEHIND_MS_HEADER,
-  SERIES_HEADER,
-  seriesKey,
-  windowCodec,
-} from '@aiops/contract';
+import { type Alert, alertCodec, windowCodec } from '@aiops/contract';
 import { errorMessage } from '@aiops/core';
-import {
-  type AlignedWindow,
-  createDetectionEngine,
-  createWindowAligner,
-  type DetectionEngine,
-  judgeSteps,
-  parseDetectionConfig,
-} from '@aiops/detectors';
+import { PartitionDetector, parseDetectionConfig } from '@aiops/detectors';
 import {
   type AssignedPartition,
   type BatchHandler,
@@ -29,65 +14,22 @@ import {
   decodeBatch,
   ensureTopics,
   fetchProgressClock,
-  headerText,
   type RunningService,
   stateTopic,
 } from '@aiops/kafka';
 import type { Logger, PipelineMetrics } from '@aiops/ops';
-import type { EventTimeAligner } from '@aiops/windowing';
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { DetectorConfig } from './config.js';
+import { type HeldWindow, heldFromJson, heldFromRecord, heldToJson } from './held-window.js';
 import { recordRulesChange } from './rules-audit.js';
-import {
-  type HeldWindowJson,
-  loadCheckpoints,
-  PartitionChangelog,
-  type PartitionChanges,
-} from './state-store.js';
+import { loadCheckpoints, PartitionChangelog, type PartitionChanges } from './state-store.js';
 
 const SERVICE = 'detector';
 
-/**
- * A window consumed and waiting for the event-time clock, with the record's value as it came (kept for
- * the checkpoint and the DLQ, so it is never encoded again) and its offset.
- */
-interface HeldWindow extends AlignedWindow {
-  readonly value: Buffer;
-  readonly offset: string;
-}
-
 interface PartitionEngine {
-  readonly engine: DetectionEngine;
-  /** Lanes are tenants: each tenant's windows and absence checks run on its own clock. */
-  readonly aligner: EventTimeAligner<HeldWindow>;
-  /** Tenants whose latest window was history (see DetectorConfig.backfill). */
-  readonly backfilling: Set<string>;
+  readonly detector: PartitionDetector<HeldWindow>;
   /** What of this partition's state is on the state topic: each transaction carries only the changes. */
   changelog: PartitionChangelog;
-}
-
-const heldToJson = (held: HeldWindow): HeldWindowJson => ({
-  offset: held.offset,
-  value: held.value.toString('base64'),
-  ...(held.behind > 0 ? { behind: held.behind } : {}),
-  ...(held.at === undefined ? {} : { at: held.at }),
-});
-
-const heldFromJson = (json: HeldWindowJson): HeldWindow => {
-  const value = Buffer.from(json.value, 'base64');
-  const window = windowCodec.decodeTrusted(value);
-  const held = { offset: json.offset, value, window, series: seriesKey(window), behind: json.behind ?? 0 };
-  return json.at === undefined ? held : { ...held, at: json.at };
-};
-
-function alignAtOf(message: KafkaMessage): { at?: number } {
-  const value = Number(headerText(message.headers, ALIGN_AT_HEADER) ?? 'NaN');
-  return Number.isFinite(value) ? { at: value } : {};
-}
-
-function behindOf(message: KafkaMessage): number {
-  const value = Number(headerText(message.headers, BEHIND_MS_HEADER) ?? '0');
-  return Number.isFinite(value) && value > 0 ? value : 0;
 }
 
 /**
@@ -128,19 +70,11 @@ export async function startDetector(
   const transactions = createTransactionQueue(producer);
   await recordRulesChange(kafka, transactions, config, log, Date.now());
 
-  const newAligner = () =>
-    createWindowAligner<HeldWindow>({
-      tickStepMs: config.tickStepMs,
-      sourceIdleTimeoutMs: config.sourceIdleTimeoutMs,
-    });
-
   const engineFor = (partition: number): PartitionEngine => {
     let entry = engines.get(partition);
     if (entry === undefined) {
       entry = {
-        engine: createDetectionEngine(rules),
-        aligner: newAligner(),
-        backfilling: new Set(),
+        detector: new PartitionDetector<HeldWindow>(rules, config),
         changelog: new PartitionChangelog(config.groupId, partition),
       };
       engines.set(partition, entry);
@@ -158,8 +92,8 @@ export async function startDetector(
     let firing = 0;
     let pending = 0;
     let series = 0;
-    for (const { engine } of engines.values()) {
-      const stats = engine.stats();
+    for (const { detector } of engines.values()) {
+      const stats = detector.stats();
       series += stats.series;
       firing += stats.alerts.firing;
       pending += stats.alerts.pending;
@@ -167,8 +101,8 @@ export async function startDetector(
     metrics.activeSeries.set({ service: SERVICE }, series);
     metrics.alertsActive.set({ service: SERVICE, state: 'firing' }, firing);
     metrics.alertsActive.set({ service: SERVICE, state: 'pending' }, pending);
-    for (const [partition, { aligner }] of engines) {
-      const clock = aligner.clock();
+    for (const [partition, { detector }] of engines) {
+      const clock = detector.clock();
       if (clock > 0)
         metrics.watermarkDelay.set({ service: SERVICE, partition: String(partition) }, now - clock);
     }
@@ -192,10 +126,7 @@ export async function startDetector(
         entry.changelog = changelog;
         if (checkpoint) {
           restored++;
-          entry.engine.restore(checkpoint.engine);
-          const { aligner } = checkpoint;
-          entry.aligner.restore({ ...aligner, held: aligner.held.map(heldFromJson) }, progress.now());
-          for (const tenant of checkpoint.backfilling ?? []) entry.backfilling.add(tenant);
+          entry.detector.restore(checkpoint, progress.now(), heldFromJson);
         } else if (a.committedOffset !== null) {
           log.warn(
             { partition: a.partition },
@@ -220,20 +151,11 @@ export async function startDetector(
           skipWindowSize(sizeMs);
           return;
         }
-        const origin = decoded.origins[index]!;
-        const series = headerText(origin.headers, SERIES_HEADER) ?? seriesKey(window);
-        entry.aligner.add({
-          window,
-          series,
-          value: origin.value!,
-          offset: origin.offset,
-          behind: behindOf(origin),
-          ...alignAtOf(origin),
-        });
+        entry.detector.add(heldFromRecord(window, decoded.origins[index]!));
       });
       const progressNow = progress.now();
       for (const marker of decoded.markers)
-        entry.aligner.observeWatermark(marker.source, marker.watermarkMs, progressNow, marker.tenants);
+        entry.detector.observeWatermark(marker.source, marker.watermarkMs, progressNow, marker.tenants);
       const { alerts, deadLetters } = judge(batch.partition, entry, now, progressNow);
       updateGauges(now);
       deadLetters.push(...decoded.deadLetters);
@@ -247,9 +169,9 @@ export async function startDetector(
       let outcome: BatchOutcome | undefined;
       const progressNow = progress.now();
       for (const [partition, entry] of engines) {
-        const clockBefore = entry.aligner.version();
+        const clockBefore = entry.detector.version();
         const { alerts, deadLetters } = judge(partition, entry, wallNowMs, progressNow);
-        if (entry.aligner.version() === clockBefore && alerts.length === 0 && deadLetters.length === 0)
+        if (entry.detector.version() === clockBefore && alerts.length === 0 && deadLetters.length === 0)
           continue;
         outcome = publish(partition, entry, alerts, deadLetters, null);
       }
@@ -281,31 +203,25 @@ export async function startDetector(
    */
   const judge = (partition: number, entry: PartitionEngine, now: number, progressNow: number) => {
     const deadLetters: Message[] = [];
-    const alerts = judgeSteps(
-      entry.engine,
-      entry.aligner.advance(progressNow),
-      entry.backfilling,
-      config,
-      (item, error) => {
-        // A window the engine cannot judge is set aside, never a reason to stop the partition.
-        metrics.deadLettered.inc({ service: SERVICE, reason: 'detection_failed' });
-        const original = {
-          key: null,
-          value: item.value,
-          headers: {},
-          offset: item.offset,
-        } as unknown as KafkaMessage;
-        deadLetters.push(
-          deadLetter(
-            original,
-            { topic: topics.windows, partition, offset: item.offset },
-            { reason: 'detection_failed', message: errorMessage(error) },
-            SERVICE,
-            now,
-          ),
-        );
-      },
-    );
+    const alerts = entry.detector.judge(progressNow, (item, error) => {
+      // A window the engine cannot judge is set aside, never a reason to stop the partition.
+      metrics.deadLettered.inc({ service: SERVICE, reason: 'detection_failed' });
+      const original = {
+        key: null,
+        value: item.value,
+        headers: {},
+        offset: item.offset,
+      } as unknown as KafkaMessage;
+      deadLetters.push(
+        deadLetter(
+          original,
+          { topic: topics.windows, partition, offset: item.offset },
+          { reason: 'detection_failed', message: errorMessage(error) },
+          SERVICE,
+          now,
+        ),
+      );
+    });
     for (const alert of alerts)
       metrics.alerts.inc({ service: SERVICE, detector: alert.detector, status: alert.status });
     return { alerts, deadLetters };
@@ -322,13 +238,7 @@ export async function startDetector(
     deadLetters: Message[],
     consumed: { topic: string; offset: string } | null,
   ): BatchOutcome => {
-    const aligner = entry.aligner.snapshot();
-    const changes: PartitionChanges = {
-      partition,
-      engine: entry.engine.takeChanges(),
-      aligner: { ...aligner, held: aligner.held.map(heldToJson) },
-      backfilling: [...entry.backfilling].sort(),
-    };
+    const changes: PartitionChanges = { partition, ...entry.detector.takeChanges(heldToJson) };
     const messages = [
       { topic: topics.alerts, messages: alerts.map(toMessage) },
       { topic: topics.dlq, messages: deadLetters },

@@ -1,5 +1,11 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { DetectionChanges, DetectionSnapshot, EngineCounters, KeyedStateChange } from '@aiops/detectors';
+import type {
+  DetectionSnapshot,
+  EngineCounters,
+  KeyedStateChange,
+  PartitionDetectorChanges,
+  PartitionDetectorState,
+} from '@aiops/detectors';
 import { readCompactedTopic } from '@aiops/kafka';
 import type { AlignerSnapshot } from '@aiops/windowing';
 import type { Kafka, Message } from 'kafkajs';
@@ -15,25 +21,17 @@ export interface HeldWindowJson {
 }
 
 /** What the detector holds per input partition, in the same transaction as its alerts and offsets. */
-export interface PartitionCheckpoint {
+export interface PartitionCheckpoint extends PartitionDetectorState<HeldWindowJson> {
   v: 2;
   partition: number;
-  engine: DetectionSnapshot;
-  /** The event-time merge of the aggregator partitions: clock, per-source watermarks, held windows. */
-  aligner: AlignerSnapshot<HeldWindowJson>;
-  /** Tenants whose latest judged window was history (backfill): their absence is not judged. */
-  backfilling?: string[];
 }
 
 /**
  * What one transaction checkpoints of a partition: the engine's changes since the previous transaction
  * (DetectionEngine.takeChanges), and the rest of the partition's state, small and whole.
  */
-export interface PartitionChanges {
+export interface PartitionChanges extends PartitionDetectorChanges<HeldWindowJson> {
   partition: number;
-  engine: DetectionChanges;
-  aligner: AlignerSnapshot<HeldWindowJson>;
-  backfilling: string[];
 }
 
 /** Version 1 (before the merge by watermark markers): the clock was the highest window end seen. */
