@@ -37,6 +37,26 @@ function feed(a: WindowAggregation, events: readonly TelemetryEvent[], from = 0)
   a.endBatch(0);
 }
 
+/**
+ * Feeds `stream` up to `cut`, commits, resumes a fresh instance from that commit (its filter starts
+ * empty) on the rest: the windows both emitted, each (tenant, window, revision) once.
+ */
+function stoppedAndResumed(stream: readonly TelemetryEvent[], cut: number) {
+  const first = aggregation();
+  first.assign([{ partition: 0, metadata: null }]);
+  feed(first, stream.slice(0, cut));
+  const before = first.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
+  const commit = first.commit(0)!;
+  const second = aggregation();
+  second.assign([{ partition: 0, metadata: commit.metadata }]);
+  feed(second, stream.slice(Number(commit.offset)), Number(commit.offset));
+  const after = second.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
+  const union = new Map(
+    [...before, ...after].map((w) => [`${w.tenant_id}/${w.window_start}/${w.revision}`, w]),
+  );
+  return [...union.values()];
+}
+
 describe('WindowAggregation (the aggregator without Kafka)', () => {
   it('drops a copy of an event already counted, and a restart from its commit still gives every window whole', () => {
     // Three minutes of one event every 10 s, each sent twice (a producer retry), the copy 3 records later.
@@ -53,19 +73,9 @@ describe('WindowAggregation (the aggregator without Kafka)', () => {
     const expected = whole.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
     expect(expected.map((w) => w.events)).toEqual([6, 6]);
 
-    // Stop after every prefix, commit, resume a fresh instance from that commit (its filter starts empty).
+    // Stop after every prefix, commit, resume from that commit.
     for (let cut = 1; cut < stream.length; cut++) {
-      const first = aggregation();
-      first.assign([{ partition: 0, metadata: null }]);
-      feed(first, stream.slice(0, cut));
-      const before = first.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
-      const commit = first.commit(0)!;
-      const second = aggregation();
-      second.assign([{ partition: 0, metadata: commit.metadata }]);
-      feed(second, stream.slice(Number(commit.offset)), Number(commit.offset));
-      const after = second.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
-      const union = new Map([...before, ...after].map((w) => [`${w.window_start}/${w.revision}`, w]));
-      expect([...union.values()], `cut at ${cut}`).toEqual(expected);
+      expect(stoppedAndResumed(stream, cut), `cut at ${cut}`).toEqual(expected);
     }
   });
 
@@ -98,20 +108,9 @@ describe('WindowAggregation (the aggregator without Kafka)', () => {
     expect(counted(expected)).toBe(24);
 
     for (let cut = 1; cut < stream.length; cut += 7) {
-      const first = aggregation();
-      first.assign([{ partition: 0, metadata: null }]);
-      feed(first, stream.slice(0, cut));
-      const before = first.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
-      const commit = first.commit(0)!;
-      const second = aggregation();
-      second.assign([{ partition: 0, metadata: commit.metadata }]);
-      feed(second, stream.slice(Number(commit.offset)), Number(commit.offset));
-      const after = second.drain().windows.map((w) => withoutEmittedAt(w.aggregate));
-      const union = new Map(
-        [...before, ...after].map((w) => [`${w.tenant_id}/${w.window_start}/${w.revision}`, w]),
-      );
-      expect([...union.values()], `cut at ${cut}`).toEqual(expect.arrayContaining(expected));
-      expect(union.size, `cut at ${cut}`).toBe(expected.length);
+      const resumed = stoppedAndResumed(stream, cut);
+      expect(resumed, `cut at ${cut}`).toEqual(expect.arrayContaining(expected));
+      expect(resumed.length, `cut at ${cut}`).toBe(expected.length);
     }
   });
 
