@@ -24,10 +24,28 @@ export const WireType = {
 } as const;
 export type WireType = (typeof WireType)[keyof typeof WireType];
 
+/** Bytes of `value` as an unsigned varint (the length prefix of a nested message written in place). */
+export function varintSize(value: number): number {
+  let size = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) size++;
+  return size;
+}
+
+/** Zigzag encoding of a sint32 (the number its varint carries). */
+export function zigzag(value: number): number {
+  return value >= 0 ? value * 2 : -value * 2 - 1;
+}
+
 export class ProtoWriter {
   private buffer = new Uint8Array(64);
   private view = new DataView(this.buffer.buffer);
   private length = 0;
+
+  /** Starts a new message in the same buffer: a writer reused for every encoding allocates once. */
+  reset(): this {
+    this.length = 0;
+    return this;
+  }
 
   tag(field: number, wireType: WireType): this {
     return this.varint(field * 8 + wireType);
@@ -47,7 +65,7 @@ export class ProtoWriter {
 
   /** sint32: zigzag, then varint. */
   sint32(value: number): this {
-    return this.varint(value >= 0 ? value * 2 : -value * 2 - 1);
+    return this.varint(zigzag(value));
   }
 
   double(value: number): this {
@@ -65,6 +83,7 @@ export class ProtoWriter {
     return this;
   }
 
+  /** A copy of what was written (the buffer itself is reused by `reset`). */
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length);
   }

@@ -1,6 +1,6 @@
 import { DenseBins } from './bins.js';
 import { accuracyFromGamma, type IndexMapping, mappingFor } from './mapping.js';
-import { ProtoReader, ProtoWriter, WireType } from './proto.js';
+import { ProtoReader, ProtoWriter, varintSize, WireType, zigzag } from './proto.js';
 
 /** 1 %: every quantile the sketch returns is within 1 % of the exact quantile (see `quantile`). */
 export const DEFAULT_RELATIVE_ACCURACY = 0.01;
@@ -250,21 +250,19 @@ export class QuantileSketch {
       bins = { positive: null, negative: null, zeros: 0 };
       for (const value of this.values ?? []) this.addToBins(bins, value);
     }
-    const mapping = new ProtoWriter()
+    // One writer for every sketch, nested messages written in place (their lengths are known ahead):
+    // a window carries several sketches, and four writers each was a sizeable part of the aggregator's
+    // allocations.
+    const writer = SHARED_WRITER.reset()
+      .tag(1, WireType.LengthDelimited)
+      .varint(MAPPING_BYTES)
       .tag(1, WireType.Fixed64)
       .double(this.config.mapping.gamma)
       .tag(2, WireType.Fixed64)
-      .double(0)
-      .finish();
-    const writer = new ProtoWriter()
-      .tag(1, WireType.LengthDelimited)
-      .bytes(mapping)
-      .tag(2, WireType.LengthDelimited)
-      .bytes(encodeStore(bins.positive))
-      .tag(3, WireType.LengthDelimited)
-      .bytes(encodeStore(bins.negative))
-      .tag(4, WireType.Fixed64)
-      .double(bins.zeros);
+      .double(0);
+    writeStore(writer, 2, bins.positive);
+    writeStore(writer, 3, bins.negative);
+    writer.tag(4, WireType.Fixed64).double(bins.zeros);
     if (this.n > 0) {
       writer.tag(FIELD_MIN, WireType.Fixed64).double(this.low);
       writer.tag(FIELD_MAX, WireType.Fixed64).double(this.high);
@@ -455,14 +453,25 @@ interface StoreFields {
   contiguousOffset: number;
 }
 
-function encodeStore(bins: DenseBins | null): Uint8Array {
-  const writer = new ProtoWriter();
-  if (bins === null || bins.total === 0) return writer.finish();
+/** IndexMapping { gamma, indexOffset }: two tagged doubles. */
+const MAPPING_BYTES = 2 * (1 + 8);
+/** Encodings are synchronous and never nested, so one writer serves them all. */
+const SHARED_WRITER = new ProtoWriter();
+
+/** Store field `field` of a DDSketch: { contiguousBinCounts (packed doubles), contiguousBinIndexOffset }. */
+function writeStore(writer: ProtoWriter, field: number, bins: DenseBins | null): void {
+  writer.tag(field, WireType.LengthDelimited);
+  if (bins === null || bins.total === 0) {
+    writer.varint(0);
+    return;
+  }
   const counts = bins.contiguousCounts();
-  writer.tag(2, WireType.LengthDelimited).varint(8 * counts.length);
+  const packed = 8 * counts.length;
+  // Tags 2 and 3 take a byte each.
+  writer.varint(1 + varintSize(packed) + packed + 1 + varintSize(zigzag(bins.minKey)));
+  writer.tag(2, WireType.LengthDelimited).varint(packed);
   for (let i = 0; i < counts.length; i++) writer.double(counts[i]!);
   writer.tag(3, WireType.Varint).sint32(bins.minKey);
-  return writer.finish();
 }
 
 function readStore(reader: ProtoReader): StoreFields {
