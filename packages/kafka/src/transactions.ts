@@ -62,6 +62,53 @@ export function mergeTransactionWork(works: readonly TransactionWork[]): MergedT
   };
 }
 
+/**
+ * Whether the transaction coordinator refused a request because it is still completing the previous
+ * transaction (CONCURRENT_TRANSACTIONS, code 51): the broker expects the client to retry.
+ */
+export function isConcurrentTransactionError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { type, message } = error as { type?: unknown; message?: unknown };
+  return (
+    type === 'CONCURRENT_TRANSACTIONS' ||
+    (typeof message === 'string' && message.includes('another concurrent operation on the same transaction'))
+  );
+}
+
+export interface ConcurrentRetryOptions {
+  /** Give up (and throw the last refusal) once this much time was spent waiting. Default 60 s. */
+  readonly maxWaitMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Runs `attempt`, again after a short, doubling wait (10 ms to 1 s) for as long as the coordinator
+ * answers CONCURRENT_TRANSACTIONS. kafkajs retries that answer for AddPartitionsToTxn but not for
+ * AddOffsetsToTxn (`transaction.sendOffsets`, tulios/kafkajs#430): on a replicated cluster, whose
+ * coordinator takes longer to write the previous commit's markers, the refusal reached the transaction
+ * queue, failed the batch and restarted the service — a crash loop under load. Any other error, and the
+ * refusal after `maxWaitMs`, is thrown as it came.
+ */
+export async function retryConcurrentTransaction<T>(
+  attempt: () => Promise<T>,
+  options: ConcurrentRetryOptions = {},
+): Promise<T> {
+  const maxWaitMs = options.maxWaitMs ?? 60_000;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let waited = 0;
+  let backoff = 10;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isConcurrentTransactionError(error) || waited >= maxWaitMs) throw error;
+      await sleep(backoff);
+      waited += backoff;
+      backoff = Math.min(1_000, backoff * 2);
+    }
+  }
+}
+
 export interface TransactionQueue {
   /** Resolves when the transaction holding this work committed; rejects if it (or an earlier one) failed. */
   publish(work: TransactionWork): Promise<void>;
@@ -125,7 +172,8 @@ export function createTransactionQueue(
         }));
         for (const chunk of chunkOutput(topicMessages, maxRequestBytes))
           await transaction.sendBatch({ topicMessages: chunk, acks: -1, compression: CompressionTypes.None });
-        for (const offsets of merged.offsets) await transaction.sendOffsets(offsets);
+        for (const offsets of merged.offsets)
+          await retryConcurrentTransaction(() => transaction.sendOffsets(offsets));
         await transaction.commit();
       } catch (error) {
         await transaction.abort().catch(() => undefined);

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { mergeTransactionWork } from '../src/transactions.js';
+import {
+  isConcurrentTransactionError,
+  mergeTransactionWork,
+  retryConcurrentTransaction,
+} from '../src/transactions.js';
 
 const message = (value: string) => ({ key: null, value });
 
@@ -62,5 +66,65 @@ describe('mergeTransactionWork', () => {
         topics: [{ topic: 'alerts', partitions: [{ partition: 2, offset: '3' }] }],
       },
     ]);
+  });
+});
+
+describe('retryConcurrentTransaction (kafkajs does not retry AddOffsetsToTxn, tulios/kafkajs#430)', () => {
+  // The shape kafkajs gives a broker's CONCURRENT_TRANSACTIONS answer (KafkaJSProtocolError).
+  const refusal = Object.assign(
+    new Error(
+      'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing',
+    ),
+    { type: 'CONCURRENT_TRANSACTIONS', code: 51, retriable: false },
+  );
+
+  it('asks again, after doubling waits, while the coordinator is still completing the previous transaction', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    const result = await retryConcurrentTransaction(
+      async () => {
+        calls++;
+        if (calls <= 4) throw refusal;
+        return 'added';
+      },
+      { sleep: async (ms) => void waits.push(ms) },
+    );
+    expect(result).toBe('added');
+    expect(waits).toEqual([10, 20, 40, 80]);
+  });
+
+  it('throws any other error at once, and the refusal itself after the longest wait', async () => {
+    const fenced = Object.assign(new Error('There is a newer producer with the same transactionalId'), {
+      type: 'INVALID_PRODUCER_EPOCH',
+    });
+    let calls = 0;
+    await expect(
+      retryConcurrentTransaction(
+        async () => {
+          calls++;
+          throw fenced;
+        },
+        { sleep: async () => undefined },
+      ),
+    ).rejects.toBe(fenced);
+    expect(calls).toBe(1);
+    const waits: number[] = [];
+    await expect(
+      retryConcurrentTransaction(
+        async () => {
+          throw refusal;
+        },
+        { maxWaitMs: 3_000, sleep: async (ms) => void waits.push(ms) },
+      ),
+    ).rejects.toBe(refusal);
+    expect(waits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3_000);
+    expect(Math.max(...waits)).toBe(1_000);
+  });
+
+  it('knows the refusal by its type or, from older kafkajs, by its message', () => {
+    expect(isConcurrentTransactionError(refusal)).toBe(true);
+    expect(isConcurrentTransactionError(new Error(refusal.message))).toBe(true);
+    expect(isConcurrentTransactionError(new Error('The coordinator is not available'))).toBe(false);
+    expect(isConcurrentTransactionError('CONCURRENT_TRANSACTIONS')).toBe(false);
   });
 });
