@@ -124,11 +124,10 @@ export class TenantClocks {
    * tenant never seen); the result is stored, so it never goes back.
    */
   watermark(tenant: string, partitionWatermark: number): number {
+    const next = this.peek(tenant, partitionWatermark);
     const s = this.tenants.get(tenant);
-    if (s === undefined) return NO_WATERMARK;
-    const next = this.evaluate(s, partitionWatermark);
-    if (next > s.watermark) s.watermark = next;
-    return s.watermark;
+    if (s !== undefined) s.watermark = next;
+    return next;
   }
 
   /** What `watermark` would return, without storing it (NO_WATERMARK for a tenant never seen). */

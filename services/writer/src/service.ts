@@ -127,12 +127,17 @@ export async function startWriter(
     } as Route<unknown>);
   }
   if (config.tables.includes('windows')) {
-    const windows = sinkFor(TABLES.windowAggregates, windowAggregateToRow, smallTable);
-    const corrections = sinkFor(TABLES.windowLateCorrections, windowAggregateToRow, smallTable);
+    const byTable = new Map(
+      [TABLES.windowAggregates, TABLES.windowLateCorrections].map((table) => [
+        table as string,
+        sinkFor(table, windowAggregateToRow, smallTable),
+      ]),
+    );
+    const [windows, corrections] = [...byTable.values()];
     routes.set(topics.windows, {
       codec: windowCodec,
       sink: windows,
-      sinkOf: (w: WindowAggregate) => (windowTableOf(w) === TABLES.windowAggregates ? windows : corrections),
+      sinkOf: (w: WindowAggregate) => byTable.get(windowTableOf(w))!,
       otherSinks: [corrections],
     } as Route<unknown>);
   }
