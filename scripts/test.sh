@@ -95,8 +95,14 @@ node -e '
     skipped += report.numPendingTests + report.numTodoTests;
     for (const suite of report.testResults) {
       for (const test of suite.assertionResults.filter((t) => t.status === "failed")) {
-        const why = (test.failureMessages[0] ?? "").split("\n")[0].slice(0, 300);
-        console.log(`failed: ${file.replace(/\.json$/, "")} ${suite.name.replace(process.cwd() + "/", "")} > ${test.fullName}\n        ${why}`);
+        // The message, not its stack: a property test's seed and counterexample sit on the lines after the first.
+        const why = (test.failureMessages[0] ?? "")
+          .split("\n")
+          .filter((line) => line.trim() !== "" && !/^\s+at /.test(line))
+          .slice(0, 12)
+          .map((line) => `        ${line.slice(0, 300)}`)
+          .join("\n");
+        console.log(`failed: ${file.replace(/\.json$/, "")} ${suite.name.replace(process.cwd() + "/", "")} > ${test.fullName}\n${why}`);
       }
       if (suite.status === "failed" && suite.assertionResults.length === 0)
         console.log(`failed: ${file.replace(/\.json$/, "")} ${suite.name.replace(process.cwd() + "/", "")}: ${(suite.message ?? "").split("\n")[0]}`);

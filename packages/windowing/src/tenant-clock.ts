@@ -59,15 +59,15 @@ export interface TenantClockOptions {
  * backlog (a backfill is one) sends them chunk by chunk, so one tenant's event times from different raw
  * partitions interleave far beyond any out-of-orderness bound. As the partition's tracker does, the
  * tenant's bound is the minimum over the upstream sources that carry it (M_t above is that minimum),
- * where between two records of the tenant a source's reach moves on with that source's own stream (the
- * tenant is assumed to keep its lag), and a source not yet seen with the tenant is waited for until its
+ * where a source that moved `idleTimeoutMs` past the tenant's last record there carries the tenant's
+ * reach along with its own stream (the tenant is assumed to keep its lag), and a source not yet seen with the tenant is waited for until its
  * own stream moved `idleTimeoutMs` past the tenant's first record (a tenant keyed to few raw partitions
  * is never seen on the others). Both are functions of the records (event times), so a replay repeats
  * them.
  *
- * Idle tenants. A tenant that stops sending would never close its last windows; by the rule above its
- * clock moves on with its sources' streams, keeping the lag it had, so they close, and its absence can
- * be judged. This is measured in the sources' event time, not wall time, so it is a function of the
+ * Idle tenants. A tenant that stops sending would never close its last windows; by the rule above,
+ * `idleTimeoutMs` of its sources' stream time later its clock moves on with them, keeping the lag it
+ * had, so they close, and its absence can be judged. This is measured in the sources' event time, not wall time, so it is a function of the
  * records: a replay repeats it exactly (a partition idle as a whole is still advanced by the wall clock,
  * as before, and carries its sources along).
  *
@@ -190,19 +190,25 @@ export class TenantClocks {
     let highest = NO_WATERMARK;
     for (const id of this.fronts.ids()) highest = Math.max(highest, this.fronts.front(id));
     const floor = partitionWatermark + this.options.maxOutOfOrdernessMs;
-    const front = (id: string) => (floor > highest ? floor : this.fronts.front(id));
+    const wallIdle = floor > highest;
+    const front = (id: string) => (wallIdle ? floor : this.fronts.front(id));
     if (s.sources.size < s.expectedSources) {
       for (const id of this.fronts.ids()) {
         if (s.sources.has(id)) continue;
         if (front(id) < s.frontAtFirst + timeout) return 'waiting';
       }
     }
-    // Between two records of the tenant, a source's stream moves on: the tenant is assumed to move with
-    // it, keeping its lag. So a source that carries the tenant rarely, or no longer, holds no one back,
-    // and one whose next record of the tenant is as far behind as its last is never late.
+    // Between two records of the tenant, a source's stream moves on: once it has moved `idleTimeoutMs`
+    // past the tenant's last record there, the tenant is assumed to move with it, keeping its lag (less
+    // that grace). So a source that carries the tenant rarely, or no longer, holds no one back. The
+    // grace is what keeps a sparse tenant's next record on time: the source's front jumps with other
+    // tenants' records (their gaps and disorder), and without it the tenant's next record, as far
+    // behind as its last, would be late by that jitter in one interleaving and not in another. A
+    // partition idle as a whole waited its (wall-clock) timeout already.
+    const grace = wallIdle ? 0 : timeout;
     let lowest = Number.POSITIVE_INFINITY;
     for (const [id, from] of s.sources) {
-      const reach = from.maxEventTime + Math.max(0, front(id) - from.frontAtLast);
+      const reach = from.maxEventTime + Math.max(0, front(id) - from.frontAtLast - grace);
       if (reach < lowest) lowest = reach;
     }
     return lowest - this.options.maxOutOfOrdernessMs;
