@@ -227,6 +227,62 @@ describe('cluster: replicated Kafka and ClickHouse lose and duplicate nothing wh
     expect([1, 2, 3].every((n) => kafkaNodePid(options, n) !== null)).toBe(true);
   });
 
+  it('a send across three leaders, one SIGKILLed just before it, is written in full once that partition has a new leader', async () => {
+    // kafkajs 2.2.4 kept acknowledgements per broker across retries: the dead leader's partitions moved
+    // to a broker that had acknowledged its own part, the retry sent them nowhere, and the send resolved
+    // (tulios/kafkajs#1303). On a cluster a broker loss lost events silently (issue 18's broker_kill).
+    const topic = `cluster_leader_${Date.now().toString(36)}`;
+    const kafka = harnessKafka(endpoints.kafkaBrokers, 'cluster-leader');
+    await ensureTopics(kafka, [{ topic, partitions: 6 }], { factor: 3, minInsyncReplicas: 2 });
+    const admin = kafka.admin();
+    await admin.connect();
+    const leaders = new Map<number, number>();
+    for (const p of (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [])
+      leaders.set(p.partitionId, p.leader);
+    await admin.disconnect();
+    const victim = leaders.get(0) as number;
+    expect(new Set(leaders.values()).size, 'leaders spread over the brokers').toBeGreaterThan(1);
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await producer.connect();
+    const values = (label: string) => Array.from({ length: 600 }, (_, i) => `${label}-${i}`);
+    const sendAll = (batch: string[]) =>
+      producer.send({ topic, acks: -1, messages: batch.map((value, i) => ({ value, partition: i % 6 })) });
+    const acked: string[] = [];
+    try {
+      await sendAll(values('warm'));
+      acked.push(...values('warm'));
+      killBroker(victim);
+      console.log(
+        `[cluster] SIGKILL Kafka node ${victim}, leader of partitions ${[...leaders]
+          .filter(([, l]) => l === victim)
+          .map(([p]) => p)
+          .join(', ')}`,
+      );
+      const began = Date.now();
+      await sendAll(values('across'));
+      acked.push(...values('across'));
+      console.log(
+        `[cluster] send across the failover acknowledged after ${((Date.now() - began) / 1000).toFixed(1)} s`,
+      );
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+    }
+    const recovered = await restartBroker(victim);
+    console.log(`[cluster] Kafka node ${victim} back and in sync after ${recovered.caughtUp.toFixed(1)} s`);
+    const read: string[] = [];
+    await readTopicToEnd(kafka, topic, (message) => read.push(message.value?.toString() ?? ''));
+    const present = new Set(read);
+    expect(
+      acked.filter((value) => !present.has(value)),
+      'acknowledged but lost',
+    ).toEqual([]);
+    expect(read.length, 'each value once (idempotent producer)').toBe(acked.length);
+  });
+
   async function execute(
     name: string,
     script: (run: ChaosRun) => Promise<Recovery | object>,
