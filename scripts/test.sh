@@ -95,7 +95,7 @@ node -e '
     skipped += report.numPendingTests + report.numTodoTests;
     for (const suite of report.testResults) {
       for (const test of suite.assertionResults.filter((t) => t.status === "failed")) {
-        // The message, not its stack: a property test's seed and counterexample sit on the lines after the first.
+        // The message, not its stack: a property test prints its seed and counterexample after the first line.
         const why = (test.failureMessages[0] ?? "")
           .split("\n")
           .filter((line) => line.trim() !== "" && !/^\s+at /.test(line))

@@ -141,8 +141,13 @@ export class EventTimeAligner<T> {
       lanes: new Map(),
       lastWallMs: wallNowMs,
     }));
-    // Markers can repeat or come back older after an upstream restart; a source never goes back.
-    if (watermarkMs > state.watermarkMs) state.watermarkMs = watermarkMs;
+    // Markers come back older after an upstream restart (a replay from its checkpoint, or another
+    // instance taking the partition over). An older marker vouches for nothing new, and its lane list is
+    // of that older time: a tenant not behind then (not seen yet: a backfill that began later) is missing
+    // from it, and taking the list would move that tenant's lane to the source's newest watermark, past
+    // its windows — its series judged absent. So it only tells that the source is alive.
+    if (watermarkMs < state.watermarkMs) return;
+    state.watermarkMs = watermarkMs;
     state.lanes = new Map(lanes.map(([lane, ms]) => [lane, ms]));
   }
 

@@ -232,6 +232,22 @@ describe('EventTimeAligner lanes (per-tenant clocks)', () => {
     );
   });
 
+  it('an older marker replayed after an upstream restart does not move a lane it did not list yet', () => {
+    // The source listed lane 'late' 50 behind; then its aggregator restarted and replays from its checkpoint,
+    // from before 'late' appeared: that marker lists no lane. Taking its list moved 'late' to 100 at once.
+    const a = laned();
+    a.add({ end: 40, name: 'x', lane: 'late' });
+    a.add({ end: 60, name: 'y', lane: 'late' });
+    a.observeWatermark(src('0', 1), 100, 0, [['late', 50]]);
+    expect(show(a.advance(0), 'late')).toEqual(['x@40', 'tick@40', 'tick@50']);
+    a.observeWatermark(src('0', 1), 80, 1, []);
+    expect(show(a.advance(1), 'late')).toEqual([]);
+    expect(a.laneClock('late')).toBe(50);
+    // The replay catches up: its newer markers move the lane as the first run's did.
+    a.observeWatermark(src('0', 1), 100, 2, [['late', 60]]);
+    expect(show(a.advance(2), 'late')).toEqual(['y@60', 'tick@60']);
+  });
+
   it('restores its lanes from a snapshot', () => {
     const a = laned();
     a.add({ end: 10, name: 'x', lane: 'late' });
