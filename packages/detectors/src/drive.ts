@@ -21,7 +21,7 @@ export interface AlignedWindow {
   readonly window: WindowAggregate;
   /** Its series key (contract seriesKey). */
   readonly series: string;
-  /** How far behind its aggregator partition's newest data it closed (header aiops.behind-ms); 0 if unknown. */
+  /** How far behind their raw partitions' newest data its tenant's records came, the least (header aiops.behind-ms); 0 if unknown. */
   readonly behind: number;
   /** A late correction's place in event time (header aiops.align-at); a window's is its end. */
   readonly at?: number;

@@ -60,6 +60,8 @@ export interface BucketSnapshot {
   firstWatermark: number;
   firstPosition?: WatermarkPosition;
   lastOffset: number;
+  /** Absent when the bucket has had no record yet, and in snapshots from before it. */
+  leastLagMs?: number;
   windows: Array<{ series: Series; emissions: number; pending: boolean; accumulator: AccumulatorSnapshot }>;
 }
 
@@ -90,6 +92,7 @@ export function snapshotPartition(p: PartitionState): PartitionSnapshot {
       firstWatermark: bucket.firstWatermark,
       ...(bucket.firstPosition === undefined ? {} : { firstPosition: bucket.firstPosition }),
       lastOffset: bucket.lastOffset,
+      ...(Number.isFinite(bucket.leastLagMs) ? { leastLagMs: bucket.leastLagMs } : {}),
       windows: [...bucket.windows.values()].map((state) => ({
         series: state.accumulator.series,
         emissions: state.emissions,
@@ -123,6 +126,7 @@ export function restorePartition(p: PartitionState, ps: PartitionSnapshot): numb
     );
     bucket.closed = bs.closed;
     bucket.lastOffset = bs.lastOffset;
+    bucket.leastLagMs = bs.leastLagMs ?? Number.POSITIVE_INFINITY;
     for (const ws of bs.windows) {
       const entry = internSeries(p, seriesKey(ws.series), ws.series);
       bucket.windows.set(entry.key, {

@@ -213,6 +213,9 @@ export class WindowOperator
     const watermark = p.clocks.watermark(tenant, partitionBefore);
     if (watermark > stored) this.advance(p, t, watermark);
     const key = seriesKey(event);
+    const source = sourceOf(record);
+    // How far behind its raw partition's newest data the record came (see Bucket.leastLagMs).
+    const lag = Math.max(0, p.watermark.sourceMaxEventTimeMs(source?.id ?? '0') - event.timestamp);
     let rejected: TimeWindow[] | null = null;
     let accepted = 0;
     let position: WatermarkPosition | undefined;
@@ -240,6 +243,7 @@ export class WindowOperator
       const late = lateness === 'late_within_lateness';
       state.accumulator.add(event, late);
       bucket.lastOffset = offset;
+      if (lag < bucket.leastLagMs) bucket.leastLagMs = lag;
       accepted += 1;
       if (late) {
         this.counters.lateAccepted += 1;
@@ -253,13 +257,8 @@ export class WindowOperator
     }
     if (rejected !== null) this.forwardLate(record, rejected, watermark, accepted);
     p.offsets.processed(offset);
-    const partitionAfter = p.giveUp.observe(
-      offset,
-      event.timestamp,
-      context.currentProgressTimeMs(),
-      sourceOf(record),
-    );
-    const advanced = p.clocks.observe(tenant, event.timestamp, partitionAfter, sourceOf(record));
+    const partitionAfter = p.giveUp.observe(offset, event.timestamp, context.currentProgressTimeMs(), source);
+    const advanced = p.clocks.observe(tenant, event.timestamp, partitionAfter, source);
     if (advanced > watermark) this.advance(p, t, advanced);
     if (partitionAfter > partitionBefore) this.partitionAdvanced(p, partitionBefore, partitionAfter);
   }
@@ -524,8 +523,10 @@ export class WindowOperator
     const aggregate = state.accumulator.toAggregate(revision, context.currentSystemTimeMs());
     this.counters.emitted += 1;
     if (revision > 0) this.counters.corrections += 1;
-    // How far its tenant is behind the other data of its sources: a backfill is far behind, live data is not.
-    const behind = p.clocks.lag(bucket.tenant);
+    // How far behind the other data its tenant's records came: a backfill is far behind, live data is not.
+    // Judged per record on its own raw partition, so the same in every interleaving and replay; a bucket
+    // restored from a snapshot from before that falls back to the tenant's lag now.
+    const behind = Number.isFinite(bucket.leastLagMs) ? bucket.leastLagMs : p.clocks.lag(bucket.tenant);
     context.forward(
       makeRecord<string, WindowOutput>(state.key, aggregate, bucket.window.end - 1, {
         [BEHIND_MS_HEADER]: String(behind),

@@ -30,6 +30,13 @@ export interface Bucket extends OffsetSpan {
   firstWatermark: number;
   firstPosition?: WatermarkPosition;
   lastOffset: number;
+  /**
+   * The least lag of the tenant's records in the window: each record's distance behind its raw
+   * partition's newest event time when it came (a function of that raw partition's records alone, so
+   * not of how the raw partitions interleaved). What the window's `aiops.behind-ms` says; Infinity
+   * before its first record and in snapshots from before it.
+   */
+  leastLagMs: number;
 }
 
 export interface SeriesEntry {
@@ -98,6 +105,7 @@ export function insertBucket(
     firstWatermark,
     ...(firstPosition === undefined ? {} : { firstPosition }),
     lastOffset: firstOffset,
+    leastLagMs: Number.POSITIVE_INFINITY,
   };
   let byStart = t.bySize.get(size);
   if (byStart === undefined) {

@@ -1,4 +1,4 @@
-import type { TelemetryEvent, WindowAggregate } from '@aiops/contract';
+import { BEHIND_MS_HEADER, type TelemetryEvent, type WindowAggregate } from '@aiops/contract';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -169,6 +169,47 @@ describe('per-tenant clocks', () => {
     for (const w of finalAggregates(h.aggregates()).values())
       if (w.window_end - w.window_start === 10_000) counted += w.events;
     expect(counted).toBe(sent.length);
+  });
+
+  it('a window says how far behind its records came the same way however the raw partitions interleave', () => {
+    // The detector pages on a window only if it is not history (aiops.behind-ms under its live horizon).
+    // Measured on the tenant's clocks when the window closed, that depended on the interleaving: a backfill
+    // drained raw partition by raw partition closed its windows while the first raw partition had gone live,
+    // and all of them read "5 minutes behind" instead of hours — paged in one run, learned in another.
+    const now = 10 * 3_600_000;
+    const perSource = (source: string): Array<[TelemetryEvent, string]> => {
+      const out: Array<[TelemetryEvent, string]> = [];
+      for (let i = 0; i < 600; i++) out.push([eventFrom(detailsOf(0), now - 600_000 + i * 1_000), source]);
+      for (let i = 0; i < 1_000; i++)
+        out.push([eventFrom(detailsOf(2), now - 2 * 3_600_000 + i * 7_000), source]);
+      for (let i = 0; i < 300; i++) out.push([eventFrom(detailsOf(0), now + i * 1_000), source]);
+      return out;
+    };
+    const [a, b] = [perSource('0/2'), perSource('1/2')];
+    const oneAfterTheOther = [...a, ...b];
+    const alternating = a.flatMap((sent, i) => [sent, b[i]!]);
+    const behindOf = (sent: Array<[TelemetryEvent, string]>) => {
+      const h = new Harness(OPTIONS);
+      for (const [event, source] of sent) h.feed(event, { source, wallMs: 0 });
+      h.context.advanceWallTimeMs(3_600_000);
+      const out = new Map<string, { tenant: string; start: number; behind: number }>();
+      for (const r of h.context.forwardedTo()) {
+        const w = r.value as WindowAggregate;
+        const behind = Number(r.headers[BEHIND_MS_HEADER]);
+        out.set(`${r.key} ${w.window_start}+${w.window_end - w.window_start} r${w.revision}`, {
+          tenant: w.tenant_id,
+          start: w.window_start,
+          behind,
+        });
+      }
+      return out;
+    };
+    const first = behindOf(oneAfterTheOther);
+    expect(behindOf(alternating)).toEqual(first);
+    const history = [...first.values()].filter((w) => w.tenant === 't2' && w.start < now - 3_600_000);
+    expect(history.length).toBeGreaterThan(100);
+    // The backfill's windows before its last hour are over an hour behind, whichever order.
+    for (const w of history) expect(w.behind).toBeGreaterThan(3_600_000);
   });
 
   it('a raw partition left behind by the wall clock (idle) makes none of a tenant’s events late', () => {

@@ -24,8 +24,8 @@ export const detectorConfigSchema = z.strictObject({
    */
   sourceIdleTimeoutMs: z.number().int().positive().default(120_000),
   /**
-   * Backfill: a window that closed more than this far behind its aggregator partition's newest data
-   * (header `aiops.behind-ms`) is history, not live: see `backfill`.
+   * Backfill: a window whose tenant's records all came more than this far behind their raw partition's
+   * newest data (header `aiops.behind-ms`) is history, not live: see `backfill`.
    */
   liveHorizonMs: z.number().int().positive().default(900_000),
   /**
