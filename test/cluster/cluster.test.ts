@@ -12,7 +12,7 @@ import { ensureTopics, readTopicToEnd } from '@aiops/kafka';
 import { parseDuration } from '@aiops/simulator';
 import { describeKafkaCluster, kafkaNodePid } from '@aiops/stack';
 import { telemetryEvent } from '@aiops/testkit';
-import kafkajs from 'kafkajs';
+import kafkajs, { type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkNotifications,
@@ -146,15 +146,38 @@ describe('cluster: replicated Kafka and ClickHouse lose and duplicate nothing wh
     }
   });
 
-  it('RF 3, min ISR 2: with two brokers down producers fail loudly; one back and nothing acknowledged is lost', async () => {
-    const topic = `cluster_isr_${Date.now().toString(36)}`;
-    const kafka = harnessKafka(endpoints.kafkaBrokers, 'cluster-isr');
-    await ensureTopics(kafka, [{ topic, partitions: 1 }], { factor: 3, minInsyncReplicas: 2 });
+  /** A new topic on the cluster with RF 3 and min ISR 2, and the leader of each of its partitions. */
+  async function replicatedTopic(prefix: string, partitions: number) {
+    const topic = `${prefix}_${Date.now().toString(36)}`;
+    const kafka = harnessKafka(endpoints.kafkaBrokers, prefix);
+    await ensureTopics(kafka, [{ topic, partitions }], { factor: 3, minInsyncReplicas: 2 });
     const admin = kafka.admin();
     await admin.connect();
-    const leader = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions[0]
-      ?.leader as number;
-    await admin.disconnect();
+    try {
+      const leaders = new Map<number, number>();
+      for (const p of (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [])
+        leaders.set(p.partitionId, p.leader);
+      return { topic, kafka, leaders };
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Reads the topic back; expects every acknowledged value in it. */
+  async function readBackExpectingAll(kafka: Kafka, topic: string, acked: readonly string[]) {
+    const read: string[] = [];
+    await readTopicToEnd(kafka, topic, (message) => read.push(message.value?.toString() ?? ''));
+    const present = new Set(read);
+    expect(
+      acked.filter((value) => !present.has(value)),
+      'acknowledged but lost',
+    ).toEqual([]);
+    return read;
+  }
+
+  it('RF 3, min ISR 2: with two brokers down producers fail loudly; one back and nothing acknowledged is lost', async () => {
+    const { topic, kafka, leaders } = await replicatedTopic('cluster_isr', 1);
+    const leader = leaders.get(0) as number;
     // A producer that gives up after a few seconds, so that the failure surfaces in the test.
     const impatient = new kafkajs.Kafka({
       clientId: 'cluster-isr-producer',
@@ -206,13 +229,7 @@ describe('cluster: replicated Kafka and ClickHouse lose and duplicate nothing wh
     acked.push(...after);
     const recovered = await restartBroker(others[1] as number);
     console.log(`[cluster] all three brokers in sync again after ${recovered.caughtUp.toFixed(1)} s`);
-    const read: string[] = [];
-    await readTopicToEnd(kafka, topic, (message) => read.push(message.value?.toString() ?? ''));
-    const present = new Set(read);
-    expect(
-      acked.filter((value) => !present.has(value)),
-      'acknowledged but lost',
-    ).toEqual([]);
+    const read = await readBackExpectingAll(kafka, topic, acked);
     const failedCopies = read.filter((v) => v.startsWith('during-')).length;
     console.log(
       `[cluster] min ISR: ${acked.length} acknowledged, all read back; the failed send left ${failedCopies} ` +
@@ -231,15 +248,7 @@ describe('cluster: replicated Kafka and ClickHouse lose and duplicate nothing wh
     // kafkajs 2.2.4 kept acknowledgements per broker across retries: the dead leader's partitions moved
     // to a broker that had acknowledged its own part, the retry sent them nowhere, and the send resolved
     // (tulios/kafkajs#1303). On a cluster a broker loss lost events silently (issue 18's broker_kill).
-    const topic = `cluster_leader_${Date.now().toString(36)}`;
-    const kafka = harnessKafka(endpoints.kafkaBrokers, 'cluster-leader');
-    await ensureTopics(kafka, [{ topic, partitions: 6 }], { factor: 3, minInsyncReplicas: 2 });
-    const admin = kafka.admin();
-    await admin.connect();
-    const leaders = new Map<number, number>();
-    for (const p of (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [])
-      leaders.set(p.partitionId, p.leader);
-    await admin.disconnect();
+    const { topic, kafka, leaders } = await replicatedTopic('cluster_leader', 6);
     const victim = leaders.get(0) as number;
     expect(new Set(leaders.values()).size, 'leaders spread over the brokers').toBeGreaterThan(1);
     const producer = kafka.producer({
@@ -273,13 +282,7 @@ describe('cluster: replicated Kafka and ClickHouse lose and duplicate nothing wh
     }
     const recovered = await restartBroker(victim);
     console.log(`[cluster] Kafka node ${victim} back and in sync after ${recovered.caughtUp.toFixed(1)} s`);
-    const read: string[] = [];
-    await readTopicToEnd(kafka, topic, (message) => read.push(message.value?.toString() ?? ''));
-    const present = new Set(read);
-    expect(
-      acked.filter((value) => !present.has(value)),
-      'acknowledged but lost',
-    ).toEqual([]);
+    const read = await readBackExpectingAll(kafka, topic, acked);
     expect(read.length, 'each value once (idempotent producer)').toBe(acked.length);
   });
 
