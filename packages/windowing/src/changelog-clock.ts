@@ -71,8 +71,20 @@ export class ChangelogClock {
     return { v: 1, watermark: this.tracker.snapshot() };
   }
 
+  /**
+   * Takes the event-time state back, not the wall times: those are the previous process's, and counted
+   * from them the downtime would pass for idleness — the first idle check would advance the watermark by
+   * it, past the backlog this run is about to read, and close its traces early. Like a replayed
+   * WatermarkTracker position, the restored clock is idle only after `idleTimeoutMs` without a record here.
+   */
   restore(state: ClockState): void {
-    this.tracker.restore(state.watermark);
+    const { watermark } = state;
+    this.tracker.restore({
+      ...watermark,
+      lastRecordWallMs: null,
+      firstRecordWallMs: null,
+      sources: (watermark.sources ?? []).map(([id, maxEventTime]) => [id, maxEventTime, Number.NaN]),
+    });
     this.lastAdvanced = this.tracker.current();
     this.observed = false;
   }

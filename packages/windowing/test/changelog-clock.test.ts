@@ -32,6 +32,24 @@ describe('ChangelogClock', () => {
     expect([...dirty]).toEqual([CLOCK_KEY]);
   });
 
+  it('does not count the downtime before a restart as idle time', () => {
+    // Found by the agent monitor's restart test: the restored clock kept the previous process's wall
+    // time of its last record, and its first idle check moved the watermark by the whole downtime.
+    const clock = new ChangelogClock(options);
+    clock.observe(10_000, 1_000, { id: '0', count: 1 });
+    clock.advance();
+    const restored = new ChangelogClock(options);
+    restored.restore(JSON.parse(JSON.stringify(clock.state())));
+    restored.onIdleCheck(100_000); // 99 s after that record, in the new process's first check
+    expect(restored.current()).toBe(9_000);
+    // Idle again only after idleTimeoutMs without a record in this run.
+    restored.observe(11_000, 200_000, { id: '0', count: 1 });
+    restored.onIdleCheck(229_000);
+    expect(restored.current()).toBe(10_000);
+    restored.onIdleCheck(240_000);
+    expect(restored.current()).toBe(50_000);
+  });
+
   it('restores from its own record with the same watermark and sources, and nothing due', () => {
     const clock = new ChangelogClock(options);
     clock.observe(10_000, 0, { id: '0', count: 2 });
