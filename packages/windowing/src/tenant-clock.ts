@@ -60,20 +60,22 @@ export interface TenantClockOptions {
  * partitions interleave far beyond any out-of-orderness bound. As the partition's tracker does, the
  * tenant's bound is the minimum over the upstream sources that carry it (M_t above is that minimum),
  * where a source that moved `idleTimeoutMs` past the tenant's last record there carries the tenant's
- * reach along with its own stream (the tenant is assumed to keep its lag), and a source not yet seen with the tenant is waited for until its
- * own stream moved `idleTimeoutMs` past the tenant's first record (a tenant keyed to few raw partitions
+ * reach along with its own stream (the tenant is assumed to keep its lag), and a source not yet seen
+ * with the tenant is waited for until its own stream moved `idleTimeoutMs` past the tenant's first record (a tenant keyed to few raw partitions
  * is never seen on the others). Both are functions of the records (event times), so a replay repeats
  * them.
  *
  * Idle tenants. A tenant that stops sending would never close its last windows; by the rule above,
  * `idleTimeoutMs` of its sources' stream time later its clock moves on with them, keeping the lag it
- * had, so they close, and its absence can be judged. This is measured in the sources' event time, not wall time, so it is a function of the
- * records: a replay repeats it exactly (a partition idle as a whole is still advanced by the wall clock,
+ * had, so they close, and its absence can be judged. This is measured in the sources' event time, not
+ * wall time, so it is a function of the records: a replay repeats it exactly (a partition idle as a whole is still advanced by the wall clock,
  * as before, and carries its sources along).
  *
- * W_t is a monotone function of W_p for a given state, so evaluating it lazily (when the tenant's next
- * record comes, or when the partition's watermark crosses a window boundary) gives the same value as
- * evaluating it at every step.
+ * W_t is evaluated lazily (when the tenant's next record comes, or when the partition's watermark
+ * crosses a window boundary). It is monotone in W_p and in each source's progress, so at a record of
+ * the tenant from source r it is at most r's reach just before that record, a function of r's records
+ * alone: only a record whose tenant fell behind on r by more than the grace and the bound can be late in
+ * one interleaving and on time in another.
  */
 export class TenantClocks {
   private readonly tenants = new Map<string, TenantClockState>();
